@@ -1,0 +1,160 @@
+# The event-sourcing kata. GNU make. `make help` lists the targets.
+#
+# Layout: exercises/NN-slug/ holds each step's headers (the contract) and its
+# CUnit suite, and the learner's .c files; solutions/NN-slug/ holds the
+# reference .c files; harness/ the code every suite shares; tests/ the
+# kata's tests of itself. Everything built goes under build/.
+
+.DEFAULT_GOAL := all
+SHELL := /bin/sh
+
+STEPS := 00-read-side 01-events 02-event-store 03-aggregate 04-commands \
+	 05-command-handler 06-projector 07-main
+
+STEP ?=
+IMPL ?= solutions
+PRIOR ?= $(IMPL)
+BUILD ?= build
+
+# ---- system packages -------------------------------------------------------
+# Before anything is built, harness/deps.sh checks for the packages and
+# installs them (root or password-less sudo) or prints the command to type.
+NO_DEPS_GOALS := help clean
+ifneq ($(filter-out $(NO_DEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
+DEPS_STATUS := $(shell sh harness/deps.sh >&2 && echo ok)
+ifneq ($(DEPS_STATUS),ok)
+$(error system packages are missing: see the message above)
+endif
+endif
+
+PKGS_APP := sqlite3 libcjson
+PKGS_TEST := $(PKGS_APP) cunit
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS_TEST) 2>/dev/null)
+LIBS_APP := $(shell pkg-config --libs $(PKGS_APP) 2>/dev/null)
+LIBS_TEST := $(shell pkg-config --libs $(PKGS_TEST) 2>/dev/null)
+
+# ---- flags -----------------------------------------------------------------
+# Required flags live in ES_*; CFLAGS, CPPFLAGS and LDFLAGS stay yours.
+WERROR ?= -Werror
+CFLAGS ?= -O2 -g
+ES_CFLAGS := -std=c11 -Wall -Wextra -Wpedantic $(WERROR)
+ES_CPPFLAGS := -D_POSIX_C_SOURCE=200809L \
+	$(addprefix -I,$(patsubst %/,%,$(wildcard exercises/*/))) -Iharness \
+	$(PKG_CFLAGS)
+DEPFLAGS = -MMD -MP
+
+# Rebuild everything when the compiler or the flags change (make CC=clang).
+FLAGS_STAMP := $(BUILD)/.flags
+FLAGS_NOW := $(CC) $(ES_CFLAGS) $(CFLAGS) $(ES_CPPFLAGS) $(CPPFLAGS)
+ifneq ($(filter-out $(NO_DEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
+$(shell mkdir -p $(BUILD) && \
+	[ "$$(cat $(FLAGS_STAMP) 2>/dev/null)" = '$(FLAGS_NOW)' ] || \
+	printf '%s\n' '$(FLAGS_NOW)' > $(FLAGS_STAMP))
+endif
+
+$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ES_CPPFLAGS) $(CPPFLAGS) $(ES_CFLAGS) $(CFLAGS) $(DEPFLAGS) \
+		-c $< -o $@
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+# ---- what a step is made of ------------------------------------------------
+# step_dir N      -> 02-event-store for N = 2
+# lib_srcs TREE D -> the library .c files of step D in TREE (no tests, no main)
+step_dir = $(filter $(if $(filter 0 1 2 3 4 5 6 7 8 9,$(1)),0$(1),$(1))-%,$(STEPS))
+lib_srcs = $(filter-out %/main.c %/test_%.c,$(wildcard $(1)/$(2)/*.c))
+steps_before = $(wordlist 1,$(1),$(STEPS))
+step_tests = $(wildcard exercises/$(1)/test_*.c)
+HARNESS_OBJS := $(call obj,harness/harness.c harness/runner.c)
+
+# suite_rule IMPL PRIOR N: the rule that links step N's suite against IMPL's
+# step N built on PRIOR's steps 0..N-1.
+define suite_rule
+$(BUILD)/check/$(1)-on-$(2)/$(call step_dir,$(3))/run-tests: \
+		$(call obj,$(foreach d,$(call steps_before,$(3)),$(call lib_srcs,$(2),$(d))) \
+			$(call lib_srcs,$(1),$(call step_dir,$(3))) \
+			$(call step_tests,$(call step_dir,$(3)))) \
+		$(HARNESS_OBJS)
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) $$^ $$(LIBS_TEST) -o $$@
+endef
+
+suite_bin = $(BUILD)/check/$(1)-on-$(2)/$(call step_dir,$(3))/run-tests
+STEP_NUMBERS := 0 1 2 3 4 5 6 7
+
+SOLUTION_LIB := $(call obj,$(foreach d,$(STEPS),$(call lib_srcs,solutions,$(d))))
+CATALOG := $(BUILD)/bin/catalog
+DEMO := $(BUILD)/bin/demo
+CATALOG_TEST := $(BUILD)/tests/test_catalog
+
+$(CATALOG): $(SOLUTION_LIB) $(call obj,$(wildcard solutions/catalog/*.c))
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ $(LIBS_APP) -o $@
+
+$(DEMO): $(SOLUTION_LIB) $(call obj,solutions/07-main/main.c)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ $(LIBS_APP) -o $@
+
+$(CATALOG_TEST): $(SOLUTION_LIB) $(call obj,tests/test_catalog.c) \
+		$(HARNESS_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ $(LIBS_TEST) -o $@
+
+$(foreach n,$(STEP_NUMBERS),$(eval $(call suite_rule,solutions,solutions,$(n))))
+
+# ---- targets ---------------------------------------------------------------
+.PHONY: all demo check test memcheck help clean
+
+all: $(CATALOG) $(DEMO) ## build build/bin/catalog and build/bin/demo
+
+demo: $(DEMO) ## run the seed's scenario on fresh databases in build/demo/
+	@rm -rf $(BUILD)/demo && mkdir -p $(BUILD)/demo
+	@cd $(BUILD)/demo && ../bin/demo
+	@echo
+	@echo "The event log and read model are in $(BUILD)/demo/. Explore them:"
+	@echo "  $(CATALOG) --events $(BUILD)/demo/event_store.db --read $(BUILD)/demo/read_model.db log"
+
+ifneq ($(STEP),)
+ifeq ($(call step_dir,$(STEP)),)
+$(error STEP=$(STEP) is not a step; steps are $(STEP_NUMBERS))
+endif
+ifneq ($(IMPL)-$(PRIOR),solutions-solutions)
+$(eval $(call suite_rule,$(IMPL),$(PRIOR),$(STEP)))
+endif
+CHECK_BIN := $(call suite_bin,$(IMPL),$(PRIOR),$(STEP))
+endif
+
+check: $(CHECK_BIN) ## run step STEP's suite: make check STEP=N [IMPL=..] [PRIOR=..]
+ifeq ($(STEP),)
+	@echo "usage: make check STEP=N   (N is one of $(STEP_NUMBERS))" >&2; exit 2
+else
+	@ES_TEST_TMPDIR=$(BUILD)/test-runs $(CHECK_BIN)
+endif
+
+memcheck: $(CHECK_BIN) ## run step STEP's suite under valgrind
+ifeq ($(STEP),)
+	@echo "usage: make memcheck STEP=N" >&2; exit 2
+else
+	@ES_TEST_TMPDIR=$(BUILD)/test-runs valgrind -q --leak-check=full \
+		--errors-for-leak-kinds=all --error-exitcode=99 $(CHECK_BIN)
+endif
+
+SUITE_BINS := $(foreach n,$(STEP_NUMBERS),$(call suite_bin,solutions,solutions,$(n)))
+
+test: $(SUITE_BINS) $(CATALOG) $(DEMO) $(CATALOG_TEST) ## the kata checks itself (what CI runs)
+	@BUILD=$(BUILD) CATALOG=$(CATALOG) sh tests/run.sh $(SUITE_BINS) $(CATALOG_TEST)
+
+help: ## list the targets
+	@echo "make demo       run the seed's scenario (builds the reference first)"
+	@echo "make test       the kata checks itself: every suite, then valgrind"
+	@echo "make check STEP=N [IMPL=solutions|exercises] [PRIOR=solutions|exercises]"
+	@echo "                run step N's suite"
+	@echo "make memcheck STEP=N   the same under valgrind"
+	@echo "make            build $(CATALOG) and $(DEMO)"
+	@echo "make clean      remove $(BUILD)/"
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,46 @@
+/*
+ * read_db.h - the read database: the view tables that queries read.
+ *
+ * The read side of CQRS is a set of tables shaped for the questions the
+ * application asks. They hold nothing that cannot be rebuilt from the event
+ * log; the projector (step 6) writes them, the query handler reads them.
+ *
+ * The tables keep the column order of the seed's Stage 3, because the
+ * projector inserts with positional VALUES (...):
+ *
+ *   product_detail_view(id INTEGER PRIMARY KEY, name, description, price,
+ *                       stock, view_count, supplier_name, created_at,
+ *                       updated_at)
+ *   product_list_view  (id INTEGER PRIMARY KEY, name, price, stock,
+ *                       supplier_name)
+ *
+ * The handle is a plain sqlite3 connection, so you can open the same file
+ * with the sqlite3 shell and look at what the projector wrote.
+ */
+#ifndef ES_READ_DB_H
+#define ES_READ_DB_H
+
+#include <sqlite3.h>
+
+#include "es_error.h"
+
+enum es_read_db_mode {
+	ES_READ_DB_WRITE, /* create the file and tables when missing */
+	ES_READ_DB_QUERY  /* read-only: the file must exist already */
+};
+
+/*
+ * Open the read database at `path`. In ES_READ_DB_WRITE mode the file and
+ * the view tables are created when missing, and the connection uses WAL so
+ * queries keep reading the old views while a rebuild runs. On success
+ * `*out` is set; close it with es_read_db_close(). Returns ES_OK, or ES_EDB
+ * with SQLite's message (a missing file in query mode, a read-only file in
+ * write mode, a file that is not a database).
+ */
+int es_read_db_open(sqlite3 **out, const char *path, enum es_read_db_mode mode,
+		    struct es_error *err);
+
+/* Close a read database; NULL is ignored. */
+void es_read_db_close(sqlite3 *db);
+
+#endif /* ES_READ_DB_H */

@@ -1,0 +1,153 @@
+/*
+ * events.h - the events: facts about what has happened to a product.
+ *
+ * An event is named in the past tense (StockUpdated, not UpdateStock) and
+ * never changes once it is stored. Everything needed to rebuild state must
+ * be inside it, so ProductCreated carries internal fields such as
+ * cost_price and the supplier's name (the seed's Option A).
+ *
+ * In C an event is a tagged union: the tag (`type`) first, the fields every
+ * event has, then one struct per event type. Switch on `type` and list every
+ * case with no `default:`, so the compiler warns when a new type is added.
+ *
+ * In the event log, `data` holds the event as a JSON object with exactly the
+ * seed's fields, in the seed's order, formatted as Python's json.dumps()
+ * formats it, so the seed's Python code and this C code read each other's
+ * logs:
+ *
+ *   ProductCreated  {"product_id": 1, "name": "Widget Pro", "price": 29.99,
+ *                    "cost_price": 12.0, "supplier_id": 1,
+ *                    "supplier_name": "Acme Corp", "stock": 100,
+ *                    "occurred_at": "2026-11-27T14:32:05.123456+00:00",
+ *                    "description": null}
+ *   StockUpdated    {"product_id": 2, "new_stock": 50, "occurred_at": "..."}
+ *   PriceChanged    {"product_id": 2, "new_price": 44.99, "occurred_at": "..."}
+ *   ProductViewed   {"product_id": 1, "occurred_at": "..."}
+ */
+#ifndef ES_EVENTS_H
+#define ES_EVENTS_H
+
+#include <stdint.h>
+
+#include "es_error.h"
+#include "queries.h" /* ES_TIMESTAMP_SIZE */
+
+enum es_event_type {
+	ES_PRODUCT_CREATED = 1,
+	ES_STOCK_UPDATED,
+	ES_PRICE_CHANGED,
+	ES_PRODUCT_VIEWED
+};
+
+struct es_product_created {
+	char *name;          /* owned by the event */
+	double price;
+	double cost_price;
+	int64_t supplier_id;
+	char *supplier_name; /* owned by the event */
+	int64_t stock;
+	char *description;   /* owned by the event; NULL for JSON null */
+};
+
+struct es_stock_updated {
+	int64_t new_stock;
+};
+
+struct es_price_changed {
+	double new_price;
+};
+
+struct es_event {
+	enum es_event_type type;
+	int64_t id; /* position in the log: 0 until the store appends it */
+	int64_t product_id;
+	char occurred_at[ES_TIMESTAMP_SIZE];
+	union {
+		struct es_product_created created; /* ES_PRODUCT_CREATED */
+		struct es_stock_updated stock;     /* ES_STOCK_UPDATED */
+		struct es_price_changed price;     /* ES_PRICE_CHANGED */
+		/* ES_PRODUCT_VIEWED has no fields of its own */
+	};
+};
+
+/*
+ * The clock events are stamped with. `now` returns microseconds since the
+ * Unix epoch, UTC. Code that needs the time takes a clock instead of
+ * calling the system, so tests can pass a fixed one and get the same
+ * timestamps on every run.
+ */
+struct es_clock {
+	int64_t (*now)(void *ctx);
+	void *ctx;
+};
+
+/* The system's real-time clock, for `struct es_clock`; ctx is unused. */
+int64_t es_clock_system(void *ctx);
+
+/*
+ * Format `micros` (microseconds since the Unix epoch) the way Python's
+ * datetime.isoformat() does for a UTC time: "2026-11-27T14:32:05.123456+00:00".
+ * Like Python, the fraction is left out when it is exactly zero
+ * ("2026-11-27T14:32:05+00:00"), so both programs write the same bytes.
+ * Years outside 1..9999 are clamped. This function can't fail.
+ */
+void es_time_format(char out[ES_TIMESTAMP_SIZE], int64_t micros);
+
+/* The event type's name as stored in `event_type`: "ProductCreated". */
+const char *es_event_type_name(enum es_event_type type);
+
+/*
+ * Look up an event type by its stored name. Returns ES_OK and sets `*out`,
+ * or ES_EINVAL ("unknown event type 'Foo'") for any other name.
+ */
+int es_event_type_parse(enum es_event_type *out, const char *name,
+			struct es_error *err);
+
+/*
+ * Constructors. They zero `*out` and fill it; `occurred_at` is copied and
+ * must be shorter than ES_TIMESTAMP_SIZE. es_event_product_created copies
+ * the strings of `fields` (description may be NULL) and returns ES_OK or
+ * ES_ENOMEM; the others can't fail. Free with es_event_dispose().
+ */
+int es_event_product_created(struct es_event *out, int64_t product_id,
+			     const struct es_product_created *fields,
+			     const char *occurred_at, struct es_error *err);
+void es_event_stock_updated(struct es_event *out, int64_t product_id,
+			    int64_t new_stock, const char *occurred_at);
+void es_event_price_changed(struct es_event *out, int64_t product_id,
+			    double new_price, const char *occurred_at);
+void es_event_product_viewed(struct es_event *out, int64_t product_id,
+			     const char *occurred_at);
+
+/*
+ * Free what the event owns and zero it, so disposing twice is harmless.
+ * NULL is ignored.
+ */
+void es_event_dispose(struct es_event *ev);
+
+/*
+ * Serialize the event's fields as its `data` JSON, formatted as Python's
+ * json.dumps(dataclasses.asdict(event)) would: keys in the seed's order,
+ * ", " and ": " separators, floats always with a point or exponent
+ * ("12.0", "1e+16"), non-ASCII characters as \uXXXX escapes. On success
+ * `*out` is a NUL-terminated string the caller frees with free().
+ * Returns ES_OK, ES_ENOMEM, or ES_EINVAL when a string is not valid UTF-8
+ * or a number is not finite (neither can be written as JSON).
+ */
+int es_event_to_json(char **out, const struct es_event *ev,
+		     struct es_error *err);
+
+/*
+ * Decode `json`, the `data` of an event of type `type`, into `*out` (id is
+ * left 0). Every field the seed's dataclass has must be present with the
+ * right JSON type (description may be missing or null, as its Python
+ * default allows); a field the dataclass does not have is refused, as
+ * Python's DataClass(**data) would refuse it. Integers must be whole and
+ * within +-2^53. Returns ES_OK, ES_ENOMEM, or ES_ECORRUPT with the field at
+ * fault in the message ("field 'new_stock' must be a whole number"). On
+ * failure `*out` owns nothing.
+ */
+int es_event_from_json(struct es_event *out, enum es_event_type type,
+		       const char *json, struct es_error *err);
+
+#endif /* ES_EVENTS_H */

@@ -1,0 +1,129 @@
+/*
+ * event_store.h - the append-only event log, on SQLite.
+ *
+ * This is the only write storage in the system: the source of truth. The
+ * file holds the seed's two tables, unchanged, so the seed's Python code can
+ * open it:
+ *
+ *   events(id INTEGER PRIMARY KEY AUTOINCREMENT, product_id INTEGER NOT NULL,
+ *          event_type TEXT NOT NULL, data TEXT NOT NULL,
+ *          occurred_at TEXT NOT NULL)
+ *   product_registry(id INTEGER PRIMARY KEY AUTOINCREMENT)
+ *
+ * and adds what a real log needs, all of which Python ignores: an index on
+ * events(product_id, id) so loading one product does not scan the log, and
+ * triggers that make SQLite itself refuse UPDATE and DELETE on events.
+ *
+ * There is no update and no delete in this API. A mistake is corrected by
+ * appending a new event, never by rewriting history.
+ *
+ * Transactions: every write starts with BEGIN IMMEDIATE, under a busy
+ * timeout, so a second writer waits for the first instead of failing with
+ * "database is locked". es_store_append() and es_store_new_product_id()
+ * open and commit their own transaction when none is open; to make several
+ * writes one unit (register an id and append its ProductCreated), wrap them
+ * in es_store_begin() ... es_store_commit(), or es_store_rollback() on
+ * failure.
+ */
+#ifndef ES_EVENT_STORE_H
+#define ES_EVENT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "es_error.h"
+#include "events.h"
+
+struct es_store;
+
+enum es_store_mode {
+	ES_STORE_WRITE,   /* create the file and tables when missing */
+	ES_STORE_READONLY /* the file must exist; nothing is ever written */
+};
+
+/* How long a writer waits for another writer's transaction to finish. */
+#define ES_STORE_BUSY_TIMEOUT_MS 5000
+
+/*
+ * Open the event store at `path`. In ES_STORE_WRITE mode the file, tables,
+ * index and triggers are created when missing, and the connection uses WAL
+ * with synchronous=FULL: a committed event survives a power cut. On success
+ * `*out` is set; close it with es_store_close(). Returns ES_OK, ES_ENOMEM or
+ * ES_EDB with SQLite's message (missing file in read-only mode, read-only
+ * file in write mode, not a database).
+ */
+int es_store_open(struct es_store **out, const char *path,
+		  enum es_store_mode mode, struct es_error *err);
+
+/* Finalize the cached statements and close the file; NULL is ignored. */
+void es_store_close(struct es_store *store);
+
+/*
+ * Start a write transaction (BEGIN IMMEDIATE): from here until commit or
+ * rollback no other connection can write, so what you load is still true
+ * when you append. Returns ES_OK or ES_EDB (for example "database is
+ * locked" after the busy timeout). Transactions do not nest.
+ */
+int es_store_begin(struct es_store *store, struct es_error *err);
+int es_store_commit(struct es_store *store, struct es_error *err);
+/* Roll back the open transaction, if any. Can't fail in a way that matters:
+ * SQLite rolls back on its own when a rollback cannot be written. */
+void es_store_rollback(struct es_store *store);
+
+/*
+ * Register a new product and set `*out` to its id: 1, 2, 3, ... in the
+ * order of registration, independent of event ids (the seed's
+ * product_registry). Returns ES_OK or ES_EDB.
+ */
+int es_store_new_product_id(struct es_store *store, int64_t *out,
+			    struct es_error *err);
+
+/*
+ * Append `ev` to the log: event_type is its type's name, data its JSON
+ * (es_event_to_json), occurred_at its timestamp. On success sets `ev->id`
+ * to the new row's id. Returns ES_OK, ES_EINVAL/ES_ENOMEM from
+ * serialization, or ES_EDB. On failure nothing is appended.
+ */
+int es_store_append(struct es_store *store, struct es_event *ev,
+		    struct es_error *err);
+
+/* A growable array of events, owned by whoever holds the list. */
+struct es_event_list {
+	struct es_event *items;
+	size_t count;
+	size_t capacity;
+};
+
+/* Dispose every event, free the array, and zero the list. NULL is ignored. */
+void es_event_list_dispose(struct es_event_list *list);
+
+/*
+ * Load every event of `product_id`, oldest first (by id), into `*out`,
+ * which the caller disposes with es_event_list_dispose(). A product
+ * without events gives an empty list and ES_OK. Returns ES_ENOMEM, ES_EDB,
+ * or ES_ECORRUPT when a row cannot be decoded ("event 12: unknown event
+ * type 'Foo'"); then `*out` is empty.
+ */
+int es_store_load(struct es_event_list *out, struct es_store *store,
+		  int64_t product_id, struct es_error *err);
+
+/*
+ * Called once per event by es_store_load_all(). `ev` is borrowed: it is
+ * disposed when the callback returns, so copy what you keep. Return ES_OK
+ * to go on; any other code stops the walk and is returned by
+ * es_store_load_all() unchanged.
+ */
+typedef int (*es_event_fn)(void *ctx, const struct es_event *ev,
+			   struct es_error *err);
+
+/*
+ * Stream every event in the log, in order of id, to `fn`. One event is in
+ * memory at a time, however long the log, and the walk reads one
+ * consistent snapshot: events appended meanwhile by another connection are
+ * not seen. Returns ES_OK, ES_EDB, ES_ECORRUPT (a row that cannot be
+ * decoded; the walk stops there), or what `fn` returned.
+ */
+int es_store_load_all(struct es_store *store, es_event_fn fn, void *ctx,
+		      struct es_error *err);
+
+#endif /* ES_EVENT_STORE_H */

@@ -1,0 +1,89 @@
+/*
+ * commands.h - commands: requests to change the catalog.
+ *
+ * A command is intent, in the imperative (UpdateStock), and may be refused.
+ * An event is a fact, in the past tense (StockUpdated), and cannot be. The
+ * command handler (step 5) is where one becomes the other.
+ *
+ * Commands arrive as one JSON object a line (the `catalog apply` format):
+ *
+ *   {"type":"CreateProduct","name":"Widget Pro","price":29.99,
+ *    "cost_price":12.0,"supplier_id":1,"supplier_name":"Acme Corp",
+ *    "stock":100,"description":null}
+ *   {"type":"UpdateStock","product_id":2,"new_stock":50}
+ *   {"type":"ChangePrice","product_id":2,"new_price":44.99}
+ *   {"type":"RecordProductView","product_id":1}
+ *
+ * Parsing checks shape and types only: a negative stock parses fine and is
+ * refused later by the handler, which knows the business rules.
+ */
+#ifndef ES_COMMANDS_H
+#define ES_COMMANDS_H
+
+#include <stdint.h>
+
+#include "es_error.h"
+
+enum es_command_type {
+	ES_CREATE_PRODUCT = 1,
+	ES_UPDATE_STOCK,
+	ES_CHANGE_PRICE,
+	ES_RECORD_PRODUCT_VIEW
+};
+
+struct es_create_product {
+	char *name;          /* owned by the command */
+	double price;
+	double cost_price;
+	int64_t supplier_id;
+	char *supplier_name; /* owned by the command */
+	int64_t stock;
+	char *description;   /* owned by the command; NULL when absent */
+};
+
+struct es_update_stock {
+	int64_t product_id;
+	int64_t new_stock;
+};
+
+struct es_change_price {
+	int64_t product_id;
+	double new_price;
+};
+
+struct es_record_product_view {
+	int64_t product_id;
+};
+
+struct es_command {
+	enum es_command_type type;
+	union {
+		struct es_create_product create;     /* ES_CREATE_PRODUCT */
+		struct es_update_stock update_stock; /* ES_UPDATE_STOCK */
+		struct es_change_price change_price; /* ES_CHANGE_PRICE */
+		struct es_record_product_view record_view;
+	};
+};
+
+/* The command type's name as written in JSON: "CreateProduct". */
+const char *es_command_type_name(enum es_command_type type);
+
+/*
+ * Parse one line of JSON into `*out`, which the caller disposes with
+ * es_command_dispose(). The line must be one JSON object with a string
+ * "type" naming a command and exactly that command's fields: all of them
+ * (CreateProduct's "description" may be left out or null) and no others.
+ * Strings must be valid UTF-8; integers whole and within +-2^53; numbers
+ * finite. Returns ES_OK, ES_ENOMEM, or ES_EINVAL with one line saying what
+ * is wrong and where: "not valid JSON near character 12",
+ * "unknown command type 'Foo'", "UpdateStock: missing field 'new_stock'",
+ * "ChangePrice: field 'new_price' must be a number",
+ * "CreateProduct: unknown field 'colour'". On failure `*out` owns nothing.
+ */
+int es_command_parse(struct es_command *out, const char *line,
+		     struct es_error *err);
+
+/* Free what the command owns and zero it. NULL is ignored. */
+void es_command_dispose(struct es_command *cmd);
+
+#endif /* ES_COMMANDS_H */

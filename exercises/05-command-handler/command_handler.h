@@ -1,0 +1,52 @@
+/*
+ * command_handler.h - the decision point: commands in, events out.
+ *
+ * For each command the handler loads what it needs, checks the business
+ * rules, and appends the resulting event: load -> validate -> append. It
+ * writes no state table; the event is the only thing it writes. All of it
+ * happens in one write transaction (BEGIN IMMEDIATE), so a second writer
+ * cannot slip an event in between the check and the append, and a create
+ * registers its product id and appends its ProductCreated atomically.
+ *
+ * Rules and their messages (the seed's exact words where it has them):
+ *   CreateProduct      "Name cannot be empty" (empty or only whitespace),
+ *                      "Price must be positive", "Cost price cannot be
+ *                      negative", "Stock cannot be negative",
+ *                      "Supplier name cannot be empty"
+ *   UpdateStock        "Product N not found", "Stock cannot be negative"
+ *   ChangePrice        "Product N not found", "Price must be positive"
+ *   RecordProductView  none: a view is recorded even for an unknown id,
+ *                      as in the seed
+ * "Not found" means no ProductCreated in the product's log, and it is
+ * checked before the values, as in the seed.
+ */
+#ifndef ES_COMMAND_HANDLER_H
+#define ES_COMMAND_HANDLER_H
+
+#include "commands.h"
+#include "es_error.h"
+#include "event_store.h"
+#include "events.h"
+
+/*
+ * The handler's dependencies, filled in by the caller. `store` is
+ * borrowed; `clock` stamps every event.
+ */
+struct es_command_handler {
+	struct es_store *store;
+	struct es_clock clock;
+};
+
+/*
+ * Handle one command. On success the event that was appended is copied to
+ * `*out` (with its id set; for CreateProduct, out->product_id is the new
+ * product's id), ready to be projected; the caller disposes it with
+ * es_event_dispose(). Returns ES_OK; ES_EINVAL or ES_ENOTFOUND when the
+ * command is refused, with the rule's message; ES_ENOMEM, ES_EDB or
+ * ES_ECORRUPT when the store fails. On any failure nothing is appended and
+ * `*out` owns nothing.
+ */
+int es_handle(struct es_event *out, struct es_command_handler *handler,
+	      const struct es_command *cmd, struct es_error *err);
+
+#endif /* ES_COMMAND_HANDLER_H */

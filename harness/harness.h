@@ -1,0 +1,120 @@
+/*
+ * harness.h - what every step's suite shares: a temporary directory per
+ * test, a fixed clock, fresh databases, and assertions that print both
+ * values when they fail.
+ *
+ * A suite file defines its tests and exports them in one table that the
+ * runner (runner.c, which has main()) registers and runs:
+ *
+ *     static void test_append_sets_the_id(void) { ... }
+ *
+ *     static CU_TestInfo tests[] = {
+ *             { "append sets the event's id", test_append_sets_the_id },
+ *             CU_TEST_INFO_NULL,
+ *     };
+ *     CU_SuiteInfo es_suites[] = {
+ *             { "step 2: event store", NULL, NULL, setup, teardown, tests },
+ *             CU_SUITE_INFO_NULL,
+ *     };
+ *     const char *es_suite_guide = "docs/02-event-store.md";
+ *
+ * Every assertion here is fatal: the first one that fails ends the test
+ * (the suite's teardown still runs, so close what you opened there).
+ */
+#ifndef ES_HARNESS_H
+#define ES_HARNESS_H
+
+#include <CUnit/CUnit.h>
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "es_error.h"
+#include "events.h"
+
+/* Defined by each suite file. */
+extern CU_SuiteInfo es_suites[];
+/* The guide a failing test's hint points at, e.g. "docs/02-event-store.md". */
+extern const char *es_suite_guide;
+
+/*
+ * The current test's own empty directory, created on first use and
+ * removed after the test when it passes. When the test fails it is kept
+ * and its path printed, so what the test built can be inspected.
+ */
+const char *es_test_dir(void);
+
+/*
+ * Write "<es_test_dir()>/<name>" into `buf` and return `buf`. Aborts the
+ * test when it does not fit.
+ */
+char *es_test_path(char *buf, size_t size, const char *name);
+
+/*
+ * The fixed clock: the first call returns 2026-11-27T14:32:05.123456Z and
+ * each further call one second and one microsecond later, so timestamps
+ * are distinct, ordered, and the same on every run.
+ */
+#define ES_TEST_EPOCH_US INT64_C(1795789925123456)
+#define ES_TEST_STEP_US INT64_C(1000001)
+
+struct es_test_clock {
+	int64_t next; /* what the next call returns */
+};
+
+/* A clock that reads from `state`, which starts at ES_TEST_EPOCH_US. */
+struct es_clock es_test_clock(struct es_test_clock *state);
+
+/* The timestamp the fixed clock gives on its `n`-th call (from 0). */
+void es_test_timestamp(char out[ES_TIMESTAMP_SIZE], int n);
+
+/*
+ * Run `sql` (one or more statements) on `db`; the test fails with SQLite's
+ * message if it does not succeed.
+ */
+void es_test_exec(sqlite3 *db, const char *sql);
+
+/*
+ * Run `sql`, a query with one integer result, and return that result. The
+ * test fails unless exactly one row comes back.
+ */
+int64_t es_test_query_int(sqlite3 *db, const char *sql);
+
+/* Assertions. Each prints both sides, the file and the line. */
+#define ES_ASSERT_TRUE(cond)                                                 \
+	es_assert_true((cond) != 0, #cond, __FILE__, __LINE__)
+#define ES_ASSERT_INT_EQ(actual, expected)                                   \
+	es_assert_int_eq((long long)(actual), (long long)(expected), #actual, \
+			 __FILE__, __LINE__)
+#define ES_ASSERT_DOUBLE_EQ(actual, expected)                                \
+	es_assert_double_eq((actual), (expected), #actual, __FILE__, __LINE__)
+#define ES_ASSERT_STR_EQ(actual, expected)                                   \
+	es_assert_str_eq((actual), (expected), #actual, __FILE__, __LINE__)
+/* rc must be ES_OK; on failure prints the code's name and err's message. */
+#define ES_ASSERT_OK(rc, err)                                                \
+	es_assert_code((rc), ES_OK, (err), #rc, __FILE__, __LINE__)
+/* rc must be `code` (say ES_EINVAL). */
+#define ES_ASSERT_CODE(rc, code, err)                                        \
+	es_assert_code((rc), (code), (err), #rc, __FILE__, __LINE__)
+
+void es_assert_true(int ok, const char *expr, const char *file, int line);
+void es_assert_int_eq(long long actual, long long expected, const char *expr,
+		      const char *file, int line);
+/* Exact comparison: the kata's doubles are copied, never computed. */
+void es_assert_double_eq(double actual, double expected, const char *expr,
+			 const char *file, int line);
+/* NULL equals only NULL. */
+void es_assert_str_eq(const char *actual, const char *expected,
+		      const char *expr, const char *file, int line);
+void es_assert_code(int rc, int expected, const struct es_error *err,
+		    const char *expr, const char *file, int line);
+
+/* Fail the test with a printf-style message. */
+void es_test_fail(const char *file, int line, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+#define ES_FAIL(...) es_test_fail(__FILE__, __LINE__, __VA_ARGS__)
+
+#endif /* ES_HARNESS_H */

@@ -1,0 +1,80 @@
+#!/bin/sh
+# run.sh SUITE...: what `make test` runs. Each suite binary is run once as it
+# is, then once under valgrind; the last line sums every test and every
+# memcheck as "N passed, N failed".
+#
+# Environment: BUILD (the build directory), CATALOG (build/bin/catalog, for
+# the catalog suite).
+set -u
+BUILD=${BUILD:-build}
+export ES_TEST_TMPDIR="$BUILD/test-runs"
+export ES_CATALOG="${CATALOG:-$BUILD/bin/catalog}"
+VALGRIND="valgrind -q --leak-check=full --errors-for-leak-kinds=all --error-exitcode=99"
+log="$BUILD/test-logs"
+mkdir -p "$log"
+
+passed=0
+failed=0
+bad=""
+
+# The counts a suite printed last: "N passed, N failed".
+add_counts() {
+	line=$(tail -n 1 "$1")
+	p=${line%% passed*}
+	f=${line#*passed, }
+	f=${f%% failed*}
+	case "$p$f" in
+	*[!0-9]* | "") failed=$((failed + 1)); return ;;
+	esac
+	passed=$((passed + p))
+	failed=$((failed + f))
+}
+
+name_of() {
+	case "$1" in
+	*/run-tests) n=${1%/run-tests}; echo "${n##*/}" ;;
+	*) echo "${1##*/}" ;;
+	esac
+}
+
+echo "== suites against the reference solution"
+for bin in "$@"; do
+	name=$(name_of "$bin")
+	out="$log/$name.txt"
+	"$bin" >"$out" 2>&1
+	rc=$?
+	add_counts "$out"
+	if [ $rc -eq 0 ]; then
+		echo "ok    $name: $(tail -n 1 "$out")"
+	else
+		echo "FAIL  $name (exit $rc): see $out"
+		grep -E '^  FAIL|^        ' "$out" | head -n 20
+		bad="$bad $name"
+	fi
+done
+
+echo "== the same suites under valgrind (leaks and memory errors)"
+for bin in "$@"; do
+	name=$(name_of "$bin")
+	out="$log/$name.valgrind.txt"
+	case "$name" in
+	test_catalog)
+		ES_CATALOG_LINES=${ES_CATALOG_LINES_VALGRIND:-150} \
+		$VALGRIND --trace-children=yes "$bin" >"$out" 2>&1 ;;
+	*)
+		$VALGRIND "$bin" >"$out" 2>&1 ;;
+	esac
+	rc=$?
+	if [ $rc -eq 0 ]; then
+		passed=$((passed + 1))
+		echo "ok    memcheck $name: no leaks, no errors"
+	else
+		failed=$((failed + 1))
+		echo "FAIL  memcheck $name (exit $rc): see $out"
+		bad="$bad memcheck:$name"
+	fi
+done
+
+[ -n "$bad" ] && echo "failed:$bad"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
