@@ -229,14 +229,16 @@ void es_assert_str_eq(const char *actual, const char *expected,
 		pass(file, line);
 		return;
 	}
+	/* Outside a test's body (in a setup) failures do not jump: else-if. */
 	if (actual == NULL)
 		es_test_fail(file, line, "%s is NULL, expected \"%.400s\"",
 			     expr, expected);
-	if (expected == NULL)
+	else if (expected == NULL)
 		es_test_fail(file, line, "%s is \"%.400s\", expected NULL",
 			     expr, actual);
-	es_test_fail(file, line, "%s is \"%.400s\", expected \"%.400s\"", expr,
-		     actual, expected);
+	else
+		es_test_fail(file, line, "%s is \"%.400s\", expected \"%.400s\"",
+			     expr, actual, expected);
 }
 
 void es_assert_code(int rc, int expected, const struct es_error *err,
@@ -250,6 +252,7 @@ void es_assert_code(int rc, int expected, const struct es_error *err,
 		es_test_fail(file, line, "%s returned %s (\"%s\"), expected %s",
 			     expr, es_code_name(rc), err->msg,
 			     es_code_name(expected));
-	es_test_fail(file, line, "%s returned %s, expected %s", expr,
-		     es_code_name(rc), es_code_name(expected));
+	else
+		es_test_fail(file, line, "%s returned %s, expected %s", expr,
+			     es_code_name(rc), es_code_name(expected));
 }
