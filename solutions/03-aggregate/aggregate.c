@@ -34,16 +34,6 @@ bool es_product_exists(const struct es_product *p)
 	return p->id != 0;
 }
 
-/* strdup() that keeps NULL as NULL, for the optional description. */
-static int copy_optional(char **out, const char *s)
-{
-	*out = NULL;
-	if (s == NULL)
-		return ES_OK;
-	*out = strdup(s);
-	return *out != NULL ? ES_OK : ES_ENOMEM;
-}
-
 /*
  * Copy all three strings before touching `p`, so that running out of
  * memory halfway leaves the product exactly as it was.
@@ -52,12 +42,17 @@ static int apply_created(struct es_product *p, const struct es_event *ev,
 			 struct es_error *err)
 {
 	const struct es_product_created *c = &ev->created;
-	char *name = strdup(c->name);
-	char *supplier_name = strdup(c->supplier_name);
+	char *name;
+	char *supplier_name;
 	char *description = NULL;
-	int rc = copy_optional(&description, c->description);
 
-	if (name == NULL || supplier_name == NULL || rc != ES_OK) {
+	assert(c->name != NULL && c->supplier_name != NULL);
+	name = strdup(c->name);
+	supplier_name = strdup(c->supplier_name);
+	if (c->description != NULL)
+		description = strdup(c->description);
+	if (name == NULL || supplier_name == NULL ||
+	    (c->description != NULL && description == NULL)) {
 		free(name);
 		free(supplier_name);
 		free(description);

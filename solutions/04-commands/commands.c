@@ -26,10 +26,10 @@
 #define ES_INT_LIMIT 9007199254740992.0
 
 enum field_kind {
-	FIELD_STRING,          /* char *, required */
+	FIELD_STRING,	       /* char *, required */
 	FIELD_OPTIONAL_STRING, /* char *, may be missing or null */
-	FIELD_INTEGER,         /* int64_t, whole and within +-2^53 */
-	FIELD_NUMBER           /* double, finite */
+	FIELD_INTEGER,	       /* int64_t, whole and within +-2^53 */
+	FIELD_NUMBER	       /* double, finite */
 };
 
 struct field {
@@ -44,41 +44,39 @@ struct command_spec {
 	size_t count;
 };
 
-#define FIELD(name, kind, member) \
-	{ name, kind, offsetof(struct es_command, member) }
+/* Where `member` of struct es_command lies, and how long array `a` is. */
+#define AT(member) offsetof(struct es_command, member)
+#define COUNT(a)   (sizeof(a) / sizeof((a)[0]))
 
 static const struct field create_fields[] = {
-	FIELD("name", FIELD_STRING, create.name),
-	FIELD("price", FIELD_NUMBER, create.price),
-	FIELD("cost_price", FIELD_NUMBER, create.cost_price),
-	FIELD("supplier_id", FIELD_INTEGER, create.supplier_id),
-	FIELD("supplier_name", FIELD_STRING, create.supplier_name),
-	FIELD("stock", FIELD_INTEGER, create.stock),
-	FIELD("description", FIELD_OPTIONAL_STRING, create.description),
+	{"name", FIELD_STRING, AT(create.name)},
+	{"price", FIELD_NUMBER, AT(create.price)},
+	{"cost_price", FIELD_NUMBER, AT(create.cost_price)},
+	{"supplier_id", FIELD_INTEGER, AT(create.supplier_id)},
+	{"supplier_name", FIELD_STRING, AT(create.supplier_name)},
+	{"stock", FIELD_INTEGER, AT(create.stock)},
+	{"description", FIELD_OPTIONAL_STRING, AT(create.description)},
 };
 
 static const struct field update_stock_fields[] = {
-	FIELD("product_id", FIELD_INTEGER, update_stock.product_id),
-	FIELD("new_stock", FIELD_INTEGER, update_stock.new_stock),
+	{"product_id", FIELD_INTEGER, AT(update_stock.product_id)},
+	{"new_stock", FIELD_INTEGER, AT(update_stock.new_stock)},
 };
 
 static const struct field change_price_fields[] = {
-	FIELD("product_id", FIELD_INTEGER, change_price.product_id),
-	FIELD("new_price", FIELD_NUMBER, change_price.new_price),
+	{"product_id", FIELD_INTEGER, AT(change_price.product_id)},
+	{"new_price", FIELD_NUMBER, AT(change_price.new_price)},
 };
 
 static const struct field record_view_fields[] = {
-	FIELD("product_id", FIELD_INTEGER, record_view.product_id),
+	{"product_id", FIELD_INTEGER, AT(record_view.product_id)},
 };
 
-#define SPEC(type, fields) \
-	{ type, fields, sizeof(fields) / sizeof(fields[0]) }
-
 static const struct command_spec specs[] = {
-	SPEC(ES_CREATE_PRODUCT, create_fields),
-	SPEC(ES_UPDATE_STOCK, update_stock_fields),
-	SPEC(ES_CHANGE_PRICE, change_price_fields),
-	SPEC(ES_RECORD_PRODUCT_VIEW, record_view_fields),
+	{ES_CREATE_PRODUCT, create_fields, COUNT(create_fields)},
+	{ES_UPDATE_STOCK, update_stock_fields, COUNT(update_stock_fields)},
+	{ES_CHANGE_PRICE, change_price_fields, COUNT(change_price_fields)},
+	{ES_RECORD_PRODUCT_VIEW, record_view_fields, COUNT(record_view_fields)},
 };
 
 const char *es_command_type_name(enum es_command_type type)
@@ -99,7 +97,7 @@ const char *es_command_type_name(enum es_command_type type)
 /* The spec of the command called `name`, or NULL. */
 static const struct command_spec *find_spec(const char *name)
 {
-	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+	for (size_t i = 0; i < COUNT(specs); i++) {
 		if (strcmp(es_command_type_name(specs[i].type), name) == 0)
 			return &specs[i];
 	}
@@ -153,13 +151,23 @@ static bool utf8_valid(const char *s)
 }
 
 /*
- * Copy the string `item` into `*slot`. cJSON ends a string at an escaped
- * \u0000 without telling us, so such a string arrives cut short; there is
- * no way to see that from here, and the shorter string is still valid.
+ * Copy the string `item` into `*slot`, which stays NULL for a missing or
+ * null optional string. cJSON ends a string at an escaped \u0000 without
+ * telling us, so such a string arrives cut short; there is no way to see
+ * that from here, and the shorter string is still valid.
  */
-static int copy_string(char **slot, const cJSON *item, const char *command,
+static int read_string(char **slot, const cJSON *item, const char *command,
 		       const struct field *f, struct es_error *err)
 {
+	bool optional = f->kind == FIELD_OPTIONAL_STRING;
+	const char *or_null = optional ? " or null" : "";
+
+	if (optional && (item == NULL || cJSON_IsNull(item)))
+		return ES_OK;
+	if (!cJSON_IsString(item))
+		return es_error_set(err, ES_EINVAL,
+				    "%s: field '%s' must be a string%s",
+				    command, f->name, or_null);
 	if (!utf8_valid(item->valuestring))
 		return es_error_set(err, ES_EINVAL,
 				    "%s: field '%s' is not valid UTF-8",
@@ -177,13 +185,13 @@ static int read_integer(int64_t *slot, const cJSON *item, const char *command,
 
 	if (!cJSON_IsNumber(item))
 		return es_error_set(err, ES_EINVAL,
-				    "%s: field '%s' must be a number",
-				    command, f->name);
+				    "%s: field '%s' must be a number", command,
+				    f->name);
 	v = item->valuedouble;
 	if (!(v > -ES_INT_LIMIT && v < ES_INT_LIMIT))
 		return es_error_set(err, ES_EINVAL,
-				    "%s: field '%s' is out of range",
-				    command, f->name);
+				    "%s: field '%s' is out of range", command,
+				    f->name);
 	if ((double)(int64_t)v != v)
 		return es_error_set(err, ES_EINVAL,
 				    "%s: field '%s' must be a whole number",
@@ -197,8 +205,8 @@ static int read_number(double *slot, const cJSON *item, const char *command,
 {
 	if (!cJSON_IsNumber(item))
 		return es_error_set(err, ES_EINVAL,
-				    "%s: field '%s' must be a number",
-				    command, f->name);
+				    "%s: field '%s' must be a number", command,
+				    f->name);
 	/* cJSON reads a number too large for a double, 1e999, as infinity. */
 	if (!isfinite(item->valuedouble))
 		return es_error_set(err, ES_EINVAL,
@@ -217,23 +225,12 @@ static int read_field(struct es_command *cmd, const cJSON *root,
 	void *slot = (char *)cmd + f->offset;
 
 	if (item == NULL && f->kind != FIELD_OPTIONAL_STRING)
-		return es_error_set(err, ES_EINVAL,
-				    "%s: missing field '%s'", command, f->name);
+		return es_error_set(err, ES_EINVAL, "%s: missing field '%s'",
+				    command, f->name);
 	switch (f->kind) {
-	case FIELD_OPTIONAL_STRING:
-		if (item == NULL || cJSON_IsNull(item))
-			return ES_OK;
-		if (!cJSON_IsString(item))
-			return es_error_set(err, ES_EINVAL,
-					    "%s: field '%s' must be a string "
-					    "or null", command, f->name);
-		return copy_string(slot, item, command, f, err);
 	case FIELD_STRING:
-		if (!cJSON_IsString(item))
-			return es_error_set(err, ES_EINVAL,
-					    "%s: field '%s' must be a string",
-					    command, f->name);
-		return copy_string(slot, item, command, f, err);
+	case FIELD_OPTIONAL_STRING:
+		return read_string(slot, item, command, f, err);
 	case FIELD_INTEGER:
 		return read_integer(slot, item, command, f, err);
 	case FIELD_NUMBER:
@@ -263,16 +260,16 @@ static int check_members(const struct command_spec *spec, const cJSON *root,
 	const char *command = es_command_type_name(spec->type);
 	const cJSON *item;
 
-	cJSON_ArrayForEach(item, root) {
+	for (item = root->child; item != NULL; item = item->next) {
 		if (!is_declared(spec, item->string))
 			return es_error_set(err, ES_EINVAL,
-					    "%s: unknown field '%s'",
-					    command, item->string);
+					    "%s: unknown field '%s'", command,
+					    item->string);
 		if (cJSON_GetObjectItemCaseSensitive(root, item->string) !=
 		    item)
 			return es_error_set(err, ES_EINVAL,
-					    "%s: duplicate field '%s'",
-					    command, item->string);
+					    "%s: duplicate field '%s'", command,
+					    item->string);
 	}
 	return ES_OK;
 }
@@ -290,8 +287,7 @@ static int read_type(const struct command_spec **out, const cJSON *root,
 				    "field 'type' must be a string");
 	*out = find_spec(type->valuestring);
 	if (*out == NULL)
-		return es_error_set(err, ES_EINVAL,
-				    "unknown command type '%s'",
+		return es_error_set(err, ES_EINVAL, "unknown command type '%s'",
 				    type->valuestring);
 	return ES_OK;
 }

@@ -42,15 +42,15 @@ static bool is_blank(const char *s)
 }
 
 /*
- * ES_OK when the product's log holds its ProductCreated, ES_ENOTFOUND
- * ("Product N not found") when it does not, or the store's error. The
- * aggregate is replayed, as the seed does, so that a rule about current
- * state (say, a price may at most double) has it at hand.
+ * Load and replay the product: ES_OK when its log holds a ProductCreated,
+ * ES_ENOTFOUND ("Product N not found") when it does not, or the store's
+ * error. A rule about current state (the seed's example: a price may at
+ * most double) would read `product` here, before it is disposed.
  */
 static int require_product(struct es_store *store, int64_t product_id,
 			   struct es_error *err)
 {
-	struct es_event_list events = { 0 };
+	struct es_event_list events = {0};
 	struct es_product product;
 	int rc;
 
@@ -116,10 +116,8 @@ static int create_product(struct es_event *ev,
 	return es_event_product_created(ev, product_id, &fields, now, err);
 }
 
-static int update_stock(struct es_event *ev,
-			struct es_command_handler *handler,
-			const struct es_update_stock *cmd,
-			struct es_error *err)
+static int update_stock(struct es_event *ev, struct es_command_handler *handler,
+			const struct es_update_stock *cmd, struct es_error *err)
 {
 	char now[ES_TIMESTAMP_SIZE];
 	int rc;
@@ -134,10 +132,8 @@ static int update_stock(struct es_event *ev,
 	return ES_OK;
 }
 
-static int change_price(struct es_event *ev,
-			struct es_command_handler *handler,
-			const struct es_change_price *cmd,
-			struct es_error *err)
+static int change_price(struct es_event *ev, struct es_command_handler *handler,
+			const struct es_change_price *cmd, struct es_error *err)
 {
 	char now[ES_TIMESTAMP_SIZE];
 	int rc;
@@ -153,8 +149,7 @@ static int change_price(struct es_event *ev,
 }
 
 /* No precondition: a view is recorded even for an unknown id (the seed). */
-static int record_view(struct es_event *ev,
-		       struct es_command_handler *handler,
+static int record_view(struct es_event *ev, struct es_command_handler *handler,
 		       const struct es_record_product_view *cmd)
 {
 	char now[ES_TIMESTAMP_SIZE];

@@ -1,0 +1,532 @@
+/*
+ * test_command_handler.c - step 5: the command handler, load -> validate ->
+ * append, with the seed's messages.
+ *
+ * Each test gets its own event store and the harness's fixed clock, so the
+ * n-th event a test appends is stamped es_test_timestamp(n). What the
+ * handler returns is kept in `got` and what the tests load back in
+ * `loaded`; the teardown disposes both, so a failed assertion leaks
+ * nothing. `raw` is a plain sqlite3 connection to the same file, for
+ * counting rows behind the store's back.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "aggregate.h"
+#include "command_handler.h"
+#include "commands.h"
+#include "event_store.h"
+#include "events.h"
+#include "harness.h"
+
+static struct es_test_clock clock_state;
+static struct es_store *store;
+static struct es_store *ro_store;
+static sqlite3 *raw;
+static struct es_command_handler handler;
+static struct es_event got;
+static struct es_event_list loaded;
+static struct es_product product;
+
+/*
+ * CUnit's setup cannot stop a test, so what fails here is written down in
+ * `setup_failure` and the store left NULL; require_store() then ends the
+ * test with that message.
+ */
+static char setup_failure[ES_ERROR_MSG_SIZE + 64];
+
+static void setup(void)
+{
+	char path[512];
+	struct es_error err;
+	int rc;
+
+	memset(&got, 0, sizeof(got));
+	memset(&loaded, 0, sizeof(loaded));
+	es_product_init(&product);
+	setup_failure[0] = '\0';
+	es_error_clear(&err);
+	es_test_path(path, sizeof(path), "event_store.db");
+	rc = es_store_open(&store, path, ES_STORE_WRITE, &err);
+	if (rc != ES_OK) {
+		snprintf(setup_failure, sizeof(setup_failure),
+			 "setup: es_store_open returned %s (\"%s\")",
+			 es_code_name(rc), err.msg);
+		return;
+	}
+	if (sqlite3_open_v2(path, &raw, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK)
+		snprintf(setup_failure, sizeof(setup_failure),
+			 "setup: sqlite3 cannot open the store's file: %s",
+			 sqlite3_errmsg(raw));
+	handler.store = store;
+	handler.clock = es_test_clock(&clock_state);
+}
+
+static void teardown(void)
+{
+	es_event_dispose(&got);
+	es_event_list_dispose(&loaded);
+	es_product_dispose(&product);
+	sqlite3_close(raw);
+	raw = NULL;
+	es_store_close(ro_store);
+	ro_store = NULL;
+	es_store_close(store);
+	store = NULL;
+}
+
+static void require_store(void)
+{
+	if (setup_failure[0] != '\0')
+		ES_FAIL("%s", setup_failure);
+}
+
+/* Commands built by hand; the handler only reads them. */
+static struct es_command widget(void)
+{
+	return (struct es_command){
+		.type = ES_CREATE_PRODUCT,
+		.create = {
+			.name = "Widget Pro",
+			.price = 29.99,
+			.cost_price = 12.0,
+			.supplier_id = 1,
+			.supplier_name = "Acme Corp",
+			.stock = 100,
+			.description = "A fine widget",
+		},
+	};
+}
+
+static struct es_command update_stock(int64_t product_id, int64_t new_stock)
+{
+	return (struct es_command){
+		.type = ES_UPDATE_STOCK,
+		.update_stock = { .product_id = product_id,
+				  .new_stock = new_stock },
+	};
+}
+
+static struct es_command change_price(int64_t product_id, double new_price)
+{
+	return (struct es_command){
+		.type = ES_CHANGE_PRICE,
+		.change_price = { .product_id = product_id,
+				  .new_price = new_price },
+	};
+}
+
+static struct es_command record_view(int64_t product_id)
+{
+	return (struct es_command){
+		.type = ES_RECORD_PRODUCT_VIEW,
+		.record_view = { .product_id = product_id },
+	};
+}
+
+/* Handle `cmd`, which must succeed; the event is left in `got`. */
+static void handle_ok(struct es_command cmd)
+{
+	struct es_error err;
+
+	require_store();
+	es_event_dispose(&got);
+	ES_ASSERT_OK(es_handle(&got, &handler, &cmd, &err), &err);
+}
+
+/* Load product `product_id`'s log into `loaded`. */
+static void load(int64_t product_id)
+{
+	struct es_error err;
+
+	es_event_list_dispose(&loaded);
+	ES_ASSERT_OK(es_store_load(&loaded, store, product_id, &err), &err);
+}
+
+static int64_t count_events(void)
+{
+	return es_test_query_int(raw, "SELECT COUNT(*) FROM events");
+}
+
+static int64_t count_products(void)
+{
+	return es_test_query_int(raw, "SELECT COUNT(*) FROM product_registry");
+}
+
+static void assert_timestamp(const char *actual, int n)
+{
+	char expected[ES_TIMESTAMP_SIZE];
+
+	es_test_timestamp(expected, n);
+	ES_ASSERT_STR_EQ(actual, expected);
+}
+
+/* `ev` is Widget Pro's ProductCreated for product `id`, at clock tick n. */
+static void assert_widget_created(const struct es_event *ev, int64_t id,
+				  int n)
+{
+	ES_ASSERT_INT_EQ(ev->type, ES_PRODUCT_CREATED);
+	ES_ASSERT_INT_EQ(ev->product_id, id);
+	ES_ASSERT_STR_EQ(ev->created.name, "Widget Pro");
+	ES_ASSERT_DOUBLE_EQ(ev->created.price, 29.99);
+	ES_ASSERT_DOUBLE_EQ(ev->created.cost_price, 12.0);
+	ES_ASSERT_INT_EQ(ev->created.supplier_id, 1);
+	ES_ASSERT_STR_EQ(ev->created.supplier_name, "Acme Corp");
+	ES_ASSERT_INT_EQ(ev->created.stock, 100);
+	ES_ASSERT_STR_EQ(ev->created.description, "A fine widget");
+	assert_timestamp(ev->occurred_at, n);
+}
+
+static void test_create_returns_ids_in_order(void)
+{
+	handle_ok(widget());
+	ES_ASSERT_INT_EQ(got.type, ES_PRODUCT_CREATED);
+	ES_ASSERT_INT_EQ(got.product_id, 1);
+	handle_ok(widget());
+	ES_ASSERT_INT_EQ(got.product_id, 2);
+	ES_ASSERT_INT_EQ(count_products(), 2);
+}
+
+static void test_create_appends_every_field(void)
+{
+	handle_ok(widget());
+	assert_widget_created(&got, 1, 0);
+	load(1);
+	ES_ASSERT_INT_EQ(loaded.count, 1);
+	assert_widget_created(&loaded.items[0], 1, 0);
+	ES_ASSERT_TRUE(got.id > 0);
+	ES_ASSERT_INT_EQ(got.id, loaded.items[0].id);
+}
+
+static void test_create_without_description(void)
+{
+	struct es_command cmd = widget();
+
+	cmd.create.description = NULL;
+	handle_ok(cmd);
+	ES_ASSERT_STR_EQ(got.created.description, NULL);
+	load(1);
+	ES_ASSERT_INT_EQ(loaded.count, 1);
+	ES_ASSERT_STR_EQ(loaded.items[0].created.description, NULL);
+	ES_ASSERT_STR_EQ(loaded.items[0].created.name, "Widget Pro");
+}
+
+static void test_update_stock_appends_one_event(void)
+{
+	handle_ok(widget());
+	handle_ok(update_stock(1, 50));
+	ES_ASSERT_INT_EQ(got.type, ES_STOCK_UPDATED);
+	ES_ASSERT_INT_EQ(got.product_id, 1);
+	ES_ASSERT_INT_EQ(got.stock.new_stock, 50);
+	assert_timestamp(got.occurred_at, 1);
+	load(1);
+	ES_ASSERT_INT_EQ(loaded.count, 2);
+	ES_ASSERT_INT_EQ(loaded.items[1].type, ES_STOCK_UPDATED);
+	ES_ASSERT_INT_EQ(loaded.items[1].id, got.id);
+	ES_ASSERT_INT_EQ(loaded.items[1].product_id, 1);
+	ES_ASSERT_INT_EQ(loaded.items[1].stock.new_stock, 50);
+	assert_timestamp(loaded.items[1].occurred_at, 1);
+}
+
+static void test_update_stock_to_zero_is_allowed(void)
+{
+	handle_ok(widget());
+	handle_ok(update_stock(1, 0));
+	load(1);
+	ES_ASSERT_INT_EQ(loaded.count, 2);
+	ES_ASSERT_INT_EQ(loaded.items[1].stock.new_stock, 0);
+}
+
+static void test_change_price_appends_one_event(void)
+{
+	handle_ok(widget());
+	handle_ok(change_price(1, 44.99));
+	ES_ASSERT_INT_EQ(got.type, ES_PRICE_CHANGED);
+	ES_ASSERT_INT_EQ(got.product_id, 1);
+	ES_ASSERT_DOUBLE_EQ(got.price.new_price, 44.99);
+	assert_timestamp(got.occurred_at, 1);
+	load(1);
+	ES_ASSERT_INT_EQ(loaded.count, 2);
+	ES_ASSERT_INT_EQ(loaded.items[1].type, ES_PRICE_CHANGED);
+	ES_ASSERT_INT_EQ(loaded.items[1].id, got.id);
+	ES_ASSERT_INT_EQ(loaded.items[1].product_id, 1);
+	ES_ASSERT_DOUBLE_EQ(loaded.items[1].price.new_price, 44.99);
+	assert_timestamp(loaded.items[1].occurred_at, 1);
+}
+
+static void test_record_view_appends_one_event(void)
+{
+	handle_ok(widget());
+	handle_ok(record_view(1));
+	ES_ASSERT_INT_EQ(got.type, ES_PRODUCT_VIEWED);
+	ES_ASSERT_INT_EQ(got.product_id, 1);
+	assert_timestamp(got.occurred_at, 1);
+	load(1);
+	ES_ASSERT_INT_EQ(loaded.count, 2);
+	ES_ASSERT_INT_EQ(loaded.items[1].type, ES_PRODUCT_VIEWED);
+	ES_ASSERT_INT_EQ(loaded.items[1].id, got.id);
+	ES_ASSERT_INT_EQ(loaded.items[1].product_id, 1);
+	assert_timestamp(loaded.items[1].occurred_at, 1);
+}
+
+struct refusal {
+	const char *name;
+	struct es_command cmd;
+	int code;
+	const char *message;
+};
+
+/* Product 1 (Widget Pro) exists when these run; product 99 does not. */
+static const struct refusal refusals[] = {
+	{ "create with an empty name",
+	  { .type = ES_CREATE_PRODUCT,
+	    .create = { "", 29.99, 12.0, 1, "Acme Corp", 100, NULL } },
+	  ES_EINVAL, "Name cannot be empty" },
+	{ "create with a name of only whitespace",
+	  { .type = ES_CREATE_PRODUCT,
+	    .create = { " \t\n ", 29.99, 12.0, 1, "Acme Corp", 100, NULL } },
+	  ES_EINVAL, "Name cannot be empty" },
+	{ "create with a zero price",
+	  { .type = ES_CREATE_PRODUCT,
+	    .create = { "Widget", 0.0, 12.0, 1, "Acme Corp", 100, NULL } },
+	  ES_EINVAL, "Price must be positive" },
+	{ "create with a negative price",
+	  { .type = ES_CREATE_PRODUCT,
+	    .create = { "Widget", -0.01, 12.0, 1, "Acme Corp", 100, NULL } },
+	  ES_EINVAL, "Price must be positive" },
+	{ "create with a negative cost price",
+	  { .type = ES_CREATE_PRODUCT,
+	    .create = { "Widget", 29.99, -1.0, 1, "Acme Corp", 100, NULL } },
+	  ES_EINVAL, "Cost price cannot be negative" },
+	{ "create with a negative stock",
+	  { .type = ES_CREATE_PRODUCT,
+	    .create = { "Widget", 29.99, 12.0, 1, "Acme Corp", -1, NULL } },
+	  ES_EINVAL, "Stock cannot be negative" },
+	{ "create with an empty supplier name",
+	  { .type = ES_CREATE_PRODUCT,
+	    .create = { "Widget", 29.99, 12.0, 1, "", 100, NULL } },
+	  ES_EINVAL, "Supplier name cannot be empty" },
+	{ "create breaking every rule reports the name first",
+	  { .type = ES_CREATE_PRODUCT,
+	    .create = { "", 0.0, -1.0, 1, "", -1, NULL } },
+	  ES_EINVAL, "Name cannot be empty" },
+	{ "create with a bad price and stock reports the price first",
+	  { .type = ES_CREATE_PRODUCT,
+	    .create = { "Widget", -5.0, 12.0, 1, "", -1, NULL } },
+	  ES_EINVAL, "Price must be positive" },
+	{ "create with a bad cost price and stock reports the cost price",
+	  { .type = ES_CREATE_PRODUCT,
+	    .create = { "Widget", 5.0, -12.0, 1, "", -1, NULL } },
+	  ES_EINVAL, "Cost price cannot be negative" },
+	{ "create with a bad stock and supplier reports the stock first",
+	  { .type = ES_CREATE_PRODUCT,
+	    .create = { "Widget", 5.0, 0.0, 1, "", -1, NULL } },
+	  ES_EINVAL, "Stock cannot be negative" },
+	{ "update stock of an unknown product",
+	  { .type = ES_UPDATE_STOCK, .update_stock = { 99, 10 } },
+	  ES_ENOTFOUND, "Product 99 not found" },
+	{ "update stock to a negative number",
+	  { .type = ES_UPDATE_STOCK, .update_stock = { 1, -1 } },
+	  ES_EINVAL, "Stock cannot be negative" },
+	{ "change price of an unknown product",
+	  { .type = ES_CHANGE_PRICE, .change_price = { 99, 10.0 } },
+	  ES_ENOTFOUND, "Product 99 not found" },
+	{ "change price to zero",
+	  { .type = ES_CHANGE_PRICE, .change_price = { 1, 0.0 } },
+	  ES_EINVAL, "Price must be positive" },
+	{ "change price to a negative number",
+	  { .type = ES_CHANGE_PRICE, .change_price = { 1, -44.99 } },
+	  ES_EINVAL, "Price must be positive" },
+};
+
+/* Handle `cmd`, expecting it refused with `code` and `message`. */
+static void expect_refusal(const char *name, const struct es_command *cmd,
+			   int code, const char *message)
+{
+	int64_t events_before, products_before;
+	struct es_error err;
+	int rc;
+
+	require_store();
+	events_before = count_events();
+	products_before = count_products();
+	es_error_clear(&err);
+	es_event_dispose(&got);
+	rc = es_handle(&got, &handler, cmd, &err);
+	if (rc != code || strcmp(err.msg, message) != 0)
+		ES_FAIL("%s: returned %s \"%s\", expected %s \"%s\"", name,
+			es_code_name(rc), err.msg, es_code_name(code),
+			message);
+	if (count_events() != events_before)
+		ES_FAIL("%s: refused, yet events went from %" PRId64
+			" to %" PRId64, name, events_before, count_events());
+	if (count_products() != products_before)
+		ES_FAIL("%s: refused, yet product_registry went from %" PRId64
+			" to %" PRId64, name, products_before,
+			count_products());
+}
+
+static void test_refusals(void)
+{
+	size_t n = sizeof(refusals) / sizeof(refusals[0]);
+
+	handle_ok(widget());
+	for (size_t i = 0; i < n; i++)
+		expect_refusal(refusals[i].name, &refusals[i].cmd,
+			       refusals[i].code, refusals[i].message);
+	ES_ASSERT_INT_EQ(count_events(), 1);
+	ES_ASSERT_INT_EQ(count_products(), 1);
+}
+
+static void test_not_found_comes_before_the_value_rule(void)
+{
+	struct es_command stock = update_stock(7, -1);
+	struct es_command price = change_price(7, -1.0);
+
+	expect_refusal("update stock -1 of product 7", &stock, ES_ENOTFOUND,
+		       "Product 7 not found");
+	expect_refusal("change price -1 of product 7", &price, ES_ENOTFOUND,
+		       "Product 7 not found");
+}
+
+static void test_views_only_product_is_not_found(void)
+{
+	struct es_command stock = update_stock(5, 10);
+	struct es_command price = change_price(5, 10.0);
+
+	handle_ok(record_view(5));
+	handle_ok(record_view(5));
+	expect_refusal("update stock of a viewed-only product", &stock,
+		       ES_ENOTFOUND, "Product 5 not found");
+	expect_refusal("change price of a viewed-only product", &price,
+		       ES_ENOTFOUND, "Product 5 not found");
+	ES_ASSERT_INT_EQ(count_events(), 2);
+}
+
+static void test_view_of_unknown_product_is_recorded(void)
+{
+	handle_ok(record_view(42));
+	ES_ASSERT_INT_EQ(got.type, ES_PRODUCT_VIEWED);
+	ES_ASSERT_INT_EQ(got.product_id, 42);
+	load(42);
+	ES_ASSERT_INT_EQ(loaded.count, 1);
+	ES_ASSERT_INT_EQ(loaded.items[0].type, ES_PRODUCT_VIEWED);
+	ES_ASSERT_INT_EQ(count_products(), 0);
+}
+
+static void test_refused_create_keeps_the_next_id(void)
+{
+	struct es_command bad = widget();
+
+	bad.create.name = "";
+	expect_refusal("create with an empty name", &bad, ES_EINVAL,
+		       "Name cannot be empty");
+	handle_ok(widget());
+	ES_ASSERT_INT_EQ(got.product_id, 1);
+	ES_ASSERT_INT_EQ(count_products(), 1);
+}
+
+static void test_update_uses_earlier_events(void)
+{
+	struct es_error err;
+
+	handle_ok(widget());
+	handle_ok(update_stock(1, 50));
+	handle_ok(change_price(1, 44.99));
+	load(1);
+	ES_ASSERT_INT_EQ(loaded.count, 3);
+	ES_ASSERT_INT_EQ(loaded.items[0].type, ES_PRODUCT_CREATED);
+	ES_ASSERT_INT_EQ(loaded.items[1].type, ES_STOCK_UPDATED);
+	ES_ASSERT_INT_EQ(loaded.items[2].type, ES_PRICE_CHANGED);
+	for (int i = 0; i < 3; i++)
+		assert_timestamp(loaded.items[i].occurred_at, i);
+	ES_ASSERT_TRUE(loaded.items[0].id < loaded.items[1].id);
+	ES_ASSERT_TRUE(loaded.items[1].id < loaded.items[2].id);
+	ES_ASSERT_OK(es_product_replay(&product, loaded.items, loaded.count,
+				       &err), &err);
+	ES_ASSERT_INT_EQ(product.version, 3);
+	ES_ASSERT_INT_EQ(product.stock, 50);
+	ES_ASSERT_DOUBLE_EQ(product.price, 44.99);
+}
+
+static void test_corrupted_log_refuses_the_command(void)
+{
+	struct es_command cmd = update_stock(1, 5);
+	struct es_error err;
+
+	handle_ok(widget());
+	es_test_exec(raw, "INSERT INTO events (product_id, event_type, data,"
+			  " occurred_at) VALUES (1, 'StockUpdated', 'oops',"
+			  " '2026-11-27T14:32:05+00:00')");
+	es_event_dispose(&got);
+	ES_ASSERT_CODE(es_handle(&got, &handler, &cmd, &err), ES_ECORRUPT,
+		       &err);
+	ES_ASSERT_INT_EQ(count_events(), 2);
+}
+
+static void test_store_failure_appends_nothing(void)
+{
+	struct es_command_handler ro_handler;
+	struct es_command cmd = widget();
+	struct es_error err;
+	char path[512];
+
+	handle_ok(widget());
+	es_test_path(path, sizeof(path), "event_store.db");
+	ES_ASSERT_OK(es_store_open(&ro_store, path, ES_STORE_READONLY, &err),
+		     &err);
+	ro_handler = handler;
+	ro_handler.store = ro_store;
+	es_event_dispose(&got);
+	ES_ASSERT_CODE(es_handle(&got, &ro_handler, &cmd, &err), ES_EDB,
+		       &err);
+	ES_ASSERT_TRUE(err.msg[0] != '\0');
+	ES_ASSERT_INT_EQ(count_events(), 1);
+	ES_ASSERT_INT_EQ(count_products(), 1);
+	/* No transaction was left open: the store still takes commands. */
+	handle_ok(widget());
+	ES_ASSERT_INT_EQ(got.product_id, 2);
+}
+
+static CU_TestInfo tests[] = {
+	{ "create returns product ids 1, then 2",
+	  test_create_returns_ids_in_order },
+	{ "create appends a ProductCreated with every field and the clock's "
+	  "time", test_create_appends_every_field },
+	{ "create without a description stores none",
+	  test_create_without_description },
+	{ "update stock appends one StockUpdated",
+	  test_update_stock_appends_one_event },
+	{ "update stock to zero is allowed",
+	  test_update_stock_to_zero_is_allowed },
+	{ "change price appends one PriceChanged",
+	  test_change_price_appends_one_event },
+	{ "record view appends one ProductViewed",
+	  test_record_view_appends_one_event },
+	{ "a refused command returns the rule's message and appends nothing",
+	  test_refusals },
+	{ "not found is checked before the value rule",
+	  test_not_found_comes_before_the_value_rule },
+	{ "a product with only view events is not found",
+	  test_views_only_product_is_not_found },
+	{ "a view of an unknown product is recorded",
+	  test_view_of_unknown_product_is_recorded },
+	{ "a refused create does not use up a product id",
+	  test_refused_create_keeps_the_next_id },
+	{ "an update builds on the state of earlier events",
+	  test_update_uses_earlier_events },
+	{ "a corrupted log refuses the command with ES_ECORRUPT",
+	  test_corrupted_log_refuses_the_command },
+	{ "a store that cannot write returns ES_EDB and appends nothing",
+	  test_store_failure_appends_nothing },
+	CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo es_suites[] = {
+	{ "step 5: command handler", NULL, NULL, setup, teardown, tests },
+	CU_SUITE_INFO_NULL,
+};
+
+const char *es_suite_guide = "docs/05-command-handler.md";

@@ -1,0 +1,726 @@
+/*
+ * test_projector.c - step 6: the projector, events -> view tables, and
+ * rebuild_all.
+ *
+ * Each test gets its own event store and read database. The views are
+ * read back with plain SQL on the read database and dumped as text, one
+ * line a row: `1|'Widget Pro'|NULL|29.99|100|...`, text quoted, real
+ * numbers always with a point, so a wrong value, a wrong column or a wrong
+ * type all show up as a difference in the text.
+ *
+ * Events built by hand live in `events`, the handler's in `got`; the
+ * teardown disposes them and closes everything, so a failed assertion
+ * leaks nothing.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "command_handler.h"
+#include "commands.h"
+#include "event_store.h"
+#include "events.h"
+#include "harness.h"
+#include "projector.h"
+#include "read_db.h"
+
+#define EVENT_MAX 8
+#define DUMP_SIZE 65536
+
+/* The text of one or more view tables, see dump_query(). */
+struct dump {
+	char text[DUMP_SIZE];
+	size_t len;
+	bool overflow;
+};
+
+static struct es_test_clock clock_state;
+static struct es_store *store;
+static sqlite3 *read_db;
+static struct es_projector *prj;
+static sqlite3 *raw;   /* a second connection, for writing behind backs */
+static struct es_command_handler handler;
+static struct es_event events[EVENT_MAX];
+static struct es_event got;
+static struct dump before;
+static struct dump after;
+
+/*
+ * CUnit's setup cannot stop a test, so what fails here is written down in
+ * `setup_failure` and the handle left NULL; require_setup() then ends the
+ * test with that message.
+ */
+static char setup_failure[ES_ERROR_MSG_SIZE + 64];
+
+static void setup_failed(const char *what, int rc, const struct es_error *err)
+{
+	if (setup_failure[0] == '\0')
+		snprintf(setup_failure, sizeof(setup_failure),
+			 "setup: %s returned %s (\"%s\")", what,
+			 es_code_name(rc), err->msg);
+}
+
+static void setup(void)
+{
+	char path[512];
+	struct es_error err;
+	int rc;
+
+	memset(events, 0, sizeof(events));
+	memset(&got, 0, sizeof(got));
+	setup_failure[0] = '\0';
+	es_error_clear(&err);
+	es_test_path(path, sizeof(path), "event_store.db");
+	rc = es_store_open(&store, path, ES_STORE_WRITE, &err);
+	if (rc != ES_OK)
+		setup_failed("es_store_open", rc, &err);
+	handler.store = store;
+	handler.clock = es_test_clock(&clock_state);
+	es_test_path(path, sizeof(path), "read_model.db");
+	rc = es_read_db_open(&read_db, path, ES_READ_DB_WRITE, &err);
+	if (rc != ES_OK)
+		setup_failed("es_read_db_open", rc, &err);
+	if (read_db == NULL)
+		return;
+	rc = es_projector_open(&prj, read_db, &err);
+	if (rc != ES_OK)
+		setup_failed("es_projector_open", rc, &err);
+}
+
+static void teardown(void)
+{
+	for (size_t i = 0; i < EVENT_MAX; i++)
+		es_event_dispose(&events[i]);
+	es_event_dispose(&got);
+	es_projector_close(prj);
+	prj = NULL;
+	es_read_db_close(read_db);
+	read_db = NULL;
+	es_store_close(store);
+	store = NULL;
+	sqlite3_close(raw);
+	raw = NULL;
+}
+
+static void require_setup(void)
+{
+	if (setup_failure[0] != '\0')
+		ES_FAIL("%s", setup_failure);
+}
+
+/* Open `raw` on the event store's file. */
+static void open_raw_store(void)
+{
+	char path[512];
+
+	es_test_path(path, sizeof(path), "event_store.db");
+	if (sqlite3_open_v2(path, &raw, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK)
+		ES_FAIL("cannot open %s: %s", path, sqlite3_errmsg(raw));
+}
+
+/* ---- events, built by hand and stamped with the fixed clock's n-th ---- */
+
+static void make_created(struct es_event *ev, int64_t product_id,
+			 const char *name, const char *description, int n)
+{
+	char at[ES_TIMESTAMP_SIZE];
+	struct es_error err;
+	struct es_product_created fields = {
+		.name = (char *)name,
+		.price = 29.99,
+		.cost_price = 12.0,
+		.supplier_id = 1,
+		.supplier_name = "Acme Corp",
+		.stock = 100,
+		.description = (char *)description,
+	};
+
+	es_test_timestamp(at, n);
+	ES_ASSERT_OK(es_event_product_created(ev, product_id, &fields, at,
+					      &err), &err);
+}
+
+static void make_stock(struct es_event *ev, int64_t product_id,
+		       int64_t new_stock, int n)
+{
+	char at[ES_TIMESTAMP_SIZE];
+
+	es_test_timestamp(at, n);
+	es_event_stock_updated(ev, product_id, new_stock, at);
+}
+
+static void make_price(struct es_event *ev, int64_t product_id,
+		       double new_price, int n)
+{
+	char at[ES_TIMESTAMP_SIZE];
+
+	es_test_timestamp(at, n);
+	es_event_price_changed(ev, product_id, new_price, at);
+}
+
+static void make_viewed(struct es_event *ev, int64_t product_id, int n)
+{
+	char at[ES_TIMESTAMP_SIZE];
+
+	es_test_timestamp(at, n);
+	es_event_product_viewed(ev, product_id, at);
+}
+
+static void project_ok(const struct es_event *ev)
+{
+	struct es_error err;
+
+	require_setup();
+	ES_ASSERT_OK(es_projector_project(prj, ev, &err), &err);
+}
+
+/* ---- dumping the views as text ---- */
+
+static void dump_append(struct dump *d, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (d->overflow)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(d->text + d->len, DUMP_SIZE - d->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= DUMP_SIZE - d->len)
+		d->overflow = true;
+	else
+		d->len += (size_t)n;
+}
+
+/* A real as the shortest text that reads back the same, with a point. */
+static void dump_real(struct dump *d, double x)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.15g", x);
+	if (strtod(buf, NULL) != x)
+		snprintf(buf, sizeof(buf), "%.17g", x);
+	if (strpbrk(buf, ".eni") == NULL)
+		strcat(buf, ".0");
+	dump_append(d, "%s", buf);
+}
+
+static void dump_value(struct dump *d, sqlite3_stmt *stmt, int col)
+{
+	switch (sqlite3_column_type(stmt, col)) {
+	case SQLITE_INTEGER:
+		dump_append(d, "%lld",
+			    (long long)sqlite3_column_int64(stmt, col));
+		break;
+	case SQLITE_FLOAT:
+		dump_real(d, sqlite3_column_double(stmt, col));
+		break;
+	case SQLITE_NULL:
+		dump_append(d, "NULL");
+		break;
+	default:
+		dump_append(d, "'%s'",
+			    (const char *)sqlite3_column_text(stmt, col));
+		break;
+	}
+}
+
+/* Append every row `sql` returns, one line a row, columns split by '|'. */
+static void dump_query(struct dump *d, const char *sql)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(read_db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		ES_FAIL("%s (in: %s)", sqlite3_errmsg(read_db), sql);
+	for (rc = sqlite3_step(stmt); rc == SQLITE_ROW;
+	     rc = sqlite3_step(stmt)) {
+		for (int col = 0; col < sqlite3_column_count(stmt); col++) {
+			if (col > 0)
+				dump_append(d, "|");
+			dump_value(d, stmt, col);
+		}
+		dump_append(d, "\n");
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		ES_FAIL("%s (in: %s)", sqlite3_errmsg(read_db), sql);
+	if (d->overflow)
+		ES_FAIL("the views do not fit in %d bytes of dump", DUMP_SIZE);
+}
+
+static void dump_reset(struct dump *d)
+{
+	d->len = 0;
+	d->text[0] = '\0';
+	d->overflow = false;
+}
+
+static const char *dump_detail(struct dump *d)
+{
+	require_setup();
+	dump_reset(d);
+	dump_query(d, "SELECT id, name, description, price, stock, view_count,"
+		      " supplier_name, created_at, updated_at"
+		      " FROM product_detail_view ORDER BY id");
+	return d->text;
+}
+
+static const char *dump_list(struct dump *d)
+{
+	require_setup();
+	dump_reset(d);
+	dump_query(d, "SELECT id, name, price, stock, supplier_name"
+		      " FROM product_list_view ORDER BY id");
+	return d->text;
+}
+
+/* Both views, each under its name. */
+static const char *dump_views(struct dump *d)
+{
+	require_setup();
+	dump_reset(d);
+	dump_append(d, "product_detail_view:\n");
+	dump_query(d, "SELECT id, name, description, price, stock, view_count,"
+		      " supplier_name, created_at, updated_at"
+		      " FROM product_detail_view ORDER BY id");
+	dump_append(d, "product_list_view:\n");
+	dump_query(d, "SELECT id, name, price, stock, supplier_name"
+		      " FROM product_list_view ORDER BY id");
+	return d->text;
+}
+
+/* Fail at the first line where `actual` and `expected` differ. */
+static void assert_same_dump(const char *actual, const char *expected,
+			     const char *what)
+{
+	int line = 1;
+	size_t a, e;
+
+	if (strcmp(actual, expected) == 0)
+		return;
+	while (1) {
+		a = strcspn(actual, "\n");
+		e = strcspn(expected, "\n");
+		if (a != e || strncmp(actual, expected, a) != 0 ||
+		    actual[a] == '\0')
+			break;
+		actual += a + 1;
+		expected += e + 1;
+		line++;
+	}
+	ES_FAIL("%s: line %d is \"%.*s\", expected \"%.*s\"", what, line,
+		(int)a, actual, (int)e, expected);
+}
+
+/* The expected detail row of Widget Pro, created at n and changed at m. */
+static const char *widget_detail(char *buf, size_t size, const char *rest,
+				 int n, int m)
+{
+	char created[ES_TIMESTAMP_SIZE];
+	char updated[ES_TIMESTAMP_SIZE];
+
+	es_test_timestamp(created, n);
+	es_test_timestamp(updated, m);
+	snprintf(buf, size, "1|'Widget Pro'|'A fine widget'|%s|'Acme Corp'|"
+		 "'%s'|'%s'\n", rest, created, updated);
+	return buf;
+}
+
+/* ---- one event at a time ---- */
+
+static void test_created_inserts_into_both_views(void)
+{
+	char expected[512];
+	char at[ES_TIMESTAMP_SIZE];
+	struct es_error err;
+	struct es_product_created gadget = {
+		.name = "Gadget Plus",
+		.price = 12.0,
+		.cost_price = 0.0,
+		.supplier_id = 2,
+		.supplier_name = "Bolt & Nut",
+		.stock = 0,
+		.description = NULL,
+	};
+
+	make_created(&events[0], 1, "Widget Pro", "A fine widget", 0);
+	es_test_timestamp(at, 1);
+	ES_ASSERT_OK(es_event_product_created(&events[1], 2, &gadget, at,
+					      &err), &err);
+	project_ok(&events[0]);
+	project_ok(&events[1]);
+	widget_detail(expected, sizeof(expected), "29.99|100|0", 0, 0);
+	snprintf(expected + strlen(expected), sizeof(expected) -
+		 strlen(expected), "2|'Gadget Plus'|NULL|12.0|0|0|"
+		 "'Bolt & Nut'|'%s'|'%s'\n", at, at);
+	ES_ASSERT_STR_EQ(dump_detail(&after), expected);
+	ES_ASSERT_STR_EQ(dump_list(&after),
+			 "1|'Widget Pro'|29.99|100|'Acme Corp'\n"
+			 "2|'Gadget Plus'|12.0|0|'Bolt & Nut'\n");
+}
+
+static void test_stock_updated_sets_stock(void)
+{
+	char expected[512];
+
+	make_created(&events[0], 1, "Widget Pro", "A fine widget", 0);
+	make_stock(&events[1], 1, 40, 1);
+	project_ok(&events[0]);
+	project_ok(&events[1]);
+	ES_ASSERT_STR_EQ(dump_detail(&after),
+			 widget_detail(expected, sizeof(expected),
+				       "29.99|40|0", 0, 1));
+	ES_ASSERT_STR_EQ(dump_list(&after),
+			 "1|'Widget Pro'|29.99|40|'Acme Corp'\n");
+}
+
+static void test_price_changed_sets_price(void)
+{
+	char expected[512];
+
+	make_created(&events[0], 1, "Widget Pro", "A fine widget", 0);
+	make_price(&events[1], 1, 44.99, 1);
+	project_ok(&events[0]);
+	project_ok(&events[1]);
+	ES_ASSERT_STR_EQ(dump_detail(&after),
+			 widget_detail(expected, sizeof(expected),
+				       "44.99|100|0", 0, 1));
+	ES_ASSERT_STR_EQ(dump_list(&after),
+			 "1|'Widget Pro'|44.99|100|'Acme Corp'\n");
+}
+
+static void test_viewed_counts_views(void)
+{
+	char expected[512];
+
+	make_created(&events[0], 1, "Widget Pro", "A fine widget", 0);
+	make_stock(&events[1], 1, 40, 1);
+	make_viewed(&events[2], 1, 2);
+	make_viewed(&events[3], 1, 3);
+	for (int i = 0; i < 4; i++)
+		project_ok(&events[i]);
+	/* As in the seed, a view is not an update: updated_at stays. */
+	ES_ASSERT_STR_EQ(dump_detail(&after),
+			 widget_detail(expected, sizeof(expected),
+				       "29.99|40|2", 0, 1));
+	ES_ASSERT_STR_EQ(dump_list(&after),
+			 "1|'Widget Pro'|29.99|40|'Acme Corp'\n");
+}
+
+static void test_created_again_replaces_the_product(void)
+{
+	char expected[512];
+	char at[ES_TIMESTAMP_SIZE];
+
+	make_created(&events[0], 1, "Widget Pro", "A fine widget", 0);
+	make_viewed(&events[1], 1, 1);
+	make_created(&events[2], 1, "Widget Max", NULL, 2);
+	for (int i = 0; i < 3; i++)
+		project_ok(&events[i]);
+	es_test_timestamp(at, 2);
+	snprintf(expected, sizeof(expected), "1|'Widget Max'|NULL|29.99|100|0|"
+		 "'Acme Corp'|'%s'|'%s'\n", at, at);
+	ES_ASSERT_STR_EQ(dump_detail(&after), expected);
+	ES_ASSERT_STR_EQ(dump_list(&after),
+			 "1|'Widget Max'|29.99|100|'Acme Corp'\n");
+}
+
+static void test_update_of_unknown_product_changes_nothing(void)
+{
+	make_created(&events[0], 1, "Widget Pro", "A fine widget", 0);
+	make_stock(&events[1], 9, 40, 1);
+	make_price(&events[2], 9, 44.99, 2);
+	make_viewed(&events[3], 9, 3);
+	project_ok(&events[0]);
+	ES_ASSERT_INT_EQ(es_test_query_int(read_db, "SELECT COUNT(*) FROM "
+					   "product_detail_view"), 1);
+	dump_views(&before);
+	for (int i = 1; i <= 3; i++)
+		project_ok(&events[i]);
+	assert_same_dump(dump_views(&after), before.text, "views");
+}
+
+static void test_project_is_atomic(void)
+{
+	struct es_error err;
+
+	make_created(&events[0], 1, "Widget Pro", "A fine widget", 0);
+	make_created(&events[1], 2, "Gadget Plus", NULL, 1);
+	make_stock(&events[2], 1, 40, 2);
+	make_viewed(&events[3], 1, 3);
+	project_ok(&events[0]);
+	dump_detail(&before);
+	/* The detail view's statement runs first and succeeds; the list
+	 * view's then fails, and the detail view's change must go too. */
+	es_test_exec(read_db, "DROP TABLE product_list_view");
+	for (int i = 1; i <= 2; i++) {
+		ES_ASSERT_CODE(es_projector_project(prj, &events[i], &err),
+			       ES_EDB, &err);
+		ES_ASSERT_TRUE(strstr(err.msg, "product_list_view") != NULL);
+		assert_same_dump(dump_detail(&after), before.text,
+				 "product_detail_view");
+		ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
+	}
+	/* No transaction was left open: the next event projects. */
+	project_ok(&events[3]);
+	ES_ASSERT_INT_EQ(es_test_query_int(read_db, "SELECT view_count FROM "
+					   "product_detail_view WHERE id = 1"),
+			 1);
+}
+
+/* ---- rebuild_all ---- */
+
+/* A small linear congruential generator: the same sequence every run. */
+static uint32_t lcg_next(uint32_t *state)
+{
+	*state = *state * 1664525u + 1013904223u;
+	return *state >> 8;
+}
+
+static const char *const suppliers[] = { "Acme Corp", "Bolt & Nut",
+					 "Cogs \"R\" Us" };
+
+/*
+ * A pseudo-random command: a fifth creates (a few of them invalid), the
+ * rest update, reprice or view products 1 .. products + 2, so some name
+ * a product that does not exist and some break a rule.
+ */
+static struct es_command random_command(uint32_t *state, int64_t products,
+					char *name, size_t name_size)
+{
+	uint32_t kind = lcg_next(state) % 10;
+	uint32_t r = lcg_next(state);
+	int64_t id = 1 + (int64_t)(r % (uint32_t)(products + 2));
+	struct es_command cmd = { .type = ES_RECORD_PRODUCT_VIEW };
+
+	if (r % 7 == 0)
+		name[0] = '\0'; /* refused: "Name cannot be empty" */
+	else
+		snprintf(name, name_size, "Product %" PRIu32, r % 1000);
+	if (kind < 2) {
+		cmd.type = ES_CREATE_PRODUCT;
+		cmd.create = (struct es_create_product){
+			name, (double)(r % 5000) / 100.0 + 0.01,
+			(double)(r % 300) / 10.0, (int64_t)(r % 3) + 1,
+			(char *)suppliers[r % 3], (int64_t)(r % 200),
+			r % 2 ? "described" : NULL,
+		};
+	} else if (kind < 5) {
+		cmd.type = ES_UPDATE_STOCK;
+		cmd.update_stock.product_id = id;
+		cmd.update_stock.new_stock = (int64_t)(r % 120) - 10;
+	} else if (kind < 7) {
+		cmd.type = ES_CHANGE_PRICE;
+		cmd.change_price.product_id = id;
+		cmd.change_price.new_price = (double)(r % 10000) / 100.0 - 5.0;
+	} else {
+		cmd.record_view.product_id = id;
+	}
+	return cmd;
+}
+
+/*
+ * Handle `count` pseudo-random commands and project every event the
+ * handler returns, as an application does. Returns the number of products.
+ */
+static int64_t run_commands(uint32_t seed, int count)
+{
+	uint32_t state = seed;
+	int64_t products = 0;
+	struct es_error err;
+	char name[32];
+
+	require_setup();
+	for (int i = 0; i < count; i++) {
+		struct es_command cmd =
+			random_command(&state, products, name, sizeof(name));
+		int rc;
+
+		es_event_dispose(&got);
+		rc = es_handle(&got, &handler, &cmd, &err);
+		if (rc == ES_EINVAL || rc == ES_ENOTFOUND)
+			continue;
+		if (rc != ES_OK)
+			ES_FAIL("command %d: %s \"%s\"", i, es_code_name(rc),
+				err.msg);
+		if (got.type == ES_PRODUCT_CREATED)
+			products = got.product_id;
+		project_ok(&got);
+	}
+	return products;
+}
+
+/* Break the views the way a buggy projector would. */
+static void spoil_views(void)
+{
+	es_test_exec(read_db,
+		     "DELETE FROM product_detail_view WHERE id % 2 = 0;"
+		     "UPDATE product_list_view SET stock = -1;");
+}
+
+static void test_rebuild_equals_live_projection(void)
+{
+	struct es_error err;
+
+	ES_ASSERT_TRUE(run_commands(2026, 200) >= 20);
+	dump_views(&before);
+	ES_ASSERT_TRUE(es_test_query_int(read_db, "SELECT COUNT(*) FROM "
+					 "product_detail_view") >= 20);
+	spoil_views();
+	ES_ASSERT_OK(es_projector_rebuild_all(prj, store, &err), &err);
+	ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
+	assert_same_dump(dump_views(&after), before.text,
+			 "views after rebuild_all");
+}
+
+static void test_rebuild_twice_gives_the_same_views(void)
+{
+	struct es_error err;
+
+	ES_ASSERT_TRUE(run_commands(7, 60) > 0);
+	spoil_views();
+	ES_ASSERT_OK(es_projector_rebuild_all(prj, store, &err), &err);
+	dump_views(&before);
+	ES_ASSERT_TRUE(es_test_query_int(read_db, "SELECT COUNT(*) FROM "
+					 "product_list_view") > 0);
+	ES_ASSERT_OK(es_projector_rebuild_all(prj, store, &err), &err);
+	assert_same_dump(dump_views(&after), before.text,
+			 "views after the second rebuild_all");
+	/* And the first rebuild repaired the spoiled views, as checked
+	 * more thoroughly by the test above. */
+	ES_ASSERT_INT_EQ(es_test_query_int(read_db, "SELECT COUNT(*) FROM "
+					   "product_list_view WHERE stock < 0"),
+			 0);
+}
+
+static void test_rebuild_wipes_rows_not_in_the_log(void)
+{
+	struct es_error err;
+
+	ES_ASSERT_TRUE(run_commands(99, 30) > 0);
+	dump_views(&before);
+	es_test_exec(read_db,
+		     "INSERT INTO product_detail_view VALUES (999, 'Stray',"
+		     " NULL, 1.0, 1, 0, 'Nobody', 'then', 'then');"
+		     "INSERT INTO product_list_view VALUES (999, 'Stray', 1.0,"
+		     " 1, 'Nobody');");
+	ES_ASSERT_OK(es_projector_rebuild_all(prj, store, &err), &err);
+	assert_same_dump(dump_views(&after), before.text,
+			 "views after rebuild_all");
+}
+
+static void test_rebuild_of_corrupted_log_keeps_old_views(void)
+{
+	struct es_error err;
+
+	/*
+	 * Products, then the bad row (of product 777, which no command
+	 * touches), then more products: a rebuild that was not one
+	 * transaction would stop at the bad row with the later products
+	 * missing from the views.
+	 */
+	ES_ASSERT_TRUE(run_commands(5, 20) > 0);
+	open_raw_store();
+	es_test_exec(raw, "INSERT INTO events (product_id, event_type, data,"
+			  " occurred_at) VALUES (777, 'StockUpdated',"
+			  " '{\"product_id\": 777, \"new_stock\": \"lots\","
+			  " \"occurred_at\": \"2026-11-27T14:32:05+00:00\"}',"
+			  " '2026-11-27T14:32:05+00:00')");
+	ES_ASSERT_TRUE(run_commands(6, 20) > 0);
+	dump_views(&before);
+	ES_ASSERT_CODE(es_projector_rebuild_all(prj, store, &err),
+		       ES_ECORRUPT, &err);
+	ES_ASSERT_TRUE(err.msg[0] != '\0');
+	ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
+	assert_same_dump(dump_views(&after), before.text,
+			 "views after a failed rebuild_all");
+}
+
+static void test_rebuild_that_fails_on_the_views_keeps_them(void)
+{
+	struct es_error err;
+
+	ES_ASSERT_TRUE(run_commands(11, 30) > 0);
+	dump_detail(&before);
+	es_test_exec(read_db, "DROP TABLE product_list_view");
+	ES_ASSERT_CODE(es_projector_rebuild_all(prj, store, &err), ES_EDB,
+		       &err);
+	ES_ASSERT_TRUE(strstr(err.msg, "product_list_view") != NULL);
+	ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
+	assert_same_dump(dump_detail(&after), before.text,
+			 "product_detail_view after a failed rebuild_all");
+}
+
+static void test_rebuild_of_empty_log_empties_the_views(void)
+{
+	struct es_error err;
+
+	make_created(&events[0], 1, "Widget Pro", "A fine widget", 0);
+	project_ok(&events[0]); /* projected, but never appended */
+	ES_ASSERT_INT_EQ(es_test_query_int(read_db, "SELECT COUNT(*) FROM "
+					   "product_list_view"), 1);
+	ES_ASSERT_OK(es_projector_rebuild_all(prj, store, &err), &err);
+	ES_ASSERT_STR_EQ(dump_views(&after), "product_detail_view:\n"
+					     "product_list_view:\n");
+}
+
+static void test_open_without_views_fails(void)
+{
+	struct es_projector *bare_prj = NULL;
+	struct es_error err;
+	char path[512];
+
+	es_test_path(path, sizeof(path), "bare.db");
+	/* `raw` here is an empty database: no view tables in it. */
+	if (sqlite3_open_v2(path, &raw,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			    NULL) != SQLITE_OK)
+		ES_FAIL("cannot open %s: %s", path, sqlite3_errmsg(raw));
+	ES_ASSERT_CODE(es_projector_open(&bare_prj, raw, &err), ES_EDB, &err);
+	ES_ASSERT_TRUE(strstr(err.msg, "no such table") != NULL);
+	ES_ASSERT_TRUE(bare_prj == NULL);
+}
+
+static CU_TestInfo tests[] = {
+	{ "ProductCreated inserts the product into both views",
+	  test_created_inserts_into_both_views },
+	{ "StockUpdated sets stock in both views and updated_at",
+	  test_stock_updated_sets_stock },
+	{ "PriceChanged sets price in both views and updated_at",
+	  test_price_changed_sets_price },
+	{ "ProductViewed adds one to view_count and leaves updated_at",
+	  test_viewed_counts_views },
+	{ "ProductCreated for a known id replaces the product",
+	  test_created_again_replaces_the_product },
+	{ "an update for an unknown product changes nothing and is OK",
+	  test_update_of_unknown_product_changes_nothing },
+	{ "project changes both views or neither",
+	  test_project_is_atomic },
+	{ "rebuild_all gives the views that live projection gave",
+	  test_rebuild_equals_live_projection },
+	{ "rebuild_all twice gives the same views",
+	  test_rebuild_twice_gives_the_same_views },
+	{ "rebuild_all wipes rows that are not in the log",
+	  test_rebuild_wipes_rows_not_in_the_log },
+	{ "rebuild_all of a corrupted log returns ES_ECORRUPT and keeps the "
+	  "old views", test_rebuild_of_corrupted_log_keeps_old_views },
+	{ "rebuild_all that fails on the read DB keeps the old views",
+	  test_rebuild_that_fails_on_the_views_keeps_them },
+	{ "rebuild_all of an empty log empties the views",
+	  test_rebuild_of_empty_log_empties_the_views },
+	{ "open on a database without the views returns ES_EDB",
+	  test_open_without_views_fails },
+	CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo es_suites[] = {
+	{ "step 6: projector", NULL, NULL, setup, teardown, tests },
+	CU_SUITE_INFO_NULL,
+};
+
+const char *es_suite_guide = "docs/06-projector.md";

@@ -1,0 +1,833 @@
+/*
+ * events.c - the events: names, timestamps, constructors, and the JSON the
+ * event log stores (see events.h).
+ *
+ * The JSON is written by hand, not with cJSON: the log must hold the bytes
+ * Python's json.dumps() writes, and cJSON prints 12.0 as 12 and uses
+ * neither Python's separators nor its \uXXXX escapes. Reading has no such
+ * constraint, so es_event_from_json() parses with cJSON.
+ *
+ * Each event type is described by one table of its fields, in the seed's
+ * order: the JSON name, the kind of value, and where the value lives in
+ * struct es_event (offsetof). The writer and the reader both walk that
+ * table, so they cannot disagree about an event's shape.
+ */
+#include "events.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+/*
+ * cJSON stores every number as a double. Integers of magnitude 2^53 or
+ * more are not all representable (9007199254740993 reads as ...992), so
+ * only those strictly inside +-2^53 are accepted.
+ */
+#define ES_INT_LIMIT 9007199254740992.0
+
+#define US_PER_SEC INT64_C(1000000)
+#define SECS_PER_DAY INT64_C(86400)
+/* 0001-01-01T00:00:00 and 9999-12-31T23:59:59.999999: Python's range. */
+#define TIME_MIN_US INT64_C(-62135596800000000)
+#define TIME_MAX_US INT64_C(253402300799999999)
+
+enum field_kind {
+	FIELD_INTEGER,         /* int64_t, whole and inside +-2^53 */
+	FIELD_NUMBER,          /* double, finite */
+	FIELD_STRING,          /* char *, required */
+	FIELD_OPTIONAL_STRING, /* char *, NULL is JSON null or missing */
+	FIELD_TIMESTAMP        /* char[ES_TIMESTAMP_SIZE] */
+};
+
+struct field {
+	const char *name;
+	enum field_kind kind;
+	size_t offset; /* of the value in struct es_event */
+};
+
+struct event_spec {
+	enum es_event_type type;
+	const struct field *fields;
+	size_t count;
+};
+
+#define FIELD(name, kind, member) \
+	{ name, kind, offsetof(struct es_event, member) }
+
+static const struct field created_fields[] = {
+	FIELD("product_id", FIELD_INTEGER, product_id),
+	FIELD("name", FIELD_STRING, created.name),
+	FIELD("price", FIELD_NUMBER, created.price),
+	FIELD("cost_price", FIELD_NUMBER, created.cost_price),
+	FIELD("supplier_id", FIELD_INTEGER, created.supplier_id),
+	FIELD("supplier_name", FIELD_STRING, created.supplier_name),
+	FIELD("stock", FIELD_INTEGER, created.stock),
+	FIELD("occurred_at", FIELD_TIMESTAMP, occurred_at),
+	FIELD("description", FIELD_OPTIONAL_STRING, created.description),
+};
+
+static const struct field stock_fields[] = {
+	FIELD("product_id", FIELD_INTEGER, product_id),
+	FIELD("new_stock", FIELD_INTEGER, stock.new_stock),
+	FIELD("occurred_at", FIELD_TIMESTAMP, occurred_at),
+};
+
+static const struct field price_fields[] = {
+	FIELD("product_id", FIELD_INTEGER, product_id),
+	FIELD("new_price", FIELD_NUMBER, price.new_price),
+	FIELD("occurred_at", FIELD_TIMESTAMP, occurred_at),
+};
+
+static const struct field viewed_fields[] = {
+	FIELD("product_id", FIELD_INTEGER, product_id),
+	FIELD("occurred_at", FIELD_TIMESTAMP, occurred_at),
+};
+
+#define SPEC(type, fields) \
+	{ type, fields, sizeof(fields) / sizeof(fields[0]) }
+
+static const struct event_spec specs[] = {
+	SPEC(ES_PRODUCT_CREATED, created_fields),
+	SPEC(ES_STOCK_UPDATED, stock_fields),
+	SPEC(ES_PRICE_CHANGED, price_fields),
+	SPEC(ES_PRODUCT_VIEWED, viewed_fields),
+};
+
+#define SPEC_COUNT (sizeof(specs) / sizeof(specs[0]))
+
+/* The spec of events of type `type`, or NULL for a value outside the enum. */
+static const struct event_spec *find_spec(enum es_event_type type)
+{
+	for (size_t i = 0; i < SPEC_COUNT; i++) {
+		if (specs[i].type == type)
+			return &specs[i];
+	}
+	return NULL;
+}
+
+int64_t es_clock_system(void *ctx)
+{
+	struct timespec ts;
+
+	(void)ctx;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * US_PER_SEC + ts.tv_nsec / 1000;
+}
+
+/* a / b rounded down, where C's / rounds toward zero; b > 0. */
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+
+	if (a % b < 0)
+		q--;
+	return q;
+}
+
+/*
+ * The proleptic Gregorian date `days` days after 1970-01-01 (Howard
+ * Hinnant's civil_from_days). Counting years from March 1 puts the leap
+ * day last, and the calendar repeats exactly every 400 years (an "era").
+ */
+static void civil_from_days(int *year, int *month, int *day, int64_t days)
+{
+	int64_t z = days + 719468; /* days since 0000-03-01 */
+	int64_t era = floor_div(z, 146097);
+	int64_t doe = z - era * 146097; /* day of era, 0..146096 */
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100); /* 0..365 */
+	int64_t mp = (5 * doy + 2) / 153; /* month, March = 0 */
+
+	*day = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*month = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*year = (int)(yoe + era * 400 + (*month <= 2));
+}
+
+void es_time_format(char out[ES_TIMESTAMP_SIZE], int64_t micros)
+{
+	char fraction[8] = "";
+	int64_t secs, days, sod;
+	int year, month, day, len;
+
+	if (micros < TIME_MIN_US)
+		micros = TIME_MIN_US;
+	if (micros > TIME_MAX_US)
+		micros = TIME_MAX_US;
+	/* Round down, so -1 is 1969-12-31T23:59:59.999999. */
+	secs = floor_div(micros, US_PER_SEC);
+	days = floor_div(secs, SECS_PER_DAY);
+	sod = secs - days * SECS_PER_DAY;
+	civil_from_days(&year, &month, &day, days);
+	if (micros != secs * US_PER_SEC)
+		snprintf(fraction, sizeof(fraction), ".%06d",
+			 (int)(micros - secs * US_PER_SEC));
+	len = snprintf(out, ES_TIMESTAMP_SIZE,
+		       "%04d-%02d-%02dT%02d:%02d:%02d%s+00:00", year, month,
+		       day, (int)(sod / 3600), (int)(sod / 60 % 60),
+		       (int)(sod % 60), fraction);
+	/* The clamped year has four digits, so the text always fits. */
+	assert(len < ES_TIMESTAMP_SIZE);
+	(void)len;
+}
+
+const char *es_event_type_name(enum es_event_type type)
+{
+	switch (type) {
+	case ES_PRODUCT_CREATED:
+		return "ProductCreated";
+	case ES_STOCK_UPDATED:
+		return "StockUpdated";
+	case ES_PRICE_CHANGED:
+		return "PriceChanged";
+	case ES_PRODUCT_VIEWED:
+		return "ProductViewed";
+	}
+	return "?";
+}
+
+int es_event_type_parse(enum es_event_type *out, const char *name,
+			struct es_error *err)
+{
+	assert(out != NULL);
+	assert(name != NULL);
+	for (size_t i = 0; i < SPEC_COUNT; i++) {
+		if (strcmp(es_event_type_name(specs[i].type), name) == 0) {
+			*out = specs[i].type;
+			return ES_OK;
+		}
+	}
+	return es_error_set(err, ES_EINVAL, "unknown event type '%s'", name);
+}
+
+/* Zero `ev` and fill the fields every event has. */
+static void event_init(struct es_event *ev, enum es_event_type type,
+		       int64_t product_id, const char *occurred_at)
+{
+	assert(ev != NULL);
+	assert(occurred_at != NULL);
+	assert(strlen(occurred_at) < ES_TIMESTAMP_SIZE);
+	memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->product_id = product_id;
+	snprintf(ev->occurred_at, sizeof(ev->occurred_at), "%s", occurred_at);
+}
+
+int es_event_product_created(struct es_event *out, int64_t product_id,
+			     const struct es_product_created *fields,
+			     const char *occurred_at, struct es_error *err)
+{
+	struct es_product_created *c;
+
+	assert(fields != NULL);
+	assert(fields->name != NULL);
+	assert(fields->supplier_name != NULL);
+	event_init(out, ES_PRODUCT_CREATED, product_id, occurred_at);
+	c = &out->created;
+	c->price = fields->price;
+	c->cost_price = fields->cost_price;
+	c->supplier_id = fields->supplier_id;
+	c->stock = fields->stock;
+	c->name = strdup(fields->name);
+	c->supplier_name = strdup(fields->supplier_name);
+	if (fields->description != NULL)
+		c->description = strdup(fields->description);
+	if (c->name == NULL || c->supplier_name == NULL ||
+	    (fields->description != NULL && c->description == NULL)) {
+		es_event_dispose(out);
+		return es_error_set(err, ES_ENOMEM, "out of memory");
+	}
+	return ES_OK;
+}
+
+void es_event_stock_updated(struct es_event *out, int64_t product_id,
+			    int64_t new_stock, const char *occurred_at)
+{
+	event_init(out, ES_STOCK_UPDATED, product_id, occurred_at);
+	out->stock.new_stock = new_stock;
+}
+
+void es_event_price_changed(struct es_event *out, int64_t product_id,
+			    double new_price, const char *occurred_at)
+{
+	event_init(out, ES_PRICE_CHANGED, product_id, occurred_at);
+	out->price.new_price = new_price;
+}
+
+void es_event_product_viewed(struct es_event *out, int64_t product_id,
+			     const char *occurred_at)
+{
+	event_init(out, ES_PRODUCT_VIEWED, product_id, occurred_at);
+}
+
+void es_event_dispose(struct es_event *ev)
+{
+	if (ev == NULL)
+		return;
+	switch (ev->type) {
+	case ES_PRODUCT_CREATED:
+		free(ev->created.name);
+		free(ev->created.supplier_name);
+		free(ev->created.description);
+		break;
+	case ES_STOCK_UPDATED:
+	case ES_PRICE_CHANGED:
+	case ES_PRODUCT_VIEWED:
+		break;
+	}
+	memset(ev, 0, sizeof(*ev));
+}
+
+/*
+ * Decode the character at `*s` into `*cp` and step `*s` past it. Returns
+ * false on anything that is not well-formed UTF-8: a stray continuation
+ * byte, a truncated sequence, an overlong form, a surrogate
+ * (U+D800..U+DFFF), a value above U+10FFFF.
+ */
+static bool utf8_next(const char **s, uint32_t *cp)
+{
+	const unsigned char *p = (const unsigned char *)*s;
+	uint32_t c, min;
+	int extra;
+
+	if (p[0] < 0x80) {
+		c = p[0];
+		extra = 0;
+		min = 0;
+	} else if ((p[0] & 0xe0) == 0xc0) {
+		c = p[0] & 0x1f;
+		extra = 1;
+		min = 0x80;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		c = p[0] & 0x0f;
+		extra = 2;
+		min = 0x800;
+	} else if ((p[0] & 0xf8) == 0xf0) {
+		c = p[0] & 0x07;
+		extra = 3;
+		min = 0x10000;
+	} else {
+		return false;
+	}
+	/* The terminating NUL is not a continuation byte either. */
+	for (int i = 1; i <= extra; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return false;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return false;
+	*cp = c;
+	*s += extra + 1;
+	return true;
+}
+
+static bool utf8_valid(const char *s)
+{
+	uint32_t cp;
+
+	while (*s != '\0') {
+		if (!utf8_next(&s, &cp))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The writer's output: a string that grows as it is appended to. Once an
+ * allocation fails, `failed` stays set and further appends do nothing, so
+ * the writer checks for running out of memory once, at the end.
+ */
+struct buf {
+	char *data;
+	size_t len;
+	size_t cap;
+	bool failed;
+};
+
+static void buf_add(struct buf *b, const char *s, size_t n)
+{
+	size_t cap;
+	char *data;
+
+	if (b->failed)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		cap = b->cap == 0 ? 256 : b->cap;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		data = realloc(b->data, cap);
+		if (data == NULL) {
+			b->failed = true;
+			return;
+		}
+		b->data = data;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+static void buf_puts(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+/* The two-character escape json.dumps() uses for `cp`, or NULL. */
+static const char *short_escape(uint32_t cp)
+{
+	switch (cp) {
+	case '"':
+		return "\\\"";
+	case '\\':
+		return "\\\\";
+	case '\b':
+		return "\\b";
+	case '\f':
+		return "\\f";
+	case '\n':
+		return "\\n";
+	case '\r':
+		return "\\r";
+	case '\t':
+		return "\\t";
+	}
+	return NULL;
+}
+
+/*
+ * Append `cp` as json.dumps() writes it inside a string: printable ASCII
+ * as itself, anything else as \u00e9, and characters beyond U+FFFF as a
+ * UTF-16 surrogate pair (U+1F600 is \ud83d\ude00).
+ */
+static void write_char(struct buf *b, uint32_t cp)
+{
+	const char *esc = short_escape(cp);
+	char out[16];
+
+	if (esc != NULL) {
+		buf_puts(b, esc);
+		return;
+	}
+	if (cp >= 0x20 && cp <= 0x7e) {
+		out[0] = (char)cp;
+		buf_add(b, out, 1);
+		return;
+	}
+	if (cp < 0x10000) {
+		snprintf(out, sizeof(out), "\\u%04x", (unsigned)cp);
+	} else {
+		cp -= 0x10000;
+		snprintf(out, sizeof(out), "\\u%04x\\u%04x",
+			 (unsigned)(0xd800 | cp >> 10),
+			 (unsigned)(0xdc00 | (cp & 0x3ff)));
+	}
+	buf_puts(b, out);
+}
+
+static int write_string(struct buf *b, const char *s, const struct field *f,
+			struct es_error *err)
+{
+	uint32_t cp;
+
+	buf_puts(b, "\"");
+	while (*s != '\0') {
+		if (!utf8_next(&s, &cp))
+			return es_error_set(err, ES_EINVAL,
+					    "field '%s' is not valid UTF-8",
+					    f->name);
+		write_char(b, cp);
+	}
+	buf_puts(b, "\"");
+	return ES_OK;
+}
+
+/* Append `n` zeros. */
+static void write_zeros(struct buf *b, int n)
+{
+	for (int i = 0; i < n; i++)
+		buf_puts(b, "0");
+}
+
+/*
+ * Append the number whose significant digits are `digits` (n of them, the
+ * first one before the point) times 10^exp, as Python's repr() does:
+ * fixed notation with at least one digit after the point when
+ * -4 <= exp < 16 ("0.0001", "12.0", "29.99"), otherwise scientific with
+ * a signed exponent of at least two digits ("1e-05", "1.5e+16").
+ */
+static void write_digits(struct buf *b, const char *digits, int n, int exp)
+{
+	char tail[16];
+
+	if (exp < -4 || exp >= 16) {
+		buf_add(b, digits, 1);
+		if (n > 1) {
+			buf_puts(b, ".");
+			buf_add(b, digits + 1, (size_t)n - 1);
+		}
+		snprintf(tail, sizeof(tail), "e%c%02d", exp < 0 ? '-' : '+',
+			 exp < 0 ? -exp : exp);
+		buf_puts(b, tail);
+	} else if (exp < 0) {
+		buf_puts(b, "0.");
+		write_zeros(b, -exp - 1);
+		buf_add(b, digits, (size_t)n);
+	} else if (n <= exp + 1) {
+		buf_add(b, digits, (size_t)n);
+		write_zeros(b, exp + 1 - n);
+		buf_puts(b, ".0");
+	} else {
+		buf_add(b, digits, (size_t)exp + 1);
+		buf_puts(b, ".");
+		buf_add(b, digits + exp + 1, (size_t)(n - exp - 1));
+	}
+}
+
+/*
+ * The `n`-digit decimal nearest to `v` (finite, >= 0), as printf's "%.*e"
+ * rounds it: its digits, and the decimal exponent of the first one.
+ */
+static void nearest_digits(char *digits, int *exp, int n, double v)
+{
+	char sci[32]; /* "d.dddddddddddddddde+ddd" */
+	const char *p;
+	int len = 0;
+
+	snprintf(sci, sizeof(sci), "%.*e", n - 1, v);
+	for (p = sci; *p != 'e'; p++) {
+		if (*p != '.')
+			digits[len++] = *p;
+	}
+	*exp = atoi(p + 1);
+}
+
+/* Add one to the last of `n` digits: 0.1234 becomes 0.1235, 999 1000. */
+static void next_digits_up(char *digits, int *exp, int n)
+{
+	int i = n - 1;
+
+	while (i >= 0 && digits[i] == '9')
+		digits[i--] = '0';
+	if (i >= 0) {
+		digits[i]++;
+		return;
+	}
+	digits[0] = '1';
+	(*exp)++;
+}
+
+/* True when the decimal that `n` digits and `exp` spell reads back as v. */
+static bool reads_back(const char *digits, int n, int exp, double v)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "0.%.*se%d", n, digits, exp + 1);
+	return strtod(text, NULL) == v;
+}
+
+/*
+ * Find the fewest significant digits that read back as `v` (finite,
+ * >= 0), as Python's repr() does. For n = 1, 2, ... try the n-digit
+ * decimal nearest to v, then the one just above it: at a power of two the
+ * next double down is half as far as the next one up, so the nearest
+ * decimal can fall short below while the one above still reads back.
+ * 17 digits always read back. Returns n; fills `digits` and `*exp`.
+ */
+static int shortest_digits(char *digits, int *exp, double v)
+{
+	int n;
+
+	for (n = 1; n < 17; n++) {
+		nearest_digits(digits, exp, n, v);
+		if (reads_back(digits, n, *exp, v))
+			return n;
+		next_digits_up(digits, exp, n);
+		if (reads_back(digits, n, *exp, v))
+			return n;
+	}
+	nearest_digits(digits, exp, n, v);
+	return n;
+}
+
+/* Append the finite `v` as Python's repr(float): "29.99", "1e-05". */
+static void write_float(struct buf *b, double v)
+{
+	char digits[20];
+	int n, exp;
+
+	if (signbit(v)) {
+		buf_puts(b, "-");
+		v = -v;
+	}
+	n = shortest_digits(digits, &exp, v);
+	write_digits(b, digits, n, exp);
+}
+
+static int write_value(struct buf *b, const struct es_event *ev,
+		       const struct field *f, struct es_error *err)
+{
+	const void *slot = (const char *)ev + f->offset;
+	char number[24];
+	const char *s;
+
+	switch (f->kind) {
+	case FIELD_INTEGER:
+		snprintf(number, sizeof(number), "%" PRId64,
+			 *(const int64_t *)slot);
+		buf_puts(b, number);
+		return ES_OK;
+	case FIELD_NUMBER:
+		if (!isfinite(*(const double *)slot))
+			return es_error_set(err, ES_EINVAL,
+					    "field '%s' is not a finite number",
+					    f->name);
+		write_float(b, *(const double *)slot);
+		return ES_OK;
+	case FIELD_OPTIONAL_STRING:
+		s = *(char *const *)slot;
+		if (s == NULL) {
+			buf_puts(b, "null");
+			return ES_OK;
+		}
+		return write_string(b, s, f, err);
+	case FIELD_STRING:
+		s = *(char *const *)slot;
+		assert(s != NULL);
+		return write_string(b, s, f, err);
+	case FIELD_TIMESTAMP:
+		return write_string(b, slot, f, err);
+	}
+	return ES_OK;
+}
+
+int es_event_to_json(char **out, const struct es_event *ev,
+		     struct es_error *err)
+{
+	const struct event_spec *spec;
+	struct buf b = { NULL, 0, 0, false };
+	int rc = ES_OK;
+
+	assert(out != NULL);
+	assert(ev != NULL);
+	spec = find_spec(ev->type);
+	if (spec == NULL)
+		return es_error_set(err, ES_EINVAL, "unknown event type %d",
+				    (int)ev->type);
+	buf_puts(&b, "{");
+	for (size_t i = 0; i < spec->count && rc == ES_OK; i++) {
+		buf_puts(&b, i == 0 ? "\"" : ", \"");
+		buf_puts(&b, spec->fields[i].name);
+		buf_puts(&b, "\": ");
+		rc = write_value(&b, ev, &spec->fields[i], err);
+	}
+	buf_puts(&b, "}");
+	if (rc == ES_OK && b.failed)
+		rc = es_error_set(err, ES_ENOMEM, "out of memory");
+	if (rc != ES_OK) {
+		free(b.data);
+		return rc;
+	}
+	*out = b.data;
+	return ES_OK;
+}
+
+/* Check that `item` is a string of well-formed UTF-8. */
+static int check_string(const cJSON *item, const struct field *f,
+			struct es_error *err)
+{
+	if (!cJSON_IsString(item))
+		return es_error_set(err, ES_ECORRUPT,
+				    "field '%s' must be a string", f->name);
+	if (!utf8_valid(item->valuestring))
+		return es_error_set(err, ES_ECORRUPT,
+				    "field '%s' is not valid UTF-8", f->name);
+	return ES_OK;
+}
+
+/*
+ * Copy the string `item` into `*slot`. cJSON ends a string at an escaped
+ * \u0000 without telling us, so such a string arrives cut short.
+ */
+static int copy_string(char **slot, const cJSON *item, const struct field *f,
+		       struct es_error *err)
+{
+	int rc = check_string(item, f, err);
+
+	if (rc != ES_OK)
+		return rc;
+	*slot = strdup(item->valuestring);
+	if (*slot == NULL)
+		return es_error_set(err, ES_ENOMEM, "out of memory");
+	return ES_OK;
+}
+
+static int copy_timestamp(char *slot, const cJSON *item, const struct field *f,
+			  struct es_error *err)
+{
+	int rc = check_string(item, f, err);
+
+	if (rc != ES_OK)
+		return rc;
+	if (strlen(item->valuestring) >= ES_TIMESTAMP_SIZE)
+		return es_error_set(err, ES_ECORRUPT, "field '%s' is too long",
+				    f->name);
+	strcpy(slot, item->valuestring);
+	return ES_OK;
+}
+
+static int read_integer(int64_t *slot, const cJSON *item,
+			const struct field *f, struct es_error *err)
+{
+	double v;
+
+	if (!cJSON_IsNumber(item))
+		return es_error_set(err, ES_ECORRUPT,
+				    "field '%s' must be a whole number",
+				    f->name);
+	v = item->valuedouble;
+	if (!(v > -ES_INT_LIMIT && v < ES_INT_LIMIT))
+		return es_error_set(err, ES_ECORRUPT,
+				    "field '%s' is out of range", f->name);
+	if ((double)(int64_t)v != v)
+		return es_error_set(err, ES_ECORRUPT,
+				    "field '%s' must be a whole number",
+				    f->name);
+	*slot = (int64_t)v;
+	return ES_OK;
+}
+
+/* A float field; Python writes a float that holds a whole int as 30. */
+static int read_number(double *slot, const cJSON *item, const struct field *f,
+		       struct es_error *err)
+{
+	if (!cJSON_IsNumber(item))
+		return es_error_set(err, ES_ECORRUPT,
+				    "field '%s' must be a number", f->name);
+	/* cJSON reads a number too large for a double, 1e999, as infinity. */
+	if (!isfinite(item->valuedouble))
+		return es_error_set(err, ES_ECORRUPT,
+				    "field '%s' must be a finite number",
+				    f->name);
+	*slot = item->valuedouble;
+	return ES_OK;
+}
+
+/* Check field `f` of `root` and store it in `ev`. */
+static int read_field(struct es_event *ev, const cJSON *root,
+		      const struct field *f, struct es_error *err)
+{
+	const cJSON *item = cJSON_GetObjectItemCaseSensitive(root, f->name);
+	void *slot = (char *)ev + f->offset;
+
+	if (item == NULL && f->kind != FIELD_OPTIONAL_STRING)
+		return es_error_set(err, ES_ECORRUPT, "missing field '%s'",
+				    f->name);
+	switch (f->kind) {
+	case FIELD_INTEGER:
+		return read_integer(slot, item, f, err);
+	case FIELD_NUMBER:
+		return read_number(slot, item, f, err);
+	case FIELD_OPTIONAL_STRING:
+		if (item == NULL || cJSON_IsNull(item))
+			return ES_OK;
+		if (!cJSON_IsString(item))
+			return es_error_set(err, ES_ECORRUPT,
+					    "field '%s' must be a string "
+					    "or null", f->name);
+		return copy_string(slot, item, f, err);
+	case FIELD_STRING:
+		return copy_string(slot, item, f, err);
+	case FIELD_TIMESTAMP:
+		return copy_timestamp(slot, item, f, err);
+	}
+	return ES_OK;
+}
+
+static bool is_declared(const struct event_spec *spec, const char *name)
+{
+	for (size_t i = 0; i < spec->count; i++) {
+		if (strcmp(spec->fields[i].name, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Refuse members the dataclass does not have, as DataClass(**data) would,
+ * and a member given twice (cJSON keeps both; Python would keep the last).
+ */
+static int check_members(const struct event_spec *spec, const cJSON *root,
+			 struct es_error *err)
+{
+	const cJSON *item;
+
+	cJSON_ArrayForEach(item, root) {
+		if (!is_declared(spec, item->string))
+			return es_error_set(err, ES_ECORRUPT,
+					    "unknown field '%s'", item->string);
+		if (cJSON_GetObjectItemCaseSensitive(root, item->string) !=
+		    item)
+			return es_error_set(err, ES_ECORRUPT,
+					    "duplicate field '%s'",
+					    item->string);
+	}
+	return ES_OK;
+}
+
+static int read_event(struct es_event *ev, const cJSON *root,
+		      struct es_error *err)
+{
+	const struct event_spec *spec = find_spec(ev->type);
+	int rc;
+
+	if (spec == NULL)
+		return es_error_set(err, ES_ECORRUPT, "unknown event type %d",
+				    (int)ev->type);
+	if (!cJSON_IsObject(root))
+		return es_error_set(err, ES_ECORRUPT,
+				    "data is not a JSON object");
+	for (size_t i = 0; i < spec->count; i++) {
+		rc = read_field(ev, root, &spec->fields[i], err);
+		if (rc != ES_OK)
+			return rc;
+	}
+	return check_members(spec, root, err);
+}
+
+int es_event_from_json(struct es_event *out, enum es_event_type type,
+		       const char *json, struct es_error *err)
+{
+	struct es_event ev;
+	cJSON *root;
+	int rc;
+
+	assert(out != NULL);
+	assert(json != NULL);
+	memset(out, 0, sizeof(*out));
+	/*
+	 * Requiring the NUL right after the value refuses trailing garbage.
+	 * cJSON reports running out of memory as a parse error too.
+	 */
+	root = cJSON_ParseWithOpts(json, NULL, 1);
+	if (root == NULL)
+		return es_error_set(err, ES_ECORRUPT, "data is not valid JSON");
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	rc = read_event(&ev, root, err);
+	cJSON_Delete(root);
+	if (rc != ES_OK) {
+		es_event_dispose(&ev);
+		return rc;
+	}
+	*out = ev;
+	return ES_OK;
+}

@@ -1,0 +1,482 @@
+/*
+ * event_store.c - the append-only event log, on SQLite (see event_store.h).
+ */
+#include "event_store.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+/*
+ * The seed's two tables, byte for byte, so the seed's Python code opens the
+ * file as its own; then what a real log adds and Python ignores: an index
+ * for loading one product, and triggers that make SQLite itself refuse to
+ * rewrite history.
+ */
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS events (\n"
+	"    id           INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"    product_id   INTEGER NOT NULL,\n"
+	"    event_type   TEXT NOT NULL,\n"
+	"    data         TEXT NOT NULL,\n"
+	"    occurred_at  TEXT NOT NULL\n"
+	");\n"
+	"CREATE TABLE IF NOT EXISTS product_registry (\n"
+	"    id INTEGER PRIMARY KEY AUTOINCREMENT\n"
+	");\n"
+	"CREATE INDEX IF NOT EXISTS events_product_id"
+	" ON events(product_id, id);\n"
+	"CREATE TRIGGER IF NOT EXISTS events_no_update\n"
+	"BEFORE UPDATE ON events\n"
+	"BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;\n"
+	"CREATE TRIGGER IF NOT EXISTS events_no_delete\n"
+	"BEFORE DELETE ON events\n"
+	"BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;\n";
+
+/*
+ * WAL lets readers go on reading while a writer appends; synchronous=FULL
+ * makes WAL sync the log at every commit, so a committed event survives a
+ * power cut (NORMAL, the WAL default, may lose the last commits).
+ */
+static const char write_setup_sql[] = "PRAGMA journal_mode=WAL;"
+				      "PRAGMA synchronous=FULL;";
+
+/* The statements the store runs again and again, prepared once at open. */
+struct es_store {
+	sqlite3 *db;
+	sqlite3_stmt *insert_event;   /* es_store_append */
+	sqlite3_stmt *insert_product; /* es_store_new_product_id */
+	sqlite3_stmt *select_product; /* es_store_load */
+	sqlite3_stmt *select_all;     /* es_store_load_all */
+	sqlite3_stmt *begin;
+	sqlite3_stmt *commit;
+	sqlite3_stmt *rollback;
+};
+
+/* Record SQLite's latest message on `db`: copy it before anything else runs. */
+static int db_error(sqlite3 *db, struct es_error *err)
+{
+	return es_error_set(err, ES_EDB, "%s", sqlite3_errmsg(db));
+}
+
+/* Report a failed open with the path for context. */
+static int open_error(const char *path, const char *msg, struct es_error *err)
+{
+	return es_error_set(err, ES_EDB, "%s: %s", path, msg);
+}
+
+/* Journal, durability and schema: what only a writer sets up. */
+static int setup_for_writing(sqlite3 *db, const char *path,
+			     struct es_error *err)
+{
+	/*
+	 * SQLite quietly opens a write-protected file read-only: ask, rather
+	 * than fail at the first append.
+	 */
+	if (sqlite3_db_readonly(db, "main") != 0)
+		return open_error(path, sqlite3_errstr(SQLITE_READONLY), err);
+	if (sqlite3_exec(db, write_setup_sql, NULL, NULL, NULL) != SQLITE_OK)
+		return open_error(path, sqlite3_errmsg(db), err);
+	/* One transaction: two writers opening a new file create it once. */
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return open_error(path, sqlite3_errmsg(db), err);
+	if (sqlite3_exec(db, schema_sql, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		open_error(path, sqlite3_errmsg(db), err);
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		return ES_EDB;
+	}
+	return ES_OK;
+}
+
+/*
+ * Prepare every cached statement. In read-only mode this is also the first
+ * time SQLite reads the file, so a missing table or a file that is not a
+ * database is reported here, at open, and not at the first load.
+ */
+static int prepare_all(struct es_store *store, const char *path,
+		       struct es_error *err)
+{
+	/* Both selects return the columns decode_row() reads, in order. */
+	const struct {
+		sqlite3_stmt **stmt;
+		const char *sql;
+	} all[] = {
+		{ &store->insert_event,
+		  "INSERT INTO events (product_id, event_type, data,"
+		  " occurred_at) VALUES (?, ?, ?, ?)" },
+		{ &store->insert_product,
+		  "INSERT INTO product_registry DEFAULT VALUES" },
+		{ &store->select_product,
+		  "SELECT id, product_id, event_type, data, occurred_at"
+		  " FROM events WHERE product_id = ? ORDER BY id" },
+		{ &store->select_all,
+		  "SELECT id, product_id, event_type, data, occurred_at"
+		  " FROM events ORDER BY id" },
+		{ &store->begin, "BEGIN IMMEDIATE" },
+		{ &store->commit, "COMMIT" },
+		{ &store->rollback, "ROLLBACK" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		if (sqlite3_prepare_v2(store->db, all[i].sql, -1, all[i].stmt,
+				       NULL) != SQLITE_OK)
+			return open_error(path, sqlite3_errmsg(store->db),
+					  err);
+	}
+	return ES_OK;
+}
+
+int es_store_open(struct es_store **out, const char *path,
+		  enum es_store_mode mode, struct es_error *err)
+{
+	int flags = SQLITE_OPEN_READONLY;
+	struct es_store *store;
+	int rc = ES_OK;
+
+	assert(out != NULL && path != NULL);
+	if (mode == ES_STORE_WRITE)
+		flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	store = calloc(1, sizeof(*store));
+	if (store == NULL)
+		return es_error_set(err, ES_ENOMEM, "%s: out of memory", path);
+	/* sqlite3_open_v2() hands back a handle even when it fails. */
+	if (sqlite3_open_v2(path, &store->db, flags, NULL) != SQLITE_OK)
+		rc = open_error(path, sqlite3_errmsg(store->db), err);
+	if (rc == ES_OK)
+		sqlite3_busy_timeout(store->db, ES_STORE_BUSY_TIMEOUT_MS);
+	if (rc == ES_OK && mode == ES_STORE_WRITE)
+		rc = setup_for_writing(store->db, path, err);
+	if (rc == ES_OK)
+		rc = prepare_all(store, path, err);
+	if (rc != ES_OK) {
+		es_store_close(store);
+		return rc;
+	}
+	*out = store;
+	return ES_OK;
+}
+
+void es_store_close(struct es_store *store)
+{
+	if (store == NULL)
+		return;
+	/* sqlite3_finalize() accepts NULL: open may have failed half way. */
+	sqlite3_finalize(store->insert_event);
+	sqlite3_finalize(store->insert_product);
+	sqlite3_finalize(store->select_product);
+	sqlite3_finalize(store->select_all);
+	sqlite3_finalize(store->begin);
+	sqlite3_finalize(store->commit);
+	sqlite3_finalize(store->rollback);
+	/* Closing rolls back a transaction still open. */
+	sqlite3_close(store->db);
+	free(store);
+}
+
+/* Run a cached statement that returns no rows, then reset it for reuse. */
+static int run(struct es_store *store, sqlite3_stmt *stmt,
+	       struct es_error *err)
+{
+	int rc = ES_OK;
+
+	if (sqlite3_step(stmt) != SQLITE_DONE)
+		rc = db_error(store->db, err);
+	sqlite3_reset(stmt);
+	return rc;
+}
+
+int es_store_begin(struct es_store *store, struct es_error *err)
+{
+	assert(store != NULL);
+	return run(store, store->begin, err);
+}
+
+int es_store_commit(struct es_store *store, struct es_error *err)
+{
+	assert(store != NULL);
+	return run(store, store->commit, err);
+}
+
+void es_store_rollback(struct es_store *store)
+{
+	assert(store != NULL);
+	if (sqlite3_get_autocommit(store->db))
+		return; /* no transaction is open */
+	run(store, store->rollback, NULL);
+}
+
+/*
+ * A write joins the caller's transaction when one is open; otherwise it
+ * is a transaction of its own. `*own` records which, for write_end().
+ */
+static int write_begin(struct es_store *store, bool *own,
+		       struct es_error *err)
+{
+	*own = sqlite3_get_autocommit(store->db) != 0;
+	if (!*own)
+		return ES_OK;
+	return es_store_begin(store, err);
+}
+
+/* Commit a transaction of our own, or roll it back when `rc` failed. */
+static int write_end(struct es_store *store, bool own, int rc,
+		     struct es_error *err)
+{
+	if (!own)
+		return rc;
+	if (rc == ES_OK)
+		rc = es_store_commit(store, err);
+	if (rc != ES_OK)
+		es_store_rollback(store);
+	return rc;
+}
+
+int es_store_new_product_id(struct es_store *store, int64_t *out,
+			    struct es_error *err)
+{
+	int64_t id = 0;
+	bool own;
+	int rc;
+
+	assert(store != NULL && out != NULL);
+	rc = write_begin(store, &own, err);
+	if (rc != ES_OK)
+		return rc;
+	rc = run(store, store->insert_product, err);
+	if (rc == ES_OK)
+		id = sqlite3_last_insert_rowid(store->db);
+	rc = write_end(store, own, rc, err);
+	if (rc == ES_OK)
+		*out = id;
+	return rc;
+}
+
+/* Insert one row into events and set `*id` to its id. */
+static int insert_event(struct es_store *store, const struct es_event *ev,
+			const char *json, int64_t *id, struct es_error *err)
+{
+	sqlite3_stmt *stmt = store->insert_event;
+	int rc;
+
+	/* SQLITE_TRANSIENT: SQLite copies, so nothing dangles after reset. */
+	if (sqlite3_bind_int64(stmt, 1, ev->product_id) != SQLITE_OK ||
+	    sqlite3_bind_text(stmt, 2, es_event_type_name(ev->type), -1,
+			      SQLITE_TRANSIENT) != SQLITE_OK ||
+	    sqlite3_bind_text(stmt, 3, json, -1, SQLITE_TRANSIENT) !=
+		    SQLITE_OK ||
+	    sqlite3_bind_text(stmt, 4, ev->occurred_at, -1,
+			      SQLITE_TRANSIENT) != SQLITE_OK)
+		return db_error(store->db, err);
+	rc = run(store, stmt, err);
+	if (rc == ES_OK)
+		*id = sqlite3_last_insert_rowid(store->db);
+	return rc;
+}
+
+int es_store_append(struct es_store *store, struct es_event *ev,
+		    struct es_error *err)
+{
+	char *json = NULL;
+	int64_t id = 0;
+	bool own;
+	int rc;
+
+	assert(store != NULL && ev != NULL);
+	rc = es_event_to_json(&json, ev, err);
+	if (rc != ES_OK)
+		return rc;
+	rc = write_begin(store, &own, err);
+	if (rc == ES_OK) {
+		rc = insert_event(store, ev, json, &id, err);
+		rc = write_end(store, own, rc, err);
+	}
+	if (rc == ES_OK)
+		ev->id = id;
+	free(json);
+	return rc;
+}
+
+void es_event_list_dispose(struct es_event_list *list)
+{
+	size_t i;
+
+	if (list == NULL)
+		return;
+	for (i = 0; i < list->count; i++)
+		es_event_dispose(&list->items[i]);
+	free(list->items);
+	list->items = NULL;
+	list->count = 0;
+	list->capacity = 0;
+}
+
+/* Move `*ev` to the end of `list`, doubling the array when it is full. */
+static int list_push(struct es_event_list *list, struct es_event *ev,
+		     struct es_error *err)
+{
+	struct es_event *items;
+	size_t capacity;
+
+	if (list->count == list->capacity) {
+		capacity = list->capacity ? list->capacity * 2 : 8;
+		if (capacity > SIZE_MAX / sizeof(*items))
+			items = NULL;
+		else
+			items = realloc(list->items,
+					capacity * sizeof(*items));
+		if (items == NULL) {
+			es_event_dispose(ev);
+			return es_error_set(err, ES_ENOMEM,
+					    "out of memory loading events");
+		}
+		list->items = items;
+		list->capacity = capacity;
+	}
+	list->items[list->count++] = *ev;
+	return ES_OK;
+}
+
+/*
+ * Rephrase a decoding failure as a corrupt row, naming it: "event 12:
+ * unknown event type 'Foo'". Running out of memory is not corruption.
+ */
+static int corrupt(int rc, int64_t id, const struct es_error *why,
+		   struct es_error *err)
+{
+	if (rc == ES_ENOMEM)
+		return es_error_set(err, rc, "%s", why->msg);
+	return es_error_set(err, ES_ECORRUPT, "event %" PRId64 ": %s", id,
+			    why->msg);
+}
+
+/*
+ * The columns agree with the data, as append wrote them. A row that says
+ * otherwise was written by something else, and is not to be trusted.
+ */
+static int check_columns(const struct es_event *ev, int64_t product_id,
+			 const char *occurred_at, struct es_error *err)
+{
+	if (ev->product_id != product_id)
+		return es_error_set(err, ES_ECORRUPT,
+				    "event %" PRId64 ": product_id column %"
+				    PRId64 " does not match data %" PRId64,
+				    ev->id, product_id, ev->product_id);
+	if (strcmp(ev->occurred_at, occurred_at) != 0)
+		return es_error_set(err, ES_ECORRUPT,
+				    "event %" PRId64 ": occurred_at column "
+				    "'%s' does not match data '%s'",
+				    ev->id, occurred_at, ev->occurred_at);
+	return ES_OK;
+}
+
+/*
+ * Decode the current row of a select (id, product_id, event_type, data,
+ * occurred_at) into `*ev`, which owns nothing on failure. The column texts
+ * are SQLite's until the next step; the event copies what it keeps.
+ */
+static int decode_row(struct es_event *ev, sqlite3 *db, sqlite3_stmt *stmt,
+		      struct es_error *err)
+{
+	int64_t id = sqlite3_column_int64(stmt, 0);
+	int64_t product_id = sqlite3_column_int64(stmt, 1);
+	const char *type_name = (const char *)sqlite3_column_text(stmt, 2);
+	const char *data = (const char *)sqlite3_column_text(stmt, 3);
+	const char *occurred_at = (const char *)sqlite3_column_text(stmt, 4);
+	enum es_event_type type;
+	struct es_error why;
+	int rc;
+
+	/* The columns are NOT NULL: NULL means SQLite ran out of memory. */
+	if (type_name == NULL || data == NULL || occurred_at == NULL)
+		return es_error_set(err, ES_ENOMEM, "%s", sqlite3_errmsg(db));
+	rc = es_event_type_parse(&type, type_name, &why);
+	if (rc == ES_OK)
+		rc = es_event_from_json(ev, type, data, &why);
+	if (rc != ES_OK)
+		return corrupt(rc, id, &why, err);
+	ev->id = id;
+	rc = check_columns(ev, product_id, occurred_at, err);
+	if (rc != ES_OK)
+		es_event_dispose(ev);
+	return rc;
+}
+
+/*
+ * Step a select to its next event. Returns ES_OK with `*done` false and
+ * `*ev` filled, ES_OK with `*done` true past the last row, or an error.
+ */
+static int next_event(struct es_event *ev, bool *done, sqlite3 *db,
+		      sqlite3_stmt *stmt, struct es_error *err)
+{
+	int rc = sqlite3_step(stmt);
+
+	*done = rc == SQLITE_DONE;
+	if (rc == SQLITE_DONE)
+		return ES_OK;
+	if (rc != SQLITE_ROW)
+		return db_error(db, err);
+	return decode_row(ev, db, stmt, err);
+}
+
+int es_store_load(struct es_event_list *out, struct es_store *store,
+		  int64_t product_id, struct es_error *err)
+{
+	struct es_event_list list = { 0 };
+	sqlite3_stmt *stmt;
+	struct es_event ev;
+	bool done;
+	int rc;
+
+	assert(out != NULL && store != NULL);
+	stmt = store->select_product;
+	if (sqlite3_bind_int64(stmt, 1, product_id) != SQLITE_OK) {
+		*out = list;
+		return db_error(store->db, err);
+	}
+	for (;;) {
+		rc = next_event(&ev, &done, store->db, stmt, err);
+		if (rc != ES_OK || done)
+			break;
+		rc = list_push(&list, &ev, err);
+		if (rc != ES_OK)
+			break;
+	}
+	sqlite3_reset(stmt);
+	if (rc != ES_OK)
+		es_event_list_dispose(&list); /* leaves it empty */
+	*out = list;
+	return rc;
+}
+
+int es_store_load_all(struct es_store *store, es_event_fn fn, void *ctx,
+		      struct es_error *err)
+{
+	sqlite3_stmt *stmt;
+	struct es_event ev;
+	bool done;
+	int rc;
+
+	assert(store != NULL && fn != NULL);
+	/*
+	 * One statement, stepped to the end: its read transaction is the
+	 * snapshot, and only the current row's event is in memory.
+	 */
+	stmt = store->select_all;
+	for (;;) {
+		rc = next_event(&ev, &done, store->db, stmt, err);
+		if (rc != ES_OK || done)
+			break;
+		rc = fn(ctx, &ev, err);
+		es_event_dispose(&ev);
+		if (rc != ES_OK)
+			break;
+	}
+	sqlite3_reset(stmt); /* ends the read transaction */
+	return rc;
+}
