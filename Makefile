@@ -12,14 +12,14 @@ STEPS := 00-read-side 01-events 02-event-store 03-aggregate 04-commands \
 	 05-command-handler 06-projector 07-main
 
 STEP ?=
-IMPL ?= solutions
+IMPL ?= exercises
 PRIOR ?= $(IMPL)
 BUILD ?= build
 
 # ---- system packages -------------------------------------------------------
 # Before anything is built, harness/deps.sh checks for the packages and
 # installs them (root or password-less sudo) or prints the command to type.
-NO_DEPS_GOALS := help clean
+NO_DEPS_GOALS := help clean hint diff reset
 ifneq ($(filter-out $(NO_DEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
 DEPS_STATUS := $(shell sh harness/deps.sh >&2 && echo ok)
 ifneq ($(DEPS_STATUS),ok)
@@ -64,7 +64,8 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 # step_dir N      -> 02-event-store for N = 2
 # lib_srcs TREE D -> the library .c files of step D in TREE (no tests, no main)
 step_dir = $(filter $(if $(filter 0 1 2 3 4 5 6 7 8 9,$(1)),0$(1),$(1))-%,$(STEPS))
-lib_srcs = $(filter-out %/main.c %/test_%.c,$(wildcard $(1)/$(2)/*.c))
+lib_srcs = $(filter-out $(1)/$(2)/main.c $(wildcard $(1)/$(2)/test_*.c),\
+	$(wildcard $(1)/$(2)/*.c))
 steps_before = $(wordlist 1,$(1),$(STEPS))
 step_tests = $(wildcard exercises/$(1)/test_*.c)
 HARNESS_OBJS := $(call obj,harness/harness.c harness/runner.c)
@@ -105,7 +106,8 @@ $(CATALOG_TEST): $(SOLUTION_LIB) $(call obj,tests/test_catalog.c) \
 $(foreach n,$(STEP_NUMBERS),$(eval $(call suite_rule,solutions,solutions,$(n))))
 
 # ---- targets ---------------------------------------------------------------
-.PHONY: all demo check test memcheck lint help clean
+.PHONY: all demo check test memcheck progress hint diff watch reset lint \
+	help clean
 
 all: $(CATALOG) $(DEMO) ## build build/bin/catalog and build/bin/demo
 
@@ -126,25 +128,49 @@ endif
 CHECK_BIN := $(call suite_bin,$(IMPL),$(PRIOR),$(STEP))
 endif
 
+STEP_TMP = $(BUILD)/test-runs/step$(STEP)
+
 check: $(CHECK_BIN) ## run step STEP's suite: make check STEP=N [IMPL=..] [PRIOR=..]
 ifeq ($(STEP),)
 	@echo "usage: make check STEP=N   (N is one of $(STEP_NUMBERS))" >&2; exit 2
 else
-	@ES_TEST_TMPDIR=$(BUILD)/test-runs $(CHECK_BIN)
+	@rm -rf $(STEP_TMP) && mkdir -p $(STEP_TMP)
+	@ES_TEST_TMPDIR=$(STEP_TMP) ES_TEST_ONLY="$(TEST)" $(CHECK_BIN)
 endif
 
 memcheck: $(CHECK_BIN) ## run step STEP's suite under valgrind
 ifeq ($(STEP),)
 	@echo "usage: make memcheck STEP=N" >&2; exit 2
 else
-	@ES_TEST_TMPDIR=$(BUILD)/test-runs valgrind -q --leak-check=full \
-		--errors-for-leak-kinds=all --error-exitcode=99 $(CHECK_BIN)
+	@rm -rf $(STEP_TMP) && mkdir -p $(STEP_TMP)
+	@ES_TEST_TMPDIR=$(STEP_TMP) ES_TEST_TIMEOUT=120 \
+		valgrind -q --leak-check=full \
+		--errors-for-leak-kinds=all --error-exitcode=99 $(CHECK_BIN); \
+		sh harness/kata.sh memcheck-summary $$?
 endif
+
+KATA = BUILD=$(BUILD) MAKE="$(MAKE)" sh harness/kata.sh
+
+progress: ## every step: topic, tests passing, leaks
+	@$(KATA) progress
+
+hint: ## one more hint for step STEP (LEVEL=k for hint k)
+	@$(KATA) hint "$(STEP)" "$(LEVEL)"
+
+diff: ## your step STEP against the reference
+	@$(KATA) diff "$(STEP)"
+
+watch: ## re-run step STEP's suite whenever you save
+	@$(KATA) watch "$(STEP)"
+
+reset: ## put step STEP's stubs back (your files are kept as .backup)
+	@$(KATA) reset "$(STEP)"
 
 SUITE_BINS := $(foreach n,$(STEP_NUMBERS),$(call suite_bin,solutions,solutions,$(n)))
 
 test: $(SUITE_BINS) $(CATALOG) $(DEMO) $(CATALOG_TEST) ## the kata checks itself (what CI runs)
-	@BUILD=$(BUILD) CATALOG=$(CATALOG) sh tests/run.sh $(SUITE_BINS) $(CATALOG_TEST)
+	@BUILD=$(BUILD) CATALOG=$(CATALOG) CC="$(CC)" MAKE="$(MAKE)" \
+		sh tests/run.sh $(SUITE_BINS) $(CATALOG_TEST)
 
 LINT_SRCS = $(wildcard solutions/*/*.c harness/*.c tests/*.c)
 
@@ -160,14 +186,24 @@ lint: ## cppcheck and clang-tidy on the reference (maintainers)
 	clang-tidy --quiet $(LINT_SRCS) -- $(ES_CPPFLAGS) $(ES_CFLAGS)
 
 help: ## list the targets
-	@echo "make demo       run the seed's scenario (builds the reference first)"
-	@echo "make test       the kata checks itself: every suite, then valgrind"
-	@echo "make check STEP=N [IMPL=solutions|exercises] [PRIOR=solutions|exercises]"
-	@echo "                run step N's suite"
-	@echo "make memcheck STEP=N   the same under valgrind"
-	@echo "make            build $(CATALOG) and $(DEMO)"
-	@echo "make lint       cppcheck and clang-tidy on the reference"
-	@echo "make clean      remove $(BUILD)/"
+	@echo "The two commands:"
+	@echo "  make demo            run the seed's scenario (builds the reference)"
+	@echo "  make test            the kata checks itself (what CI runs)"
+	@echo "Your loop, step N = 0..7:"
+	@echo "  make check STEP=N    run step N's tests on your code"
+	@echo "      PRIOR=solutions  ... built on the reference's earlier steps"
+	@echo "      IMPL=solutions   ... run them on the reference instead"
+	@echo "      TEST=text        ... only the tests whose name contains text"
+	@echo "  make hint STEP=N     one more hint each time (LEVEL=k: hint k)"
+	@echo "  make diff STEP=N     your files against the reference"
+	@echo "  make memcheck STEP=N the tests under valgrind: leaks, bad pointers"
+	@echo "  make watch STEP=N    re-run the tests whenever you save"
+	@echo "  make reset STEP=N    put the stubs back (yours kept as .backup)"
+	@echo "  make progress        every step at a glance"
+	@echo "Other:"
+	@echo "  make                 build $(CATALOG) and $(DEMO)"
+	@echo "  make lint            cppcheck and clang-tidy on the reference"
+	@echo "  make clean           remove $(BUILD)/"
 
 clean:
 	rm -rf $(BUILD)

@@ -45,6 +45,24 @@ static struct style style_for_stdout(void)
 
 /* In the child: print the details of a failed test. */
 static struct style out_style;
+/* In the child: a failure came from an earlier step's stub. */
+static int blocked_by_earlier_step;
+
+static int guide_step(void);
+
+/*
+ * A stub's error reads "step 2: es_store_append is not implemented yet".
+ * When the step named is not this suite's, the test failed because an
+ * earlier step is unfinished, which deserves its own advice.
+ */
+static int names_earlier_stub(const char *msg)
+{
+	const char *at = msg ? strstr(msg, "step ") : NULL;
+
+	if (at == NULL || strstr(at, "is not implemented yet") == NULL)
+		return 0;
+	return atoi(at + 5) != guide_step();
+}
 
 static void on_test_complete(const CU_pTest test, const CU_pSuite suite,
 			     const CU_pFailureRecord failures)
@@ -59,11 +77,14 @@ static void on_test_complete(const CU_pTest test, const CU_pSuite suite,
 		return;
 	}
 	printf("  %s✗ %s%s\n", out_style.fail, test->pName, out_style.off);
-	for (f = failures; f != NULL; f = f->pNext)
+	for (f = failures; f != NULL; f = f->pNext) {
+		if (names_earlier_stub(f->strCondition))
+			blocked_by_earlier_step = 1;
 		printf("      %s\n      %sat %s:%u%s\n",
 		       f->strCondition ? f->strCondition : "", out_style.dim,
 		       f->strFileName ? f->strFileName : "?", f->uiLineNumber,
 		       out_style.off);
+	}
 	kept = es_harness_end_test(1);
 	if (kept != NULL)
 		printf("      %sits files are kept in %s%s\n", out_style.dim,
@@ -81,7 +102,7 @@ static void run_in_child(CU_pSuite suite, CU_pTest test, unsigned timeout)
 	failed = CU_get_run_summary()->nTestsFailed;
 	fflush(stdout);
 	CU_cleanup_registry();
-	exit(failed ? 1 : 0);
+	exit(failed == 0 ? 0 : blocked_by_earlier_step ? 2 : 1);
 }
 
 /* How a child that did not exit normally ended, in words. */
@@ -103,9 +124,11 @@ static void explain_abnormal_end(int status, unsigned timeout)
 	printf("      make memcheck STEP=... shows where under valgrind\n");
 }
 
+enum outcome { PASSED, FAILED, BLOCKED };
+
 /* Fork, run the test in the child, and report how it ended. */
-static int run_isolated(CU_pSuite suite, CU_pTest test, unsigned timeout,
-			const struct style *st)
+static enum outcome run_isolated(CU_pSuite suite, CU_pTest test,
+				 unsigned timeout, const struct style *st)
 {
 	int status;
 	pid_t pid;
@@ -114,28 +137,26 @@ static int run_isolated(CU_pSuite suite, CU_pTest test, unsigned timeout,
 	pid = fork();
 	if (pid < 0) {
 		perror("fork");
-		return 0;
+		return FAILED;
 	}
 	if (pid == 0)
 		run_in_child(suite, test, timeout);
 	if (waitpid(pid, &status, 0) < 0) {
 		perror("waitpid");
-		return 0;
+		return FAILED;
 	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 1;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 1)
-		return 0;
+	if (WIFEXITED(status) && WEXITSTATUS(status) <= BLOCKED)
+		return (enum outcome)WEXITSTATUS(status);
 	if (WIFEXITED(status)) {
 		/* valgrind's --error-exitcode, or exit() in code under test */
 		printf("  %s✗ %s%s\n      the test's process exited with "
 		       "status %d (memory errors under valgrind?)\n",
 		       st->fail, test->pName, st->off, WEXITSTATUS(status));
-		return 0;
+		return FAILED;
 	}
 	printf("  %s✗ %s%s\n", st->fail, test->pName, st->off);
 	explain_abnormal_end(status, timeout);
-	return 0;
+	return FAILED;
 }
 
 /* The step number in the guide's name: 2 for "docs/02-event-store.md". */
@@ -156,11 +177,34 @@ static int selected(const CU_pTest test)
 	return only == NULL || strstr(test->pName, only) != NULL;
 }
 
+/* The closing advice after a run with failures. */
+static void print_next_steps(unsigned failed, unsigned blocked,
+			     const struct style *st)
+{
+	int step = guide_step();
+
+	if (blocked > 0 && step > 0)
+		printf("\n%s%u of the failures come from an earlier step that is"
+		       " not written yet.%s\nFinish that step first, or build "
+		       "this one on the reference: make check STEP=%d "
+		       "PRIOR=solutions\n",
+		       st->bold, blocked, st->off, step);
+	if (blocked > 0 && step > 0 && blocked == failed)
+		return; /* this step's own tests could not even start */
+	if (step >= 0)
+		printf("\n%sNext: read %s (section \"What the tests check\"),"
+		       " or ask for a nudge with make hint STEP=%d%s\n",
+		       st->bold, es_suite_guide, step, st->off);
+	else
+		printf("\n%sNext: read %s%s\n", st->bold, es_suite_guide,
+		       st->off);
+}
+
 int main(void)
 {
 	const char *timeout_env = getenv("ES_TEST_TIMEOUT");
 	unsigned timeout = timeout_env ? (unsigned)atoi(timeout_env) : 20;
-	unsigned passed = 0, failed = 0;
+	unsigned passed = 0, failed = 0, blocked = 0;
 	CU_pSuite suite;
 	CU_pTest test;
 
@@ -176,21 +220,23 @@ int main(void)
 		for (test = suite->pTest; test != NULL; test = test->pNext) {
 			if (!selected(test))
 				continue;
-			if (run_isolated(suite, test, timeout, &out_style))
+			switch (run_isolated(suite, test, timeout, &out_style)) {
+			case PASSED:
 				passed++;
-			else
+				break;
+			case BLOCKED:
+				blocked++;
 				failed++;
+				break;
+			case FAILED:
+				failed++;
+				break;
+			}
 		}
 	}
 	CU_cleanup_registry();
-	if (failed > 0 && guide_step() >= 0)
-		printf("\n%sNext: read %s (section \"What the tests check\"),"
-		       " or ask for a nudge with `make hint STEP=%d`.%s\n",
-		       out_style.bold, es_suite_guide, guide_step(),
-		       out_style.off);
-	else if (failed > 0)
-		printf("\n%sNext: read %s.%s\n", out_style.bold,
-		       es_suite_guide, out_style.off);
+	if (failed > 0)
+		print_next_steps(failed, blocked, &out_style);
 	printf("%u passed, %u failed\n", passed, failed);
 	return failed > 0;
 }

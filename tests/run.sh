@@ -3,12 +3,15 @@
 # is, then once under valgrind; the last line sums every test and every
 # memcheck as "N passed, N failed".
 #
+# Between the two, tests/selfcheck.sh checks the kata itself.
+#
 # Environment: BUILD (the build directory), CATALOG (build/bin/catalog, for
-# the catalog suite).
+# the catalog suite), CC and MAKE (for the self-checks).
 set -u
 BUILD=${BUILD:-build}
 export ES_TEST_TMPDIR="$BUILD/test-runs"
 export ES_CATALOG="${CATALOG:-$BUILD/bin/catalog}"
+export ES_TEST_TIMEOUT=${ES_TEST_TIMEOUT:-120}
 VALGRIND="valgrind -q --leak-check=full --errors-for-leak-kinds=all --error-exitcode=99"
 log="$BUILD/test-logs"
 mkdir -p "$log"
@@ -52,6 +55,12 @@ for bin in "$@"; do
 		bad="$bad $name"
 	fi
 done
+
+echo "== the kata checks itself: stubs, symbols, headers, guides, broken variants"
+sh tests/selfcheck.sh >"$log/selfcheck.txt" 2>&1
+add_counts "$log/selfcheck.txt"
+sed '$d' "$log/selfcheck.txt"
+grep -q '^FAIL' "$log/selfcheck.txt" && bad="$bad selfcheck"
 
 echo "== the same suites under valgrind (leaks and memory errors)"
 for bin in "$@"; do

@@ -532,7 +532,7 @@ static void test_list_to_json(void)
 	ES_ASSERT_STR_EQ(json, "[{\"id\":4,\"name\":\"Snake_Case Mug\","
 			       "\"price\":9.75,\"stock\":12,"
 			       "\"supplier_name\":\"Mugs \\\"R\\\" Us\"},"
-			       "{\"id\":5,\"name\":\"Mini widget\",\"price\":5,"
+			       "{\"id\":5,\"name\":\"Mini widget\",\"price\":5.0,"
 			       "\"stock\":1,\"supplier_name\":\"Acme Corp\"}]");
 }
 

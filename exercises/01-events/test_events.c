@@ -1,6 +1,7 @@
 /*
  * test_events.c - step 1: the events, their names, their timestamps, and
- * the JSON the event log stores.
+ * the JSON the event log stores, and the json_text.h helpers (given
+ * complete) that write it.
  *
  * The expected JSON strings are what Python's
  * json.dumps(dataclasses.asdict(event)) prints for the seed's dataclasses,
@@ -20,6 +21,7 @@
 
 #include "events.h"
 #include "harness.h"
+#include "json_text.h"
 
 /* The fixed clock's first timestamp. */
 #define AT "2026-11-27T14:32:05.123456+00:00"
@@ -48,9 +50,10 @@
 #define PRICE_JSON "{\"product_id\": 2, \"new_price\": 44.99, " OCCURRED "}"
 #define VIEWED_JSON "{\"product_id\": 1, " OCCURRED "}"
 
-static struct es_event ev;   /* the event under test */
-static struct es_event back; /* ev after a trip through JSON */
-static char *json;           /* what es_event_to_json() wrote */
+static struct es_event ev;     /* the event under test */
+static struct es_event back;   /* ev after a trip through JSON */
+static char *json;             /* what es_event_to_json() wrote */
+static struct es_json_buf buf; /* the json_text.h tests' buffer */
 static struct es_error err;
 
 static void setup(void)
@@ -59,6 +62,7 @@ static void setup(void)
 	memset(&back, 0, sizeof(back));
 	memset(&err, 0, sizeof(err));
 	json = NULL;
+	es_json_buf_init(&buf);
 }
 
 static void teardown(void)
@@ -67,6 +71,7 @@ static void teardown(void)
 	es_event_dispose(&back);
 	free(json);
 	json = NULL;
+	es_json_buf_dispose(&buf);
 }
 
 /* The fields of the seed's Widget Pro: no description. */
@@ -536,26 +541,31 @@ static void test_to_json_float_sum(void)
 	ES_ASSERT_DOUBLE_EQ(back.price.new_price, tenth + fifth);
 }
 
+/* Doubles that JSON cannot hold. */
+struct non_finite_row {
+	const char *name;
+	double value;
+};
+
+static const struct non_finite_row non_finite_rows[] = {
+	{ "not a number", NAN },
+	{ "infinity", INFINITY },
+	{ "minus infinity", -INFINITY },
+};
+
+#define NON_FINITE_ROWS (sizeof(non_finite_rows) / sizeof(non_finite_rows[0]))
+
 static void test_to_json_refuses_non_finite(void)
 {
-	static const struct {
-		const char *name;
-		double new_price;
-	} rows[] = {
-		{ "not a number", NAN },
-		{ "infinity", INFINITY },
-		{ "minus infinity", -INFINITY },
-	};
 	struct es_product_created fields = widget_fields();
 
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		es_event_price_changed(&ev, 2, rows[i].new_price, AT);
-		CHECK_CODE(rows[i].name, es_event_to_json(&json, &ev, &err),
-			   ES_EINVAL);
-		CHECK_MSG(rows[i].name,
-			  "field 'new_price' is not a finite number");
-		CHECK_CODE(rows[i].name, es_event_to_json(&json, &ev, NULL),
-			   ES_EINVAL);
+	for (size_t i = 0; i < NON_FINITE_ROWS; i++) {
+		const char *row = non_finite_rows[i].name;
+
+		es_event_price_changed(&ev, 2, non_finite_rows[i].value, AT);
+		CHECK_CODE(row, es_event_to_json(&json, &ev, &err), ES_EINVAL);
+		CHECK_MSG(row, "field 'new_price' is not a finite number");
+		CHECK_CODE(row, es_event_to_json(&json, &ev, NULL), ES_EINVAL);
 	}
 	fields.cost_price = INFINITY;
 	MAKE_CREATED("infinite cost_price", &ev, 1, &fields);
@@ -593,6 +603,33 @@ static const struct escape_row escape_rows[] = {
 
 #define ESCAPE_ROWS (sizeof(escape_rows) / sizeof(escape_rows[0]))
 
+struct bad_utf8_row {
+	const char *name;
+	const char *bytes; /* not UTF-8 */
+};
+
+static const struct bad_utf8_row bad_utf8_rows[] = {
+	{ "a lone continuation byte", "\x80" },
+	{ "a truncated 2-byte sequence", "ab\xc3" },
+	{ "a 2-byte lead before ASCII", "\xc3" "A" },
+	{ "a truncated 3-byte sequence", "\xe2\x82" },
+	{ "a truncated 4-byte sequence", "\xf0\x9f\x98" },
+	{ "an overlong '/' in 2 bytes", "\xc0\xaf" },
+	{ "an overlong '/' in 3 bytes", "\xe0\x80\xaf" },
+	{ "an overlong '/' in 4 bytes", "\xf0\x80\x80\xaf" },
+	{ "an overlong NUL", "\xc0\x80" },
+	{ "a high surrogate in UTF-8", "\xed\xa0\x80" },
+	{ "a low surrogate in UTF-8", "\xed\xbf\xbf" },
+	{ "a surrogate pair in UTF-8 (CESU-8)",
+	  "\xed\xa0\xbd\xed\xb8\x80" },
+	{ "beyond U+10FFFF", "\xf4\x90\x80\x80" },
+	{ "a 5-byte lead", "\xf8\x88\x80\x80\x80" },
+	{ "a 0xff byte", "\xff" },
+	{ "a bad byte after good text", "caf\xc3\xa9 \xfe" },
+};
+
+#define BAD_UTF8_ROWS (sizeof(bad_utf8_rows) / sizeof(bad_utf8_rows[0]))
+
 static void test_to_json_escapes(void)
 {
 	struct es_product_created fields = widget_fields();
@@ -627,37 +664,16 @@ static void test_to_json_escapes_every_string(void)
 
 static void test_to_json_refuses_invalid_utf8(void)
 {
-	static const struct {
-		const char *name;
-		const char *bytes;
-	} rows[] = {
-		{ "a lone continuation byte", "\x80" },
-		{ "a truncated 2-byte sequence", "ab\xc3" },
-		{ "a 2-byte lead before ASCII", "\xc3" "A" },
-		{ "a truncated 3-byte sequence", "\xe2\x82" },
-		{ "a truncated 4-byte sequence", "\xf0\x9f\x98" },
-		{ "an overlong '/' in 2 bytes", "\xc0\xaf" },
-		{ "an overlong '/' in 3 bytes", "\xe0\x80\xaf" },
-		{ "an overlong '/' in 4 bytes", "\xf0\x80\x80\xaf" },
-		{ "an overlong NUL", "\xc0\x80" },
-		{ "a high surrogate in UTF-8", "\xed\xa0\x80" },
-		{ "a low surrogate in UTF-8", "\xed\xbf\xbf" },
-		{ "a surrogate pair in UTF-8 (CESU-8)",
-		  "\xed\xa0\xbd\xed\xb8\x80" },
-		{ "beyond U+10FFFF", "\xf4\x90\x80\x80" },
-		{ "a 5-byte lead", "\xf8\x88\x80\x80\x80" },
-		{ "a 0xff byte", "\xff" },
-		{ "a bad byte after good text", "caf\xc3\xa9 \xfe" },
-	};
 	struct es_product_created fields = widget_fields();
 
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+	for (size_t i = 0; i < BAD_UTF8_ROWS; i++) {
 		es_event_dispose(&ev);
-		fields.name = (char *)rows[i].bytes;
-		MAKE_CREATED(rows[i].name, &ev, 1, &fields);
-		CHECK_CODE(rows[i].name, es_event_to_json(&json, &ev, &err),
-			   ES_EINVAL);
-		CHECK_MSG(rows[i].name, "field 'name' is not valid UTF-8");
+		fields.name = (char *)bad_utf8_rows[i].bytes;
+		MAKE_CREATED(bad_utf8_rows[i].name, &ev, 1, &fields);
+		CHECK_CODE(bad_utf8_rows[i].name,
+			   es_event_to_json(&json, &ev, &err), ES_EINVAL);
+		CHECK_MSG(bad_utf8_rows[i].name,
+			  "field 'name' is not valid UTF-8");
 	}
 }
 
@@ -684,6 +700,115 @@ static void test_to_json_names_the_invalid_field(void)
 	CHECK_CODE("occurred_at", es_event_to_json(&json, &ev, &err),
 		   ES_EINVAL);
 	CHECK_MSG("occurred_at", "field 'occurred_at' is not valid UTF-8");
+}
+
+/* ---- json_text.h, given complete ---------------------------------------- */
+
+/*
+ * json_text.h and json_text.c are given complete, so these tests pass
+ * before step 1 is written. They stay because es_event_to_json() stands on
+ * them: if one fails, the given file was changed, and the to_json failures
+ * above are not the learner's.
+ * Passes against the stub: "es_utf8_valid tells UTF-8 from malformed bytes"
+ * Passes against the stub: "es_json_add_float writes Python's repr()"
+ * Passes against the stub: "es_json_add_string escapes as json.dumps() does"
+ * Passes against the stub: "es_json_buf_finish hands over the text"
+ * Passes against the stub: "the json_text buffer grows as text is added"
+ * Passes against the stub: "json_text refuses NaN, infinity and bad UTF-8"
+ */
+
+static void test_utf8_valid(void)
+{
+	if (!es_utf8_valid(""))
+		ES_FAIL("the empty string: es_utf8_valid() is false, "
+			"expected true");
+	for (size_t i = 0; i < ESCAPE_ROWS; i++) {
+		if (!es_utf8_valid(escape_rows[i].text))
+			ES_FAIL("%s: es_utf8_valid() is false, expected true",
+				escape_rows[i].name);
+	}
+	for (size_t i = 0; i < BAD_UTF8_ROWS; i++) {
+		if (es_utf8_valid(bad_utf8_rows[i].bytes))
+			ES_FAIL("%s: es_utf8_valid() is true, expected false",
+				bad_utf8_rows[i].name);
+	}
+}
+
+static void test_json_add_float(void)
+{
+	for (size_t i = 0; i < FLOAT_ROWS; i++) {
+		es_json_buf_dispose(&buf);
+		CHECK_CODE(float_rows[i].name,
+			   es_json_add_float(&buf, float_rows[i].value), ES_OK);
+		CHECK_STR(float_rows[i].name, "the text", buf.data,
+			  float_rows[i].expected);
+	}
+}
+
+static void test_json_add_string(void)
+{
+	char expected[512];
+
+	for (size_t i = 0; i < ESCAPE_ROWS; i++) {
+		es_json_buf_dispose(&buf);
+		snprintf(expected, sizeof(expected), "\"%s\"",
+			 escape_rows[i].escaped);
+		CHECK_CODE(escape_rows[i].name,
+			   es_json_add_string(&buf, escape_rows[i].text),
+			   ES_OK);
+		CHECK_STR(escape_rows[i].name, "the text", buf.data, expected);
+	}
+}
+
+static void test_json_buf_finish(void)
+{
+	es_json_add_raw(&buf, "[");
+	es_json_add_int(&buf, INT64_MIN);
+	es_json_add_raw(&buf, ", ");
+	es_json_add_int(&buf, 0);
+	es_json_add_raw(&buf, ", ");
+	es_json_add_null(&buf);
+	es_json_add_raw(&buf, "]");
+	ES_ASSERT_OK(es_json_buf_finish(&json, &buf, &err), &err);
+	ES_ASSERT_STR_EQ(json, "[-9223372036854775808, 0, null]");
+	/* The text is the caller's now; the buffer is empty again. */
+	ES_ASSERT_TRUE(buf.data == NULL);
+	ES_ASSERT_INT_EQ(buf.len, 0);
+
+	free(json);
+	json = NULL;
+	ES_ASSERT_OK(es_json_buf_finish(&json, &buf, &err), &err);
+	ES_ASSERT_STR_EQ(json, "");
+}
+
+static void test_json_buf_grows(void)
+{
+	char expected[2001];
+
+	for (int i = 0; i < 1000; i++)
+		es_json_add_raw(&buf, "ab");
+	ES_ASSERT_INT_EQ(buf.len, 2000);
+	for (int i = 0; i < 2000; i++)
+		expected[i] = i % 2 == 0 ? 'a' : 'b';
+	expected[2000] = '\0';
+	ES_ASSERT_OK(es_json_buf_finish(&json, &buf, &err), &err);
+	ES_ASSERT_STR_EQ(json, expected);
+}
+
+static void test_json_writers_refuse(void)
+{
+	es_json_add_raw(&buf, "[");
+	for (size_t i = 0; i < NON_FINITE_ROWS; i++) {
+		const char *row = non_finite_rows[i].name;
+		double value = non_finite_rows[i].value;
+
+		CHECK_CODE(row, es_json_add_float(&buf, value), ES_EINVAL);
+		CHECK_STR(row, "the text", buf.data, "[");
+	}
+	for (size_t i = 0; i < BAD_UTF8_ROWS; i++)
+		CHECK_CODE(bad_utf8_rows[i].name,
+			   es_json_add_string(&buf, bad_utf8_rows[i].bytes),
+			   ES_EINVAL);
 }
 
 /* ---- round trips -------------------------------------------------------- */
@@ -1076,6 +1201,14 @@ static CU_TestInfo tests[] = {
 	  test_to_json_refuses_invalid_utf8 },
 	{ "es_event_to_json names the field that is not UTF-8",
 	  test_to_json_names_the_invalid_field },
+	{ "es_utf8_valid tells UTF-8 from malformed bytes", test_utf8_valid },
+	{ "es_json_add_float writes Python's repr()", test_json_add_float },
+	{ "es_json_add_string escapes as json.dumps() does",
+	  test_json_add_string },
+	{ "es_json_buf_finish hands over the text", test_json_buf_finish },
+	{ "the json_text buffer grows as text is added", test_json_buf_grows },
+	{ "json_text refuses NaN, infinity and bad UTF-8",
+	  test_json_writers_refuse },
 	{ "a ProductCreated survives a trip through JSON",
 	  test_round_trip_created },
 	{ "the other events survive a trip through JSON",

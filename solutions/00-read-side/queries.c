@@ -9,6 +9,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "json_text.h"
+
 void es_product_detail_dispose(struct es_product_detail *detail)
 {
 	if (detail == NULL)
@@ -63,12 +65,12 @@ static cJSON *detail_object(const struct es_product_detail *d)
 	cJSON *obj = cJSON_CreateObject();
 
 	if (obj == NULL ||
-	    cJSON_AddNumberToObject(obj, "id", (double)d->id) == NULL ||
+	    es_json_add_int_to_object(obj, "id", d->id) == NULL ||
 	    cJSON_AddStringToObject(obj, "name", d->name) == NULL ||
 	    add_optional_string(obj, "description", d->description) == NULL ||
-	    cJSON_AddNumberToObject(obj, "price", d->price) == NULL ||
-	    cJSON_AddNumberToObject(obj, "stock", (double)d->stock) == NULL ||
-	    cJSON_AddNumberToObject(obj, "view_count", (double)d->view_count) ==
+	    es_json_add_float_to_object(obj, "price", d->price) == NULL ||
+	    es_json_add_int_to_object(obj, "stock", d->stock) == NULL ||
+	    es_json_add_int_to_object(obj, "view_count", d->view_count) ==
 		    NULL ||
 	    cJSON_AddStringToObject(obj, "supplier_name", d->supplier_name) ==
 		    NULL ||
@@ -85,9 +87,9 @@ static cJSON *card_object(const struct es_product_card *card)
 	cJSON *obj = cJSON_CreateObject();
 
 	if (obj == NULL ||
-	    cJSON_AddNumberToObject(obj, "id", (double)card->id) == NULL ||
+	    es_json_add_int_to_object(obj, "id", card->id) == NULL ||
 	    cJSON_AddStringToObject(obj, "name", card->name) == NULL ||
-	    cJSON_AddNumberToObject(obj, "price", card->price) == NULL ||
+	    es_json_add_float_to_object(obj, "price", card->price) == NULL ||
 	    cJSON_AddBoolToObject(obj, "in_stock", card->in_stock) == NULL) {
 		cJSON_Delete(obj);
 		return NULL;
@@ -100,10 +102,10 @@ static cJSON *summary_object(const struct es_product_summary *s)
 	cJSON *obj = cJSON_CreateObject();
 
 	if (obj == NULL ||
-	    cJSON_AddNumberToObject(obj, "id", (double)s->id) == NULL ||
+	    es_json_add_int_to_object(obj, "id", s->id) == NULL ||
 	    cJSON_AddStringToObject(obj, "name", s->name) == NULL ||
-	    cJSON_AddNumberToObject(obj, "price", s->price) == NULL ||
-	    cJSON_AddNumberToObject(obj, "stock", (double)s->stock) == NULL ||
+	    es_json_add_float_to_object(obj, "price", s->price) == NULL ||
+	    es_json_add_int_to_object(obj, "stock", s->stock) == NULL ||
 	    cJSON_AddStringToObject(obj, "supplier_name", s->supplier_name) ==
 		    NULL) {
 		cJSON_Delete(obj);

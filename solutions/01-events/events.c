@@ -2,10 +2,10 @@
  * events.c - the events: names, timestamps, constructors, and the JSON the
  * event log stores (see events.h).
  *
- * The JSON is written by hand, not with cJSON: the log must hold the bytes
- * Python's json.dumps() writes, and cJSON prints 12.0 as 12 and uses
- * neither Python's separators nor its \uXXXX escapes. Reading has no such
- * constraint, so es_event_from_json() parses with cJSON.
+ * The JSON is written with json_text.h, not with cJSON: the log must hold
+ * the bytes Python's json.dumps() writes, and cJSON prints 12.0 as 12 and
+ * uses neither Python's separators nor its \uXXXX escapes. Reading has no
+ * such constraint, so es_event_from_json() parses with cJSON.
  *
  * Each event type is described by one table of its fields, in the seed's
  * order: the JSON name, the kind of value, and where the value lives in
@@ -15,7 +15,6 @@
 #include "events.h"
 
 #include <assert.h>
-#include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -25,6 +24,8 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
+
+#include "json_text.h"
 
 /*
  * cJSON stores every number as a double. Integers of magnitude 2^53 or
@@ -285,317 +286,41 @@ void es_event_dispose(struct es_event *ev)
 	memset(ev, 0, sizeof(*ev));
 }
 
-/*
- * Decode the character at `*s` into `*cp` and step `*s` past it. Returns
- * false on anything that is not well-formed UTF-8: a stray continuation
- * byte, a truncated sequence, an overlong form, a surrogate
- * (U+D800..U+DFFF), a value above U+10FFFF.
- */
-static bool utf8_next(const char **s, uint32_t *cp)
+/* Append `s`, the value of field `f`. */
+static int write_string(struct es_json_buf *b, const char *s,
+			const struct field *f, struct es_error *err)
 {
-	const unsigned char *p = (const unsigned char *)*s;
-	uint32_t c, min;
-	int extra;
+	int rc = es_json_add_string(b, s);
 
-	if (p[0] < 0x80) {
-		c = p[0];
-		extra = 0;
-		min = 0;
-	} else if ((p[0] & 0xe0) == 0xc0) {
-		c = p[0] & 0x1f;
-		extra = 1;
-		min = 0x80;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		c = p[0] & 0x0f;
-		extra = 2;
-		min = 0x800;
-	} else if ((p[0] & 0xf8) == 0xf0) {
-		c = p[0] & 0x07;
-		extra = 3;
-		min = 0x10000;
-	} else {
-		return false;
-	}
-	/* The terminating NUL is not a continuation byte either. */
-	for (int i = 1; i <= extra; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return false;
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return false;
-	*cp = c;
-	*s += extra + 1;
-	return true;
-}
-
-static bool utf8_valid(const char *s)
-{
-	uint32_t cp;
-
-	while (*s != '\0') {
-		if (!utf8_next(&s, &cp))
-			return false;
-	}
-	return true;
-}
-
-/*
- * The writer's output: a string that grows as it is appended to. Once an
- * allocation fails, `failed` stays set and further appends do nothing, so
- * the writer checks for running out of memory once, at the end.
- */
-struct buf {
-	char *data;
-	size_t len;
-	size_t cap;
-	bool failed;
-};
-
-static void buf_add(struct buf *b, const char *s, size_t n)
-{
-	size_t cap;
-	char *data;
-
-	if (b->failed)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		cap = b->cap == 0 ? 256 : b->cap;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		data = realloc(b->data, cap);
-		if (data == NULL) {
-			b->failed = true;
-			return;
-		}
-		b->data = data;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-static void buf_puts(struct buf *b, const char *s)
-{
-	buf_add(b, s, strlen(s));
-}
-
-/* The two-character escape json.dumps() uses for `cp`, or NULL. */
-static const char *short_escape(uint32_t cp)
-{
-	switch (cp) {
-	case '"':
-		return "\\\"";
-	case '\\':
-		return "\\\\";
-	case '\b':
-		return "\\b";
-	case '\f':
-		return "\\f";
-	case '\n':
-		return "\\n";
-	case '\r':
-		return "\\r";
-	case '\t':
-		return "\\t";
-	}
-	return NULL;
-}
-
-/*
- * Append `cp` as json.dumps() writes it inside a string: printable ASCII
- * as itself, anything else as \u00e9, and characters beyond U+FFFF as a
- * UTF-16 surrogate pair (U+1F600 is \ud83d\ude00).
- */
-static void write_char(struct buf *b, uint32_t cp)
-{
-	const char *esc = short_escape(cp);
-	char out[16];
-
-	if (esc != NULL) {
-		buf_puts(b, esc);
-		return;
-	}
-	if (cp >= 0x20 && cp <= 0x7e) {
-		out[0] = (char)cp;
-		buf_add(b, out, 1);
-		return;
-	}
-	if (cp < 0x10000) {
-		snprintf(out, sizeof(out), "\\u%04x", (unsigned)cp);
-	} else {
-		cp -= 0x10000;
-		snprintf(out, sizeof(out), "\\u%04x\\u%04x",
-			 (unsigned)(0xd800 | cp >> 10),
-			 (unsigned)(0xdc00 | (cp & 0x3ff)));
-	}
-	buf_puts(b, out);
-}
-
-static int write_string(struct buf *b, const char *s, const struct field *f,
-			struct es_error *err)
-{
-	uint32_t cp;
-
-	buf_puts(b, "\"");
-	while (*s != '\0') {
-		if (!utf8_next(&s, &cp))
-			return es_error_set(err, ES_EINVAL,
-					    "field '%s' is not valid UTF-8",
-					    f->name);
-		write_char(b, cp);
-	}
-	buf_puts(b, "\"");
+	if (rc != ES_OK)
+		return es_error_set(err, rc, "field '%s' is not valid UTF-8",
+				    f->name);
 	return ES_OK;
 }
 
-/* Append `n` zeros. */
-static void write_zeros(struct buf *b, int n)
-{
-	for (int i = 0; i < n; i++)
-		buf_puts(b, "0");
-}
-
-/*
- * Append the number whose significant digits are `digits` (n of them, the
- * first one before the point) times 10^exp, as Python's repr() does:
- * fixed notation with at least one digit after the point when
- * -4 <= exp < 16 ("0.0001", "12.0", "29.99"), otherwise scientific with
- * a signed exponent of at least two digits ("1e-05", "1.5e+16").
- */
-static void write_digits(struct buf *b, const char *digits, int n, int exp)
-{
-	char tail[16];
-
-	if (exp < -4 || exp >= 16) {
-		buf_add(b, digits, 1);
-		if (n > 1) {
-			buf_puts(b, ".");
-			buf_add(b, digits + 1, (size_t)n - 1);
-		}
-		snprintf(tail, sizeof(tail), "e%c%02d", exp < 0 ? '-' : '+',
-			 exp < 0 ? -exp : exp);
-		buf_puts(b, tail);
-	} else if (exp < 0) {
-		buf_puts(b, "0.");
-		write_zeros(b, -exp - 1);
-		buf_add(b, digits, (size_t)n);
-	} else if (n <= exp + 1) {
-		buf_add(b, digits, (size_t)n);
-		write_zeros(b, exp + 1 - n);
-		buf_puts(b, ".0");
-	} else {
-		buf_add(b, digits, (size_t)exp + 1);
-		buf_puts(b, ".");
-		buf_add(b, digits + exp + 1, (size_t)(n - exp - 1));
-	}
-}
-
-/*
- * The `n`-digit decimal nearest to `v` (finite, >= 0), as printf's "%.*e"
- * rounds it: its digits, and the decimal exponent of the first one.
- */
-static void nearest_digits(char *digits, int *exp, int n, double v)
-{
-	char sci[32]; /* "d.dddddddddddddddde+ddd" */
-	const char *p;
-	int len = 0;
-
-	snprintf(sci, sizeof(sci), "%.*e", n - 1, v);
-	for (p = sci; *p != 'e'; p++) {
-		if (*p != '.')
-			digits[len++] = *p;
-	}
-	*exp = atoi(p + 1);
-}
-
-/* Add one to the last of `n` digits: 0.1234 becomes 0.1235, 999 1000. */
-static void next_digits_up(char *digits, int *exp, int n)
-{
-	int i = n - 1;
-
-	while (i >= 0 && digits[i] == '9')
-		digits[i--] = '0';
-	if (i >= 0) {
-		digits[i]++;
-		return;
-	}
-	digits[0] = '1';
-	(*exp)++;
-}
-
-/* True when the decimal that `n` digits and `exp` spell reads back as v. */
-static bool reads_back(const char *digits, int n, int exp, double v)
-{
-	char text[32];
-
-	snprintf(text, sizeof(text), "0.%.*se%d", n, digits, exp + 1);
-	return strtod(text, NULL) == v;
-}
-
-/*
- * Find the fewest significant digits that read back as `v` (finite,
- * >= 0), as Python's repr() does. For n = 1, 2, ... try the n-digit
- * decimal nearest to v, then the one just above it: at a power of two the
- * next double down is half as far as the next one up, so the nearest
- * decimal can fall short below while the one above still reads back.
- * 17 digits always read back. Returns n; fills `digits` and `*exp`.
- */
-static int shortest_digits(char *digits, int *exp, double v)
-{
-	int n;
-
-	for (n = 1; n < 17; n++) {
-		nearest_digits(digits, exp, n, v);
-		if (reads_back(digits, n, *exp, v))
-			return n;
-		next_digits_up(digits, exp, n);
-		if (reads_back(digits, n, *exp, v))
-			return n;
-	}
-	nearest_digits(digits, exp, n, v);
-	return n;
-}
-
-/* Append the finite `v` as Python's repr(float): "29.99", "1e-05". */
-static void write_float(struct buf *b, double v)
-{
-	char digits[20];
-	int n, exp;
-
-	if (signbit(v)) {
-		buf_puts(b, "-");
-		v = -v;
-	}
-	n = shortest_digits(digits, &exp, v);
-	write_digits(b, digits, n, exp);
-}
-
-static int write_value(struct buf *b, const struct es_event *ev,
+/* Append the value of field `f` of `ev`. */
+static int write_value(struct es_json_buf *b, const struct es_event *ev,
 		       const struct field *f, struct es_error *err)
 {
 	const void *slot = (const char *)ev + f->offset;
-	char number[24];
 	const char *s;
+	int rc;
 
 	switch (f->kind) {
 	case FIELD_INTEGER:
-		snprintf(number, sizeof(number), "%" PRId64,
-			 *(const int64_t *)slot);
-		buf_puts(b, number);
+		es_json_add_int(b, *(const int64_t *)slot);
 		return ES_OK;
 	case FIELD_NUMBER:
-		if (!isfinite(*(const double *)slot))
-			return es_error_set(err, ES_EINVAL,
+		rc = es_json_add_float(b, *(const double *)slot);
+		if (rc != ES_OK)
+			return es_error_set(err, rc,
 					    "field '%s' is not a finite number",
 					    f->name);
-		write_float(b, *(const double *)slot);
 		return ES_OK;
 	case FIELD_OPTIONAL_STRING:
 		s = *(char *const *)slot;
 		if (s == NULL) {
-			buf_puts(b, "null");
+			es_json_add_null(b);
 			return ES_OK;
 		}
 		return write_string(b, s, f, err);
@@ -613,8 +338,7 @@ int es_event_to_json(char **out, const struct es_event *ev,
 		     struct es_error *err)
 {
 	const struct event_spec *spec;
-	struct buf b = { NULL, 0, 0, false };
-	int rc = ES_OK;
+	struct es_json_buf b;
 
 	assert(out != NULL);
 	assert(ev != NULL);
@@ -622,22 +346,22 @@ int es_event_to_json(char **out, const struct es_event *ev,
 	if (spec == NULL)
 		return es_error_set(err, ES_EINVAL, "unknown event type %d",
 				    (int)ev->type);
-	buf_puts(&b, "{");
-	for (size_t i = 0; i < spec->count && rc == ES_OK; i++) {
-		buf_puts(&b, i == 0 ? "\"" : ", \"");
-		buf_puts(&b, spec->fields[i].name);
-		buf_puts(&b, "\": ");
+	es_json_buf_init(&b);
+	es_json_add_raw(&b, "{");
+	for (size_t i = 0; i < spec->count; i++) {
+		int rc;
+
+		es_json_add_raw(&b, i == 0 ? "\"" : ", \"");
+		es_json_add_raw(&b, spec->fields[i].name);
+		es_json_add_raw(&b, "\": ");
 		rc = write_value(&b, ev, &spec->fields[i], err);
+		if (rc != ES_OK) {
+			es_json_buf_dispose(&b);
+			return rc;
+		}
 	}
-	buf_puts(&b, "}");
-	if (rc == ES_OK && b.failed)
-		rc = es_error_set(err, ES_ENOMEM, "out of memory");
-	if (rc != ES_OK) {
-		free(b.data);
-		return rc;
-	}
-	*out = b.data;
-	return ES_OK;
+	es_json_add_raw(&b, "}");
+	return es_json_buf_finish(out, &b, err);
 }
 
 /* Check that `item` is a string of well-formed UTF-8. */
@@ -647,7 +371,7 @@ static int check_string(const cJSON *item, const struct field *f,
 	if (!cJSON_IsString(item))
 		return es_error_set(err, ES_ECORRUPT,
 				    "field '%s' must be a string", f->name);
-	if (!utf8_valid(item->valuestring))
+	if (!es_utf8_valid(item->valuestring))
 		return es_error_set(err, ES_ECORRUPT,
 				    "field '%s' is not valid UTF-8", f->name);
 	return ES_OK;
@@ -787,7 +511,6 @@ static int read_event(struct es_event *ev, const cJSON *root,
 		      struct es_error *err)
 {
 	const struct event_spec *spec = find_spec(ev->type);
-	int rc;
 
 	if (spec == NULL)
 		return es_error_set(err, ES_ECORRUPT, "unknown event type %d",
@@ -796,7 +519,8 @@ static int read_event(struct es_event *ev, const cJSON *root,
 		return es_error_set(err, ES_ECORRUPT,
 				    "data is not a JSON object");
 	for (size_t i = 0; i < spec->count; i++) {
-		rc = read_field(ev, root, &spec->fields[i], err);
+		int rc = read_field(ev, root, &spec->fields[i], err);
+
 		if (rc != ES_OK)
 			return rc;
 	}

@@ -18,6 +18,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "json_text.h"
+
 /*
  * cJSON stores every number as a double. Integers of magnitude 2^53 or
  * more are not all representable (9007199254740993 reads as ...992), so
@@ -105,52 +107,6 @@ static const struct command_spec *find_spec(const char *name)
 }
 
 /*
- * True when `s` is well-formed UTF-8: no stray continuation bytes, no
- * truncated sequences, no overlong forms, no surrogates (U+D800..U+DFFF),
- * nothing above U+10FFFF.
- */
-static bool utf8_valid(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p != '\0') {
-		uint32_t cp;
-		uint32_t min;
-		int extra;
-
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		if ((*p & 0xe0) == 0xc0) {
-			cp = *p & 0x1f;
-			extra = 1;
-			min = 0x80;
-		} else if ((*p & 0xf0) == 0xe0) {
-			cp = *p & 0x0f;
-			extra = 2;
-			min = 0x800;
-		} else if ((*p & 0xf8) == 0xf0) {
-			cp = *p & 0x07;
-			extra = 3;
-			min = 0x10000;
-		} else {
-			return false;
-		}
-		p++;
-		/* The terminating NUL is not a continuation byte either. */
-		for (int i = 0; i < extra; i++, p++) {
-			if ((*p & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (*p & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-	}
-	return true;
-}
-
-/*
  * Copy the string `item` into `*slot`, which stays NULL for a missing or
  * null optional string. cJSON ends a string at an escaped \u0000 without
  * telling us, so such a string arrives cut short; there is no way to see
@@ -168,7 +124,7 @@ static int read_string(char **slot, const cJSON *item, const char *command,
 		return es_error_set(err, ES_EINVAL,
 				    "%s: field '%s' must be a string%s",
 				    command, f->name, or_null);
-	if (!utf8_valid(item->valuestring))
+	if (!es_utf8_valid(item->valuestring))
 		return es_error_set(err, ES_EINVAL,
 				    "%s: field '%s' is not valid UTF-8",
 				    command, f->name);

@@ -1,0 +1,104 @@
+/*
+ * read_db.c - opening the read database and creating its view tables (see
+ * read_db.h).
+ */
+#include "read_db.h"
+
+#include <assert.h>
+#include <stddef.h>
+
+/* How long a connection waits for another one's write to finish. */
+#define READ_DB_BUSY_TIMEOUT_MS 5000
+
+/*
+ * The seed's Stage 3 tables, column for column: the projector inserts with
+ * positional VALUES (...), so the order matters as much as the names.
+ */
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS product_detail_view ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL,"
+	" description TEXT,"
+	" price REAL NOT NULL,"
+	" stock INTEGER NOT NULL,"
+	" view_count INTEGER NOT NULL DEFAULT 0,"
+	" supplier_name TEXT NOT NULL,"
+	" created_at TEXT NOT NULL,"
+	" updated_at TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS product_list_view ("
+	" id INTEGER PRIMARY KEY,"
+	" name TEXT NOT NULL,"
+	" price REAL NOT NULL,"
+	" stock INTEGER NOT NULL,"
+	" supplier_name TEXT NOT NULL);";
+
+/*
+ * WAL lets queries keep reading the old views while a rebuild writes the
+ * new ones; synchronous=FULL makes a committed projection survive a power
+ * cut, as the event store's writes do.
+ */
+static const char write_setup_sql[] = "PRAGMA journal_mode=WAL;"
+				      "PRAGMA synchronous=FULL;";
+
+/*
+ * Opening is lazy: SQLite reads the file only when the first statement
+ * runs. Query mode creates nothing, so it reads the schema version here to
+ * find out now, not at the first query, that the file is not a database.
+ */
+static const char query_setup_sql[] = "PRAGMA schema_version;";
+
+/*
+ * Report a failed open with the path for context, and close the handle:
+ * sqlite3_open_v2() hands one back even when it fails.
+ */
+static int fail_open(sqlite3 *db, const char *path, const char *msg,
+		     struct es_error *err)
+{
+	es_error_set(err, ES_EDB, "%s: %s", path, msg);
+	sqlite3_close(db);
+	return ES_EDB;
+}
+
+int es_read_db_open(sqlite3 **out, const char *path, enum es_read_db_mode mode,
+		    struct es_error *err)
+{
+	int flags = SQLITE_OPEN_READONLY;
+	const char *setup_sql = query_setup_sql;
+	sqlite3 *db = NULL;
+	int rc;
+
+	assert(out != NULL && path != NULL);
+	if (mode == ES_READ_DB_WRITE) {
+		flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+		setup_sql = write_setup_sql;
+	}
+	rc = sqlite3_open_v2(path, &db, flags, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_busy_timeout(db, READ_DB_BUSY_TIMEOUT_MS);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(db, setup_sql, NULL, NULL, NULL);
+	if (rc == SQLITE_OK && mode == ES_READ_DB_WRITE)
+		rc = sqlite3_exec(db, schema_sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return fail_open(db, path, sqlite3_errmsg(db), err);
+	/*
+	 * SQLite quietly opens a write-protected file read-only, and the
+	 * statements above write nothing when the tables exist: ask, rather
+	 * than let the projector fail at its first event.
+	 */
+	if (mode == ES_READ_DB_WRITE && sqlite3_db_readonly(db, "main") != 0)
+		return fail_open(db, path,
+				 "attempt to write a readonly database", err);
+	*out = db;
+	return ES_OK;
+}
+
+void es_read_db_close(sqlite3 *db)
+{
+	/*
+	 * sqlite3_close() accepts NULL. It fails only while statements are
+	 * still prepared on the handle: close the query handler and the
+	 * projector first.
+	 */
+	sqlite3_close(db);
+}

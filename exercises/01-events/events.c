@@ -1,0 +1,183 @@
+/*
+ * events.c - step 1: the events (see events.h). You write the clock and
+ * timestamps, the type names, the constructors, dispose, and the JSON that
+ * the event log stores in its `data` column.
+ *
+ * Run make check STEP=1 to see what is missing.
+ */
+#include "events.h"
+
+#include <string.h>
+
+int64_t es_clock_system(void *ctx)
+{
+	/*
+	 * TODO: read the real-time clock with clock_gettime(CLOCK_REALTIME)
+	 * and return the time as microseconds since the Unix epoch: tv_sec
+	 * times 1000000 plus tv_nsec / 1000. ctx is unused.
+	 * See docs/01-events.md, "Timestamps".
+	 */
+	(void)ctx;
+	return 0;
+}
+
+void es_time_format(char out[ES_TIMESTAMP_SIZE], int64_t micros)
+{
+	/*
+	 * TODO: clamp micros to years 1..9999, split it into seconds and a
+	 * fraction (floor division: / and % truncate toward zero), turn the
+	 * seconds into a date and a time of day (gmtime_r() or by hand), and
+	 * snprintf "2026-11-27T14:32:05.123456+00:00" into out; leave out
+	 * ".123456" when the fraction is zero.
+	 * See docs/01-events.md, "Timestamps".
+	 */
+	(void)micros;
+	out[0] = '\0';
+}
+
+const char *es_event_type_name(enum es_event_type type)
+{
+	/*
+	 * TODO: switch on type, one case per event type and no default:,
+	 * and return the stored name: "ProductCreated", "StockUpdated",
+	 * "PriceChanged" or "ProductViewed".
+	 * See docs/01-events.md, "The tagged union".
+	 */
+	(void)type;
+	return "?";
+}
+
+int es_event_type_parse(enum es_event_type *out, const char *name,
+			struct es_error *err)
+{
+	/*
+	 * TODO: compare name (strcmp) with the name of each event type; on a
+	 * match set *out and return ES_OK. Any other name is ES_EINVAL with
+	 * the message "unknown event type 'Foo'".
+	 * See docs/01-events.md, "The tagged union".
+	 */
+	(void)out;
+	(void)name;
+	return es_error_set(
+		err, ES_ENOTIMPL,
+		"step 1: es_event_type_parse is not implemented yet");
+}
+
+int es_event_product_created(struct es_event *out, int64_t product_id,
+			     const struct es_product_created *fields,
+			     const char *occurred_at, struct es_error *err)
+{
+	/*
+	 * TODO: zero *out, set type, product_id and occurred_at (assert it
+	 * fits), copy the numbers of fields, and strdup() name,
+	 * supplier_name and description (description may be NULL). If a copy
+	 * fails, free the copies made so far and return ES_ENOMEM: *out then
+	 * owns nothing. The caller frees the copies with es_event_dispose().
+	 * See docs/01-events.md, "Who owns what".
+	 */
+	(void)product_id;
+	(void)fields;
+	(void)occurred_at;
+	memset(out, 0, sizeof(*out));
+	return es_error_set(
+		err, ES_ENOTIMPL,
+		"step 1: es_event_product_created is not implemented yet");
+}
+
+void es_event_stock_updated(struct es_event *out, int64_t product_id,
+			    int64_t new_stock, const char *occurred_at)
+{
+	/*
+	 * TODO: zero *out, then set type ES_STOCK_UPDATED, product_id,
+	 * occurred_at (copied into the array; assert it fits) and
+	 * out->stock.new_stock. Nothing is allocated, so this can't fail.
+	 * See docs/01-events.md, "Who owns what".
+	 */
+	(void)out;
+	(void)product_id;
+	(void)new_stock;
+	(void)occurred_at;
+}
+
+void es_event_price_changed(struct es_event *out, int64_t product_id,
+			    double new_price, const char *occurred_at)
+{
+	/*
+	 * TODO: zero *out, then set type ES_PRICE_CHANGED, product_id,
+	 * occurred_at (copied into the array; assert it fits) and
+	 * out->price.new_price. Nothing is allocated, so this can't fail.
+	 * See docs/01-events.md, "Who owns what".
+	 */
+	(void)out;
+	(void)product_id;
+	(void)new_price;
+	(void)occurred_at;
+}
+
+void es_event_product_viewed(struct es_event *out, int64_t product_id,
+			     const char *occurred_at)
+{
+	/*
+	 * TODO: zero *out, then set type ES_PRODUCT_VIEWED, product_id and
+	 * occurred_at (copied into the array; assert it fits). The event has
+	 * no fields of its own.
+	 * See docs/01-events.md, "Who owns what".
+	 */
+	(void)out;
+	(void)product_id;
+	(void)occurred_at;
+}
+
+void es_event_dispose(struct es_event *ev)
+{
+	/*
+	 * TODO: return at once when ev is NULL. For a ProductCreated, free
+	 * name, supplier_name and description (free(NULL) is harmless);
+	 * switch on ev->type with every case and no default:. Then zero the
+	 * whole struct, so a second dispose frees nothing.
+	 * See docs/01-events.md, "Who owns what".
+	 */
+	(void)ev;
+}
+
+int es_event_to_json(char **out, const struct es_event *ev,
+		     struct es_error *err)
+{
+	/*
+	 * TODO: with the helpers of json_text.h (given: es_json_buf_init,
+	 * es_json_add_raw, _int, _float, _string, _null, es_json_buf_finish),
+	 * write the event's fields as a JSON object, keys in the seed's order
+	 * (see events.h), separated by ", " and ": ". A string that is not
+	 * valid UTF-8 or a number that is not finite is ES_EINVAL naming the
+	 * field ("field 'price' is not a finite number"); dispose the buffer
+	 * then. On success *out is a malloc()ed string the caller frees with
+	 * free().
+	 * See docs/01-events.md, "Writing JSON".
+	 */
+	(void)ev;
+	*out = NULL;
+	return es_error_set(err, ES_ENOTIMPL,
+			    "step 1: es_event_to_json is not implemented yet");
+}
+
+int es_event_from_json(struct es_event *out, enum es_event_type type,
+		       const char *json, struct es_error *err)
+{
+	/*
+	 * TODO: parse json with cJSON_ParseWithOpts(json, NULL, 1), check the
+	 * root is an object, then read every field of the event type with
+	 * cJSON_GetObjectItemCaseSensitive + cJSON_Is* (integers whole and
+	 * strictly inside +-2^53, strings valid UTF-8: es_utf8_valid), and
+	 * refuse any key the event does not have. A problem is ES_ECORRUPT
+	 * naming the field ("field 'new_stock' must be a whole number"). One
+	 * cJSON_Delete(root) on every path; on failure dispose what you
+	 * filled, so *out owns nothing.
+	 * See docs/01-events.md, "Reading JSON".
+	 */
+	(void)type;
+	(void)json;
+	memset(out, 0, sizeof(*out));
+	return es_error_set(
+		err, ES_ENOTIMPL,
+		"step 1: es_event_from_json is not implemented yet");
+}

@@ -1,0 +1,161 @@
+/*
+ * event_store.c - step 2: the append-only event log, on SQLite (see
+ * event_store.h). You define struct es_store here (the sqlite3 connection
+ * and the statements you prepare once and reuse) and write the functions
+ * that open the log, hand out product ids, append events and read them
+ * back.
+ *
+ * Run make check STEP=2 to see what is missing.
+ */
+#include "event_store.h"
+
+#include <string.h>
+
+int es_store_open(struct es_store **out, const char *path,
+		  enum es_store_mode mode, struct es_error *err)
+{
+	/*
+	 * TODO: open path with sqlite3_open_v2() (READWRITE | CREATE for
+	 * ES_STORE_WRITE, READONLY for ES_STORE_READONLY) and set the busy
+	 * timeout. In write mode refuse a read-only file
+	 * (sqlite3_db_readonly), set WAL and synchronous=FULL, and create the
+	 * two tables, the index on events(product_id, id) and the two
+	 * triggers. Then prepare the cached statements. On failure copy
+	 * sqlite3_errmsg() into err after the path, close the handle and
+	 * return ES_EDB. On success *out is yours to es_store_close().
+	 * See docs/02-event-store.md, "The handle" and "Opening".
+	 */
+	(void)path;
+	(void)mode;
+	*out = NULL;
+	return es_error_set(err, ES_ENOTIMPL,
+			    "step 2: es_store_open is not implemented yet");
+}
+
+void es_store_close(struct es_store *store)
+{
+	/*
+	 * TODO: return when store is NULL; sqlite3_finalize() every cached
+	 * statement (NULL is fine), sqlite3_close() the connection and free
+	 * the handle.
+	 * See docs/02-event-store.md, "The handle".
+	 */
+	(void)store;
+}
+
+int es_store_begin(struct es_store *store, struct es_error *err)
+{
+	/*
+	 * TODO: run BEGIN IMMEDIATE (a cached statement: step, reset). If it
+	 * fails, copy sqlite3_errmsg() into err and return ES_EDB.
+	 * See docs/02-event-store.md, "Transactions, yours or the caller's".
+	 */
+	(void)store;
+	return es_error_set(err, ES_ENOTIMPL,
+			    "step 2: es_store_begin is not implemented yet");
+}
+
+int es_store_commit(struct es_store *store, struct es_error *err)
+{
+	/*
+	 * TODO: run COMMIT (a cached statement: step, reset). Without an open
+	 * transaction SQLite fails: copy sqlite3_errmsg() into err and return
+	 * ES_EDB.
+	 * See docs/02-event-store.md, "Transactions, yours or the caller's".
+	 */
+	(void)store;
+	return es_error_set(err, ES_ENOTIMPL,
+			    "step 2: es_store_commit is not implemented yet");
+}
+
+void es_store_rollback(struct es_store *store)
+{
+	/*
+	 * TODO: when a transaction is open (sqlite3_get_autocommit() returns
+	 * 0), run ROLLBACK. There is nothing to report.
+	 * See docs/02-event-store.md, "Transactions, yours or the caller's".
+	 */
+	(void)store;
+}
+
+int es_store_new_product_id(struct es_store *store, int64_t *out,
+			    struct es_error *err)
+{
+	/*
+	 * TODO: INSERT INTO product_registry DEFAULT VALUES, and set *out to
+	 * sqlite3_last_insert_rowid(). Open and commit your own transaction
+	 * only when none is open (sqlite3_get_autocommit). On failure
+	 * ES_EDB with sqlite3_errmsg().
+	 * See docs/02-event-store.md, "Transactions, yours or the caller's".
+	 */
+	(void)store;
+	(void)out;
+	return es_error_set(
+		err, ES_ENOTIMPL,
+		"step 2: es_store_new_product_id is not implemented yet");
+}
+
+int es_store_append(struct es_store *store, struct es_event *ev,
+		    struct es_error *err)
+{
+	/*
+	 * TODO: turn ev into JSON with es_event_to_json(); bind product_id,
+	 * es_event_type_name(ev->type), the JSON and occurred_at to the
+	 * cached INSERT INTO events; step (SQLITE_DONE), reset, and set ev->id
+	 * to sqlite3_last_insert_rowid(). free() the JSON. Own the
+	 * transaction only when none is open. On failure nothing is appended.
+	 * See docs/02-event-store.md, "Append: bind, step, reset".
+	 */
+	(void)store;
+	(void)ev;
+	return es_error_set(err, ES_ENOTIMPL,
+			    "step 2: es_store_append is not implemented yet");
+}
+
+void es_event_list_dispose(struct es_event_list *list)
+{
+	/*
+	 * TODO: return when list is NULL; es_event_dispose() each of the
+	 * count items, free() items, and zero the list.
+	 * See docs/02-event-store.md, "Load: rows into a growable list".
+	 */
+	(void)list;
+}
+
+int es_store_load(struct es_event_list *out, struct es_store *store,
+		  int64_t product_id, struct es_error *err)
+{
+	/*
+	 * TODO: zero *out; bind product_id to the cached SELECT ... WHERE
+	 * product_id = ? ORDER BY id and step it to SQLITE_DONE. Decode each
+	 * row at once (es_event_type_parse, es_event_from_json), set its id,
+	 * check the product_id and occurred_at columns match data, and push
+	 * it, doubling capacity with realloc(). A row that does not decode is
+	 * ES_ECORRUPT, "event 12: ...". Reset the statement; on failure
+	 * dispose the list. The caller disposes *out.
+	 * See docs/02-event-store.md, "Load: rows into a growable list".
+	 */
+	(void)store;
+	(void)product_id;
+	memset(out, 0, sizeof(*out));
+	return es_error_set(err, ES_ENOTIMPL,
+			    "step 2: es_store_load is not implemented yet");
+}
+
+int es_store_load_all(struct es_store *store, es_event_fn fn, void *ctx,
+		      struct es_error *err)
+{
+	/*
+	 * TODO: step the cached SELECT ... ORDER BY id from start to finish;
+	 * decode each row into an event on your stack (as es_store_load
+	 * does), call fn(ctx, &ev, err), dispose the event. Stop at the first
+	 * code that is not ES_OK and return it unchanged. Reset the
+	 * statement on every path.
+	 * See docs/02-event-store.md, "load_all: a callback and a context".
+	 */
+	(void)store;
+	(void)fn;
+	(void)ctx;
+	return es_error_set(err, ES_ENOTIMPL,
+			    "step 2: es_store_load_all is not implemented yet");
+}

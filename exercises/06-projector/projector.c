@@ -1,0 +1,76 @@
+/*
+ * projector.c - step 6: the projector (see projector.h). You define struct
+ * es_projector here (the borrowed read database and the statements you
+ * prepare once) and write the functions that apply events to the view
+ * tables and rebuild the views from the whole log.
+ *
+ * Run make check STEP=6 to see what is missing.
+ */
+#include "projector.h"
+
+int es_projector_open(struct es_projector **out, sqlite3 *read_db,
+		      struct es_error *err)
+{
+	/*
+	 * TODO: calloc() the handle, keep read_db (borrowed), and
+	 * sqlite3_prepare_v2() every statement: the two INSERT OR REPLACE
+	 * for ProductCreated, the UPDATEs for stock, price and view_count,
+	 * BEGIN IMMEDIATE, COMMIT, ROLLBACK, and the two DELETEs of rebuild.
+	 * If one fails (no view tables), copy sqlite3_errmsg() into err,
+	 * close the half-built handle and return ES_EDB. On success *out is
+	 * yours to es_projector_close().
+	 * See docs/06-projector.md, "A handle with cached statements".
+	 */
+	(void)read_db;
+	*out = NULL;
+	return es_error_set(err, ES_ENOTIMPL,
+			    "step 6: es_projector_open is not implemented yet");
+}
+
+void es_projector_close(struct es_projector *prj)
+{
+	/*
+	 * TODO: return when prj is NULL; sqlite3_finalize() every statement
+	 * (NULL is fine) and free the handle. The read database is borrowed:
+	 * do not close it.
+	 * See docs/06-projector.md, "A handle with cached statements".
+	 */
+	(void)prj;
+}
+
+int es_projector_project(struct es_projector *prj, const struct es_event *ev,
+			 struct es_error *err)
+{
+	/*
+	 * TODO: BEGIN, apply the event with a static helper that switches on
+	 * ev->type (every case, no default:) and binds, steps and resets the
+	 * statements of that event, then COMMIT. On failure copy
+	 * sqlite3_errmsg() into err, ROLLBACK, return ES_EDB. An UPDATE that
+	 * matches no row is not an error.
+	 * See docs/06-projector.md, "`project`: one event, one transaction".
+	 */
+	(void)prj;
+	(void)ev;
+	return es_error_set(
+		err, ES_ENOTIMPL,
+		"step 6: es_projector_project is not implemented yet");
+}
+
+int es_projector_rebuild_all(struct es_projector *prj, struct es_store *store,
+			     struct es_error *err)
+{
+	/*
+	 * TODO: BEGIN IMMEDIATE on the read database, DELETE FROM both view
+	 * tables, es_store_load_all(store, callback, prj, err) with a
+	 * callback that applies one event (the same helper as project, with
+	 * no transaction of its own), then COMMIT. On any failure ROLLBACK,
+	 * so the old views stay, and return the first error unchanged.
+	 * See docs/06-projector.md, "`rebuild_all`: stream the log, commit
+	 * once".
+	 */
+	(void)prj;
+	(void)store;
+	return es_error_set(
+		err, ES_ENOTIMPL,
+		"step 6: es_projector_rebuild_all is not implemented yet");
+}

@@ -1,0 +1,198 @@
+#!/bin/sh
+# kata.sh COMMAND [ARGS]: the learner's loop around `make check`. The
+# Makefile calls it; each command is also a make target:
+#
+#   progress                 make progress
+#   hint STEP [LEVEL]        make hint STEP=N [LEVEL=k]
+#   diff STEP                make diff STEP=N
+#   watch STEP               make watch STEP=N
+#   reset STEP               make reset STEP=N
+#   memcheck-summary STATUS  (after make memcheck) the result in one line
+#
+# Needs only a POSIX shell and the tools every Debian has (sed, awk, diff,
+# cksum); inotifywait is used by `watch` when it is installed.
+set -u
+MAKE=${MAKE:-make}
+BUILD=${BUILD:-build}
+
+die() { echo "kata: $*" >&2; exit 2; }
+
+# step_dir N: the step's directory name under exercises/, e.g. 02-event-store.
+step_dir() {
+	case "$1" in
+	'' | *[!0-9]*) die "STEP must be a number, e.g. make $cmd STEP=2" ;;
+	esac
+	n=$(printf '%02d' "$1")
+	for d in exercises/"$n"-*/; do
+		[ -d "$d" ] && { d=${d%/}; echo "${d#exercises/}"; return; }
+	done
+	die "there is no step $1 (steps are the folders in exercises/)"
+}
+
+# The .c files the learner writes in a step: the step's .c files that
+# differ from the reference's (step 0 and given helpers are identical).
+learner_files() {
+	for f in exercises/"$1"/*.c; do
+		case "$f" in */test_*.c) continue ;; esac
+		ref="solutions/$1/${f##*/}"
+		[ -f "$ref" ] || continue
+		echo "$f"
+	done
+}
+
+topic_of() {
+	sed -n 's/.*"step [0-9]*: \([^"]*\)".*/\1/p' exercises/"$1"/test_*.c |
+		head -n 1
+}
+
+cmd_progress() {
+	echo "Building every step's suite on the reference's earlier steps,"
+	echo "with AddressSanitizer to catch leaks (the first run takes longer)..."
+	printf '%-5s %-20s %-10s %s\n' STEP TOPIC TESTS MEMORY
+	for d in exercises/[0-9][0-9]-*/; do
+		d=${d%/}; d=${d#exercises/}
+		n=${d%%-*}; n=${n#0}; [ -n "$n" ] || n=0
+		out=$($MAKE -s --no-print-directory check STEP="$n" \
+			IMPL=exercises PRIOR=solutions BUILD="$BUILD/asan" \
+			CFLAGS="-O1 -g -fsanitize=address -fno-omit-frame-pointer" \
+			LDFLAGS="-fsanitize=address" \
+			ASAN_OPTIONS="exitcode=86:detect_leaks=1" 2>&1)
+		last=$(printf '%s\n' "$out" |
+			grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
+		case "$last" in
+		?*)
+			p=${last%% passed*}
+			f=${last#*passed, }; f=${f%% failed*}
+			tests="$p/$((p + f))"
+			if printf '%s\n' "$out" | grep -q 'status 86'; then
+				mem="LEAKS or memory errors: make memcheck STEP=$n"
+			elif [ "$f" -eq 0 ]; then
+				mem="clean"
+			else
+				mem="-"
+			fi
+			mark=" "; [ "$f" -eq 0 ] && mark="*" ;;
+		*)
+			tests="build failed"; mem="-"; mark=" " ;;
+		esac
+		printf '%-5s %-20s %-10s %s\n' "$mark$n" "$(topic_of "$d")" \
+			"$tests" "$mem"
+	done
+	echo "(* = every test passes. Each step is built on the reference's"
+	echo "earlier steps here; make check STEP=N builds it on yours.)"
+}
+
+cmd_hint() {
+	d=$(step_dir "$1")
+	file="docs/hints/$d.md"
+	[ -f "$file" ] || die "no hints for step $1 ($file is missing)"
+	max=$(grep -c '^## Hint [0-9]' "$file")
+	state="$BUILD/hints/$d"
+	if [ -n "${2:-}" ]; then
+		level=$2
+	else
+		level=$(( $(cat "$state" 2>/dev/null || echo 0) + 1 ))
+	fi
+	case "$level" in '' | *[!0-9]*) die "LEVEL must be a number" ;; esac
+	[ "$level" -lt 1 ] && level=1
+	[ "$level" -gt "$max" ] && level=$max
+	mkdir -p "$BUILD/hints" && echo "$level" >"$state"
+	awk -v want="$level" '
+		/^## Hint [0-9]+/ { n = $3; show = (n <= want) }
+		n == 0 || show { print }
+	' "$file"
+	if [ "$level" -lt "$max" ]; then
+		echo "(hint $level of $max: run make hint STEP=$1 again for the next)"
+	else
+		echo "(hint $level of $max, the last: make diff STEP=$1 compares with the reference)"
+	fi
+}
+
+cmd_diff() {
+	d=$(step_dir "$1")
+	same=1
+	for f in $(learner_files "$d"); do
+		ref="solutions/$d/${f##*/}"
+		cmp -s "$f" "$ref" && continue
+		same=0
+		diff -u --label "your $f" --label "reference $ref" "$f" "$ref"
+	done
+	[ $same -eq 1 ] && echo "Step $1: your files are the same as the reference's."
+	return 0
+}
+
+# A checksum of the step's sources, to notice a save without inotifywait.
+sources_sum() {
+	cat exercises/"$1"/*.c exercises/"$1"/*.h 2>/dev/null | cksum
+}
+
+cmd_watch() {
+	d=$(step_dir "$1")
+	echo "Watching exercises/$d/ (Ctrl-C to stop)."
+	while :; do
+		$MAKE -s --no-print-directory check STEP="$1"
+		echo "--- waiting for you to save a file in exercises/$d/ ---"
+		if command -v inotifywait >/dev/null 2>&1; then
+			inotifywait -qq -e close_write,moved_to,create \
+				"exercises/$d/" || sleep 1
+		else
+			before=$(sources_sum "$d")
+			while [ "$(sources_sum "$d")" = "$before" ]; do
+				sleep 1
+			done
+		fi
+	done
+}
+
+# The commit the kata's own stubs come from: upstream when there is one,
+# so a learner who committed their work still gets the stub back.
+pristine_ref() {
+	for ref in origin/HEAD origin/main HEAD; do
+		git rev-parse -q --verify "$ref^{commit}" >/dev/null 2>&1 &&
+			{ echo "$ref"; return; }
+	done
+	die "reset needs the kata's git history (it restores files from git)"
+}
+
+cmd_reset() {
+	d=$(step_dir "$1")
+	ref=$(pristine_ref)
+	for f in $(learner_files "$d"); do
+		tmp="$f.stub"
+		git show "$ref:$f" >"$tmp" 2>/dev/null ||
+			{ rm -f "$tmp"; die "cannot read $f from $ref"; }
+		if cmp -s "$tmp" "$f"; then
+			rm -f "$tmp"
+			continue
+		fi
+		backup="$f.backup"
+		i=1
+		while [ -e "$backup" ]; do backup="$f.backup$i"; i=$((i + 1)); done
+		cp "$f" "$backup" && mv "$tmp" "$f" &&
+			echo "restored $f (your version is in $backup)"
+	done
+	echo "Step $1 is back to its stubs."
+}
+
+cmd_memcheck_summary() {
+	if [ "$1" -eq 0 ]; then
+		echo "memcheck: valgrind found no leaks and no memory errors."
+	else
+		echo "memcheck: valgrind found problems (above): 'definitely lost'" \
+			"is memory allocated and never freed, 'Invalid read/write'" \
+			"touches memory you do not own; the first 'at' line is where."
+	fi
+	return "$1"
+}
+
+cmd=${1:-}
+[ $# -gt 0 ] && shift
+case "$cmd" in
+progress) cmd_progress ;;
+hint) cmd_hint "${1:-}" "${2:-}" ;;
+diff) cmd_diff "${1:-}" ;;
+watch) cmd_watch "${1:-}" ;;
+reset) cmd_reset "${1:-}" ;;
+memcheck-summary) cmd_memcheck_summary "${1:-1}" ;;
+*) die "unknown command '$cmd' (see make help)" ;;
+esac

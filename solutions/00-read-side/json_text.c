@@ -1,0 +1,370 @@
+/*
+ * json_text.c - JSON text as Python's json.dumps() writes it (see
+ * json_text.h): a growable buffer, UTF-8 decoding, string escapes, and
+ * the shortest repr() of a float.
+ */
+#include "json_text.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Decode the character at `*s` into `*cp` and step `*s` past it. Returns
+ * false on anything that is not well-formed UTF-8: a stray continuation
+ * byte, a truncated sequence, an overlong form, a surrogate
+ * (U+D800..U+DFFF), a value above U+10FFFF.
+ */
+static bool utf8_next(const char **s, uint32_t *cp)
+{
+	const unsigned char *p = (const unsigned char *)*s;
+	uint32_t c, min;
+	int extra;
+
+	if (p[0] < 0x80) {
+		c = p[0];
+		extra = 0;
+		min = 0;
+	} else if ((p[0] & 0xe0) == 0xc0) {
+		c = p[0] & 0x1f;
+		extra = 1;
+		min = 0x80;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		c = p[0] & 0x0f;
+		extra = 2;
+		min = 0x800;
+	} else if ((p[0] & 0xf8) == 0xf0) {
+		c = p[0] & 0x07;
+		extra = 3;
+		min = 0x10000;
+	} else {
+		return false;
+	}
+	/* The terminating NUL is not a continuation byte either. */
+	for (int i = 1; i <= extra; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return false;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return false;
+	*cp = c;
+	*s += extra + 1;
+	return true;
+}
+
+bool es_utf8_valid(const char *s)
+{
+	uint32_t cp;
+
+	assert(s != NULL);
+	while (*s != '\0') {
+		if (!utf8_next(&s, &cp))
+			return false;
+	}
+	return true;
+}
+
+void es_json_buf_init(struct es_json_buf *b)
+{
+	assert(b != NULL);
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+	b->failed = false;
+}
+
+void es_json_buf_dispose(struct es_json_buf *b)
+{
+	if (b == NULL)
+		return;
+	free(b->data);
+	es_json_buf_init(b);
+}
+
+/* Append the `n` bytes at `s`, doubling the buffer when they do not fit. */
+static void buf_add(struct es_json_buf *b, const char *s, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap == 0 ? 256 : b->cap;
+		char *data;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		data = realloc(b->data, cap);
+		if (data == NULL) {
+			b->failed = true;
+			return;
+		}
+		b->data = data;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+int es_json_buf_finish(char **out, struct es_json_buf *b, struct es_error *err)
+{
+	assert(out != NULL);
+	assert(b != NULL);
+	buf_add(b, "", 0); /* so that an empty buffer hands over "" too */
+	if (b->failed) {
+		es_json_buf_dispose(b);
+		return es_error_set(err, ES_ENOMEM, "out of memory");
+	}
+	*out = b->data;
+	es_json_buf_init(b);
+	return ES_OK;
+}
+
+void es_json_add_raw(struct es_json_buf *b, const char *text)
+{
+	assert(b != NULL);
+	assert(text != NULL);
+	buf_add(b, text, strlen(text));
+}
+
+void es_json_add_null(struct es_json_buf *b)
+{
+	es_json_add_raw(b, "null");
+}
+
+void es_json_add_int(struct es_json_buf *b, int64_t v)
+{
+	char number[24]; /* "-9223372036854775808" */
+
+	snprintf(number, sizeof(number), "%" PRId64, v);
+	es_json_add_raw(b, number);
+}
+
+/* The two-character escape json.dumps() uses for `cp`, or NULL. */
+static const char *short_escape(uint32_t cp)
+{
+	switch (cp) {
+	case '"':
+		return "\\\"";
+	case '\\':
+		return "\\\\";
+	case '\b':
+		return "\\b";
+	case '\f':
+		return "\\f";
+	case '\n':
+		return "\\n";
+	case '\r':
+		return "\\r";
+	case '\t':
+		return "\\t";
+	}
+	return NULL;
+}
+
+/*
+ * Append `cp` as json.dumps() writes it inside a string: printable ASCII
+ * as itself, anything else as \u00e9, and characters beyond U+FFFF as a
+ * UTF-16 surrogate pair (U+1F600 is \ud83d\ude00).
+ */
+static void add_char(struct es_json_buf *b, uint32_t cp)
+{
+	const char *esc = short_escape(cp);
+	char out[16];
+
+	if (esc != NULL) {
+		es_json_add_raw(b, esc);
+		return;
+	}
+	if (cp >= 0x20 && cp <= 0x7e) {
+		out[0] = (char)cp;
+		buf_add(b, out, 1);
+		return;
+	}
+	if (cp < 0x10000) {
+		snprintf(out, sizeof(out), "\\u%04x", (unsigned)cp);
+	} else {
+		cp -= 0x10000;
+		snprintf(out, sizeof(out), "\\u%04x\\u%04x",
+			 (unsigned)(0xd800 | cp >> 10),
+			 (unsigned)(0xdc00 | (cp & 0x3ff)));
+	}
+	es_json_add_raw(b, out);
+}
+
+int es_json_add_string(struct es_json_buf *b, const char *s)
+{
+	uint32_t cp;
+
+	assert(s != NULL);
+	es_json_add_raw(b, "\"");
+	while (*s != '\0') {
+		if (!utf8_next(&s, &cp))
+			return ES_EINVAL;
+		add_char(b, cp);
+	}
+	es_json_add_raw(b, "\"");
+	return ES_OK;
+}
+
+/* Append `n` zeros. */
+static void add_zeros(struct es_json_buf *b, int n)
+{
+	for (int i = 0; i < n; i++)
+		es_json_add_raw(b, "0");
+}
+
+/*
+ * Append the number whose significant digits are `digits` (n of them, the
+ * first one before the point) times 10^exp, as Python's repr() does:
+ * fixed notation with at least one digit after the point when
+ * -4 <= exp < 16 ("0.0001", "12.0", "29.99"), otherwise scientific with
+ * a signed exponent of at least two digits ("1e-05", "1.5e+16").
+ */
+static void add_digits(struct es_json_buf *b, const char *digits, int n,
+		       int exp)
+{
+	if (exp < -4 || exp >= 16) {
+		char tail[16];
+
+		buf_add(b, digits, 1);
+		if (n > 1) {
+			es_json_add_raw(b, ".");
+			buf_add(b, digits + 1, (size_t)n - 1);
+		}
+		snprintf(tail, sizeof(tail), "e%c%02d", exp < 0 ? '-' : '+',
+			 exp < 0 ? -exp : exp);
+		es_json_add_raw(b, tail);
+	} else if (exp < 0) {
+		es_json_add_raw(b, "0.");
+		add_zeros(b, -exp - 1);
+		buf_add(b, digits, (size_t)n);
+	} else if (n <= exp + 1) {
+		buf_add(b, digits, (size_t)n);
+		add_zeros(b, exp + 1 - n);
+		es_json_add_raw(b, ".0");
+	} else {
+		buf_add(b, digits, (size_t)exp + 1);
+		es_json_add_raw(b, ".");
+		buf_add(b, digits + exp + 1, (size_t)(n - exp - 1));
+	}
+}
+
+/*
+ * The `n`-digit decimal nearest to `v` (finite, >= 0), as printf's "%.*e"
+ * rounds it: its digits, and the decimal exponent of the first one.
+ */
+static void nearest_digits(char *digits, int *exp, int n, double v)
+{
+	char sci[32]; /* "d.dddddddddddddddde+ddd" */
+	const char *p;
+	int len = 0;
+
+	snprintf(sci, sizeof(sci), "%.*e", n - 1, v);
+	for (p = sci; *p != 'e'; p++) {
+		if (*p != '.')
+			digits[len++] = *p;
+	}
+	*exp = atoi(p + 1);
+}
+
+/* Add one to the last of `n` digits: 0.1234 becomes 0.1235, 999 1000. */
+static void next_digits_up(char *digits, int *exp, int n)
+{
+	int i = n - 1;
+
+	while (i >= 0 && digits[i] == '9')
+		digits[i--] = '0';
+	if (i >= 0) {
+		digits[i]++;
+		return;
+	}
+	digits[0] = '1';
+	(*exp)++;
+}
+
+/* True when the decimal that `n` digits and `exp` spell reads back as v. */
+static bool reads_back(const char *digits, int n, int exp, double v)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "0.%.*se%d", n, digits, exp + 1);
+	return strtod(text, NULL) == v;
+}
+
+/*
+ * Find the fewest significant digits that read back as `v` (finite,
+ * >= 0), as Python's repr() does. For n = 1, 2, ... try the n-digit
+ * decimal nearest to v, then the one just above it: at a power of two the
+ * next double down is half as far as the next one up, so the nearest
+ * decimal can fall short below while the one above still reads back.
+ * 17 digits always read back. Returns n; fills `digits` and `*exp`.
+ */
+static int shortest_digits(char *digits, int *exp, double v)
+{
+	int n;
+
+	for (n = 1; n < 17; n++) {
+		nearest_digits(digits, exp, n, v);
+		if (reads_back(digits, n, *exp, v))
+			return n;
+		next_digits_up(digits, exp, n);
+		if (reads_back(digits, n, *exp, v))
+			return n;
+	}
+	nearest_digits(digits, exp, n, v);
+	return n;
+}
+
+int es_json_add_float(struct es_json_buf *b, double v)
+{
+	char digits[20];
+	int n, exp;
+
+	assert(b != NULL);
+	if (!isfinite(v))
+		return ES_EINVAL;
+	if (signbit(v)) {
+		es_json_add_raw(b, "-");
+		v = -v;
+	}
+	n = shortest_digits(digits, &exp, v);
+	add_digits(b, digits, n, exp);
+	return ES_OK;
+}
+
+/* Add the text `b` holds as a raw item, then free it. */
+static cJSON *add_raw_item(cJSON *object, const char *key,
+			   struct es_json_buf *b)
+{
+	cJSON *item = NULL;
+
+	if (!b->failed)
+		item = cJSON_AddRawToObject(object, key, b->data);
+	es_json_buf_dispose(b);
+	return item;
+}
+
+cJSON *es_json_add_float_to_object(cJSON *object, const char *key, double v)
+{
+	struct es_json_buf b;
+
+	es_json_buf_init(&b);
+	if (es_json_add_float(&b, v) != ES_OK) {
+		es_json_buf_dispose(&b);
+		return NULL;
+	}
+	return add_raw_item(object, key, &b);
+}
+
+cJSON *es_json_add_int_to_object(cJSON *object, const char *key, int64_t v)
+{
+	struct es_json_buf b;
+
+	es_json_buf_init(&b);
+	es_json_add_int(&b, v);
+	return add_raw_item(object, key, &b);
+}

@@ -1,0 +1,270 @@
+/*
+ * apply.c - `catalog apply [FILE]`: commands in, one result line out each.
+ *
+ * Every input line goes through the whole system before the next one is
+ * read: parse the command, let the handler decide and append the event,
+ * project the event into the read model, answer. A refused command or a
+ * line that is not a command is answered {"ok":false,...} and the run goes
+ * on; only a failing event log or output ends it early.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include <cjson/cJSON.h>
+
+#include "catalog.h"
+#include "command_handler.h"
+#include "commands.h"
+#include "es_error.h"
+#include "event_store.h"
+#include "events.h"
+#include "json_text.h"
+#include "projector.h"
+#include "read_db.h"
+
+/* What one run of apply works with. */
+struct apply_run {
+	struct es_command_handler handler;
+	struct es_projector *prj;
+	int64_t line_no;
+	bool behind; /* an event could not be projected: stop projecting */
+};
+
+/*
+ * The length of the well-formed UTF-8 character at `p`, or 0 when the
+ * bytes there are not one: a stray continuation byte, a sequence cut
+ * short (the NUL at the end is no continuation byte either), an overlong
+ * form, a surrogate, or something beyond U+10FFFF.
+ */
+static int utf8_length(const unsigned char *p)
+{
+	int len;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	for (int i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	}
+	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+		return 0;
+	return len;
+}
+
+/*
+ * Replace every byte that is not part of a well-formed UTF-8 character
+ * with '?'. An error message may quote the input (an unknown command type,
+ * say) or be cut in the middle of a character, and JSON must be UTF-8.
+ */
+static void utf8_scrub(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	while (*p != '\0') {
+		int len = utf8_length(p);
+
+		if (len == 0)
+			*p++ = '?';
+		else
+			p += len;
+	}
+}
+
+/*
+ * Print one result line and flush it, so whoever feeds us line by line
+ * sees each answer at once. `error` NULL means the command was accepted;
+ * `product_id` is then the created product's id, or 0 for other commands.
+ * Returns false, after reporting, when the line could not be written.
+ */
+static bool answer(const char *error, int64_t product_id)
+{
+	cJSON *root = cJSON_CreateObject();
+	char *text = NULL;
+	bool written;
+	bool built;
+
+	built = root != NULL &&
+		cJSON_AddBoolToObject(root, "ok", error == NULL) != NULL;
+	if (built && error != NULL)
+		built = cJSON_AddStringToObject(root, "error", error) != NULL;
+	else if (built && product_id != 0)
+		built = es_json_add_int_to_object(root, "product_id",
+						  product_id) != NULL;
+	if (built)
+		text = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	if (text == NULL) {
+		catalog_fail(CATALOG_FAILURE, "out of memory");
+		return false;
+	}
+	written = printf("%s\n", text) >= 0 && fflush(stdout) == 0;
+	cJSON_free(text);
+	if (!written)
+		catalog_fail(CATALOG_FAILURE,
+			     "cannot write to standard output");
+	return written;
+}
+
+/* Answer a refused command or a line that is not one. */
+static bool refuse(const char *msg)
+{
+	char text[ES_ERROR_MSG_SIZE];
+
+	snprintf(text, sizeof(text), "%s", msg);
+	utf8_scrub(text);
+	return answer(text, 0);
+}
+
+/* True when the line holds nothing but white space. */
+static bool is_blank(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (!isspace((unsigned char)*s))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Project an accepted event, unless an earlier one failed: projecting
+ * past a gap would only make the read model wrong in a new way.
+ */
+static void project(struct apply_run *run, const struct es_event *ev)
+{
+	struct es_error err;
+
+	if (run->behind)
+		return;
+	if (es_projector_project(run->prj, ev, &err) == ES_OK)
+		return;
+	run->behind = true;
+	catalog_fail(CATALOG_FAILURE,
+		     "line %" PRId64 ": event %" PRId64 " was appended but "
+		     "not projected (%s): the read model is behind, run "
+		     "'catalog rebuild'",
+		     run->line_no, ev->id, err.msg);
+}
+
+/*
+ * Handle the command on one line (without its newline; `len` bytes).
+ * Returns false when the run must stop: the event log failed, or the
+ * answer could not be written.
+ */
+static bool apply_line(struct apply_run *run, char *line, size_t len)
+{
+	struct es_command cmd;
+	struct es_event ev;
+	struct es_error err;
+	bool ok;
+	int rc;
+
+	if (strlen(line) != len)
+		return refuse("line contains a NUL byte");
+	if (is_blank(line))
+		return refuse("empty line");
+	if (es_command_parse(&cmd, line, &err) != ES_OK)
+		return refuse(err.msg);
+	rc = es_handle(&ev, &run->handler, &cmd, &err);
+	es_command_dispose(&cmd);
+	if (rc == ES_EINVAL || rc == ES_ENOTFOUND)
+		return refuse(err.msg);
+	if (rc != ES_OK) {
+		/* Answer the line anyway, so the output stays in step. */
+		refuse(err.msg);
+		catalog_fail(CATALOG_FAILURE, "line %" PRId64 ": %s",
+			     run->line_no, err.msg);
+		return false;
+	}
+	project(run, &ev);
+	ok = answer(NULL, ev.type == ES_PRODUCT_CREATED ? ev.product_id : 0);
+	es_event_dispose(&ev);
+	return ok;
+}
+
+/* Answer every line of `in`. Returns the exit status. */
+static int apply_stream(struct apply_run *run, FILE *in, const char *name)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int status = CATALOG_OK;
+
+	while ((n = getline(&line, &cap, in)) >= 0) {
+		size_t len = (size_t)n;
+
+		run->line_no++;
+		if (len > 0 && line[len - 1] == '\n') {
+			line[--len] = '\0';
+			if (len > 0 && line[len - 1] == '\r')
+				line[--len] = '\0';
+		}
+		if (!apply_line(run, line, len)) {
+			status = CATALOG_FAILURE;
+			break;
+		}
+	}
+	free(line);
+	if (status == CATALOG_OK && ferror(in))
+		status = catalog_fail(CATALOG_FAILURE, "%s: read error", name);
+	if (status == CATALOG_OK && run->behind)
+		status = CATALOG_FAILURE;
+	return status;
+}
+
+/* Open the databases, run, and close everything that was opened. */
+static int apply_with(const struct catalog_opts *opts, FILE *in,
+		      const char *name)
+{
+	struct apply_run run = {
+		.handler = {.clock = {es_clock_system, NULL}},
+	};
+	sqlite3 *read_db = NULL;
+	struct es_error err;
+	int status;
+
+	status = catalog_open_store(&run.handler.store, opts, ES_STORE_WRITE);
+	if (status == CATALOG_OK)
+		status = catalog_open_read_model(&read_db, opts);
+	if (status == CATALOG_OK &&
+	    es_projector_open(&run.prj, read_db, &err) != ES_OK)
+		status = catalog_fail(CATALOG_FAILURE, "%s", err.msg);
+	if (status == CATALOG_OK)
+		status = apply_stream(&run, in, name);
+	es_projector_close(run.prj);
+	es_read_db_close(read_db);
+	es_store_close(run.handler.store);
+	return status;
+}
+
+int catalog_apply(const struct catalog_opts *opts, int argc, char **argv)
+{
+	const char *path = argc > 0 ? argv[0] : "-";
+	FILE *in = stdin;
+	int status;
+
+	if (strcmp(path, "-") != 0) {
+		in = fopen(path, "r");
+		if (in == NULL)
+			return catalog_fail(CATALOG_FAILURE, "%s: %s", path,
+					    strerror(errno));
+	}
+	status = apply_with(opts, in, in == stdin ? "standard input" : path);
+	if (in != stdin)
+		fclose(in);
+	return status;
+}

@@ -1,0 +1,285 @@
+/*
+ * catalog.c - the `catalog` program: options, verbs, and the two verbs
+ * that only run a library function (demo and rebuild).
+ *
+ *     catalog [--events FILE] [--read FILE] VERB [ARGS]
+ *
+ * main() reads the options, looks the verb up in a table that says how
+ * many arguments it takes, and hands over. Standard output is flushed and
+ * checked at the end, so a full disk is an error and not a short file.
+ */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "es_error.h"
+#include "event_store.h"
+#include "events.h"
+#include "projector.h"
+#include "read_db.h"
+#include "scenario.h"
+
+/* Ids are JSON numbers: beyond 2^53 they are no longer exact. */
+#define CATALOG_MAX_ID INT64_C(9007199254740991)
+
+static const char usage_text[] =
+	"usage: catalog [--events FILE] [--read FILE] VERB [ARGS]\n"
+	"\n"
+	"The product catalog of the event-sourcing kata: an append-only event\n"
+	"log (the source of truth) and a read model projected from it.\n"
+	"\n"
+	"Options, before the verb:\n"
+	"  --events FILE   the event log (default: event_store.db)\n"
+	"  --read FILE     the read model (default: read_model.db)\n"
+	"  -h, --help      print this help and exit\n"
+	"\n"
+	"Verbs:\n"
+	"  demo                  run the seed's scenario (on empty files)\n"
+	"  apply [FILE]          apply commands, one JSON object a line, from\n"
+	"                        FILE or standard input (also when FILE is -)\n"
+	"  log [PRODUCT_ID]      the audit trail, one JSON event a line: all\n"
+	"                        events, or one product's (none: no output)\n"
+	"  state ID [--at TIME]  the product as its events build it, as JSON;\n"
+	"                        with --at, only events that occurred at or\n"
+	"                        before TIME, an ISO 8601 UTC timestamp as\n"
+	"                        the log writes them, compared as text:\n"
+	"                        2026-11-27T14:32:05.123456+00:00\n"
+	"  detail ID             the product's page, from the read model\n"
+	"  card ID               the product's tile, from the read model\n"
+	"  list                  every product in the read model\n"
+	"  search TEXT           the products whose name contains TEXT,\n"
+	"                        ignoring ASCII case\n"
+	"  rebuild               wipe the read model and replay every event\n"
+	"                        into it; prints nothing when it succeeds\n"
+	"\n"
+	"apply prints one result line per input line, in order:\n"
+	"  {\"ok\":true,\"product_id\":N}   a product was created\n"
+	"  {\"ok\":true}                  any other command was accepted\n"
+	"  {\"ok\":false,\"error\":\"...\"}   refused, or not a command;\n"
+	"                               nothing was appended\n"
+	"for lines such as\n"
+	"  {\"type\":\"CreateProduct\",\"name\":\"Widget Pro\",\"price\":29.99,"
+	"\"cost_price\":12.0,\n"
+	"   \"supplier_id\":1,\"supplier_name\":\"Acme Corp\",\"stock\":100,"
+	"\"description\":null}\n"
+	"  {\"type\":\"UpdateStock\",\"product_id\":1,\"new_stock\":50}\n"
+	"  {\"type\":\"ChangePrice\",\"product_id\":1,\"new_price\":44.99}\n"
+	"  {\"type\":\"RecordProductView\",\"product_id\":1}\n"
+	"Each accepted command is projected at once. If an event cannot be\n"
+	"projected, apply goes on appending but exits 1 at the end: run\n"
+	"'catalog rebuild'. A failing event log stops apply at once.\n"
+	"\n"
+	"Exit status: 0 success (for apply: every line was answered, even if\n"
+	"some were refused), 1 failure (a database that cannot be used, a\n"
+	"product not found, an I/O error), 2 usage error.\n";
+
+int catalog_fail(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("catalog: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return status;
+}
+
+int catalog_parse_id(int64_t *out, const char *arg)
+{
+	int64_t id = 0;
+	const char *p;
+
+	for (p = arg; *p >= '0' && *p <= '9'; p++) {
+		id = id * 10 + (*p - '0');
+		if (id > CATALOG_MAX_ID)
+			break;
+	}
+	if (p == arg || *p != '\0' || id == 0)
+		return catalog_fail(CATALOG_USAGE,
+				    "ID must be a whole number from 1 to "
+				    "%" PRId64 ", not '%s'",
+				    CATALOG_MAX_ID, arg);
+	*out = id;
+	return CATALOG_OK;
+}
+
+int catalog_open_store(struct es_store **out, const struct catalog_opts *opts,
+		       enum es_store_mode mode)
+{
+	struct es_error err;
+
+	if (es_store_open(out, opts->events_path, mode, &err) != ES_OK)
+		return catalog_fail(CATALOG_FAILURE, "%s", err.msg);
+	return CATALOG_OK;
+}
+
+int catalog_open_read_model(sqlite3 **out, const struct catalog_opts *opts)
+{
+	struct es_error err;
+
+	if (es_read_db_open(out, opts->read_path, ES_READ_DB_WRITE, &err) !=
+	    ES_OK)
+		return catalog_fail(CATALOG_FAILURE, "%s", err.msg);
+	return CATALOG_OK;
+}
+
+static int run_demo(const struct catalog_opts *opts, int argc, char **argv)
+{
+	struct es_clock clock = { es_clock_system, NULL };
+	struct es_store *store = NULL;
+	sqlite3 *read_db = NULL;
+	struct es_error err;
+	int status;
+
+	(void)argc;
+	(void)argv;
+	status = catalog_open_store(&store, opts, ES_STORE_WRITE);
+	if (status == CATALOG_OK)
+		status = catalog_open_read_model(&read_db, opts);
+	if (status == CATALOG_OK &&
+	    es_scenario_run(store, read_db, &clock, stdout, &err) != ES_OK)
+		status = catalog_fail(CATALOG_FAILURE, "demo: %s", err.msg);
+	es_read_db_close(read_db);
+	es_store_close(store);
+	return status;
+}
+
+static int run_rebuild(const struct catalog_opts *opts, int argc, char **argv)
+{
+	struct es_projector *prj = NULL;
+	struct es_store *store = NULL;
+	sqlite3 *read_db = NULL;
+	struct es_error err;
+	int status;
+
+	(void)argc;
+	(void)argv;
+	status = catalog_open_store(&store, opts, ES_STORE_WRITE);
+	if (status == CATALOG_OK)
+		status = catalog_open_read_model(&read_db, opts);
+	if (status == CATALOG_OK &&
+	    es_projector_open(&prj, read_db, &err) != ES_OK)
+		status = catalog_fail(CATALOG_FAILURE, "%s", err.msg);
+	if (status == CATALOG_OK &&
+	    es_projector_rebuild_all(prj, store, &err) != ES_OK)
+		status = catalog_fail(CATALOG_FAILURE,
+				      "rebuild: %s (the read model is "
+				      "unchanged)",
+				      err.msg);
+	es_projector_close(prj);
+	es_read_db_close(read_db);
+	es_store_close(store);
+	return status;
+}
+
+struct verb {
+	const char *name;
+	const char *synopsis; /* for the usage error */
+	int min_args;
+	int max_args;
+	int (*run)(const struct catalog_opts *opts, int argc, char **argv);
+};
+
+static const struct verb verbs[] = {
+	{ "demo", "demo", 0, 0, run_demo },
+	{ "apply", "apply [FILE]", 0, 1, catalog_apply },
+	{ "log", "log [PRODUCT_ID]", 0, 1, catalog_log },
+	{ "state", "state ID [--at TIME]", 1, 3, catalog_state },
+	{ "detail", "detail ID", 1, 1, catalog_detail },
+	{ "card", "card ID", 1, 1, catalog_card },
+	{ "list", "list", 0, 0, catalog_list },
+	{ "search", "search TEXT", 1, 1, catalog_search },
+	{ "rebuild", "rebuild", 0, 0, run_rebuild },
+};
+
+static const struct verb *find_verb(const char *name)
+{
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		if (strcmp(verbs[i].name, name) == 0)
+			return &verbs[i];
+	}
+	return NULL;
+}
+
+/*
+ * Read the options into `opts` and set `*verb_at` to the index of the verb
+ * in argv, or to 0 when the help was asked for (and printed). Returns
+ * CATALOG_OK or, after reporting the mistake, CATALOG_USAGE.
+ */
+static int parse_options(struct catalog_opts *opts, int *verb_at, int argc,
+			 char **argv)
+{
+	int i;
+
+	*verb_at = 0;
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		const char **slot = NULL;
+
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			fputs(usage_text, stdout);
+			return CATALOG_OK;
+		}
+		if (strcmp(argv[i], "--events") == 0)
+			slot = &opts->events_path;
+		else if (strcmp(argv[i], "--read") == 0)
+			slot = &opts->read_path;
+		if (slot == NULL)
+			return catalog_fail(CATALOG_USAGE,
+					    "unknown option '%s' "
+					    "(try 'catalog --help')",
+					    argv[i]);
+		if (i + 1 == argc || argv[i + 1][0] == '\0')
+			return catalog_fail(CATALOG_USAGE, "%s needs a FILE",
+					    argv[i]);
+		*slot = argv[++i];
+	}
+	if (i == argc)
+		return catalog_fail(CATALOG_USAGE,
+				    "no verb given (try 'catalog --help')");
+	*verb_at = i;
+	return CATALOG_OK;
+}
+
+/*
+ * Flush standard output and return the verb's exit status, or failure when
+ * the output could not be written (a full disk, say). A verb that failed
+ * has said why already; one line is enough.
+ */
+static int finish_output(int status)
+{
+	bool written = fflush(stdout) == 0 && !ferror(stdout);
+
+	if (!written && status == CATALOG_OK)
+		return catalog_fail(CATALOG_FAILURE,
+				    "cannot write to standard output");
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct catalog_opts opts = { "event_store.db", "read_model.db" };
+	const struct verb *verb;
+	int verb_at;
+	int nargs;
+	int status;
+
+	status = parse_options(&opts, &verb_at, argc, argv);
+	if (status != CATALOG_OK || verb_at == 0)
+		return finish_output(status);
+	verb = find_verb(argv[verb_at]);
+	if (verb == NULL)
+		return catalog_fail(CATALOG_USAGE,
+				    "unknown verb '%s' (try 'catalog --help')",
+				    argv[verb_at]);
+	nargs = argc - verb_at - 1;
+	if (nargs < verb->min_args || nargs > verb->max_args)
+		return catalog_fail(CATALOG_USAGE, "usage: catalog %s",
+				    verb->synopsis);
+	return finish_output(verb->run(&opts, nargs, argv + verb_at + 1));
+}

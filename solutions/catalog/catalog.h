@@ -1,0 +1,74 @@
+/*
+ * catalog.h - what the parts of the `catalog` program share.
+ *
+ * catalog.c reads the options, picks the verb and runs it; apply.c is the
+ * write side (commands in, result lines out); query.c is everything that
+ * only reads: the log, an aggregate's state, and the read model's queries.
+ *
+ * Each verb takes the options and its own arguments and returns the
+ * program's exit status. Whatever goes wrong is reported there, as one line
+ * on standard error that starts with "catalog: ".
+ */
+#ifndef CATALOG_H
+#define CATALOG_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "event_store.h"
+
+enum catalog_exit {
+	CATALOG_OK = 0,	     /* success */
+	CATALOG_FAILURE = 1, /* a database, a product or a file let us down */
+	CATALOG_USAGE = 2    /* the command line itself is wrong */
+};
+
+/* The options given before the verb. The strings are borrowed from argv. */
+struct catalog_opts {
+	const char *events_path; /* --events, default "event_store.db" */
+	const char *read_path;	 /* --read, default "read_model.db" */
+};
+
+/* A verb: `argc` arguments after the verb's name, already counted. */
+int catalog_apply(const struct catalog_opts *opts, int argc, char **argv);
+int catalog_log(const struct catalog_opts *opts, int argc, char **argv);
+int catalog_state(const struct catalog_opts *opts, int argc, char **argv);
+int catalog_detail(const struct catalog_opts *opts, int argc, char **argv);
+int catalog_card(const struct catalog_opts *opts, int argc, char **argv);
+int catalog_list(const struct catalog_opts *opts, int argc, char **argv);
+int catalog_search(const struct catalog_opts *opts, int argc, char **argv);
+
+/*
+ * Print "catalog: " and the printf-style message on standard error, as one
+ * line, and return `status`, so a verb can report and exit in one line:
+ *
+ *     return catalog_fail(CATALOG_FAILURE, "%s", err.msg);
+ */
+int catalog_fail(int status, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+
+/*
+ * Read `arg` as a product id: digits only, from 1 to 2^53 - 1 (the largest
+ * id a JSON number carries exactly). Returns CATALOG_OK and sets `*out`, or
+ * reports the mistake and returns CATALOG_USAGE.
+ */
+int catalog_parse_id(int64_t *out, const char *arg);
+
+/*
+ * Open the event store at opts->events_path in `mode`. Returns CATALOG_OK
+ * and sets `*out`, or reports SQLite's message and returns CATALOG_FAILURE.
+ */
+int catalog_open_store(struct es_store **out, const struct catalog_opts *opts,
+		       enum es_store_mode mode);
+
+/*
+ * Open the read model at opts->read_path for writing, creating it when
+ * missing (read_db.h). Returns CATALOG_OK and sets `*out`, or reports
+ * SQLite's message and returns CATALOG_FAILURE.
+ */
+int catalog_open_read_model(sqlite3 **out, const struct catalog_opts *opts);
+
+#endif /* CATALOG_H */

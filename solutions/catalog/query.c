@@ -1,0 +1,339 @@
+/*
+ * query.c - the verbs that only read: `log` and `state` read the event
+ * log, `detail`, `card`, `list` and `search` read the read model.
+ *
+ * Both are opened read-only, so these verbs work on files nobody may
+ * write, and never change one. Each verb prints one JSON text a line.
+ */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "aggregate.h"
+#include "catalog.h"
+#include "es_error.h"
+#include "event_store.h"
+#include "events.h"
+#include "json_text.h"
+#include "queries.h"
+#include "query_handler.h"
+#include "read_db.h"
+
+/* ---- the event log ------------------------------------------------------ */
+
+/* Where the event is in the log, and its data: `data` is JSON already. */
+static cJSON *event_object(const struct es_event *ev, const char *data)
+{
+	cJSON *root = cJSON_CreateObject();
+
+	if (root == NULL ||
+	    es_json_add_int_to_object(root, "id", ev->id) == NULL ||
+	    es_json_add_int_to_object(root, "product_id", ev->product_id) ==
+		    NULL ||
+	    cJSON_AddStringToObject(root, "event_type",
+				    es_event_type_name(ev->type)) == NULL ||
+	    cJSON_AddStringToObject(root, "occurred_at", ev->occurred_at) ==
+		    NULL ||
+	    cJSON_AddRawToObject(root, "data", data) == NULL) {
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return root;
+}
+
+/*
+ * Print `ev` as one line. Its data is written by es_event_to_json(), as
+ * the log stores it (json.dumps style, ", " and ": "), and inserted raw,
+ * so it reads the same here as in the database. An es_event_fn.
+ */
+static int print_event(void *ctx, const struct es_event *ev,
+		       struct es_error *err)
+{
+	char *data = NULL;
+	char *text = NULL;
+	cJSON *root;
+	int rc;
+
+	(void)ctx;
+	rc = es_event_to_json(&data, ev, err);
+	if (rc != ES_OK)
+		return rc;
+	root = event_object(ev, data); /* copies data */
+	free(data);
+	if (root != NULL)
+		text = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	if (text == NULL)
+		return es_error_set(err, ES_ENOMEM, "out of memory");
+	puts(text);
+	cJSON_free(text);
+	return ES_OK;
+}
+
+static int print_product_log(struct es_store *store, int64_t product_id,
+			     struct es_error *err)
+{
+	struct es_event_list events = {0};
+	int rc;
+
+	rc = es_store_load(&events, store, product_id, err);
+	for (size_t i = 0; rc == ES_OK && i < events.count; i++)
+		rc = print_event(NULL, &events.items[i], err);
+	es_event_list_dispose(&events);
+	return rc;
+}
+
+int catalog_log(const struct catalog_opts *opts, int argc, char **argv)
+{
+	struct es_store *store = NULL;
+	struct es_error err;
+	int64_t product_id = 0;
+	int status = CATALOG_OK;
+	int rc;
+
+	if (argc == 1)
+		status = catalog_parse_id(&product_id, argv[0]);
+	if (status == CATALOG_OK)
+		status = catalog_open_store(&store, opts, ES_STORE_READONLY);
+	if (status != CATALOG_OK)
+		return status;
+	/* The whole log is streamed: it may not fit in memory. */
+	if (product_id == 0)
+		rc = es_store_load_all(store, print_event, NULL, &err);
+	else
+		rc = print_product_log(store, product_id, &err);
+	es_store_close(store);
+	if (rc != ES_OK)
+		return catalog_fail(CATALOG_FAILURE, "%s", err.msg);
+	return CATALOG_OK;
+}
+
+/* ---- one aggregate ------------------------------------------------------ */
+
+/*
+ * Apply to `p` the events of `product_id` that occurred at or before `at`,
+ * or all of them when `at` is NULL. Timestamps compare as text, which
+ * orders the log's ISO 8601 UTC timestamps by time.
+ */
+static int replay_until(struct es_product *p, struct es_store *store,
+			int64_t product_id, const char *at,
+			struct es_error *err)
+{
+	struct es_event_list events = {0};
+	int rc;
+
+	rc = es_store_load(&events, store, product_id, err);
+	for (size_t i = 0; rc == ES_OK && i < events.count; i++) {
+		if (at == NULL || strcmp(events.items[i].occurred_at, at) <= 0)
+			rc = es_product_apply(p, &events.items[i], err);
+	}
+	es_event_list_dispose(&events);
+	return rc;
+}
+
+static bool add_optional_string(cJSON *root, const char *key, const char *s)
+{
+	if (s == NULL)
+		return cJSON_AddNullToObject(root, key) != NULL;
+	return cJSON_AddStringToObject(root, key, s) != NULL;
+}
+
+static int print_product(const struct es_product *p)
+{
+	cJSON *root = cJSON_CreateObject();
+	char *text = NULL;
+
+	if (root != NULL &&
+	    es_json_add_int_to_object(root, "id", p->id) != NULL &&
+	    cJSON_AddStringToObject(root, "name", p->name) != NULL &&
+	    add_optional_string(root, "description", p->description) &&
+	    es_json_add_float_to_object(root, "price", p->price) != NULL &&
+	    es_json_add_float_to_object(root, "cost_price", p->cost_price) !=
+		    NULL &&
+	    es_json_add_int_to_object(root, "supplier_id", p->supplier_id) !=
+		    NULL &&
+	    cJSON_AddStringToObject(root, "supplier_name", p->supplier_name) !=
+		    NULL &&
+	    es_json_add_int_to_object(root, "stock", p->stock) != NULL &&
+	    es_json_add_int_to_object(root, "view_count", p->view_count) !=
+		    NULL &&
+	    es_json_add_int_to_object(root, "version", p->version) != NULL)
+		text = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	if (text == NULL)
+		return catalog_fail(CATALOG_FAILURE, "out of memory");
+	puts(text);
+	cJSON_free(text);
+	return CATALOG_OK;
+}
+
+int catalog_state(const struct catalog_opts *opts, int argc, char **argv)
+{
+	struct es_store *store = NULL;
+	struct es_product product;
+	struct es_error err;
+	const char *at = NULL;
+	int64_t product_id;
+	int status;
+	int rc;
+
+	if (argc == 2 || (argc == 3 && strcmp(argv[1], "--at") != 0))
+		return catalog_fail(CATALOG_USAGE,
+				    "usage: catalog state ID [--at TIME]");
+	if (argc == 3)
+		at = argv[2];
+	status = catalog_parse_id(&product_id, argv[0]);
+	if (status == CATALOG_OK)
+		status = catalog_open_store(&store, opts, ES_STORE_READONLY);
+	if (status != CATALOG_OK)
+		return status;
+	es_product_init(&product);
+	rc = replay_until(&product, store, product_id, at, &err);
+	es_store_close(store);
+	if (rc != ES_OK)
+		status = catalog_fail(CATALOG_FAILURE, "%s", err.msg);
+	else if (!es_product_exists(&product))
+		status = catalog_fail(CATALOG_FAILURE,
+				      "Product %" PRId64 " not found",
+				      product_id);
+	else
+		status = print_product(&product);
+	es_product_dispose(&product);
+	return status;
+}
+
+/* ---- the read model ----------------------------------------------------- */
+
+struct read_side {
+	sqlite3 *db;
+	struct es_query_handler *qh;
+};
+
+static void read_side_close(struct read_side *rs)
+{
+	es_query_handler_close(rs->qh);
+	es_read_db_close(rs->db);
+}
+
+/* Open the read model for queries; it must have been built already. */
+static int read_side_open(struct read_side *rs, const struct catalog_opts *opts)
+{
+	struct es_error err;
+
+	rs->db = NULL;
+	rs->qh = NULL;
+	if (es_read_db_open(&rs->db, opts->read_path, ES_READ_DB_QUERY, &err) !=
+	    ES_OK)
+		return catalog_fail(CATALOG_FAILURE,
+				    "%s (run 'catalog rebuild' first)",
+				    err.msg);
+	if (es_query_handler_open(&rs->qh, rs->db, &err) != ES_OK) {
+		read_side_close(rs);
+		return catalog_fail(CATALOG_FAILURE,
+				    "%s: %s (run 'catalog rebuild' first)",
+				    opts->read_path, err.msg);
+	}
+	return CATALOG_OK;
+}
+
+/* Print the answer to a query, or say why there is none. */
+static int print_answer(int rc, char *json, const struct es_error *err)
+{
+	if (rc != ES_OK)
+		return catalog_fail(CATALOG_FAILURE, "%s", err->msg);
+	puts(json);
+	free(json);
+	return CATALOG_OK;
+}
+
+int catalog_detail(const struct catalog_opts *opts, int argc, char **argv)
+{
+	struct es_product_detail detail;
+	struct read_side rs;
+	struct es_error err;
+	char *json = NULL;
+	int64_t product_id;
+	int status;
+	int rc;
+
+	(void)argc;
+	status = catalog_parse_id(&product_id, argv[0]);
+	if (status == CATALOG_OK)
+		status = read_side_open(&rs, opts);
+	if (status != CATALOG_OK)
+		return status;
+	rc = es_query_product_detail(&detail, rs.qh, product_id, &err);
+	if (rc == ES_OK) {
+		rc = es_product_detail_to_json(&json, &detail, &err);
+		es_product_detail_dispose(&detail);
+	}
+	read_side_close(&rs);
+	return print_answer(rc, json, &err);
+}
+
+int catalog_card(const struct catalog_opts *opts, int argc, char **argv)
+{
+	struct es_product_card card;
+	struct read_side rs;
+	struct es_error err;
+	char *json = NULL;
+	int64_t product_id;
+	int status;
+	int rc;
+
+	(void)argc;
+	status = catalog_parse_id(&product_id, argv[0]);
+	if (status == CATALOG_OK)
+		status = read_side_open(&rs, opts);
+	if (status != CATALOG_OK)
+		return status;
+	rc = es_query_product_card(&card, rs.qh, product_id, &err);
+	if (rc == ES_OK) {
+		rc = es_product_card_to_json(&json, &card, &err);
+		es_product_card_dispose(&card);
+	}
+	read_side_close(&rs);
+	return print_answer(rc, json, &err);
+}
+
+/* ListProducts when `text` is NULL, SearchProducts(text) otherwise. */
+static int print_products(const struct catalog_opts *opts, const char *text)
+{
+	struct es_product_list list;
+	struct read_side rs;
+	struct es_error err;
+	char *json = NULL;
+	int status;
+	int rc;
+
+	status = read_side_open(&rs, opts);
+	if (status != CATALOG_OK)
+		return status;
+	if (text == NULL)
+		rc = es_query_list_products(&list, rs.qh, &err);
+	else
+		rc = es_query_search_products(&list, rs.qh, text, &err);
+	if (rc == ES_OK) {
+		rc = es_product_list_to_json(&json, &list, &err);
+		es_product_list_dispose(&list);
+	}
+	read_side_close(&rs);
+	return print_answer(rc, json, &err);
+}
+
+int catalog_list(const struct catalog_opts *opts, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return print_products(opts, NULL);
+}
+
+int catalog_search(const struct catalog_opts *opts, int argc, char **argv)
+{
+	(void)argc;
+	return print_products(opts, argv[0]);
+}

@@ -1,0 +1,190 @@
+#!/bin/sh
+# selfcheck.sh: the kata's tests of itself, run by `make test` after the
+# suites. Each check prints "ok" or "FAIL" and a name; the last line is
+# "N passed, N failed".
+#
+#  1. every step's suite builds against the stubs, fails there without a
+#     crash, and each test that passes anyway says why in a comment
+#     ("Passes against the stub: \"<test name>\"" in the suite file);
+#  2. stubs and solutions define the same functions, and the files given
+#     complete (step 0, helpers) are identical in both trees;
+#  3. every header compiles on its own;
+#  4. every function, file and make target a guide names exists;
+#  5. each deliberately broken variant of the reference (tests/broken/) is
+#     caught by the step that should catch it.
+#
+# Environment: BUILD, CC, MAKE (set by the Makefile).
+set -u
+BUILD=${BUILD:-build}
+CC=${CC:-cc}
+MAKE=${MAKE:-make}
+export NO_COLOR=1
+out="$BUILD/test-logs/selfcheck"
+mkdir -p "$out"
+passed=0
+failed=0
+
+ok() { passed=$((passed + 1)); echo "ok    $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL  $*"; }
+
+steps() {
+	for d in exercises/[0-9][0-9]-*/; do d=${d%/}; echo "${d#exercises/}"; done
+}
+number_of() { n=${1%%-*}; n=${n#0}; echo "${n:-0}"; }
+
+check_quiet() {
+	$MAKE -s --no-print-directory check "$@" 2>&1
+}
+
+# The suite's closing "N passed, N failed" line in a log (make may add a
+# line of its own after it).
+summary_of() {
+	grep -E '^[0-9]+ passed, [0-9]+ failed$' "$1" | tail -n 1
+}
+
+# ---- 1. stubs ---------------------------------------------------------------
+for d in $(steps); do
+	n=$(number_of "$d")
+	[ "$n" -eq 0 ] && continue # step 0 is given complete, and green
+	log="$out/stub-$d.txt"
+	check_quiet STEP="$n" IMPL=exercises PRIOR=solutions >"$log"
+	last=$(summary_of "$log")
+	case "$last" in
+	?*) ;;
+	*) fail "step $n: the suite does not build against the stubs (see $log)"
+	   continue ;;
+	esac
+	p=${last%% passed*}
+	if grep -q -E 'crashed|stopped after|aborted|exited with status' "$log"; then
+		fail "step $n: a test crashes or hangs against the stubs (see $log)"
+		continue
+	fi
+	undocumented=""
+	for name in $(sed -n 's/^  ✓ //p' "$log" | tr ' ' '\037'); do
+		name=$(echo "$name" | tr '\037' ' ')
+		grep -q -F "Passes against the stub: \"$name\"" \
+			exercises/"$d"/test_*.c || undocumented="$undocumented [$name]"
+	done
+	if [ "$p" -eq 0 ]; then
+		ok "step $n: every test fails against the stub ($last)"
+	elif [ -z "$undocumented" ]; then
+		ok "step $n: fails against the stub; $p test(s) pass there, each says why"
+	else
+		fail "step $n: tests pass against the stub without saying why:$undocumented"
+	fi
+done
+
+# ---- 2. the same functions in both trees --------------------------------------
+symbols() {
+	for f in "$@"; do nm -g --defined-only "$f"; done |
+		sed -n 's/^[0-9a-f]* [TDBR] //p' | sort
+}
+# The objects of a step's library files in a tree, named from its sources
+# (not from what happens to lie in build/obj).
+lib_objects() {
+	for f in "$1"/"$2"/*.c; do
+		case "$f" in */test_*.c | */main.c) continue ;; esac
+		echo "$BUILD/obj/${f%.c}.o"
+	done
+}
+for d in $(steps); do
+	n=$(number_of "$d")
+	stub=$(lib_objects exercises "$d")
+	ref=$(lib_objects solutions "$d")
+	# shellcheck disable=SC2086
+	if ! ls $stub $ref >/dev/null 2>&1; then
+		fail "step $n: objects missing for the symbol comparison"
+		continue
+	fi
+	# shellcheck disable=SC2086
+	if [ "$(symbols $stub)" = "$(symbols $ref)" ]; then
+		ok "step $n: stubs and solutions define the same functions"
+	else
+		fail "step $n: stubs and solutions define different functions:"
+		# shellcheck disable=SC2086
+		symbols $stub >"$out/stub-syms" && symbols $ref >"$out/ref-syms"
+		diff "$out/stub-syms" "$out/ref-syms" | sed 's/^/        /'
+	fi
+done
+given_differ=""
+for f in exercises/*/*.c; do
+	case "$f" in */test_*.c) continue ;; esac
+	ref="solutions/${f#exercises/}"
+	[ -f "$ref" ] || continue
+	grep -q "is not implemented yet" "$f" && continue
+	cmp -s "$f" "$ref" || given_differ="$given_differ $f"
+done
+if [ -z "$given_differ" ]; then
+	ok "the files given complete are identical in exercises/ and solutions/"
+else
+	fail "given files differ from the reference:$given_differ"
+fi
+
+# ---- 3. headers compile on their own ---------------------------------------
+incs=$(for d in exercises/*/; do printf -- '-I%s ' "${d%/}"; done)
+bad=""
+for h in exercises/*/*.h harness/*.h; do
+	# shellcheck disable=SC2086
+	printf '#include "%s"\n' "${h##*/}" |
+		$CC -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic \
+			-Werror $incs -Iharness $(pkg-config --cflags libcjson cunit) \
+			-fsyntax-only -x c - 2>"$out/header.txt" ||
+		bad="$bad ${h}"
+done
+if [ -z "$bad" ]; then
+	ok "every header compiles on its own"
+else
+	fail "headers that do not compile alone:$bad"
+fi
+
+# ---- 4. what the guides name exists ---------------------------------------
+missing=""
+code_files="exercises/*/*.h exercises/*/*.c solutions/*/*.c harness/*"
+for name in $(grep -h -o '\bes_[a-z0-9_]*[a-z0-9]' docs/*.md docs/hints/*.md | sort -u); do
+	# shellcheck disable=SC2086
+	grep -q -w "$name" $code_files || missing="$missing $name"
+done
+for path in $(grep -h -o -E '\b(exercises|solutions|harness|tests|docs)/[A-Za-z0-9_./-]*[A-Za-z0-9_]' \
+		docs/*.md docs/hints/*.md README.md | sort -u); do
+	case "$path" in *NN*) continue ;; esac
+	[ -e "$path" ] || missing="$missing $path"
+done
+targets=$(sed -n 's/^\([a-z][a-z-]*\):.*/\1/p' Makefile)
+for t in $(grep -h -o -E '(^|`|\$ )make [a-z][a-z-]*' docs/*.md docs/hints/*.md \
+		README.md | sed 's/.*make //' | sort -u); do
+	echo "$targets" | grep -q -x "$t" || missing="$missing make:$t"
+done
+if [ -z "$missing" ]; then
+	ok "every function, file and make target the guides name exists"
+else
+	fail "the guides name what does not exist:$missing"
+fi
+
+# ---- 5. broken variants are caught ------------------------------------------
+for variant in tests/broken/*.sed; do
+	[ -f "$variant" ] || continue
+	name=${variant##*/}; name=${name%.sed}
+	file=$(sed -n 's/^# file: //p' "$variant")
+	d=${file%%/*}
+	n=$(number_of "$d")
+	tree="$BUILD/broken/$name"
+	rm -rf "$tree" && mkdir -p "$tree/$d"
+	cp solutions/"$d"/*.c "$tree/$d/"
+	sed -f "$variant" "solutions/$file" >"$tree/$file"
+	if cmp -s "solutions/$file" "$tree/$file"; then
+		fail "broken variant $name: its sed script changes nothing in $file"
+		continue
+	fi
+	log="$out/broken-$name.txt"
+	check_quiet STEP="$n" IMPL="$tree" PRIOR=solutions >"$log"
+	caught=$(sed -n 's/^  ✗ //p' "$log" | head -n 1)
+	last=$(summary_of "$log")
+	case "$last" in
+	"") fail "broken variant $name does not build (see $log)" ;;
+	*" 0 failed") fail "broken variant $name is not caught by step $n" ;;
+	*) ok "broken variant $name is caught by step $n: \"$caught\" ($last)" ;;
+	esac
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
