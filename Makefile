@@ -8,8 +8,9 @@
 .DEFAULT_GOAL := all
 SHELL := /bin/sh
 
-STEPS := 00-read-side 01-events 02-event-store 03-aggregate 04-commands \
-	 05-command-handler 06-projector 07-main
+# The steps are the folders exercises/NN-slug/, in order.
+STEPS := $(patsubst exercises/%/,%,$(sort $(wildcard exercises/[0-9][0-9]-*/)))
+STEP_NUMBERS := $(patsubst 0%,%,$(foreach s,$(STEPS),$(firstword $(subst -, ,$(s)))))
 
 STEP ?=
 IMPL ?= exercises
@@ -83,7 +84,6 @@ $(BUILD)/check/$(1)-on-$(2)/$(call step_dir,$(3))/run-tests: \
 endef
 
 suite_bin = $(BUILD)/check/$(1)-on-$(2)/$(call step_dir,$(3))/run-tests
-STEP_NUMBERS := 0 1 2 3 4 5 6 7
 
 SOLUTION_LIB := $(call obj,$(foreach d,$(STEPS),$(call lib_srcs,solutions,$(d))))
 CATALOG := $(BUILD)/bin/catalog
@@ -189,7 +189,7 @@ help: ## list the targets
 	@echo "The two commands:"
 	@echo "  make demo            run the seed's scenario (builds the reference)"
 	@echo "  make test            the kata checks itself (what CI runs)"
-	@echo "Your loop, step N = 0..7:"
+	@echo "Your loop, step N = $(firstword $(STEP_NUMBERS))..$(lastword $(STEP_NUMBERS)):"
 	@echo "  make check STEP=N    run step N's tests on your code"
 	@echo "      PRIOR=solutions  ... built on the reference's earlier steps"
 	@echo "      IMPL=solutions   ... run them on the reference instead"
