@@ -150,7 +150,8 @@ int es_store_load_all(struct es_store *store, es_event_fn fn, void *ctx,
 	 * decode each row into an event on your stack (as es_store_load
 	 * does), call fn(ctx, &ev, err), dispose the event. Stop at the first
 	 * code that is not ES_OK and return it unchanged. Reset the
-	 * statement on every path.
+	 * statement on every path. (Once es_store_load_after works, this is
+	 * es_store_load_after(store, 0, fn, ctx, err).)
 	 * See docs/02-event-store.md, "load_all: a callback and a context".
 	 */
 	(void)store;
@@ -158,4 +159,65 @@ int es_store_load_all(struct es_store *store, es_event_fn fn, void *ctx,
 	(void)ctx;
 	return es_error_set(err, ES_ENOTIMPL,
 			    "step 2: es_store_load_all is not implemented yet");
+}
+
+int es_store_load_after(struct es_store *store, int64_t after_id,
+			es_event_fn fn, void *ctx, struct es_error *err)
+{
+	/*
+	 * TODO: what es_store_load_all does, with a cached SELECT ... WHERE
+	 * id > ? ORDER BY id: bind after_id, step to SQLITE_DONE, decode each
+	 * row, call fn, dispose the event; stop at the first code that is not
+	 * ES_OK and return it unchanged; reset the statement on every path.
+	 * See docs/02-event-store.md, "load_after, read_row and upcasters".
+	 */
+	(void)store;
+	(void)after_id;
+	(void)fn;
+	(void)ctx;
+	return es_error_set(
+		err, ES_ENOTIMPL,
+		"step 2: es_store_load_after is not implemented yet");
+}
+
+sqlite3 *es_store_db(struct es_store *store)
+{
+	/*
+	 * TODO: return the store's sqlite3 connection.
+	 * See docs/02-event-store.md, "load_after, read_row and upcasters".
+	 */
+	(void)store;
+	return NULL;
+}
+
+int es_store_read_row(struct es_event *out, struct es_store *store,
+		      sqlite3_stmt *row, struct es_error *err)
+{
+	/*
+	 * TODO: make the row decoding of es_store_load public: read columns
+	 * 0-4 of row (id, product_id, event_type, data, occurred_at), parse
+	 * the type, pass data through the store's upcaster when it has one
+	 * (use its string instead when it returns one, then free() it), decode
+	 * with es_event_from_json, set the id and check the columns against
+	 * data. A failure is ES_ECORRUPT "event 12: ..." and *out owns
+	 * nothing.
+	 * See docs/02-event-store.md, "load_after, read_row and upcasters".
+	 */
+	(void)store;
+	(void)row;
+	memset(out, 0, sizeof(*out));
+	return es_error_set(err, ES_ENOTIMPL,
+			    "step 2: es_store_read_row is not implemented yet");
+}
+
+void es_store_set_upcaster(struct es_store *store, es_upcast_fn fn, void *ctx)
+{
+	/*
+	 * TODO: keep fn and ctx in struct es_store (NULL fn: no upcaster),
+	 * for es_store_read_row to call.
+	 * See docs/02-event-store.md, "load_after, read_row and upcasters".
+	 */
+	(void)store;
+	(void)fn;
+	(void)ctx;
 }

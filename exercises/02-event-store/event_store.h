@@ -12,7 +12,9 @@
  *
  * and adds what a real log needs, all of which Python ignores: an index on
  * events(product_id, id) so loading one product does not scan the log, and
- * triggers that make SQLite itself refuse UPDATE and DELETE on events.
+ * triggers that make SQLite itself refuse UPDATE and DELETE on events, and
+ * an INSERT that would replace an existing event (INSERT OR REPLACE deletes
+ * the old row without firing a DELETE trigger).
  *
  * There is no update and no delete in this API. A mistake is corrected by
  * appending a new event, never by rewriting history.
@@ -28,6 +30,7 @@
 #ifndef ES_EVENT_STORE_H
 #define ES_EVENT_STORE_H
 
+#include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -98,8 +101,9 @@ struct es_event_list {
 void es_event_list_dispose(struct es_event_list *list);
 
 /*
- * Load every event of `product_id`, oldest first (by id), into `*out`,
- * which the caller disposes with es_event_list_dispose(). A product
+ * Load every event of `product_id`, oldest first (by id), into `*out`, an
+ * empty list (its old contents are not freed), which the caller disposes
+ * with es_event_list_dispose(). A product
  * without events gives an empty list and ES_OK. Returns ES_ENOMEM, ES_EDB,
  * or ES_ECORRUPT when a row cannot be decoded ("event 12: unknown event
  * type 'Foo'"); then `*out` is empty.
@@ -108,10 +112,10 @@ int es_store_load(struct es_event_list *out, struct es_store *store,
 		  int64_t product_id, struct es_error *err);
 
 /*
- * Called once per event by es_store_load_all(). `ev` is borrowed: it is
- * disposed when the callback returns, so copy what you keep. Return ES_OK
- * to go on; any other code stops the walk and is returned by
- * es_store_load_all() unchanged.
+ * Called once per event by es_store_load_all() and es_store_load_after().
+ * `ev` is borrowed: it is disposed when the callback returns, so copy what
+ * you keep. Return ES_OK to go on; any other code stops the walk and is
+ * returned by es_store_load_all() unchanged.
  */
 typedef int (*es_event_fn)(void *ctx, const struct es_event *ev,
 			   struct es_error *err);
@@ -125,5 +129,50 @@ typedef int (*es_event_fn)(void *ctx, const struct es_event *ev,
  */
 int es_store_load_all(struct es_store *store, es_event_fn fn, void *ctx,
 		      struct es_error *err);
+
+/*
+ * Like es_store_load_all(), but only the events whose id is greater than
+ * `after_id`: what a projector that has seen events up to `after_id` has
+ * still to see (step 8). es_store_load_all() is es_store_load_after(0).
+ * Neither may be called again, on the same store, from inside `fn`.
+ */
+int es_store_load_after(struct es_store *store, int64_t after_id,
+			es_event_fn fn, void *ctx, struct es_error *err);
+
+/*
+ * The store's SQLite connection, borrowed for as long as the store is
+ * open: for the queries later steps add on the same file (time travel,
+ * snapshots, history). Never write to `events` through it. Can't fail.
+ */
+sqlite3 *es_store_db(struct es_store *store);
+
+/*
+ * Decode the current row of `row`, a statement whose first five columns
+ * are events' id, product_id, event_type, data, occurred_at, in that
+ * order, into `*out` (id included), through the store's upcaster if it
+ * has one. This is how es_store_load() reads rows, for modules that run
+ * their own SELECT on es_store_db(). Returns ES_OK, ES_ENOMEM, or
+ * ES_ECORRUPT ("event 12: ..."); on failure `*out` owns nothing.
+ */
+int es_store_read_row(struct es_event *out, struct es_store *store,
+		      sqlite3_stmt *row, struct es_error *err);
+
+/*
+ * An upcaster rewrites the `data` of an event stored in an older shape
+ * into the current shape, before it is decoded (step 9). It sets
+ * `*upcast` to a new string (freed with free()) when it changed
+ * something, or to NULL when `data` is current already. Returns ES_OK,
+ * or an error that stops the load.
+ */
+typedef int (*es_upcast_fn)(void *ctx, enum es_event_type type,
+			    const char *data, char **upcast,
+			    struct es_error *err);
+
+/*
+ * Make every load on `store` pass each row's data through `fn` first;
+ * NULL removes the upcaster. The log itself is never rewritten. Can't
+ * fail.
+ */
+void es_store_set_upcaster(struct es_store *store, es_upcast_fn fn, void *ctx);
 
 #endif /* ES_EVENT_STORE_H */

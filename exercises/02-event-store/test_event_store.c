@@ -4,14 +4,15 @@
  * Setup opens a store in write mode on events.db in the test's own
  * directory; teardown closes everything a test may have opened: that
  * store, a second one (`other`), a plain sqlite3 connection (`raw`) that
- * looks at the file behind the store's back, the list a load filled, and
- * the event `created`. A test that stops at a failed assertion leaks
- * nothing.
+ * looks at the file behind the store's back, a statement (`hand`) run on
+ * it, the list a load filled, and the events `created` and `decoded`. A
+ * test that stops at a failed assertion leaks nothing.
  */
 #include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -27,8 +28,10 @@ static int setup_rc;
 static struct es_error setup_err;
 static struct es_store *other;
 static sqlite3 *raw;
+static sqlite3_stmt *hand;
 static struct es_event_list list;
 static struct es_event created;
+static struct es_event decoded;
 
 /* The fixed clock's first ticks, as es_test_timestamp() writes them. */
 #define T0 "2026-11-27T14:32:05.123456+00:00"
@@ -109,6 +112,8 @@ static void setup(void)
 	store = NULL;
 	other = NULL;
 	raw = NULL;
+	hand = NULL;
+	memset(&decoded, 0, sizeof(decoded));
 	es_test_path(db_path, sizeof(db_path), "events.db");
 	setup_rc = es_store_open(&store, db_path, ES_STORE_WRITE, &setup_err);
 }
@@ -117,6 +122,9 @@ static void teardown(void)
 {
 	es_event_list_dispose(&list);
 	es_event_dispose(&created);
+	es_event_dispose(&decoded);
+	sqlite3_finalize(hand);
+	hand = NULL;
 	sqlite3_close(raw);
 	es_store_close(other);
 	es_store_close(store);
@@ -435,7 +443,10 @@ static void test_loading_a_product_uses_the_index(void)
 			"(product_id, id) is already in order", plan);
 }
 
-static void test_the_log_refuses_update_and_delete(void)
+/* An event written over event 1: any INSERT that names id 1. */
+#define OVER_ONE "(1, 7, 'StockUpdated', '{}', 'then')"
+
+static void test_the_log_refuses_rewrites(void)
 {
 	static const struct {
 		const char *name;
@@ -445,13 +456,21 @@ static void test_the_log_refuses_update_and_delete(void)
 				      " WHERE id = 1" },
 		{ "delete one event", "DELETE FROM events WHERE id = 1" },
 		{ "delete every event", "DELETE FROM events" },
+		/* REPLACE deletes the old row without a DELETE trigger. */
+		{ "insert or replace one event",
+		  "INSERT OR REPLACE INTO events VALUES " OVER_ONE },
+		{ "replace one event", "REPLACE INTO events VALUES " OVER_ONE },
+		{ "upsert one event", "INSERT INTO events VALUES " OVER_ONE
+				      " ON CONFLICT(id) DO UPDATE SET"
+				      " data = excluded.data" },
 	};
-	struct raw_row row;
+	struct raw_row want, row;
 	int rc;
 
 	REQUIRE_STORE();
 	append_stock(store, 1, 50, 0);
 	open_raw(db_path);
+	read_raw_row(&want, 1);
 	for (size_t i = 0; i < sizeof(rewrites) / sizeof(rewrites[0]); i++) {
 		rc = sqlite3_exec(raw, rewrites[i].sql, NULL, NULL, NULL);
 		if (rc != SQLITE_CONSTRAINT ||
@@ -461,9 +480,16 @@ static void test_the_log_refuses_update_and_delete(void)
 				rewrites[i].name, rc, sqlite3_errmsg(raw),
 				SQLITE_CONSTRAINT);
 		read_raw_row(&row, 1);
-		if (count_events() != 1 || strstr(row.data, "50") == NULL)
+		if (count_events() != 1 || row.product_id != want.product_id ||
+		    strcmp(row.event_type, want.event_type) != 0 ||
+		    strcmp(row.data, want.data) != 0 ||
+		    strcmp(row.occurred_at, want.occurred_at) != 0)
 			ES_FAIL("%s: the log changed", rewrites[i].name);
 	}
+	/* Appending, by the store or as Python does, still works. */
+	ES_ASSERT_INT_EQ(append_stock(store, 1, 60, 1), 2);
+	insert_raw(1, "StockUpdated", "{}", T2);
+	ES_ASSERT_INT_EQ(count_events(), 3);
 }
 
 static void test_the_log_is_in_wal_mode(void)
@@ -992,6 +1018,304 @@ static void test_load_all_stops_at_a_corrupted_row(void)
 	}
 }
 
+/* ---- load_after ------------------------------------------------------ */
+
+/* Five StockUpdated: event k has new_stock 10 * k, of product_of[k - 1]. */
+static const int64_t product_of[] = { 1, 2, 1, 3, 1 };
+
+static void append_five(void)
+{
+	for (int k = 1; k <= 5; k++)
+		append_stock(store, product_of[k - 1], 10 * k, k - 1);
+}
+
+struct after_case {
+	const char *name;
+	int64_t after_id;
+	int first; /* the first id the walk sees; 0: it sees none */
+	int calls;
+};
+
+static const struct after_case after_cases[] = {
+	{ "after 0, every event", 0, 1, 5 },
+	{ "after 2, the last three", 2, 3, 3 },
+	{ "after 4, the last one", 4, 5, 1 },
+	{ "after the last id, none", 5, 0, 0 },
+	{ "past the end of the log, none", 99, 0, 0 },
+};
+
+static void test_load_after_streams_the_events_after_the_id(void)
+{
+	const struct after_case *c;
+	struct es_error err = { 0, "" };
+	struct seen seen;
+	int rc, k;
+
+	REQUIRE_STORE();
+	append_five();
+	for (size_t i = 0; i < sizeof(after_cases) / sizeof(after_cases[0]);
+	     i++) {
+		c = &after_cases[i];
+		seen = (struct seen){ 0 };
+		rc = es_store_load_after(store, c->after_id, record, &seen,
+					 &err);
+		if (rc != ES_OK)
+			ES_FAIL("%s: returned %s (\"%s\")", c->name,
+				es_code_name(rc), err.msg);
+		if (seen.calls != c->calls)
+			ES_FAIL("%s: the callback saw %d events, expected %d",
+				c->name, seen.calls, c->calls);
+		for (int j = 0; j < seen.calls; j++) {
+			k = c->first + j;
+			if (seen.id[j] != k || seen.new_stock[j] != 10 * k ||
+			    seen.product_id[j] != product_of[k - 1])
+				ES_FAIL("%s: call %d saw event %" PRId64
+					" (product %" PRId64 ", new_stock %"
+					PRId64 "), expected event %d",
+					c->name, j + 1, seen.id[j],
+					seen.product_id[j], seen.new_stock[j],
+					k);
+		}
+	}
+}
+
+static void test_load_after_zero_is_load_all(void)
+{
+	struct es_error err = { 0, "" };
+	struct seen all = { 0 };
+	struct seen after = { 0 };
+
+	REQUIRE_STORE();
+	append_stored_cases();
+	append_five();
+	ES_ASSERT_OK(es_store_load_all(store, record, &all, &err), &err);
+	ES_ASSERT_OK(es_store_load_after(store, 0, record, &after, &err),
+		     &err);
+	ES_ASSERT_INT_EQ(after.calls, all.calls);
+	ES_ASSERT_INT_EQ(all.calls, 9);
+	for (int i = 0; i < all.calls; i++) {
+		ES_ASSERT_INT_EQ(after.id[i], all.id[i]);
+		ES_ASSERT_INT_EQ(after.product_id[i], all.product_id[i]);
+		ES_ASSERT_INT_EQ(after.new_stock[i], all.new_stock[i]);
+		ES_ASSERT_STR_EQ(after.occurred_at[i], all.occurred_at[i]);
+	}
+}
+
+static void test_load_after_stops_when_the_callback_fails(void)
+{
+	struct es_error err = { 0, "" };
+	struct seen seen = { 0 };
+
+	REQUIRE_STORE();
+	append_five();
+	seen.stop_at = 2;
+	seen.stop_code = ES_ECONFLICT; /* any code: it comes back as is */
+	ES_ASSERT_CODE(es_store_load_after(store, 1, record, &seen, &err),
+		       ES_ECONFLICT, &err);
+	ES_ASSERT_STR_EQ(err.msg, "stop at call 2");
+	ES_ASSERT_INT_EQ(seen.calls, 2);
+	/* The walk was reset: the next one starts again after its id. */
+	seen = (struct seen){ 0 };
+	ES_ASSERT_OK(es_store_load_after(store, 3, record, &seen, &err),
+		     &err);
+	ES_ASSERT_INT_EQ(seen.calls, 2);
+	ES_ASSERT_INT_EQ(seen.id[0], 4);
+}
+
+/* ---- the connection, and rows read by hand ---------------------------- */
+
+static void test_store_db_is_the_stores_own_connection(void)
+{
+	struct es_error err = { 0, "" };
+	sqlite3 *db;
+
+	REQUIRE_STORE();
+	db = es_store_db(store);
+	if (db == NULL)
+		ES_FAIL("es_store_db returned NULL");
+	open_raw(db_path);
+	ES_ASSERT_OK(es_store_begin(store, &err), &err);
+	append_stock(store, 1, 10, 0);
+	/* Only the store's own connection sees its uncommitted event. */
+	ES_ASSERT_INT_EQ(es_test_query_int(db, "SELECT count(*) FROM events"),
+			 1);
+	ES_ASSERT_INT_EQ(count_events(), 0);
+	ES_ASSERT_OK(es_store_commit(store, &err), &err);
+	ES_ASSERT_INT_EQ(es_test_query_int(db, "SELECT max(id) FROM events"),
+			 1);
+	ES_ASSERT_TRUE(es_store_db(store) == db);
+}
+
+/* The five columns es_store_read_row() reads, then one it ignores. */
+#define SELECT_ROW                                                           \
+	"SELECT id, product_id, event_type, data, occurred_at, 'more'"       \
+	" FROM events WHERE id = ?"
+
+/* Prepare SELECT_ROW on `raw` as `hand` and step it to row `id`. */
+static void select_by_hand(int64_t id)
+{
+	sqlite3_finalize(hand);
+	hand = NULL;
+	if (sqlite3_prepare_v2(raw, SELECT_ROW, -1, &hand, NULL) !=
+	    SQLITE_OK)
+		ES_FAIL("cannot prepare: %s", sqlite3_errmsg(raw));
+	sqlite3_bind_int64(hand, 1, id);
+	if (sqlite3_step(hand) != SQLITE_ROW)
+		ES_FAIL("events has no row with id %" PRId64, id);
+}
+
+static void test_read_row_decodes_a_row_selected_by_hand(void)
+{
+	struct es_error err = { 0, "" };
+	char at[ES_TIMESTAMP_SIZE];
+
+	REQUIRE_STORE();
+	append_created(store, 1, "A fine widget", 0);
+	append_stock(store, 1, 40, 1);
+	open_raw(db_path);
+	select_by_hand(1);
+	ES_ASSERT_OK(es_store_read_row(&decoded, store, hand, &err), &err);
+	es_test_timestamp(at, 0);
+	ES_ASSERT_INT_EQ(decoded.type, ES_PRODUCT_CREATED);
+	ES_ASSERT_INT_EQ(decoded.id, 1);
+	ES_ASSERT_INT_EQ(decoded.product_id, 1);
+	ES_ASSERT_STR_EQ(decoded.occurred_at, at);
+	ES_ASSERT_STR_EQ(decoded.created.name, "Widget Pro");
+	ES_ASSERT_DOUBLE_EQ(decoded.created.price, 29.99);
+	ES_ASSERT_STR_EQ(decoded.created.description, "A fine widget");
+	es_event_dispose(&decoded);
+	select_by_hand(2);
+	ES_ASSERT_OK(es_store_read_row(&decoded, store, hand, &err), &err);
+	ES_ASSERT_INT_EQ(decoded.type, ES_STOCK_UPDATED);
+	ES_ASSERT_INT_EQ(decoded.id, 2);
+	ES_ASSERT_INT_EQ(decoded.stock.new_stock, 40);
+}
+
+static void test_read_row_of_a_corrupted_row_fails(void)
+{
+	struct es_error err = { 0, "" };
+	int rc;
+
+	for (size_t i = 0; i < CORRUPT_COUNT; i++) {
+		given_corrupt_log(i);
+		select_by_hand(2);
+		rc = es_store_read_row(&decoded, other, hand, &err);
+		assert_corrupt(&corrupt_cases[i], rc, &err);
+		/* valgrind checks that the failed event owns nothing. */
+		sqlite3_finalize(hand);
+		hand = NULL;
+		close_given();
+	}
+}
+
+/* ---- upcasters -------------------------------------------------------- */
+
+/* A StockUpdated as an older version wrote it: "quantity", not "new_stock". */
+#define OLD_STOCK_DATA                                                       \
+	"{\"product_id\": 1, \"quantity\": 50, \"occurred_at\": \"" T1 "\"}"
+
+struct renamer {
+	int calls;
+	bool fail; /* refuse every row */
+};
+
+/*
+ * The test's upcaster: renames the key "quantity" of a StockUpdated to
+ * "new_stock", and leaves every other event alone (`*upcast` NULL).
+ */
+static int rename_quantity(void *ctx, enum es_event_type type,
+			   const char *data, char **upcast,
+			   struct es_error *err)
+{
+	static const char old_key[] = "\"quantity\":";
+	static const char new_key[] = "\"new_stock\":";
+	struct renamer *renamer = ctx;
+	const char *at = strstr(data, old_key);
+	size_t head;
+	char *out;
+
+	renamer->calls++;
+	*upcast = NULL;
+	if (renamer->fail)
+		return es_error_set(err, ES_EINVAL, "cannot upcast");
+	if (type != ES_STOCK_UPDATED || at == NULL)
+		return ES_OK;
+	head = (size_t)(at - data);
+	out = malloc(strlen(data) - strlen(old_key) + strlen(new_key) + 1);
+	if (out == NULL)
+		return es_error_set(err, ES_ENOMEM, "out of memory");
+	memcpy(out, data, head);
+	strcpy(out + head, new_key);
+	strcat(out, at + strlen(old_key));
+	*upcast = out;
+	return ES_OK;
+}
+
+/* Event 1 created, event 2 in the old shape, event 3 in the new one. */
+static void given_an_old_event(void)
+{
+	open_raw(db_path);
+	append_created(store, 1, NULL, 0);
+	insert_raw(1, "StockUpdated", OLD_STOCK_DATA, T1);
+	append_stock(store, 1, 60, 2);
+}
+
+static void test_an_upcaster_is_applied_on_load(void)
+{
+	struct renamer renamer = { 0, false };
+	struct es_error err = { 0, "" };
+	struct seen seen = { 0 };
+	struct raw_row before, after;
+
+	REQUIRE_STORE();
+	given_an_old_event();
+	read_raw_row(&before, 2);
+	/* Without the upcaster, the old shape does not decode. */
+	ES_ASSERT_CODE(es_store_load(&list, store, 1, &err), ES_ECORRUPT,
+		       &err);
+	es_store_set_upcaster(store, rename_quantity, &renamer);
+	ES_ASSERT_OK(es_store_load(&list, store, 1, &err), &err);
+	ES_ASSERT_INT_EQ(list.count, 3);
+	ES_ASSERT_INT_EQ(list.items[1].id, 2);
+	ES_ASSERT_INT_EQ(list.items[1].stock.new_stock, 50);
+	ES_ASSERT_INT_EQ(list.items[2].stock.new_stock, 60);
+	ES_ASSERT_INT_EQ(renamer.calls, 3); /* every row, old or new */
+	ES_ASSERT_OK(es_store_load_after(store, 1, record, &seen, &err),
+		     &err);
+	ES_ASSERT_INT_EQ(seen.calls, 2);
+	ES_ASSERT_INT_EQ(seen.new_stock[0], 50);
+	select_by_hand(2);
+	ES_ASSERT_OK(es_store_read_row(&decoded, store, hand, &err), &err);
+	ES_ASSERT_INT_EQ(decoded.stock.new_stock, 50);
+	/* The log itself is not rewritten. */
+	read_raw_row(&after, 2);
+	ES_ASSERT_STR_EQ(after.data, before.data);
+	ES_ASSERT_STR_EQ(after.data, OLD_STOCK_DATA);
+	ES_ASSERT_STR_EQ(after.event_type, before.event_type);
+	ES_ASSERT_STR_EQ(after.occurred_at, before.occurred_at);
+	/* NULL removes the upcaster. */
+	es_event_list_dispose(&list);
+	es_store_set_upcaster(store, NULL, NULL);
+	ES_ASSERT_CODE(es_store_load(&list, store, 1, &err), ES_ECORRUPT,
+		       &err);
+	ES_ASSERT_INT_EQ(renamer.calls, 6);
+}
+
+static void test_an_upcasters_failure_stops_the_load(void)
+{
+	struct renamer renamer = { 0, true };
+	struct es_error err = { 0, "" };
+
+	REQUIRE_STORE();
+	given_an_old_event();
+	es_store_set_upcaster(store, rename_quantity, &renamer);
+	ES_ASSERT_CODE(es_store_load(&list, store, 1, &err), ES_ECORRUPT,
+		       &err);
+	ES_ASSERT_STR_EQ(err.msg, "event 1: cannot upcast");
+	ES_ASSERT_INT_EQ(list.count, 0);
+	ES_ASSERT_INT_EQ(renamer.calls, 1);
+}
+
 /* ---- transactions ----------------------------------------------------- */
 
 static void test_a_transaction_is_seen_only_after_commit(void)
@@ -1223,8 +1547,8 @@ static CU_TestInfo tests[] = {
 	  test_open_creates_the_index },
 	{ "loading one product searches the index, in order, without sorting",
 	  test_loading_a_product_uses_the_index },
-	{ "the log refuses UPDATE and DELETE of its events",
-	  test_the_log_refuses_update_and_delete },
+	{ "the log refuses UPDATE, DELETE and REPLACE of its events",
+	  test_the_log_refuses_rewrites },
 	{ "the log is in WAL mode", test_the_log_is_in_wal_mode },
 	{ "a commit syncs the write-ahead log (synchronous is FULL)",
 	  test_a_commit_syncs_the_log },
@@ -1262,6 +1586,22 @@ static CU_TestInfo tests[] = {
 	  test_load_of_a_corrupted_row_fails },
 	{ "load_all stops at a corrupted row with ES_ECORRUPT naming it",
 	  test_load_all_stops_at_a_corrupted_row },
+	{ "load_after streams only the events after the id, in order",
+	  test_load_after_streams_the_events_after_the_id },
+	{ "load_after(0) sees exactly what load_all sees",
+	  test_load_after_zero_is_load_all },
+	{ "load_after stops when the callback fails and returns its code",
+	  test_load_after_stops_when_the_callback_fails },
+	{ "store_db is the store's own connection, usable for a SELECT",
+	  test_store_db_is_the_stores_own_connection },
+	{ "read_row decodes a row selected by hand, id included",
+	  test_read_row_decodes_a_row_selected_by_hand },
+	{ "read_row of a corrupted row is ES_ECORRUPT naming it",
+	  test_read_row_of_a_corrupted_row_fails },
+	{ "an upcaster is applied on load and the log is left as it was",
+	  test_an_upcaster_is_applied_on_load },
+	{ "an upcaster's failure stops the load with ES_ECORRUPT naming it",
+	  test_an_upcasters_failure_stops_the_load },
 	{ "writes inside a transaction are seen by others only after commit",
 	  test_a_transaction_is_seen_only_after_commit },
 	{ "rollback leaves no event and no registry row",

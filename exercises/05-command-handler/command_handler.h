@@ -12,7 +12,8 @@
  *   CreateProduct      "Name cannot be empty" (empty or only whitespace),
  *                      "Price must be positive", "Cost price cannot be
  *                      negative", "Stock cannot be negative",
- *                      "Supplier name cannot be empty"
+ *                      "Supplier name cannot be empty" (empty or only
+ *                      whitespace)
  *   UpdateStock        "Product N not found", "Stock cannot be negative"
  *   ChangePrice        "Product N not found", "Price must be positive"
  *   RecordProductView  none: a view is recorded even for an unknown id,

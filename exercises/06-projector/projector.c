@@ -2,7 +2,7 @@
  * projector.c - step 6: the projector (see projector.h). You define struct
  * es_projector here (the borrowed read database and the statements you
  * prepare once) and write the functions that apply events to the view
- * tables and rebuild the views from the whole log.
+ * tables, wipe them, and rebuild them from the whole log.
  *
  * Run make check STEP=6 to see what is missing.
  */
@@ -42,11 +42,10 @@ int es_projector_project(struct es_projector *prj, const struct es_event *ev,
 			 struct es_error *err)
 {
 	/*
-	 * TODO: BEGIN, apply the event with a static helper that switches on
-	 * ev->type (every case, no default:) and binds, steps and resets the
-	 * statements of that event, then COMMIT. On failure copy
-	 * sqlite3_errmsg() into err, ROLLBACK, return ES_EDB. An UPDATE that
-	 * matches no row is not an error.
+	 * TODO: BEGIN, es_projector_apply() (which switches on ev->type and
+	 * binds, steps and resets the statements of that event), then
+	 * COMMIT. On failure copy sqlite3_errmsg() into err, ROLLBACK, return
+	 * ES_EDB. An UPDATE that matches no row is not an error.
 	 * See docs/06-projector.md, "`project`: one event, one transaction".
 	 */
 	(void)prj;
@@ -56,14 +55,47 @@ int es_projector_project(struct es_projector *prj, const struct es_event *ev,
 		"step 6: es_projector_project is not implemented yet");
 }
 
+int es_projector_apply(struct es_projector *prj, const struct es_event *ev,
+		       struct es_error *err)
+{
+	/*
+	 * TODO: what project does between BEGIN and COMMIT, and nothing
+	 * more: switch on ev->type (every case, no default:) and bind, step
+	 * and reset the statements of that event. No transaction here: the
+	 * caller holds one. On failure copy sqlite3_errmsg() into err and
+	 * return ES_EDB. Then project is BEGIN + apply + COMMIT.
+	 * See docs/06-projector.md, "`apply` and `reset`: the caller's
+	 * transaction".
+	 */
+	(void)prj;
+	(void)ev;
+	return es_error_set(
+		err, ES_ENOTIMPL,
+		"step 6: es_projector_apply is not implemented yet");
+}
+
+int es_projector_reset(struct es_projector *prj, struct es_error *err)
+{
+	/*
+	 * TODO: run the two DELETEs, product_detail_view then
+	 * product_list_view, without a transaction of your own. On failure
+	 * copy sqlite3_errmsg() into err and return ES_EDB.
+	 * See docs/06-projector.md, "`apply` and `reset`: the caller's
+	 * transaction".
+	 */
+	(void)prj;
+	return es_error_set(
+		err, ES_ENOTIMPL,
+		"step 6: es_projector_reset is not implemented yet");
+}
+
 int es_projector_rebuild_all(struct es_projector *prj, struct es_store *store,
 			     struct es_error *err)
 {
 	/*
-	 * TODO: BEGIN IMMEDIATE on the read database, DELETE FROM both view
-	 * tables, es_store_load_all(store, callback, prj, err) with a
-	 * callback that applies one event (the same helper as project, with
-	 * no transaction of its own), then COMMIT. On any failure ROLLBACK,
+	 * TODO: BEGIN IMMEDIATE on the read database, es_projector_reset(),
+	 * es_store_load_all(store, callback, prj, err) with a callback that
+	 * calls es_projector_apply(), then COMMIT. On any failure ROLLBACK,
 	 * so the old views stay, and return the first error unchanged.
 	 * See docs/06-projector.md, "`rebuild_all`: stream the log, commit
 	 * once".

@@ -38,12 +38,26 @@ int es_projector_open(struct es_projector **out, sqlite3 *read_db,
 void es_projector_close(struct es_projector *prj);
 
 /*
- * Apply one event to the views, as one transaction: both views change, or
- * neither does. An update for a product the views do not hold changes
- * nothing and is not an error. Returns ES_OK or ES_EDB.
+ * Apply one event to the views, as one transaction of its own: both views
+ * change, or neither does. An update for a product the views do not hold
+ * changes nothing and is not an error. Returns ES_OK or ES_EDB.
  */
 int es_projector_project(struct es_projector *prj, const struct es_event *ev,
 			 struct es_error *err);
+
+/*
+ * Apply one event to the views without a transaction of its own: for a
+ * caller that holds one on the read DB and applies many events in it
+ * (rebuild_all here, catch-up in step 8). Returns ES_OK or ES_EDB.
+ */
+int es_projector_apply(struct es_projector *prj, const struct es_event *ev,
+		       struct es_error *err);
+
+/*
+ * Delete every row of both views, without a transaction of its own (see
+ * es_projector_apply). Returns ES_OK or ES_EDB.
+ */
+int es_projector_reset(struct es_projector *prj, struct es_error *err);
 
 /*
  * Wipe the views and replay the whole log into them, streaming it (memory

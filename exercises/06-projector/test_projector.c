@@ -473,6 +473,120 @@ static void test_project_is_atomic(void)
 			 1);
 }
 
+/* ---- apply and reset: the caller's transaction ---- */
+
+static void apply_ok(const struct es_event *ev)
+{
+	struct es_error err;
+
+	require_setup();
+	ES_ASSERT_OK(es_projector_apply(prj, ev, &err), &err);
+}
+
+static void test_apply_changes_the_views_without_a_transaction(void)
+{
+	char expected[512];
+
+	make_created(&events[0], 1, "Widget Pro", "A fine widget", 0);
+	make_stock(&events[1], 1, 40, 1);
+	make_viewed(&events[2], 1, 2);
+	/* Outside a transaction, each statement commits on its own. */
+	for (int i = 0; i < 3; i++)
+		apply_ok(&events[i]);
+	ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
+	ES_ASSERT_STR_EQ(dump_detail(&after),
+			 widget_detail(expected, sizeof(expected),
+				       "29.99|40|1", 0, 1));
+	ES_ASSERT_STR_EQ(dump_list(&after),
+			 "1|'Widget Pro'|29.99|40|'Acme Corp'\n");
+}
+
+static void test_apply_joins_the_callers_transaction(void)
+{
+	char expected[512];
+
+	make_created(&events[0], 1, "Widget Pro", "A fine widget", 0);
+	make_price(&events[1], 1, 44.99, 1);
+	make_created(&events[2], 2, "Gadget Plus", NULL, 2);
+	project_ok(&events[0]);
+	dump_views(&before);
+	es_test_exec(read_db, "BEGIN IMMEDIATE");
+	/* Inside it, apply opens no transaction (BEGIN would fail). */
+	apply_ok(&events[1]);
+	apply_ok(&events[2]);
+	ES_ASSERT_TRUE(!sqlite3_get_autocommit(read_db));
+	ES_ASSERT_STR_EQ(dump_list(&after),
+			 "1|'Widget Pro'|44.99|100|'Acme Corp'\n"
+			 "2|'Gadget Plus'|29.99|100|'Acme Corp'\n");
+	es_test_exec(read_db, "ROLLBACK");
+	assert_same_dump(dump_views(&after), before.text,
+			 "views after the caller's rollback");
+	/* And the caller's commit keeps what apply did. */
+	es_test_exec(read_db, "BEGIN IMMEDIATE");
+	apply_ok(&events[1]);
+	es_test_exec(read_db, "COMMIT");
+	ES_ASSERT_STR_EQ(dump_detail(&after),
+			 widget_detail(expected, sizeof(expected),
+				       "44.99|100|0", 0, 1));
+}
+
+static void test_apply_that_fails_leaves_the_transaction_to_the_caller(void)
+{
+	struct es_error err;
+
+	make_created(&events[0], 1, "Widget Pro", "A fine widget", 0);
+	require_setup();
+	es_test_exec(read_db, "DROP TABLE product_list_view");
+	es_test_exec(read_db, "BEGIN IMMEDIATE");
+	ES_ASSERT_CODE(es_projector_apply(prj, &events[0], &err), ES_EDB,
+		       &err);
+	ES_ASSERT_TRUE(strstr(err.msg, "product_list_view") != NULL);
+	/* Still open: committing or rolling back is the caller's call. */
+	ES_ASSERT_TRUE(!sqlite3_get_autocommit(read_db));
+	ES_ASSERT_INT_EQ(es_test_query_int(read_db, "SELECT COUNT(*) FROM "
+					   "product_detail_view"), 1);
+	es_test_exec(read_db, "ROLLBACK");
+	ES_ASSERT_INT_EQ(es_test_query_int(read_db, "SELECT COUNT(*) FROM "
+					   "product_detail_view"), 0);
+}
+
+static void test_reset_empties_both_views(void)
+{
+	struct es_error err;
+
+	make_created(&events[0], 1, "Widget Pro", "A fine widget", 0);
+	make_created(&events[1], 2, "Gadget Plus", NULL, 1);
+	project_ok(&events[0]);
+	project_ok(&events[1]);
+	dump_views(&before);
+	/* Inside the caller's transaction: a rollback brings the rows back. */
+	es_test_exec(read_db, "BEGIN IMMEDIATE");
+	ES_ASSERT_OK(es_projector_reset(prj, &err), &err);
+	ES_ASSERT_TRUE(!sqlite3_get_autocommit(read_db));
+	ES_ASSERT_STR_EQ(dump_views(&after), "product_detail_view:\n"
+					     "product_list_view:\n");
+	es_test_exec(read_db, "ROLLBACK");
+	assert_same_dump(dump_views(&after), before.text,
+			 "views after the caller's rollback");
+	/* Outside a transaction, it commits on its own. */
+	ES_ASSERT_OK(es_projector_reset(prj, &err), &err);
+	ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
+	ES_ASSERT_STR_EQ(dump_views(&after), "product_detail_view:\n"
+					     "product_list_view:\n");
+}
+
+static void test_reset_that_fails_returns_ES_EDB(void)
+{
+	struct es_error err;
+
+	make_created(&events[0], 1, "Widget Pro", "A fine widget", 0);
+	project_ok(&events[0]);
+	es_test_exec(read_db, "DROP TABLE product_list_view");
+	ES_ASSERT_CODE(es_projector_reset(prj, &err), ES_EDB, &err);
+	ES_ASSERT_TRUE(strstr(err.msg, "product_list_view") != NULL);
+	ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
+}
+
 /* ---- rebuild_all ---- */
 
 /* A small linear congruential generator: the same sequence every run. */
@@ -701,6 +815,16 @@ static CU_TestInfo tests[] = {
 	  test_update_of_unknown_product_changes_nothing },
 	{ "project changes both views or neither",
 	  test_project_is_atomic },
+	{ "apply changes the views without a transaction of its own",
+	  test_apply_changes_the_views_without_a_transaction },
+	{ "apply joins the caller's transaction: its rollback undoes apply",
+	  test_apply_joins_the_callers_transaction },
+	{ "apply that fails returns ES_EDB and leaves the caller's transaction",
+	  test_apply_that_fails_leaves_the_transaction_to_the_caller },
+	{ "reset empties both views, inside the caller's transaction or not",
+	  test_reset_empties_both_views },
+	{ "reset on a read DB without the views returns ES_EDB",
+	  test_reset_that_fails_returns_ES_EDB },
 	{ "rebuild_all gives the views that live projection gave",
 	  test_rebuild_equals_live_projection },
 	{ "rebuild_all twice gives the same views",

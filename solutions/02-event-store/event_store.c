@@ -15,7 +15,8 @@
  * The seed's two tables, byte for byte, so the seed's Python code opens the
  * file as its own; then what a real log adds and Python ignores: an index
  * for loading one product, and triggers that make SQLite itself refuse to
- * rewrite history.
+ * rewrite history. INSERT OR REPLACE deletes the row it replaces without
+ * firing a DELETE trigger, so an INSERT of an existing id is refused too.
  */
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS events (\n"
@@ -35,6 +36,10 @@ static const char schema_sql[] =
 	"BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;\n"
 	"CREATE TRIGGER IF NOT EXISTS events_no_delete\n"
 	"BEFORE DELETE ON events\n"
+	"BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;\n"
+	"CREATE TRIGGER IF NOT EXISTS events_no_replace\n"
+	"BEFORE INSERT ON events WHEN NEW.id IS NOT NULL\n"
+	" AND EXISTS (SELECT 1 FROM events WHERE id = NEW.id)\n"
 	"BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;\n";
 
 /*
@@ -51,10 +56,12 @@ struct es_store {
 	sqlite3_stmt *insert_event;   /* es_store_append */
 	sqlite3_stmt *insert_product; /* es_store_new_product_id */
 	sqlite3_stmt *select_product; /* es_store_load */
-	sqlite3_stmt *select_all;     /* es_store_load_all */
+	sqlite3_stmt *select_after;   /* es_store_load_after */
 	sqlite3_stmt *begin;
 	sqlite3_stmt *commit;
 	sqlite3_stmt *rollback;
+	es_upcast_fn upcast; /* every load's, or NULL: es_store_set_upcaster */
+	void *upcast_ctx;
 };
 
 /* Record SQLite's latest message on `db`: copy it before anything else runs. */
@@ -101,7 +108,7 @@ static int setup_for_writing(sqlite3 *db, const char *path,
 static int prepare_all(struct es_store *store, const char *path,
 		       struct es_error *err)
 {
-	/* Both selects return the columns decode_row() reads, in order. */
+	/* Both selects return the columns es_store_read_row() reads. */
 	const struct {
 		sqlite3_stmt **stmt;
 		const char *sql;
@@ -114,9 +121,9 @@ static int prepare_all(struct es_store *store, const char *path,
 		{ &store->select_product,
 		  "SELECT id, product_id, event_type, data, occurred_at"
 		  " FROM events WHERE product_id = ? ORDER BY id" },
-		{ &store->select_all,
+		{ &store->select_after,
 		  "SELECT id, product_id, event_type, data, occurred_at"
-		  " FROM events ORDER BY id" },
+		  " FROM events WHERE id > ? ORDER BY id" },
 		{ &store->begin, "BEGIN IMMEDIATE" },
 		{ &store->commit, "COMMIT" },
 		{ &store->rollback, "ROLLBACK" },
@@ -170,13 +177,26 @@ void es_store_close(struct es_store *store)
 	sqlite3_finalize(store->insert_event);
 	sqlite3_finalize(store->insert_product);
 	sqlite3_finalize(store->select_product);
-	sqlite3_finalize(store->select_all);
+	sqlite3_finalize(store->select_after);
 	sqlite3_finalize(store->begin);
 	sqlite3_finalize(store->commit);
 	sqlite3_finalize(store->rollback);
 	/* Closing rolls back a transaction still open. */
 	sqlite3_close(store->db);
 	free(store);
+}
+
+sqlite3 *es_store_db(struct es_store *store)
+{
+	assert(store != NULL);
+	return store->db;
+}
+
+void es_store_set_upcaster(struct es_store *store, es_upcast_fn fn, void *ctx)
+{
+	assert(store != NULL);
+	store->upcast = fn;
+	store->upcast_ctx = ctx;
 }
 
 /* Run a cached statement that returns no rows, then reset it for reuse. */
@@ -320,14 +340,11 @@ void es_event_list_dispose(struct es_event_list *list)
 static int list_push(struct es_event_list *list, struct es_event *ev,
 		     struct es_error *err)
 {
-	struct es_event *items;
-	size_t capacity;
-
 	if (list->count == list->capacity) {
-		capacity = list->capacity ? list->capacity * 2 : 8;
-		if (capacity > SIZE_MAX / sizeof(*items))
-			items = NULL;
-		else
+		size_t capacity = list->capacity ? list->capacity * 2 : 8;
+		struct es_event *items = NULL;
+
+		if (capacity <= SIZE_MAX / sizeof(*items))
 			items = realloc(list->items,
 					capacity * sizeof(*items));
 		if (items == NULL) {
@@ -340,19 +357,6 @@ static int list_push(struct es_event_list *list, struct es_event *ev,
 	}
 	list->items[list->count++] = *ev;
 	return ES_OK;
-}
-
-/*
- * Rephrase a decoding failure as a corrupt row, naming it: "event 12:
- * unknown event type 'Foo'". Running out of memory is not corruption.
- */
-static int corrupt(int rc, int64_t id, const struct es_error *why,
-		   struct es_error *err)
-{
-	if (rc == ES_ENOMEM)
-		return es_error_set(err, rc, "%s", why->msg);
-	return es_error_set(err, ES_ECORRUPT, "event %" PRId64 ": %s", id,
-			    why->msg);
 }
 
 /*
@@ -376,34 +380,62 @@ static int check_columns(const struct es_event *ev, int64_t product_id,
 }
 
 /*
- * Decode the current row of a select (id, product_id, event_type, data,
- * occurred_at) into `*ev`, which owns nothing on failure. The column texts
- * are SQLite's until the next step; the event copies what it keeps.
+ * Parse the type and the data, which goes through the store's upcaster
+ * first. A failure is a corrupt row, named: "event 12: unknown event type
+ * 'Foo'"; running out of memory is not corruption, and keeps its code.
  */
-static int decode_row(struct es_event *ev, sqlite3 *db, sqlite3_stmt *stmt,
-		      struct es_error *err)
+static int decode(struct es_event *ev, struct es_store *store, int64_t id,
+		  const char *type_name, const char *data, struct es_error *err)
 {
-	int64_t id = sqlite3_column_int64(stmt, 0);
-	int64_t product_id = sqlite3_column_int64(stmt, 1);
-	const char *type_name = (const char *)sqlite3_column_text(stmt, 2);
-	const char *data = (const char *)sqlite3_column_text(stmt, 3);
-	const char *occurred_at = (const char *)sqlite3_column_text(stmt, 4);
+	struct es_error why = { 0, "" }; /* an upcaster may forget to set it */
 	enum es_event_type type;
-	struct es_error why;
+	char *upcast = NULL;
 	int rc;
 
+	rc = es_event_type_parse(&type, type_name, &why);
+	if (rc == ES_OK && store->upcast != NULL)
+		rc = store->upcast(store->upcast_ctx, type, data, &upcast,
+				   &why);
+	if (rc == ES_OK)
+		rc = es_event_from_json(ev, type,
+					upcast != NULL ? upcast : data, &why);
+	free(upcast);
+	if (rc == ES_OK)
+		return ES_OK;
+	if (rc != ES_ENOMEM)
+		rc = ES_ECORRUPT;
+	es_error_set(err, rc, "event %" PRId64 ": %s", id, why.msg);
+	return rc;
+}
+
+/*
+ * The column texts are SQLite's until the next step; the event copies
+ * what it keeps.
+ */
+int es_store_read_row(struct es_event *out, struct es_store *store,
+		      sqlite3_stmt *row, struct es_error *err)
+{
+	const char *type_name, *data, *occurred_at;
+	int64_t id;
+	int rc;
+
+	assert(out != NULL && store != NULL && row != NULL);
+	id = sqlite3_column_int64(row, 0);
+	type_name = (const char *)sqlite3_column_text(row, 2);
+	data = (const char *)sqlite3_column_text(row, 3);
+	occurred_at = (const char *)sqlite3_column_text(row, 4);
 	/* The columns are NOT NULL: NULL means SQLite ran out of memory. */
 	if (type_name == NULL || data == NULL || occurred_at == NULL)
-		return es_error_set(err, ES_ENOMEM, "%s", sqlite3_errmsg(db));
-	rc = es_event_type_parse(&type, type_name, &why);
-	if (rc == ES_OK)
-		rc = es_event_from_json(ev, type, data, &why);
+		return es_error_set(err, ES_ENOMEM, "%s",
+				    sqlite3_errmsg(store->db));
+	rc = decode(out, store, id, type_name, data, err);
 	if (rc != ES_OK)
-		return corrupt(rc, id, &why, err);
-	ev->id = id;
-	rc = check_columns(ev, product_id, occurred_at, err);
+		return rc;
+	out->id = id;
+	rc = check_columns(out, sqlite3_column_int64(row, 1), occurred_at,
+			   err);
 	if (rc != ES_OK)
-		es_event_dispose(ev);
+		es_event_dispose(out);
 	return rc;
 }
 
@@ -411,7 +443,7 @@ static int decode_row(struct es_event *ev, sqlite3 *db, sqlite3_stmt *stmt,
  * Step a select to its next event. Returns ES_OK with `*done` false and
  * `*ev` filled, ES_OK with `*done` true past the last row, or an error.
  */
-static int next_event(struct es_event *ev, bool *done, sqlite3 *db,
+static int next_event(struct es_event *ev, bool *done, struct es_store *store,
 		      sqlite3_stmt *stmt, struct es_error *err)
 {
 	int rc = sqlite3_step(stmt);
@@ -420,8 +452,8 @@ static int next_event(struct es_event *ev, bool *done, sqlite3 *db,
 	if (rc == SQLITE_DONE)
 		return ES_OK;
 	if (rc != SQLITE_ROW)
-		return db_error(db, err);
-	return decode_row(ev, db, stmt, err);
+		return db_error(store->db, err);
+	return es_store_read_row(ev, store, stmt, err);
 }
 
 int es_store_load(struct es_event_list *out, struct es_store *store,
@@ -440,7 +472,7 @@ int es_store_load(struct es_event_list *out, struct es_store *store,
 		return db_error(store->db, err);
 	}
 	for (;;) {
-		rc = next_event(&ev, &done, store->db, stmt, err);
+		rc = next_event(&ev, &done, store, stmt, err);
 		if (rc != ES_OK || done)
 			break;
 		rc = list_push(&list, &ev, err);
@@ -457,6 +489,12 @@ int es_store_load(struct es_event_list *out, struct es_store *store,
 int es_store_load_all(struct es_store *store, es_event_fn fn, void *ctx,
 		      struct es_error *err)
 {
+	return es_store_load_after(store, 0, fn, ctx, err);
+}
+
+int es_store_load_after(struct es_store *store, int64_t after_id,
+			es_event_fn fn, void *ctx, struct es_error *err)
+{
 	sqlite3_stmt *stmt;
 	struct es_event ev;
 	bool done;
@@ -467,9 +505,11 @@ int es_store_load_all(struct es_store *store, es_event_fn fn, void *ctx,
 	 * One statement, stepped to the end: its read transaction is the
 	 * snapshot, and only the current row's event is in memory.
 	 */
-	stmt = store->select_all;
+	stmt = store->select_after;
+	if (sqlite3_bind_int64(stmt, 1, after_id) != SQLITE_OK)
+		return db_error(store->db, err);
 	for (;;) {
-		rc = next_event(&ev, &done, store->db, stmt, err);
+		rc = next_event(&ev, &done, store, stmt, err);
 		if (rc != ES_OK || done)
 			break;
 		rc = fn(ctx, &ev, err);

@@ -81,7 +81,7 @@ static int check_create(const struct es_create_product *cmd,
 				    "Cost price cannot be negative");
 	if (cmd->stock < 0)
 		return es_error_set(err, ES_EINVAL, "Stock cannot be negative");
-	if (cmd->supplier_name == NULL || cmd->supplier_name[0] == '\0')
+	if (is_blank(cmd->supplier_name))
 		return es_error_set(err, ES_EINVAL,
 				    "Supplier name cannot be empty");
 	return ES_OK;

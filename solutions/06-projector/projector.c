@@ -4,7 +4,8 @@
  * Every statement is prepared once, in es_projector_open(), and reused:
  * bind, step, reset. Projecting one event is one transaction; rebuilding
  * is one transaction around the whole log, so the per-event work inside
- * it (apply_event) handles no transaction of its own.
+ * it (es_projector_apply) handles no transaction of its own, and neither
+ * does wiping the views (es_projector_reset).
  */
 #include "projector.h"
 
@@ -57,7 +58,7 @@ int es_projector_open(struct es_projector **out, sqlite3 *read_db,
 		      struct es_error *err)
 {
 	struct es_projector *prj;
-	int i, rc;
+	int i;
 
 	assert(out != NULL);
 	assert(read_db != NULL);
@@ -67,8 +68,9 @@ int es_projector_open(struct es_projector **out, sqlite3 *read_db,
 		return es_error_set(err, ES_ENOMEM, "out of memory");
 	prj->db = read_db;
 	for (i = 0; i < ST_COUNT; i++) {
-		rc = sqlite3_prepare_v2(read_db, stmt_sql[i], -1, &prj->stmt[i],
-					NULL);
+		int rc = sqlite3_prepare_v2(read_db, stmt_sql[i], -1,
+					    &prj->stmt[i], NULL);
+
 		if (rc != SQLITE_OK) {
 			rc = es_error_set(err, ES_EDB, "%s",
 					  sqlite3_errmsg(read_db));
@@ -195,10 +197,12 @@ static int on_viewed(struct es_projector *prj, const struct es_event *ev,
 	return run(prj, ST_VIEWED_DETAIL, err);
 }
 
-/* Apply one event inside the caller's transaction. */
-static int apply_event(struct es_projector *prj, const struct es_event *ev,
+int es_projector_apply(struct es_projector *prj, const struct es_event *ev,
 		       struct es_error *err)
 {
+	assert(prj != NULL);
+	assert(ev != NULL);
+
 	switch (ev->type) {
 	case ES_PRODUCT_CREATED:
 		return on_created(prj, ev, err);
@@ -225,7 +229,7 @@ int es_projector_project(struct es_projector *prj, const struct es_event *ev,
 	rc = run(prj, ST_BEGIN, err);
 	if (rc != ES_OK)
 		return rc;
-	rc = apply_event(prj, ev, err);
+	rc = es_projector_apply(prj, ev, err);
 	if (rc == ES_OK)
 		rc = run(prj, ST_COMMIT, err);
 	if (rc != ES_OK)
@@ -233,11 +237,23 @@ int es_projector_project(struct es_projector *prj, const struct es_event *ev,
 	return rc;
 }
 
+int es_projector_reset(struct es_projector *prj, struct es_error *err)
+{
+	int rc;
+
+	assert(prj != NULL);
+
+	rc = run(prj, ST_DELETE_DETAIL, err);
+	if (rc != ES_OK)
+		return rc;
+	return run(prj, ST_DELETE_LIST, err);
+}
+
 /* es_store_load_all() callback: `ctx` is the projector. */
 static int rebuild_one(void *ctx, const struct es_event *ev,
 		       struct es_error *err)
 {
-	return apply_event(ctx, ev, err);
+	return es_projector_apply(ctx, ev, err);
 }
 
 int es_projector_rebuild_all(struct es_projector *prj, struct es_store *store,
@@ -251,9 +267,7 @@ int es_projector_rebuild_all(struct es_projector *prj, struct es_store *store,
 	rc = run(prj, ST_BEGIN, err);
 	if (rc != ES_OK)
 		return rc;
-	rc = run(prj, ST_DELETE_DETAIL, err);
-	if (rc == ES_OK)
-		rc = run(prj, ST_DELETE_LIST, err);
+	rc = es_projector_reset(prj, err);
 	if (rc == ES_OK)
 		rc = es_store_load_all(store, rebuild_one, prj, err);
 	if (rc == ES_OK)
