@@ -1641,6 +1641,16 @@ static void test_usage_errors(void)
 		{ "state with another option",
 		  { "state", "1", "--by", "x" },
 		  "catalog: usage: catalog state ID [--at TIME]" },
+		{ "--at with a time that is not ISO 8601",
+		  { "state", "1", "--at", "yesterday" },
+		  "catalog: time 'yesterday' is not ISO 8601: write " },
+		{ "--at with a time that is not UTC",
+		  { "state", "1", "--at", "2026-11-27T14:32:05+01:00" },
+		  "catalog: time '2026-11-27T14:32:05+01:00' is not UTC: end "
+		  "it with Z or +00:00" },
+		{ "--at with a day the month does not have",
+		  { "state", "1", "--at", "2026-02-29" },
+		  "catalog: time '2026-02-29': day 29 is out of range" },
 		{ "list with an argument",
 		  { "list", "all" },
 		  "catalog: usage: catalog list" },
@@ -1890,6 +1900,12 @@ static void test_apply_read_model_behind(void)
 		"{\"type\":\"ChangePrice\",\"product_id\":1,\"new_price\":2.5}"
 		"\n"
 		"{\"type\":\"ChangePrice\",\"product_id\":1,\"new_price\":0}\n";
+	static const char refused_line[] =
+		"{\"type\":\"UpdateStock\",\"product_id\":1,"
+		"\"new_stock\":-1}\n";
+	static const char accepted_line[] =
+		"{\"type\":\"UpdateStock\",\"product_id\":1,"
+		"\"new_stock\":5}\n";
 	const char *path = tpath("more.jsonl");
 
 	use_dir("work");
@@ -1905,19 +1921,43 @@ static void test_apply_read_model_behind(void)
 	expect_status(1);
 	expect_stdout("{\"ok\":true}\n{\"ok\":true}\n{\"ok\":true}\n"
 		      "{\"ok\":false,\"error\":\"Price must be positive\"}\n");
-	expect_error("catalog: line 1: event 2 ");
+	expect_error("catalog: line 1: the read model stops at event 1 (");
 	if (strstr(last.err, "refused by the test") == NULL ||
 	    strstr(last.err, "catalog rebuild") == NULL)
 		FAIL("the error does not say why, or what to do: %s", last.err);
 	ES_ASSERT_INT_EQ(query_int(events_db, "SELECT COUNT(*) FROM events"),
 			 4);
 	/* Nothing after the failed event was projected, the event itself
-	 * neither (both views change, or neither does). */
+	 * neither (all views change, or none does), and the checkpoint
+	 * still says so. */
 	expect_same_rows("product_detail_view",
 			 rows_text(read_db, "SELECT stock, view_count, price "
 					    "FROM product_detail_view"),
 			 "100|0|r2\n");
+	ES_ASSERT_INT_EQ(query_int(read_db, "SELECT last_event_id FROM "
+					    "projection_checkpoint"),
+			 1);
+	/* Once the cause is gone, a refused command catches up with
+	 * nothing (it appended nothing); the next accepted one catches up
+	 * with everything, its own event included. */
 	exec_on(read_db, "DROP TRIGGER refuse;");
+	write_file(path, refused_line, strlen(refused_line));
+	CATALOG(path, "apply");
+	expect_status(0);
+	expect_quiet_stderr();
+	expect_same_rows("product_detail_view after a refused command",
+			 rows_text(read_db, "SELECT stock, view_count, price "
+					    "FROM product_detail_view"),
+			 "100|0|r2\n");
+	write_file(path, accepted_line, strlen(accepted_line));
+	CATALOG(path, "apply");
+	expect_status(0);
+	expect_quiet_stderr();
+	expect_stdout("{\"ok\":true}\n");
+	expect_same_rows("product_detail_view",
+			 rows_text(read_db, "SELECT stock, view_count, price "
+					    "FROM product_detail_view"),
+			 "5|1|r2.5\n");
 	CATALOG(NULL, "rebuild");
 	expect_status(0);
 	expect_quiet_stderr();
@@ -1961,8 +2001,11 @@ static void test_apply_corrupted_log(void)
 		"{\"type\":\"RecordProductView\",\"product_id\":2}\n"
 		"{\"type\":\"UpdateStock\",\"product_id\":1,\"new_stock\":5}\n"
 		"{\"type\":\"RecordProductView\",\"product_id\":2}\n";
+	static const char stops[] =
+		"catalog: line 1: the read model stops at event 7 (event 8: ";
 	const struct expect failed = { EXPECT_PREFIX, "" };
 	const char *path = tpath("more.jsonl");
+	const char *second;
 	char **lines;
 
 	use_dir("work");
@@ -1970,14 +2013,91 @@ static void test_apply_corrupted_log(void)
 	insert_event(events_db, 1, "StockUpdated", "{\"product_id\": 1, ");
 	write_file(path, more, strlen(more));
 	CATALOG(path, "apply");
-	/* The line is answered, then apply stops: the log cannot be read. */
+	/*
+	 * Line 1's view is appended, but the read model cannot catch up
+	 * past the bad row; line 2 is answered, then apply stops: the log
+	 * cannot be read.
+	 */
 	expect_status(1);
-	expect_error("catalog: line 2: ");
+	second = strchr(last.err, '\n');
+	if (strncmp(last.err, stops, strlen(stops)) != 0 || second == NULL ||
+	    strncmp(second + 1, "catalog: line 2: event 8: ", 26) != 0 ||
+	    strchr(second + 1, '\n')[1] != '\0')
+		FAIL("standard error is \"%s\", expected a line starting "
+		     "\"%s\", then one starting \"catalog: line 2: event 8: \"",
+		     last.err, stops);
 	ES_ASSERT_INT_EQ(out_lines(&lines), 2);
 	ES_ASSERT_STR_EQ(lines[0], "{\"ok\":true}");
 	check_answer(2, "the UpdateStock", lines[1], &failed);
 	ES_ASSERT_INT_EQ(query_int(events_db, "SELECT COUNT(*) FROM events"),
 			 9);
+}
+
+/*
+ * Events that reached the log without reaching this read model: another
+ * catalog that projects into a read model of its own, and a program that
+ * appends with SQL and projects nothing (the seed's Python code could).
+ * The next accepted command here catches up with all of them, once.
+ */
+static void test_apply_catches_up(void)
+{
+	static const char others[] =
+		"{\"type\":\"RecordProductView\",\"product_id\":1}\n"
+		"{\"type\":\"RecordProductView\",\"product_id\":1}\n"
+		"{\"type\":\"UpdateStock\",\"product_id\":2,\"new_stock\":5}\n";
+	static const char ours[] =
+		"{\"type\":\"RecordProductView\",\"product_id\":2}\n";
+	static const char counts_sql[] =
+		"SELECT id, stock, view_count FROM product_detail_view "
+		"ORDER BY id";
+	static const char checkpoint_sql[] =
+		"SELECT last_event_id FROM projection_checkpoint";
+	const char *path = tpath("more.jsonl");
+	const char *our_read_db;
+	const char *after;
+
+	use_dir("work");
+	apply_scenario();
+	ES_ASSERT_INT_EQ(query_int(read_db, checkpoint_sql), 7);
+	our_read_db = read_db;
+	read_db = own_printf("%s/elsewhere.db", work);
+	write_file(path, others, strlen(others));
+	CATALOG(path, "apply");
+	expect_status(0);
+	expect_quiet_stderr();
+	read_db = our_read_db;
+	insert_event(events_db, 2, "ProductViewed",
+		     "{\"product_id\": 2, \"occurred_at\": "
+		     "\"2026-11-27T14:32:05.123456+00:00\"}");
+	expect_same_rows("product_detail_view before catching up",
+			 rows_text(read_db, counts_sql), "1|100|2\n2|50|0\n");
+	ES_ASSERT_INT_EQ(query_int(read_db, checkpoint_sql), 7);
+	write_file(path, ours, strlen(ours));
+	CATALOG(path, "apply");
+	expect_status(0);
+	expect_quiet_stderr();
+	expect_stdout("{\"ok\":true}\n");
+	ES_ASSERT_INT_EQ(query_int(read_db, checkpoint_sql), 12);
+	expect_same_rows("product_detail_view after catching up",
+			 rows_text(read_db, counts_sql), "1|100|4\n2|5|2\n");
+	expect_same_rows("view_count_summary",
+			 rows_text(read_db, "SELECT * FROM view_count_summary "
+					    "ORDER BY product_id"),
+			 "1|4\n2|2\n7|1\n");
+	expect_same_rows("low_stock_alert_view",
+			 rows_text(read_db, "SELECT * FROM "
+					    "low_stock_alert_view ORDER BY "
+					    "product_id"),
+			 "2|'Gadget Plus'|5\n");
+	/* Nothing was counted twice: a replay of the log agrees. */
+	after = own_printf("%s%s", rows_text(read_db, detail_sql),
+			   rows_text(read_db, list_sql));
+	CATALOG(NULL, "rebuild");
+	expect_status(0);
+	expect_same_rows("the views after a rebuild",
+			 own_printf("%s%s", rows_text(read_db, detail_sql),
+				    rows_text(read_db, list_sql)),
+			 after);
 }
 
 /* ---- the read verbs ------------------------------------------------------ */
@@ -2020,6 +2140,8 @@ static void test_state(void)
 		"\"supplier_name\":\"Acme Corp\",\"stock\":%d,\"view_count\":0,"
 		"\"version\":%d}\n";
 	struct event_row *ev;
+	const char *z_time;
+	const char *day;
 
 	use_dir("work");
 	ev = apply_scenario();
@@ -2040,6 +2162,22 @@ static void test_state(void)
 	CATALOG(NULL, "state", "2", "--at", ev[1].occurred_at);
 	expect_status(0);
 	expect_stdout(own_printf(gadget, "49.99", 0, 1));
+	/* The same moment, written with Z for +00:00. */
+	z_time = own_printf("%.*sZ", (int)strlen(ev[2].occurred_at) - 6,
+			    ev[2].occurred_at);
+	CATALOG(NULL, "state", "2", "--at", z_time);
+	expect_status(0);
+	expect_quiet_stderr();
+	expect_stdout(own_printf(gadget, "49.99", 50, 2));
+	/* A date is its midnight: long after, everything; on the day the
+	 * events were written, none of them yet. */
+	CATALOG(NULL, "state", "2", "--at", "2999-12-31");
+	expect_status(0);
+	expect_stdout(own_printf(gadget, "44.99", 50, 3));
+	day = own_printf("%.10s", ev[0].occurred_at);
+	CATALOG(NULL, "state", "2", "--at", day);
+	expect_failure(1, own_printf("catalog: Product 2 did not exist at "
+				     "%sT00:00:00+00:00\n", day));
 }
 
 static void test_state_not_found(void)
@@ -2048,11 +2186,19 @@ static void test_state_not_found(void)
 		const char *name;
 		const char *id;
 		const char *at;
+		const char *error;
 	} rows[] = {
-		{ "a product never created", "99", NULL },
-		{ "a product with only views", "7", NULL },
+		{ "a product never created", "99", NULL,
+		  "catalog: Product 99 not found\n" },
+		{ "a product with only views", "7", NULL,
+		  "catalog: Product 7 not found\n" },
 		{ "a product before it was created", "2",
-		  "1970-01-01T00:00:00+00:00" },
+		  "1970-01-01T00:00:00+00:00",
+		  "catalog: Product 2 did not exist at "
+		  "1970-01-01T00:00:00+00:00\n" },
+		{ "a product never created, at a date", "99", "2999-12-31",
+		  "catalog: Product 99 did not exist at "
+		  "2999-12-31T00:00:00+00:00\n" },
 	};
 
 	use_dir("work");
@@ -2065,8 +2211,7 @@ static void test_state_not_found(void)
 		if (last.status != 1)
 			FAIL("%s: exit %d, expected 1", rows[i].name,
 			     last.status);
-		expect_failure(1, own_printf("catalog: Product %s not found\n",
-					     rows[i].id));
+		expect_failure(1, rows[i].error);
 	}
 }
 
@@ -2485,6 +2630,8 @@ static CU_TestInfo tests[] = {
 	  test_apply_read_model_behind },
 	{ "apply stops with exit 1 when the log cannot be read",
 	  test_apply_corrupted_log },
+	{ "apply catches up with events others appended and never projected",
+	  test_apply_catches_up },
 	{ "log prints every event, or one product's, data as stored",
 	  test_log },
 	{ "state replays a product's events, up to --at TIME", test_state },

@@ -3,9 +3,12 @@
  *
  * Every input line goes through the whole system before the next one is
  * read: parse the command, let the handler decide and append the event,
- * project the event into the read model, answer. A refused command or a
- * line that is not a command is answered {"ok":false,...} and the run goes
- * on; only a failing event log or output ends it early.
+ * bring the read model up to date, answer. The read model catches up from
+ * its checkpoint (views.h) rather than projecting the one new event, so
+ * events that an earlier run appended and never projected (it crashed, or
+ * was another program) are projected too, and none twice. A refused
+ * command or a line that is not a command is answered {"ok":false,...} and
+ * the run goes on; only a failing event log or output ends it early.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -25,15 +28,15 @@
 #include "event_store.h"
 #include "events.h"
 #include "json_text.h"
-#include "projector.h"
 #include "read_db.h"
+#include "views.h"
 
 /* What one run of apply works with. */
 struct apply_run {
 	struct es_command_handler handler;
-	struct es_projector *prj;
+	struct es_views *views;
 	int64_t line_no;
-	bool behind; /* an event could not be projected: stop projecting */
+	bool behind; /* a catch-up failed: stop trying until the next run */
 };
 
 /*
@@ -141,23 +144,29 @@ static bool is_blank(const char *s)
 }
 
 /*
- * Project an accepted event, unless an earlier one failed: projecting
- * past a gap would only make the read model wrong in a new way.
+ * After an accepted command, project every event the read model has not
+ * seen yet. When that fails, say so once and stop trying for this run:
+ * the checkpoint still says where the read model stops, so a later run
+ * (or a rebuild) starts there and nothing is lost.
  */
-static void project(struct apply_run *run, const struct es_event *ev)
+static void catch_up(struct apply_run *run)
 {
 	struct es_error err;
+	int64_t stops_at = 0;
+	int rc;
 
 	if (run->behind)
 		return;
-	if (es_projector_project(run->prj, ev, &err) == ES_OK)
+	rc = es_views_catch_up(NULL, run->views, run->handler.store, &err);
+	if (rc == ES_OK)
 		return;
 	run->behind = true;
+	es_views_checkpoint(&stops_at, run->views, NULL);
 	catalog_fail(CATALOG_FAILURE,
-		     "line %" PRId64 ": event %" PRId64 " was appended but "
-		     "not projected (%s): the read model is behind, run "
-		     "'catalog rebuild'",
-		     run->line_no, ev->id, err.msg);
+		     "line %" PRId64 ": the read model stops at event %" PRId64
+		     " (%s): the next apply catches up, or run 'catalog "
+		     "rebuild'",
+		     run->line_no, stops_at, err.msg);
 }
 
 /*
@@ -190,7 +199,7 @@ static bool apply_line(struct apply_run *run, char *line, size_t len)
 			     run->line_no, err.msg);
 		return false;
 	}
-	project(run, &ev);
+	catch_up(run);
 	ok = answer(NULL, ev.type == ES_PRODUCT_CREATED ? ev.product_id : 0);
 	es_event_dispose(&ev);
 	return ok;
@@ -241,11 +250,12 @@ static int apply_with(const struct catalog_opts *opts, FILE *in,
 	if (status == CATALOG_OK)
 		status = catalog_open_read_model(&read_db, opts);
 	if (status == CATALOG_OK &&
-	    es_projector_open(&run.prj, read_db, &err) != ES_OK)
-		status = catalog_fail(CATALOG_FAILURE, "%s", err.msg);
+	    es_views_open(&run.views, read_db, &err) != ES_OK)
+		status = catalog_fail(CATALOG_FAILURE, "%s: %s",
+				      opts->read_path, err.msg);
 	if (status == CATALOG_OK)
 		status = apply_stream(&run, in, name);
-	es_projector_close(run.prj);
+	es_views_close(run.views);
 	es_read_db_close(read_db);
 	es_store_close(run.handler.store);
 	return status;

@@ -19,9 +19,9 @@
 #include "es_error.h"
 #include "event_store.h"
 #include "events.h"
-#include "projector.h"
 #include "read_db.h"
 #include "scenario.h"
+#include "views.h"
 
 /* Ids are JSON numbers: beyond 2^53 they are no longer exact. */
 #define CATALOG_MAX_ID INT64_C(9007199254740991)
@@ -44,17 +44,19 @@ static const char usage_text[] =
 	"  log [PRODUCT_ID]      the audit trail, one JSON event a line: all\n"
 	"                        events, or one product's (none: no output)\n"
 	"  state ID [--at TIME]  the product as its events build it, as JSON;\n"
-	"                        with --at, only events that occurred at or\n"
-	"                        before TIME, an ISO 8601 UTC timestamp as\n"
-	"                        the log writes them, compared as text:\n"
-	"                        2026-11-27T14:32:05.123456+00:00\n"
+	"                        with --at, as it was at TIME: the events\n"
+	"                        that occurred at or before TIME, a moment\n"
+	"                        in UTC, ISO 8601: 2026-11-27T14:32:05Z,\n"
+	"                        2026-11-27T14:32:05.123456+00:00 (as the\n"
+	"                        log writes them) or 2026-11-27 (midnight)\n"
 	"  detail ID             the product's page, from the read model\n"
 	"  card ID               the product's tile, from the read model\n"
 	"  list                  every product in the read model\n"
 	"  search TEXT           the products whose name contains TEXT,\n"
 	"                        ignoring ASCII case\n"
 	"  rebuild               wipe the read model and replay every event\n"
-	"                        into it; prints nothing when it succeeds\n"
+	"                        into it, the newer views too (view counts,\n"
+	"                        low stock); prints nothing when it succeeds\n"
 	"\n"
 	"apply prints one result line per input line, in order:\n"
 	"  {\"ok\":true,\"product_id\":N}   a product was created\n"
@@ -69,13 +71,17 @@ static const char usage_text[] =
 	"  {\"type\":\"UpdateStock\",\"product_id\":1,\"new_stock\":50}\n"
 	"  {\"type\":\"ChangePrice\",\"product_id\":1,\"new_price\":44.99}\n"
 	"  {\"type\":\"RecordProductView\",\"product_id\":1}\n"
-	"Each accepted command is projected at once. If an event cannot be\n"
-	"projected, apply goes on appending but exits 1 at the end: run\n"
-	"'catalog rebuild'. A failing event log stops apply at once.\n"
+	"After each accepted command the read model catches up with the log:\n"
+	"it records the last event it holds, and projects every event after\n"
+	"it, once, also those that an earlier run appended but never\n"
+	"projected. If that fails, apply goes on appending but exits 1 at the\n"
+	"end; a later apply catches up, or run 'catalog rebuild'. A failing\n"
+	"event log stops apply at once.\n"
 	"\n"
 	"Exit status: 0 success (for apply: every line was answered, even if\n"
 	"some were refused), 1 failure (a database that cannot be used, a\n"
-	"product not found, an I/O error), 2 usage error.\n";
+	"product not found, an I/O error), 2 usage error (an unknown verb or\n"
+	"option, an ID or a TIME that cannot be read).\n";
 
 int catalog_fail(int status, const char *fmt, ...)
 {
@@ -128,6 +134,34 @@ int catalog_open_read_model(sqlite3 **out, const struct catalog_opts *opts)
 	return CATALOG_OK;
 }
 
+/*
+ * Rebuild every view of the read model, and its checkpoint, from the log.
+ * Returns the exit status.
+ */
+static int rebuild_views(struct es_store *store, sqlite3 *read_db,
+			 const struct catalog_opts *opts)
+{
+	struct es_views *views = NULL;
+	struct es_error err;
+	int status = CATALOG_OK;
+
+	if (es_views_open(&views, read_db, &err) != ES_OK)
+		status = catalog_fail(CATALOG_FAILURE, "%s: %s",
+				      opts->read_path, err.msg);
+	else if (es_views_rebuild(NULL, views, store, &err) != ES_OK)
+		status = catalog_fail(CATALOG_FAILURE,
+				      "rebuild: %s (the read model is "
+				      "unchanged)",
+				      err.msg);
+	es_views_close(views);
+	return status;
+}
+
+/*
+ * The scenario projects with step 6's projector alone, which moves no
+ * checkpoint and fills none of the newer views; a rebuild afterwards
+ * leaves the read model as `catalog apply` expects to find it.
+ */
 static int run_demo(const struct catalog_opts *opts, int argc, char **argv)
 {
 	struct es_clock clock = { es_clock_system, NULL };
@@ -144,6 +178,8 @@ static int run_demo(const struct catalog_opts *opts, int argc, char **argv)
 	if (status == CATALOG_OK &&
 	    es_scenario_run(store, read_db, &clock, stdout, &err) != ES_OK)
 		status = catalog_fail(CATALOG_FAILURE, "demo: %s", err.msg);
+	if (status == CATALOG_OK)
+		status = rebuild_views(store, read_db, opts);
 	es_read_db_close(read_db);
 	es_store_close(store);
 	return status;
@@ -151,10 +187,8 @@ static int run_demo(const struct catalog_opts *opts, int argc, char **argv)
 
 static int run_rebuild(const struct catalog_opts *opts, int argc, char **argv)
 {
-	struct es_projector *prj = NULL;
 	struct es_store *store = NULL;
 	sqlite3 *read_db = NULL;
-	struct es_error err;
 	int status;
 
 	(void)argc;
@@ -162,16 +196,8 @@ static int run_rebuild(const struct catalog_opts *opts, int argc, char **argv)
 	status = catalog_open_store(&store, opts, ES_STORE_WRITE);
 	if (status == CATALOG_OK)
 		status = catalog_open_read_model(&read_db, opts);
-	if (status == CATALOG_OK &&
-	    es_projector_open(&prj, read_db, &err) != ES_OK)
-		status = catalog_fail(CATALOG_FAILURE, "%s", err.msg);
-	if (status == CATALOG_OK &&
-	    es_projector_rebuild_all(prj, store, &err) != ES_OK)
-		status = catalog_fail(CATALOG_FAILURE,
-				      "rebuild: %s (the read model is "
-				      "unchanged)",
-				      err.msg);
-	es_projector_close(prj);
+	if (status == CATALOG_OK)
+		status = rebuild_views(store, read_db, opts);
 	es_read_db_close(read_db);
 	es_store_close(store);
 	return status;

@@ -1,6 +1,7 @@
 /*
  * query.c - the verbs that only read: `log` and `state` read the event
- * log, `detail`, `card`, `list` and `search` read the read model.
+ * log (`state --at` travels back in time, time_travel.h), `detail`,
+ * `card`, `list` and `search` read the read model.
  *
  * Both are opened read-only, so these verbs work on files nobody may
  * write, and never change one. Each verb prints one JSON text a line.
@@ -22,6 +23,7 @@
 #include "queries.h"
 #include "query_handler.h"
 #include "read_db.h"
+#include "time_travel.h"
 
 /* ---- the event log ------------------------------------------------------ */
 
@@ -114,25 +116,38 @@ int catalog_log(const struct catalog_opts *opts, int argc, char **argv)
 
 /* ---- one aggregate ------------------------------------------------------ */
 
-/*
- * Apply to `p` the events of `product_id` that occurred at or before `at`,
- * or all of them when `at` is NULL. Timestamps compare as text, which
- * orders the log's ISO 8601 UTC timestamps by time.
- */
-static int replay_until(struct es_product *p, struct es_store *store,
-			int64_t product_id, const char *at,
-			struct es_error *err)
+/* Set `p` (initialized) to the product as all its events build it. */
+static int replay(struct es_product *p, struct es_store *store,
+		  int64_t product_id, struct es_error *err)
 {
 	struct es_event_list events = {0};
 	int rc;
 
 	rc = es_store_load(&events, store, product_id, err);
-	for (size_t i = 0; rc == ES_OK && i < events.count; i++) {
-		if (at == NULL || strcmp(events.items[i].occurred_at, at) <= 0)
-			rc = es_product_apply(p, &events.items[i], err);
-	}
+	if (rc == ES_OK)
+		rc = es_product_replay(p, events.items, events.count, err);
 	es_event_list_dispose(&events);
+	if (rc == ES_OK && !es_product_exists(p))
+		rc = es_error_set(err, ES_ENOTFOUND,
+				  "Product %" PRId64 " not found", product_id);
 	return rc;
+}
+
+/*
+ * Read TIME as es_time_parse() reads it, and write it in the log's own
+ * layout into `at`, so that it compares with the log's timestamps as
+ * text. Returns CATALOG_OK, or reports the mistake and returns
+ * CATALOG_USAGE.
+ */
+static int parse_time(char at[ES_TIMESTAMP_SIZE], const char *arg)
+{
+	struct es_error err;
+	int64_t micros;
+
+	if (es_time_parse(&micros, arg, &err) != ES_OK)
+		return catalog_fail(CATALOG_USAGE, "%s", err.msg);
+	es_time_format(at, micros);
+	return CATALOG_OK;
 }
 
 static bool add_optional_string(cJSON *root, const char *key, const char *s)
@@ -173,10 +188,10 @@ static int print_product(const struct es_product *p)
 
 int catalog_state(const struct catalog_opts *opts, int argc, char **argv)
 {
+	char at[ES_TIMESTAMP_SIZE];
 	struct es_store *store = NULL;
 	struct es_product product;
 	struct es_error err;
-	const char *at = NULL;
 	int64_t product_id;
 	int status;
 	int rc;
@@ -184,22 +199,23 @@ int catalog_state(const struct catalog_opts *opts, int argc, char **argv)
 	if (argc == 2 || (argc == 3 && strcmp(argv[1], "--at") != 0))
 		return catalog_fail(CATALOG_USAGE,
 				    "usage: catalog state ID [--at TIME]");
-	if (argc == 3)
-		at = argv[2];
 	status = catalog_parse_id(&product_id, argv[0]);
+	if (status == CATALOG_OK && argc == 3)
+		status = parse_time(at, argv[2]);
 	if (status == CATALOG_OK)
 		status = catalog_open_store(&store, opts, ES_STORE_READONLY);
 	if (status != CATALOG_OK)
 		return status;
-	es_product_init(&product);
-	rc = replay_until(&product, store, product_id, at, &err);
+	if (argc == 3) {
+		rc = es_time_travel_product(&product, store, product_id, at,
+					    &err);
+	} else {
+		es_product_init(&product);
+		rc = replay(&product, store, product_id, &err);
+	}
 	es_store_close(store);
 	if (rc != ES_OK)
 		status = catalog_fail(CATALOG_FAILURE, "%s", err.msg);
-	else if (!es_product_exists(&product))
-		status = catalog_fail(CATALOG_FAILURE,
-				      "Product %" PRId64 " not found",
-				      product_id);
 	else
 		status = print_product(&product);
 	es_product_dispose(&product);

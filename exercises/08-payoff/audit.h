@@ -1,0 +1,51 @@
+/*
+ * audit.h - the audit trail of one product, for people to read.
+ *
+ * In a system that stores current state, "who changed the price, and
+ * when?" needs an audit_log table that every write must remember to fill.
+ * Here the log of events already is that table: the trail is one product's
+ * events, each told in words, with what it changed:
+ *
+ *   #2 2026-11-27T14:32:06.123457+00:00 ProductCreated: created
+ *      'Gadget Plus' at 49.99, stock 0, supplier 'Acme Corp'
+ *   #3 2026-11-27T14:32:07.123458+00:00 StockUpdated: stock 0 -> 50
+ *   #4 2026-11-27T14:32:08.123459+00:00 PriceChanged: price 49.99 -> 44.99
+ *   #5 2026-11-27T14:32:09.123460+00:00 ProductViewed: viewed (1 view)
+ *   #7 2026-11-27T14:32:11.123462+00:00 ProductViewed: viewed (2 views)
+ *
+ * (the first is one line, wrapped here). "#5" is the event's id in the
+ * log, the time its occurred_at as stored. The old value of a change comes
+ * from replaying the events before it (step 3's aggregate); numbers are
+ * written as Python writes them (json_text.h: 45.0, 1e+16), names between
+ * single quotes as they are.
+ */
+#ifndef ES_AUDIT_H
+#define ES_AUDIT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "es_error.h"
+#include "event_store.h"
+
+/*
+ * Print the audit trail of `product_id` to `out`, one line per event,
+ * oldest first (by id), each ended by "\n":
+ *
+ *   ProductCreated  "created '<name>' at <price>, stock <stock>,
+ *                   supplier '<supplier_name>'"
+ *   StockUpdated    "stock <old> -> <new>"
+ *   PriceChanged    "price <old> -> <new>"
+ *   ProductViewed   "viewed (1 view)", "viewed (2 views)", ...: how many
+ *                   views the product has had, this one included
+ *
+ * The events are all loaded before the first line is printed, so a log
+ * that cannot be read prints nothing. Returns ES_OK; ES_ENOTFOUND ("Product
+ * 9 not found") when the product has no events; ES_ENOMEM, ES_EDB or
+ * ES_ECORRUPT from the store. `store` and `out` are borrowed; a write
+ * error on `out` is left in its error indicator (ferror) for the caller.
+ */
+int es_audit_trail(FILE *out, struct es_store *store, int64_t product_id,
+		   struct es_error *err);
+
+#endif /* ES_AUDIT_H */

@@ -1,0 +1,1575 @@
+/*
+ * test_payoff.c - step 8: the audit trail, time travel, two new read
+ * models filled from history, and the checkpoint that makes catch-up
+ * exact.
+ *
+ * Each test gets its own event store and read database, and a handler
+ * with the fixed clock, so every timestamp is known: the clock's n-th
+ * reading is es_test_timestamp(n), one per accepted command. The views
+ * are read back with plain SQL and dumped as text, one line a row, as in
+ * step 6's suite.
+ *
+ * The handles of this step (views, insights) are opened by the tests that
+ * need them, not in setup: the audit and time-travel tests then fail on
+ * their own functions, not on es_views_open. Teardown closes everything,
+ * so a failed assertion leaks nothing.
+ */
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "aggregate.h"
+#include "audit.h"
+#include "command_handler.h"
+#include "commands.h"
+#include "event_store.h"
+#include "events.h"
+#include "harness.h"
+#include "insights.h"
+#include "projector.h"
+#include "read_db.h"
+#include "time_travel.h"
+#include "views.h"
+
+#define DUMP_SIZE 65536
+#define EVENT_MAX 16
+
+/* The text of one or more tables, see dump_query(). */
+struct dump {
+	char text[DUMP_SIZE];
+	size_t len;
+	bool overflow;
+};
+
+static struct es_test_clock clock_state;
+static struct es_store *store;
+static sqlite3 *read_db;
+static sqlite3 *raw; /* a second connection, for writing behind backs */
+static struct es_command_handler handler;
+static struct es_views *views;
+static struct es_insights *insights;
+static struct es_projector *prj;
+static struct es_event got;
+static struct es_event events[EVENT_MAX];
+static struct es_event_list list;
+static struct es_product product;
+static FILE *mem;      /* what es_audit_trail prints into */
+static char *mem_text; /* ... and where it lands */
+static size_t mem_len;
+static struct dump before;
+static struct dump after;
+
+/*
+ * CUnit's setup cannot stop a test, so what fails here is written down in
+ * `setup_failure`; require_setup() then ends the test with that message.
+ */
+static char setup_failure[ES_ERROR_MSG_SIZE + 64];
+
+static void setup_failed(const char *what, int rc, const struct es_error *err)
+{
+	if (setup_failure[0] == '\0')
+		snprintf(setup_failure, sizeof(setup_failure),
+			 "setup: %s returned %s (\"%s\")", what,
+			 es_code_name(rc), err->msg);
+}
+
+static void open_store(void)
+{
+	char path[512];
+	struct es_error err;
+	int rc;
+
+	es_test_path(path, sizeof(path), "event_store.db");
+	rc = es_store_open(&store, path, ES_STORE_WRITE, &err);
+	if (rc != ES_OK)
+		setup_failed("es_store_open", rc, &err);
+	handler.store = store;
+}
+
+static void setup(void)
+{
+	char path[512];
+	struct es_error err;
+	int rc;
+
+	memset(&got, 0, sizeof(got));
+	memset(events, 0, sizeof(events));
+	memset(&list, 0, sizeof(list));
+	es_product_init(&product);
+	setup_failure[0] = '\0';
+	handler.clock = es_test_clock(&clock_state);
+	open_store();
+	es_test_path(path, sizeof(path), "read_model.db");
+	rc = es_read_db_open(&read_db, path, ES_READ_DB_WRITE, &err);
+	if (rc != ES_OK)
+		setup_failed("es_read_db_open", rc, &err);
+}
+
+static void teardown(void)
+{
+	es_event_dispose(&got);
+	for (size_t i = 0; i < EVENT_MAX; i++)
+		es_event_dispose(&events[i]);
+	es_event_list_dispose(&list);
+	es_product_dispose(&product);
+	if (mem != NULL)
+		fclose(mem);
+	mem = NULL;
+	free(mem_text);
+	mem_text = NULL;
+	es_views_close(views);
+	views = NULL;
+	es_insights_close(insights);
+	insights = NULL;
+	es_projector_close(prj);
+	prj = NULL;
+	es_read_db_close(read_db);
+	read_db = NULL;
+	es_store_close(store);
+	store = NULL;
+	sqlite3_close(raw);
+	raw = NULL;
+}
+
+static void require_setup(void)
+{
+	if (setup_failure[0] != '\0')
+		ES_FAIL("%s", setup_failure);
+}
+
+static void open_views(void)
+{
+	struct es_error err;
+
+	require_setup();
+	ES_ASSERT_OK(es_views_open(&views, read_db, &err), &err);
+	ES_ASSERT_TRUE(views != NULL);
+}
+
+static void open_insights(void)
+{
+	struct es_error err;
+
+	require_setup();
+	ES_ASSERT_OK(es_insights_open(&insights, read_db, &err), &err);
+	ES_ASSERT_TRUE(insights != NULL);
+}
+
+/* Open `raw` on the event store's file. */
+static void open_raw_store(void)
+{
+	char path[512];
+
+	es_test_path(path, sizeof(path), "event_store.db");
+	if (sqlite3_open_v2(path, &raw, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK)
+		ES_FAIL("cannot open %s: %s", path, sqlite3_errmsg(raw));
+}
+
+/*
+ * Append a row to the log with SQL, past the store's checks, as another
+ * program (the seed's Python code, or a broken one) may have written it.
+ */
+static void insert_raw(int64_t product_id, const char *type, const char *data,
+		       const char *occurred_at)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	if (raw == NULL)
+		open_raw_store();
+	rc = sqlite3_prepare_v2(raw,
+				"INSERT INTO events (product_id, event_type,"
+				" data, occurred_at) VALUES (?, ?, ?, ?)",
+				-1, &stmt, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(stmt, 1, product_id);
+		sqlite3_bind_text(stmt, 2, type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 3, data, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 4, occurred_at, -1, SQLITE_STATIC);
+		rc = sqlite3_step(stmt);
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		ES_FAIL("inserting a raw event failed: %s",
+			sqlite3_errmsg(raw));
+}
+
+/* A StockUpdated row whose data is not an event at all. */
+static void insert_corrupt_row(int64_t product_id)
+{
+	insert_raw(product_id, "StockUpdated", "{\"product_id\": 1, oops",
+		   "2026-11-27T14:32:05+00:00");
+}
+
+/* ---- commands, through the handler and the fixed clock ---- */
+
+/* Handle `cmd`, which must be accepted; returns the event's id. */
+static int64_t handle_ok(const struct es_command *cmd)
+{
+	struct es_error err;
+
+	require_setup();
+	es_event_dispose(&got);
+	ES_ASSERT_OK(es_handle(&got, &handler, cmd, &err), &err);
+	return got.id;
+}
+
+static int64_t create(const char *name, double price, int64_t stock)
+{
+	struct es_command cmd = {.type = ES_CREATE_PRODUCT};
+
+	cmd.create = (struct es_create_product){
+		(char *)name, price, 12.0, 1, "Acme Corp", stock, NULL,
+	};
+	return handle_ok(&cmd);
+}
+
+static int64_t set_stock(int64_t product_id, int64_t new_stock)
+{
+	struct es_command cmd = {.type = ES_UPDATE_STOCK};
+
+	cmd.update_stock.product_id = product_id;
+	cmd.update_stock.new_stock = new_stock;
+	return handle_ok(&cmd);
+}
+
+static int64_t set_price(int64_t product_id, double new_price)
+{
+	struct es_command cmd = {.type = ES_CHANGE_PRICE};
+
+	cmd.change_price.product_id = product_id;
+	cmd.change_price.new_price = new_price;
+	return handle_ok(&cmd);
+}
+
+static int64_t view(int64_t product_id)
+{
+	struct es_command cmd = {.type = ES_RECORD_PRODUCT_VIEW};
+
+	cmd.record_view.product_id = product_id;
+	return handle_ok(&cmd);
+}
+
+/*
+ * The scenario of the audit and time-travel tests: the seed's two
+ * products, then views and changes. Event n + 1 is the clock's n-th
+ * reading; Gadget Plus (product 2) has events 2, 3, 4, 5, 7, 8, 9.
+ */
+static void run_scenario(void)
+{
+	ES_ASSERT_INT_EQ(create("Widget Pro", 29.99, 100), 1);
+	ES_ASSERT_INT_EQ(create("Gadget Plus", 49.99, 0), 2);
+	ES_ASSERT_INT_EQ(set_stock(2, 50), 3);
+	ES_ASSERT_INT_EQ(set_price(2, 44.99), 4);
+	ES_ASSERT_INT_EQ(view(2), 5);
+	ES_ASSERT_INT_EQ(view(1), 6);
+	ES_ASSERT_INT_EQ(view(2), 7);
+	ES_ASSERT_INT_EQ(set_price(2, 45.0), 8);
+	ES_ASSERT_INT_EQ(set_stock(2, 5), 9);
+}
+
+#define SCRIPT_EVENTS  10
+#define SCRIPT_SUMMARY "1|2\n2|1\n9|1\n"
+#define SCRIPT_ALERTS  "1|'Widget Pro'|4\n3|'Doohickey'|3\n"
+
+/*
+ * The scenario of the read-model tests, ten events. Afterwards:
+ * view_count_summary 1|2, 2|1, 9|1 (9 was never created, its view is
+ * recorded all the same); low_stock_alert_view 1|'Widget Pro'|4 and
+ * 3|'Doohickey'|3 (Gadget Plus was restocked). When `project` is true each
+ * event goes through the step 6 projector, as before this step.
+ */
+static void run_script(int from, int to, bool project)
+{
+	struct es_error err;
+
+	ES_ASSERT_TRUE(from >= 0 && to <= SCRIPT_EVENTS);
+
+	for (int i = from; i < to; i++) {
+		switch (i) {
+		case 0:
+			create("Widget Pro", 29.99, 100);
+			break;
+		case 1:
+			create("Gadget Plus", 49.99, 0);
+			break;
+		case 2:
+			set_stock(2, 50);
+			break;
+		case 3:
+		case 4:
+			view(1);
+			break;
+		case 5:
+			view(2);
+			break;
+		case 6:
+			view(9);
+			break;
+		case 7:
+			set_stock(1, 4);
+			break;
+		case 8:
+			create("Doohickey", 3.5, 3);
+			break;
+		default:
+			set_price(3, 1.5);
+			break;
+		}
+		if (project)
+			ES_ASSERT_OK(es_projector_project(prj, &got, &err),
+				     &err);
+	}
+}
+
+/* ---- dumping tables as text ---- */
+
+static void dump_append(struct dump *d, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (d->overflow)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(d->text + d->len, DUMP_SIZE - d->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= DUMP_SIZE - d->len)
+		d->overflow = true;
+	else
+		d->len += (size_t)n;
+}
+
+/* A real as the shortest text that reads back the same, with a point. */
+static void dump_real(struct dump *d, double x)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.15g", x);
+	if (strtod(buf, NULL) != x)
+		snprintf(buf, sizeof(buf), "%.17g", x);
+	if (strpbrk(buf, ".eni") == NULL)
+		strcat(buf, ".0");
+	dump_append(d, "%s", buf);
+}
+
+static void dump_value(struct dump *d, sqlite3_stmt *stmt, int col)
+{
+	switch (sqlite3_column_type(stmt, col)) {
+	case SQLITE_INTEGER:
+		dump_append(d, "%lld",
+			    (long long)sqlite3_column_int64(stmt, col));
+		break;
+	case SQLITE_FLOAT:
+		dump_real(d, sqlite3_column_double(stmt, col));
+		break;
+	case SQLITE_NULL:
+		dump_append(d, "NULL");
+		break;
+	default:
+		dump_append(d, "'%s'",
+			    (const char *)sqlite3_column_text(stmt, col));
+		break;
+	}
+}
+
+/* Append every row `sql` returns, one line a row, columns split by '|'. */
+static void dump_query(struct dump *d, const char *sql)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	require_setup();
+	if (sqlite3_prepare_v2(read_db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		ES_FAIL("%s (in: %s)", sqlite3_errmsg(read_db), sql);
+	for (rc = sqlite3_step(stmt); rc == SQLITE_ROW;
+	     rc = sqlite3_step(stmt)) {
+		for (int col = 0; col < sqlite3_column_count(stmt); col++) {
+			if (col > 0)
+				dump_append(d, "|");
+			dump_value(d, stmt, col);
+		}
+		dump_append(d, "\n");
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		ES_FAIL("%s (in: %s)", sqlite3_errmsg(read_db), sql);
+	if (d->overflow)
+		ES_FAIL("the views do not fit in %d bytes of dump", DUMP_SIZE);
+}
+
+static void dump_reset(struct dump *d)
+{
+	d->len = 0;
+	d->text[0] = '\0';
+	d->overflow = false;
+}
+
+/* The rows of one query, alone. */
+static const char *dump_rows(struct dump *d, const char *sql)
+{
+	dump_reset(d);
+	dump_query(d, sql);
+	return d->text;
+}
+
+static const char *summary_rows(struct dump *d)
+{
+	return dump_rows(d, "SELECT product_id, view_count"
+			    " FROM view_count_summary ORDER BY product_id");
+}
+
+static const char *alert_rows(struct dump *d)
+{
+	return dump_rows(d, "SELECT product_id, name, stock"
+			    " FROM low_stock_alert_view ORDER BY product_id");
+}
+
+/* Every view, each under its name. */
+static const char *dump_views(struct dump *d)
+{
+	dump_reset(d);
+	dump_append(d, "product_detail_view:\n");
+	dump_query(d, "SELECT id, name, description, price, stock, view_count,"
+		      " supplier_name, created_at, updated_at"
+		      " FROM product_detail_view ORDER BY id");
+	dump_append(d, "product_list_view:\n");
+	dump_query(d, "SELECT id, name, price, stock, supplier_name"
+		      " FROM product_list_view ORDER BY id");
+	dump_append(d, "view_count_summary:\n");
+	dump_query(d, "SELECT product_id, view_count"
+		      " FROM view_count_summary ORDER BY product_id");
+	dump_append(d, "low_stock_alert_view:\n");
+	dump_query(d, "SELECT product_id, name, stock"
+		      " FROM low_stock_alert_view ORDER BY product_id");
+	return d->text;
+}
+
+/* Fail at the first line where `actual` and `expected` differ. */
+static void assert_same_dump(const char *actual, const char *expected,
+			     const char *what)
+{
+	int line = 1;
+	size_t a, e;
+
+	if (strcmp(actual, expected) == 0)
+		return;
+	while (1) {
+		a = strcspn(actual, "\n");
+		e = strcspn(expected, "\n");
+		if (a != e || strncmp(actual, expected, a) != 0 ||
+		    actual[a] == '\0')
+			break;
+		actual += a + 1;
+		expected += e + 1;
+		line++;
+	}
+	ES_FAIL("%s: line %d is \"%.*s\", expected \"%.*s\"", what, line,
+		(int)a, actual, (int)e, expected);
+}
+
+static int64_t checkpoint(void)
+{
+	struct es_error err;
+	int64_t id = -1;
+
+	ES_ASSERT_OK(es_views_checkpoint(&id, views, &err), &err);
+	return id;
+}
+
+/* Catch up, which must work; returns the number of events projected. */
+static int64_t catch_up(void)
+{
+	struct es_error err;
+	int64_t projected = -1;
+
+	ES_ASSERT_OK(es_views_catch_up(&projected, views, store, &err), &err);
+	ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
+	return projected;
+}
+
+static int64_t rebuild(void)
+{
+	struct es_error err;
+	int64_t projected = -1;
+
+	ES_ASSERT_OK(es_views_rebuild(&projected, views, store, &err), &err);
+	ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
+	return projected;
+}
+
+/* ---- the audit trail ---- */
+
+/* Run es_audit_trail into `mem_text`; returns its code. */
+static int audit(int64_t product_id, struct es_error *err)
+{
+	int rc;
+
+	require_setup();
+	mem = open_memstream(&mem_text, &mem_len);
+	if (mem == NULL)
+		ES_FAIL("open_memstream failed");
+	rc = es_audit_trail(mem, store, product_id, err);
+	fclose(mem);
+	mem = NULL;
+	return rc;
+}
+
+/* The audit line of event `id`, stamped with the clock's n-th reading. */
+static void audit_line(char *buf, size_t size, int64_t id, int n,
+		       const char *what)
+{
+	char at[ES_TIMESTAMP_SIZE];
+	size_t len = strlen(buf);
+
+	es_test_timestamp(at, n);
+	snprintf(buf + len, size - len, "#%" PRId64 " %s %s\n", id, at, what);
+}
+
+static void test_audit_trail_tells_each_change(void)
+{
+	char expected[2048] = "";
+	struct es_error err;
+
+	run_scenario();
+	audit_line(expected, sizeof(expected), 2, 1,
+		   "ProductCreated: created 'Gadget Plus' at 49.99, stock 0, "
+		   "supplier 'Acme Corp'");
+	audit_line(expected, sizeof(expected), 3, 2,
+		   "StockUpdated: stock 0 -> 50");
+	audit_line(expected, sizeof(expected), 4, 3,
+		   "PriceChanged: price 49.99 -> 44.99");
+	audit_line(expected, sizeof(expected), 5, 4,
+		   "ProductViewed: viewed (1 view)");
+	audit_line(expected, sizeof(expected), 7, 6,
+		   "ProductViewed: viewed (2 views)");
+	audit_line(expected, sizeof(expected), 8, 7,
+		   "PriceChanged: price 44.99 -> 45.0");
+	audit_line(expected, sizeof(expected), 9, 8,
+		   "StockUpdated: stock 50 -> 5");
+	ES_ASSERT_OK(audit(2, &err), &err);
+	ES_ASSERT_STR_EQ(mem_text, expected);
+	free(mem_text);
+	mem_text = NULL;
+	expected[0] = '\0';
+	audit_line(expected, sizeof(expected), 1, 0,
+		   "ProductCreated: created 'Widget Pro' at 29.99, stock "
+		   "100, supplier 'Acme Corp'");
+	audit_line(expected, sizeof(expected), 6, 5,
+		   "ProductViewed: viewed (1 view)");
+	ES_ASSERT_OK(audit(1, &err), &err);
+	ES_ASSERT_STR_EQ(mem_text, expected);
+}
+
+static void test_audit_trail_of_unknown_product(void)
+{
+	struct es_error err;
+
+	run_scenario();
+	ES_ASSERT_CODE(audit(99, &err), ES_ENOTFOUND, &err);
+	ES_ASSERT_STR_EQ(err.msg, "Product 99 not found");
+	ES_ASSERT_STR_EQ(mem_text, "");
+}
+
+static void test_audit_trail_of_corrupted_log(void)
+{
+	struct es_error err;
+
+	run_scenario();
+	insert_corrupt_row(2);
+	ES_ASSERT_CODE(audit(2, &err), ES_ECORRUPT, &err);
+	ES_ASSERT_TRUE(strncmp(err.msg, "event 10: ", 10) == 0);
+	/* Loaded first, printed after: half a trail would mislead. */
+	ES_ASSERT_STR_EQ(mem_text, "");
+}
+
+/* ---- reading a moment ---- */
+
+static void test_time_parse_reads_utc_moments(void)
+{
+	static const struct {
+		const char *name;
+		const char *text;
+		int64_t micros;
+		const char *formatted; /* es_time_format of micros */
+	} rows[] = {
+		{"as the log writes it", "2026-11-27T14:32:05.123456+00:00",
+		 ES_TEST_EPOCH_US, "2026-11-27T14:32:05.123456+00:00"},
+		{"Z for +00:00", "2026-11-27T14:32:05.123456Z",
+		 ES_TEST_EPOCH_US, "2026-11-27T14:32:05.123456+00:00"},
+		{"no fraction", "2026-11-27T14:32:05+00:00",
+		 INT64_C(1795789925000000), "2026-11-27T14:32:05+00:00"},
+		{"no fraction, Z", "2026-11-27T14:32:05Z",
+		 INT64_C(1795789925000000), "2026-11-27T14:32:05+00:00"},
+		{"one digit of fraction", "2026-11-27T14:32:05.5Z",
+		 INT64_C(1795789925500000), "2026-11-27T14:32:05.500000+00:00"},
+		{"one microsecond", "2026-11-27T14:32:05.000001+00:00",
+		 INT64_C(1795789925000001), "2026-11-27T14:32:05.000001+00:00"},
+		{"a date is the start of its day", "2026-11-27",
+		 INT64_C(1795737600000000), "2026-11-27T00:00:00+00:00"},
+		{"the epoch", "1970-01-01", 0, "1970-01-01T00:00:00+00:00"},
+		{"before the epoch", "1969-12-31T23:59:59.999999Z", -1,
+		 "1969-12-31T23:59:59.999999+00:00"},
+		{"a leap day", "2024-02-29T12:00:00Z",
+		 INT64_C(1709208000000000), "2024-02-29T12:00:00+00:00"},
+		{"a leap day of a 400th year", "2000-02-29",
+		 INT64_C(951782400000000), "2000-02-29T00:00:00+00:00"},
+		{"the first day", "0001-01-01", INT64_C(-62135596800000000),
+		 "0001-01-01T00:00:00+00:00"},
+		{"the last microsecond", "9999-12-31T23:59:59.999999+00:00",
+		 INT64_C(253402300799999999),
+		 "9999-12-31T23:59:59.999999+00:00"},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char formatted[ES_TIMESTAMP_SIZE];
+		struct es_error err;
+		int64_t micros = 42;
+		int rc;
+
+		rc = es_time_parse(&micros, rows[i].text, &err);
+		if (rc != ES_OK)
+			ES_FAIL("%s: es_time_parse(\"%s\") returned %s "
+				"(\"%s\"), expected ES_OK",
+				rows[i].name, rows[i].text, es_code_name(rc),
+				err.msg);
+		if (micros != rows[i].micros)
+			ES_FAIL("%s: \"%s\" read as %" PRId64
+				", expected %" PRId64,
+				rows[i].name, rows[i].text, micros,
+				rows[i].micros);
+		es_time_format(formatted, micros);
+		if (strcmp(formatted, rows[i].formatted) != 0)
+			ES_FAIL("%s: \"%s\" formats back as \"%s\", expected "
+				"\"%s\"",
+				rows[i].name, rows[i].text, formatted,
+				rows[i].formatted);
+	}
+}
+
+#define NOT_ISO(t)                                                             \
+	"time '" t "' is not ISO 8601: write 2026-11-27, "                     \
+	"2026-11-27T14:32:05Z or 2026-11-27T14:32:05.123456+00:00"
+#define NOT_UTC(t)                                                             \
+	"time '" t "' is not UTC: "                                            \
+	"end it with Z or +00:00"
+#define OUT_OF_RANGE(t, field) "time '" t "': " field " is out of range"
+
+static void test_time_parse_refuses_the_rest(void)
+{
+	static const struct {
+		const char *name;
+		const char *text;
+		const char *msg;
+	} rows[] = {
+		{"empty", "", NOT_ISO("")},
+		{"a word", "yesterday", NOT_ISO("yesterday")},
+		{"a two-digit year", "26-11-27", NOT_ISO("26-11-27")},
+		{"a one-digit month", "2026-1-27", NOT_ISO("2026-1-27")},
+		{"a sign before the year", "+2026-11-27",
+		 NOT_ISO("+2026-11-27")},
+		{"a space for T", "2026-11-27 14:32:05Z",
+		 NOT_ISO("2026-11-27 14:32:05Z")},
+		{"lower case t and z", "2026-11-27t14:32:05z",
+		 NOT_ISO("2026-11-27t14:32:05z")},
+		{"no seconds", "2026-11-27T14:32Z",
+		 NOT_ISO("2026-11-27T14:32Z")},
+		{"a point without digits", "2026-11-27T14:32:05.Z",
+		 NOT_ISO("2026-11-27T14:32:05.Z")},
+		{"seven digits of fraction", "2026-11-27T14:32:05.1234567Z",
+		 NOT_ISO("2026-11-27T14:32:05.1234567Z")},
+		{"something after Z", "2026-11-27T14:32:05Z ",
+		 NOT_ISO("2026-11-27T14:32:05Z ")},
+		{"something after the offset", "2026-11-27T14:32:05+00:00x",
+		 NOT_ISO("2026-11-27T14:32:05+00:00x")},
+		{"something after the date", "2026-11-27Z",
+		 NOT_ISO("2026-11-27Z")},
+		{"no offset", "2026-11-27T14:32:05",
+		 NOT_UTC("2026-11-27T14:32:05")},
+		{"no offset after a fraction", "2026-11-27T14:32:05.123456",
+		 NOT_UTC("2026-11-27T14:32:05.123456")},
+		{"an offset east", "2026-11-27T14:32:05+01:00",
+		 NOT_UTC("2026-11-27T14:32:05+01:00")},
+		{"an offset west", "2026-11-27T14:32:05-05:00",
+		 NOT_UTC("2026-11-27T14:32:05-05:00")},
+		{"year 0", "0000-01-01",
+		 OUT_OF_RANGE("0000-01-01", "year 0000")},
+		{"month 13", "2026-13-01",
+		 OUT_OF_RANGE("2026-13-01", "month 13")},
+		{"month 0", "2026-00-10",
+		 OUT_OF_RANGE("2026-00-10", "month 00")},
+		{"day 0", "2026-11-00", OUT_OF_RANGE("2026-11-00", "day 00")},
+		{"April 31", "2026-04-31",
+		 OUT_OF_RANGE("2026-04-31", "day 31")},
+		{"February 29 of a common year", "2026-02-29",
+		 OUT_OF_RANGE("2026-02-29", "day 29")},
+		{"February 29 of 1900", "1900-02-29",
+		 OUT_OF_RANGE("1900-02-29", "day 29")},
+		{"hour 24", "2026-11-27T24:00:00Z",
+		 OUT_OF_RANGE("2026-11-27T24:00:00Z", "hour 24")},
+		{"minute 60", "2026-11-27T14:60:00Z",
+		 OUT_OF_RANGE("2026-11-27T14:60:00Z", "minute 60")},
+		{"a leap second", "2026-12-31T23:59:60Z",
+		 OUT_OF_RANGE("2026-12-31T23:59:60Z", "second 60")},
+		{"a long text is cut in the message",
+		 "2026-11-27T14:32:05.123456+00:00 and then a long tail, far "
+		 "too long to quote",
+		 NOT_ISO("2026-11-27T14:32:05.123456+00:00 and then a long "
+			 "tail, far too l")},
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct es_error err;
+		int64_t micros = 42;
+		int rc;
+
+		es_error_clear(&err);
+		rc = es_time_parse(&micros, rows[i].text, &err);
+		if (rc != ES_EINVAL)
+			ES_FAIL("%s: es_time_parse(\"%s\") returned %s "
+				"(\"%s\"), expected ES_EINVAL",
+				rows[i].name, rows[i].text, es_code_name(rc),
+				err.msg);
+		if (strcmp(err.msg, rows[i].msg) != 0)
+			ES_FAIL("%s: the message is \"%s\", expected \"%s\"",
+				rows[i].name, err.msg, rows[i].msg);
+		if (micros != 42)
+			ES_FAIL("%s: *out_micros was changed to %" PRId64,
+				rows[i].name, micros);
+	}
+}
+
+/* ---- time travel ---- */
+
+static void test_time_travel_load_stops_at_the_moment(void)
+{
+	/* Product 2's events, and the clock reading of each. */
+	static const int64_t ids[] = {2, 3, 4, 5, 7, 8, 9};
+	static const int at[] = {1, 2, 3, 4, 6, 7, 8};
+	char moment[ES_TIMESTAMP_SIZE];
+	struct es_error err;
+
+	run_scenario();
+	for (int n = 0; n <= 9; n++) {
+		size_t want = 0;
+
+		while (want < 7 && at[want] <= n)
+			want++;
+		es_test_timestamp(moment, n);
+		es_event_list_dispose(&list);
+		ES_ASSERT_OK(es_time_travel_load(&list, store, 2, moment, &err),
+			     &err);
+		if (list.count != want)
+			ES_FAIL("at %s: %zu events, expected %zu", moment,
+				list.count, want);
+		for (size_t i = 0; i < want; i++) {
+			if (list.items[i].id != ids[i] ||
+			    list.items[i].product_id != 2)
+				ES_FAIL("at %s: event %zu is #%" PRId64
+					" of product %" PRId64
+					", expected #%" PRId64 " of product 2",
+					moment, i, list.items[i].id,
+					list.items[i].product_id, ids[i]);
+		}
+	}
+	ES_ASSERT_INT_EQ(list.items[6].type, ES_STOCK_UPDATED);
+	ES_ASSERT_INT_EQ(list.items[6].stock.new_stock, 5);
+}
+
+/* The product at `moment` must exist and have these values. */
+static void expect_product_at(const char *moment, double price, int64_t stock,
+			      int64_t views_seen, int64_t version)
+{
+	struct es_error err;
+	int rc;
+
+	es_product_dispose(&product);
+	rc = es_time_travel_product(&product, store, 2, moment, &err);
+	if (rc != ES_OK)
+		ES_FAIL("at %s: es_time_travel_product returned %s (\"%s\")",
+			moment, es_code_name(rc), err.msg);
+	if (product.id != 2 || product.price != price ||
+	    product.stock != stock || product.view_count != views_seen ||
+	    product.version != version)
+		ES_FAIL("at %s: product %" PRId64 " price %.17g stock %" PRId64
+			" views %" PRId64 " version %" PRId64 ", expected "
+			"product 2 price %.17g stock %" PRId64 " views %" PRId64
+			" version %" PRId64,
+			moment, product.id, product.price, product.stock,
+			product.view_count, product.version, price, stock,
+			views_seen, version);
+	ES_ASSERT_STR_EQ(product.name, "Gadget Plus");
+}
+
+static void test_time_travel_product_at_each_event(void)
+{
+	static const struct {
+		int n; /* the clock reading */
+		double price;
+		int64_t stock, views_seen, version;
+	} rows[] = {
+		{1, 49.99, 0, 0, 1},  {2, 49.99, 50, 0, 2},
+		{3, 44.99, 50, 0, 3}, {4, 44.99, 50, 1, 4},
+		{5, 44.99, 50, 1, 4}, /* product 1's view */
+		{6, 44.99, 50, 2, 5}, {7, 45.0, 50, 2, 6},
+		{8, 45.0, 5, 2, 7},   {100, 45.0, 5, 2, 7},
+	};
+	char moment[ES_TIMESTAMP_SIZE];
+
+	run_scenario();
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		es_test_timestamp(moment, rows[i].n);
+		expect_product_at(moment, rows[i].price, rows[i].stock,
+				  rows[i].views_seen, rows[i].version);
+	}
+}
+
+static void test_time_travel_before_the_first_event(void)
+{
+	static const struct {
+		const char *name;
+		int64_t product_id;
+		const char *moment; /* NULL: the clock's first reading */
+	} rows[] = {
+		{"long before", 2, "2026-11-27T00:00:00+00:00"},
+		{"when product 1 was created", 2, NULL},
+		{"a product never created", 99, "2027-01-01T00:00:00+00:00"},
+		{"a product with only views", 7, "2027-01-01T00:00:00+00:00"},
+	};
+	char first[ES_TIMESTAMP_SIZE];
+	char msg[ES_ERROR_MSG_SIZE];
+
+	run_scenario();
+	view(7);
+	es_test_timestamp(first, 0);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const char *moment = rows[i].moment ? rows[i].moment : first;
+		struct es_error err;
+		int rc;
+
+		es_product_dispose(&product);
+		rc = es_time_travel_product(&product, store, rows[i].product_id,
+					    moment, &err);
+		snprintf(msg, sizeof(msg),
+			 "Product %" PRId64 " did not exist at %s",
+			 rows[i].product_id, moment);
+		if (rc != ES_ENOTFOUND || strcmp(err.msg, msg) != 0)
+			ES_FAIL("%s: returned %s (\"%s\"), expected "
+				"ES_ENOTFOUND (\"%s\")",
+				rows[i].name, es_code_name(rc), err.msg, msg);
+		if (product.name != NULL || product.version != 0)
+			ES_FAIL("%s: *out is not the empty product",
+				rows[i].name);
+	}
+}
+
+static void test_time_travel_between_events(void)
+{
+	char moment[ES_TIMESTAMP_SIZE];
+	struct es_error err;
+	int64_t micros;
+
+	run_scenario();
+	/* Halfway between the stock update (2) and the markdown (3). */
+	es_time_format(moment, ES_TEST_EPOCH_US + 2 * ES_TEST_STEP_US +
+				       ES_TEST_STEP_US / 2);
+	expect_product_at(moment, 49.99, 50, 0, 2);
+	/* One microsecond before the markdown, and at it. */
+	es_time_format(moment, ES_TEST_EPOCH_US + 3 * ES_TEST_STEP_US - 1);
+	expect_product_at(moment, 49.99, 50, 0, 2);
+	es_test_timestamp(moment, 3);
+	expect_product_at(moment, 44.99, 50, 0, 3);
+	/* A moment a person typed: 14:32:07 sharp, before the stock
+	 * update's 14:32:07.123458. */
+	ES_ASSERT_OK(es_time_parse(&micros, "2026-11-27T14:32:07Z", &err),
+		     &err);
+	es_time_format(moment, micros);
+	ES_ASSERT_STR_EQ(moment, "2026-11-27T14:32:07+00:00");
+	expect_product_at(moment, 49.99, 0, 0, 1);
+}
+
+/* A StockUpdated of product 2 as Python writes it, at `at`. */
+static void insert_python_stock(int64_t new_stock, const char *at)
+{
+	char data[256];
+
+	snprintf(data, sizeof(data),
+		 "{\"product_id\": 2, \"new_stock\": %" PRId64
+		 ", \"occurred_at\": \"%s\"}",
+		 new_stock, at);
+	insert_raw(2, "StockUpdated", data, at);
+}
+
+static void test_time_travel_with_python_timestamps(void)
+{
+	static const struct {
+		const char *typed; /* read with es_time_parse */
+		int64_t stock, version;
+	} rows[] = {
+		{"2026-11-27T14:59:59.999999Z", 0, 1},
+		/* A fraction-less timestamp is .000000: at it, in. */
+		{"2026-11-27T15:00:00Z", 7, 2},
+		{"2026-11-27T15:00:00.000001+00:00", 8, 3},
+		{"2026-11-27T15:00:00.5Z", 8, 3},
+		{"2026-11-27T15:00:00.999999Z", 8, 3},
+		{"2026-11-27T15:00:01+00:00", 10, 4},
+		{"2026-11-28", 10, 4},
+	};
+	char moment[ES_TIMESTAMP_SIZE];
+
+	create("Widget Pro", 29.99, 100);
+	create("Gadget Plus", 49.99, 0);
+	insert_python_stock(7, "2026-11-27T15:00:00+00:00");
+	insert_python_stock(8, "2026-11-27T15:00:00.000001+00:00");
+	insert_python_stock(10, "2026-11-27T15:00:01+00:00");
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct es_error err;
+		int64_t micros;
+
+		if (es_time_parse(&micros, rows[i].typed, &err) != ES_OK)
+			ES_FAIL("%s: es_time_parse: %s", rows[i].typed,
+				err.msg);
+		es_time_format(moment, micros);
+		expect_product_at(moment, 49.99, rows[i].stock, 0,
+				  rows[i].version);
+	}
+}
+
+/* ---- the new read models, event by event ---- */
+
+static void make_created(struct es_event *ev, int64_t product_id,
+			 const char *name, int64_t stock, int n)
+{
+	char at[ES_TIMESTAMP_SIZE];
+	struct es_error err;
+	struct es_product_created fields = {
+		.name = (char *)name,
+		.price = 29.99,
+		.cost_price = 12.0,
+		.supplier_id = 1,
+		.supplier_name = "Acme Corp",
+		.stock = stock,
+		.description = NULL,
+	};
+
+	es_test_timestamp(at, n);
+	ES_ASSERT_OK(
+		es_event_product_created(ev, product_id, &fields, at, &err),
+		&err);
+}
+
+static void apply_ok(const struct es_event *ev)
+{
+	struct es_error err;
+
+	ES_ASSERT_OK(es_insights_apply(insights, ev, &err), &err);
+}
+
+static void test_insights_count_views(void)
+{
+	char at[ES_TIMESTAMP_SIZE];
+
+	open_insights();
+	es_test_timestamp(at, 1);
+	make_created(&events[0], 1, "Widget Pro", 100, 0);
+	es_event_product_viewed(&events[1], 1, at);
+	es_event_product_viewed(&events[2], 3, at);
+	es_event_price_changed(&events[3], 1, 44.99, at);
+	for (int i = 0; i < 4; i++)
+		apply_ok(&events[i]);
+	ES_ASSERT_STR_EQ(summary_rows(&after), "1|1\n3|1\n");
+	apply_ok(&events[1]);
+	apply_ok(&events[1]);
+	ES_ASSERT_STR_EQ(summary_rows(&after), "1|3\n3|1\n");
+	/* Views are all this model holds: no alerts for 100 in stock. */
+	ES_ASSERT_STR_EQ(alert_rows(&after), "");
+}
+
+static void test_low_stock_alert_follows_stock(void)
+{
+	static const struct {
+		const char *name;
+		int64_t product_id;
+		int64_t new_stock; /* -1: a price change instead */
+		const char *alerts;
+	} steps[] = {
+		{"Gadget Plus drops to 3", 2, 3, "2|'Gadget Plus'|3\n"},
+		{"Widget Pro drops to 9", 1, 9,
+		 "1|'Widget Pro'|9\n2|'Gadget Plus'|3\n"},
+		{"Gadget Plus restocked to 10, not below", 2, 10,
+		 "1|'Widget Pro'|9\n"},
+		{"Widget Pro sells out", 1, 0, "1|'Widget Pro'|0\n"},
+		{"a price change changes no stock", 1, -1,
+		 "1|'Widget Pro'|0\n"},
+		{"a product never created has no alert", 5, 2,
+		 "1|'Widget Pro'|0\n"},
+		{"Widget Pro restocked to 40", 1, 40, ""},
+	};
+	char at[ES_TIMESTAMP_SIZE];
+
+	open_insights();
+	make_created(&events[0], 1, "Widget Pro", 100, 0);
+	make_created(&events[1], 2, "Gadget Plus", 5, 1);
+	make_created(&events[2], 3, "Doohickey", 10, 2);
+	for (int i = 0; i < 3; i++)
+		apply_ok(&events[i]);
+	/* Created with 5 in stock: in at once; with 10: not. */
+	ES_ASSERT_STR_EQ(alert_rows(&after), "2|'Gadget Plus'|5\n");
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		struct es_event *ev = &events[3 + i];
+
+		es_test_timestamp(at, 3 + (int)i);
+		if (steps[i].new_stock < 0)
+			es_event_price_changed(ev, steps[i].product_id, 1.5,
+					       at);
+		else
+			es_event_stock_updated(ev, steps[i].product_id,
+					       steps[i].new_stock, at);
+		apply_ok(ev);
+		if (strcmp(alert_rows(&after), steps[i].alerts) != 0)
+			ES_FAIL("%s: low_stock_alert_view is \"%s\", "
+				"expected \"%s\"",
+				steps[i].name, after.text, steps[i].alerts);
+	}
+}
+
+static void test_insights_open_keeps_rows(void)
+{
+	struct es_error err;
+	char at[ES_TIMESTAMP_SIZE];
+
+	open_insights();
+	es_test_timestamp(at, 0);
+	make_created(&events[0], 4, "Gizmo", 2, 0);
+	es_event_product_viewed(&events[1], 4, at);
+	apply_ok(&events[0]);
+	apply_ok(&events[1]);
+	es_insights_close(insights);
+	insights = NULL;
+	/* The tables exist now: opening again creates nothing, wipes
+	 * nothing. */
+	ES_ASSERT_OK(es_insights_open(&insights, read_db, &err), &err);
+	ES_ASSERT_STR_EQ(summary_rows(&after), "4|1\n");
+	ES_ASSERT_STR_EQ(alert_rows(&after), "4|'Gizmo'|2\n");
+	ES_ASSERT_STR_EQ(dump_rows(&after,
+				   "SELECT name, type, \"notnull\","
+				   " pk FROM pragma_table_info("
+				   "'low_stock_alert_view') ORDER BY cid"),
+			 "'product_id'|'INTEGER'|0|1\n'name'|'TEXT'|1|0\n"
+			 "'stock'|'INTEGER'|1|0\n");
+	ES_ASSERT_STR_EQ(dump_rows(&after,
+				   "SELECT name, type, \"notnull\","
+				   " pk FROM pragma_table_info("
+				   "'view_count_summary') ORDER BY cid"),
+			 "'product_id'|'INTEGER'|0|1\n"
+			 "'view_count'|'INTEGER'|1|0\n");
+}
+
+static void test_insights_reset_empties_them(void)
+{
+	struct es_error err;
+	char at[ES_TIMESTAMP_SIZE];
+
+	open_insights();
+	es_test_timestamp(at, 0);
+	make_created(&events[0], 4, "Gizmo", 2, 0);
+	es_event_product_viewed(&events[1], 4, at);
+	es_event_stock_updated(&events[2], 4, 1, at);
+	apply_ok(&events[0]);
+	apply_ok(&events[1]);
+	ES_ASSERT_OK(es_insights_reset(insights, &err), &err);
+	ES_ASSERT_STR_EQ(summary_rows(&after), "");
+	ES_ASSERT_STR_EQ(alert_rows(&after), "");
+	/* Gizmo's name went with the reset: a stock update alone cannot
+	 * bring it back into the alert. */
+	apply_ok(&events[2]);
+	ES_ASSERT_STR_EQ(alert_rows(&after), "");
+}
+
+/* ---- views, catch-up and the checkpoint ---- */
+
+static void test_views_open_starts_at_zero(void)
+{
+	open_views();
+	ES_ASSERT_INT_EQ(checkpoint(), 0);
+	ES_ASSERT_STR_EQ(dump_rows(&after,
+				   "SELECT name, type, \"notnull\","
+				   " pk FROM pragma_table_info("
+				   "'projection_checkpoint') ORDER BY cid"),
+			 "'name'|'TEXT'|0|1\n"
+			 "'last_event_id'|'INTEGER'|1|0\n");
+	ES_ASSERT_STR_EQ(dump_views(&after),
+			 "product_detail_view:\nproduct_list_view:\n"
+			 "view_count_summary:\nlow_stock_alert_view:\n");
+}
+
+static void open_step6_projector(void)
+{
+	struct es_error err;
+
+	require_setup();
+	ES_ASSERT_OK(es_projector_open(&prj, read_db, &err), &err);
+}
+
+/* No table of this step in the read DB yet. */
+static void expect_no_insight_tables(void)
+{
+	ES_ASSERT_INT_EQ(es_test_query_int(read_db,
+					   "SELECT COUNT(*) FROM "
+					   "sqlite_master WHERE name IN ("
+					   "'view_count_summary', "
+					   "'low_stock_alert_view')"),
+			 0);
+}
+
+static void test_rebuild_fills_new_read_models(void)
+{
+	open_step6_projector();
+	run_script(0, SCRIPT_EVENTS, true);
+	expect_no_insight_tables();
+	dump_rows(&before, "SELECT * FROM product_detail_view ORDER BY id");
+	open_views();
+	ES_ASSERT_INT_EQ(rebuild(), SCRIPT_EVENTS);
+	ES_ASSERT_INT_EQ(checkpoint(), SCRIPT_EVENTS);
+	ES_ASSERT_STR_EQ(summary_rows(&after), SCRIPT_SUMMARY);
+	ES_ASSERT_STR_EQ(alert_rows(&after), SCRIPT_ALERTS);
+	assert_same_dump(dump_rows(&after, "SELECT * FROM product_detail_view"
+					   " ORDER BY id"),
+			 before.text, "product_detail_view after the rebuild");
+}
+
+static void test_first_catch_up_counts_nothing_twice(void)
+{
+	open_step6_projector();
+	run_script(0, SCRIPT_EVENTS, true);
+	dump_rows(&before, "SELECT * FROM product_detail_view ORDER BY id");
+	ES_ASSERT_TRUE(strstr(before.text, "|2|'Acme Corp'|") != NULL);
+	/* Views without a checkpoint: no one knows what they hold. */
+	open_views();
+	ES_ASSERT_INT_EQ(catch_up(), SCRIPT_EVENTS);
+	ES_ASSERT_INT_EQ(checkpoint(), SCRIPT_EVENTS);
+	assert_same_dump(dump_rows(&after, "SELECT * FROM product_detail_view"
+					   " ORDER BY id"),
+			 before.text,
+			 "product_detail_view after the first catch-up");
+	ES_ASSERT_STR_EQ(summary_rows(&after), SCRIPT_SUMMARY);
+	ES_ASSERT_STR_EQ(alert_rows(&after), SCRIPT_ALERTS);
+}
+
+static void test_catch_up_projects_what_follows_the_checkpoint(void)
+{
+	open_views();
+	run_script(0, 4, false);
+	ES_ASSERT_INT_EQ(catch_up(), 4);
+	ES_ASSERT_INT_EQ(checkpoint(), 4);
+	ES_ASSERT_STR_EQ(summary_rows(&after), "1|1\n");
+	ES_ASSERT_STR_EQ(alert_rows(&after), "");
+	run_script(4, SCRIPT_EVENTS, false);
+	ES_ASSERT_INT_EQ(catch_up(), SCRIPT_EVENTS - 4);
+	ES_ASSERT_INT_EQ(checkpoint(), SCRIPT_EVENTS);
+	ES_ASSERT_STR_EQ(summary_rows(&after), SCRIPT_SUMMARY);
+	ES_ASSERT_STR_EQ(alert_rows(&after), SCRIPT_ALERTS);
+	ES_ASSERT_STR_EQ(dump_rows(&after, "SELECT id, stock, view_count FROM"
+					   " product_detail_view ORDER BY id"),
+			 "1|4|2\n2|50|1\n3|3|0\n");
+}
+
+static void test_second_catch_up_projects_nothing(void)
+{
+	open_views();
+	run_script(0, SCRIPT_EVENTS, false);
+	ES_ASSERT_INT_EQ(catch_up(), SCRIPT_EVENTS);
+	dump_views(&before);
+	ES_ASSERT_INT_EQ(catch_up(), 0);
+	ES_ASSERT_INT_EQ(checkpoint(), SCRIPT_EVENTS);
+	assert_same_dump(dump_views(&after), before.text,
+			 "views after a second catch-up");
+}
+
+static void test_catch_up_after_a_crash(void)
+{
+	open_views();
+	run_script(0, SCRIPT_EVENTS, false);
+	ES_ASSERT_INT_EQ(catch_up(), SCRIPT_EVENTS);
+	/* A run that appended and never projected: gone without a trace
+	 * but its events. */
+	view(1);
+	view(1);
+	set_stock(2, 7);
+	es_store_close(store);
+	store = NULL;
+	open_store();
+	require_setup();
+	ES_ASSERT_INT_EQ(catch_up(), 3);
+	ES_ASSERT_INT_EQ(catch_up(), 0);
+	ES_ASSERT_INT_EQ(checkpoint(), SCRIPT_EVENTS + 3);
+	ES_ASSERT_STR_EQ(summary_rows(&after), "1|4\n2|1\n9|1\n");
+	ES_ASSERT_STR_EQ(dump_rows(&after, "SELECT id, stock, view_count FROM"
+					   " product_detail_view ORDER BY id"),
+			 "1|4|4\n2|7|1\n3|3|0\n");
+	ES_ASSERT_STR_EQ(alert_rows(&after), "1|'Widget Pro'|4\n"
+					     "2|'Gadget Plus'|7\n"
+					     "3|'Doohickey'|3\n");
+}
+
+/*
+ * In the child: append three events through a store of its own, then die
+ * at once, as `kill -9` would: no close, no projection. SIGKILL also
+ * keeps valgrind, if it runs us, from reporting the child's open store.
+ */
+static void child_appends_and_dies(void)
+{
+	struct es_event ev = {0};
+	struct es_command cmd = {.type = ES_RECORD_PRODUCT_VIEW};
+	struct es_error err;
+	char path[512];
+	int ok = 1;
+
+	es_test_path(path, sizeof(path), "event_store.db");
+	ok = es_store_open(&handler.store, path, ES_STORE_WRITE, &err) == ES_OK;
+	cmd.record_view.product_id = 1;
+	for (int i = 0; ok && i < 2; i++) {
+		ok = es_handle(&ev, &handler, &cmd, &err) == ES_OK;
+		es_event_dispose(&ev);
+	}
+	cmd.type = ES_UPDATE_STOCK;
+	cmd.update_stock.product_id = 2;
+	cmd.update_stock.new_stock = 7;
+	if (ok)
+		ok = es_handle(&ev, &handler, &cmd, &err) == ES_OK;
+	if (!ok) {
+		fprintf(stderr, "child: %s\n", err.msg);
+		_exit(1);
+	}
+	kill(getpid(), SIGKILL);
+	_exit(2); /* not reached */
+}
+
+static void test_catch_up_after_a_crashed_process(void)
+{
+	pid_t pid;
+	int status;
+
+	open_views();
+	run_script(0, SCRIPT_EVENTS, false);
+	ES_ASSERT_INT_EQ(catch_up(), SCRIPT_EVENTS);
+	/* No SQLite connection crosses the fork: close ours first. */
+	es_store_close(store);
+	store = NULL;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		ES_FAIL("fork failed");
+	if (pid == 0)
+		child_appends_and_dies();
+	if (waitpid(pid, &status, 0) != pid)
+		ES_FAIL("waitpid failed");
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL)
+		ES_FAIL("the child did not append its events (status %d)",
+			status);
+	open_store();
+	require_setup();
+	ES_ASSERT_INT_EQ(es_test_query_int(es_store_db(store), "SELECT COUNT(*)"
+							       " FROM events"),
+			 SCRIPT_EVENTS + 3);
+	ES_ASSERT_INT_EQ(catch_up(), 3);
+	ES_ASSERT_INT_EQ(catch_up(), 0);
+	ES_ASSERT_INT_EQ(checkpoint(), SCRIPT_EVENTS + 3);
+	ES_ASSERT_STR_EQ(summary_rows(&after), "1|4\n2|1\n9|1\n");
+	ES_ASSERT_STR_EQ(dump_rows(&after, "SELECT id, stock, view_count FROM"
+					   " product_detail_view ORDER BY id"),
+			 "1|4|4\n2|7|1\n3|3|0\n");
+}
+
+/*
+ * A catch-up that fails must leave everything as it was: the views, and
+ * the checkpoint, which still says where the next one starts.
+ */
+static void expect_failed_catch_up(int code, const char *msg_part)
+{
+	struct es_error err;
+	int64_t projected = -1;
+
+	dump_views(&before);
+	ES_ASSERT_CODE(es_views_catch_up(&projected, views, store, &err), code,
+		       &err);
+	if (strstr(err.msg, msg_part) == NULL)
+		ES_FAIL("the message \"%s\" does not say \"%s\"", err.msg,
+			msg_part);
+	ES_ASSERT_INT_EQ(projected, 0);
+	ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
+	assert_same_dump(dump_views(&after), before.text,
+			 "views after a failed catch-up");
+	ES_ASSERT_INT_EQ(checkpoint(), SCRIPT_EVENTS);
+}
+
+static void test_failed_catch_up_on_a_corrupted_row(void)
+{
+	open_views();
+	run_script(0, SCRIPT_EVENTS, false);
+	ES_ASSERT_INT_EQ(catch_up(), SCRIPT_EVENTS);
+	/* A good event, then a bad row: the good one must not stay
+	 * projected either, or the next catch-up would count it twice. */
+	view(1);
+	insert_corrupt_row(1);
+	expect_failed_catch_up(ES_ECORRUPT, "event 12: ");
+	expect_failed_catch_up(ES_ECORRUPT, "event 12: ");
+}
+
+static void test_checkpoint_commits_with_the_views(void)
+{
+	open_views();
+	run_script(0, SCRIPT_EVENTS, false);
+	ES_ASSERT_INT_EQ(catch_up(), SCRIPT_EVENTS);
+	view(1);
+	set_stock(1, 50);
+	/* The views take the events, then the checkpoint refuses to move:
+	 * the views' changes must go too. */
+	es_test_exec(read_db, "CREATE TRIGGER refuse_insert BEFORE INSERT ON "
+			      "projection_checkpoint BEGIN SELECT RAISE(ABORT, "
+			      "'checkpoint refused'); END;"
+			      "CREATE TRIGGER refuse_update BEFORE UPDATE ON "
+			      "projection_checkpoint BEGIN SELECT RAISE(ABORT, "
+			      "'checkpoint refused'); END;");
+	expect_failed_catch_up(ES_EDB, "checkpoint refused");
+	es_test_exec(read_db, "DROP TRIGGER refuse_insert;"
+			      "DROP TRIGGER refuse_update;");
+	ES_ASSERT_INT_EQ(catch_up(), 2);
+	ES_ASSERT_INT_EQ(checkpoint(), SCRIPT_EVENTS + 2);
+	ES_ASSERT_STR_EQ(summary_rows(&after), "1|3\n2|1\n9|1\n");
+}
+
+static void test_insights_move_with_the_projector(void)
+{
+	open_views();
+	run_script(0, SCRIPT_EVENTS, false);
+	ES_ASSERT_INT_EQ(catch_up(), SCRIPT_EVENTS);
+	/* The projector takes the stock update, then the alert refuses
+	 * it: the projector's change must go too. */
+	set_stock(2, 3);
+	es_test_exec(read_db, "CREATE TRIGGER refuse BEFORE INSERT ON "
+			      "low_stock_alert_view BEGIN SELECT RAISE(ABORT, "
+			      "'alert refused'); END;");
+	expect_failed_catch_up(ES_EDB, "alert refused");
+	es_test_exec(read_db, "DROP TRIGGER refuse;");
+	ES_ASSERT_INT_EQ(catch_up(), 1);
+	ES_ASSERT_STR_EQ(alert_rows(&after), "1|'Widget Pro'|4\n"
+					     "2|'Gadget Plus'|3\n"
+					     "3|'Doohickey'|3\n");
+}
+
+/* ---- rebuild ---- */
+
+/* A small linear congruential generator: the same sequence every run. */
+static uint32_t lcg_next(uint32_t *state)
+{
+	*state = *state * 1664525u + 1013904223u;
+	return *state >> 8;
+}
+
+/*
+ * Handle `count` pseudo-random commands (some refused), catching up after
+ * each accepted one, as `catalog apply` does. Returns the last event id.
+ */
+static int64_t run_random(uint32_t seed, int count)
+{
+	uint32_t state = seed;
+	int64_t products = 0;
+	int64_t last = 0;
+	struct es_error err;
+
+	for (int i = 0; i < count; i++) {
+		uint32_t kind = lcg_next(&state) % 10;
+		uint32_t r = lcg_next(&state);
+		int64_t id = 1 + (int64_t)(r % (uint32_t)(products + 2));
+		struct es_command cmd = {.type = ES_RECORD_PRODUCT_VIEW};
+		int rc;
+
+		if (kind < 2) {
+			cmd.type = ES_CREATE_PRODUCT;
+			cmd.create = (struct es_create_product){
+				"Thing",     (double)(r % 5000) / 100.0 + 0.01,
+				1.0,	     1,
+				"Acme Corp", (int64_t)(r % 30),
+				NULL,
+			};
+		} else if (kind < 6) {
+			cmd.type = ES_UPDATE_STOCK;
+			cmd.update_stock.product_id = id;
+			cmd.update_stock.new_stock = (int64_t)(r % 25) - 2;
+		} else if (kind < 7) {
+			cmd.type = ES_CHANGE_PRICE;
+			cmd.change_price.product_id = id;
+			cmd.change_price.new_price = (double)(r % 900) / 10.0;
+		} else {
+			cmd.record_view.product_id = id;
+		}
+		es_event_dispose(&got);
+		rc = es_handle(&got, &handler, &cmd, &err);
+		if (rc == ES_EINVAL || rc == ES_ENOTFOUND)
+			continue;
+		ES_ASSERT_OK(rc, &err);
+		if (got.type == ES_PRODUCT_CREATED)
+			products = got.product_id;
+		last = got.id;
+		ES_ASSERT_INT_EQ(catch_up(), 1);
+	}
+	return last;
+}
+
+static void test_rebuild_equals_live_catch_up(void)
+{
+	int64_t last;
+
+	open_views();
+	last = run_random(2026, 300);
+	ES_ASSERT_TRUE(last > 150);
+	ES_ASSERT_INT_EQ(checkpoint(), last);
+	dump_views(&before);
+	ES_ASSERT_TRUE(es_test_query_int(read_db, "SELECT COUNT(*) FROM "
+						  "low_stock_alert_view") >= 3);
+	es_test_exec(read_db,
+		     "DELETE FROM product_detail_view WHERE id % 2 = 0;"
+		     "UPDATE view_count_summary SET view_count = 99;"
+		     "DELETE FROM low_stock_alert_view;"
+		     "UPDATE projection_checkpoint SET last_event_id = 3;");
+	ES_ASSERT_INT_EQ(rebuild(), last);
+	ES_ASSERT_INT_EQ(checkpoint(), last);
+	assert_same_dump(dump_views(&after), before.text,
+			 "views after rebuild");
+	ES_ASSERT_INT_EQ(catch_up(), 0);
+}
+
+static void test_rebuild_of_empty_log(void)
+{
+	open_views();
+	es_test_exec(read_db,
+		     "INSERT INTO product_list_view VALUES (9, 'Stray', 1.0,"
+		     " 1, 'Nobody');"
+		     "INSERT INTO view_count_summary VALUES (9, 5);"
+		     "INSERT INTO low_stock_alert_view VALUES (9, 'Stray', 1);"
+		     "INSERT INTO projection_checkpoint VALUES "
+		     "('" ES_VIEWS_CHECKPOINT "', 5);");
+	ES_ASSERT_INT_EQ(rebuild(), 0);
+	ES_ASSERT_INT_EQ(checkpoint(), 0);
+	ES_ASSERT_STR_EQ(dump_views(&after),
+			 "product_detail_view:\nproduct_list_view:\n"
+			 "view_count_summary:\nlow_stock_alert_view:\n");
+}
+
+static void test_failed_rebuild_keeps_everything(void)
+{
+	struct es_error err;
+	int64_t projected = -1;
+
+	open_views();
+	run_script(0, SCRIPT_EVENTS, false);
+	ES_ASSERT_INT_EQ(catch_up(), SCRIPT_EVENTS);
+	insert_corrupt_row(1);
+	view(1);
+	dump_views(&before);
+	ES_ASSERT_CODE(es_views_rebuild(&projected, views, store, &err),
+		       ES_ECORRUPT, &err);
+	ES_ASSERT_TRUE(strncmp(err.msg, "event 11: ", 10) == 0);
+	ES_ASSERT_INT_EQ(projected, 0);
+	ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
+	assert_same_dump(dump_views(&after), before.text,
+			 "views after a failed rebuild");
+	ES_ASSERT_INT_EQ(checkpoint(), SCRIPT_EVENTS);
+}
+
+static void test_views_open_without_views_fails(void)
+{
+	struct es_views *bare = NULL;
+	struct es_error err;
+	char path[512];
+
+	es_test_path(path, sizeof(path), "bare.db");
+	/* `raw` here is an empty database: no step 0 views in it. */
+	if (sqlite3_open_v2(path, &raw,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+			    NULL) != SQLITE_OK)
+		ES_FAIL("cannot open %s: %s", path, sqlite3_errmsg(raw));
+	ES_ASSERT_CODE(es_views_open(&bare, raw, &err), ES_EDB, &err);
+	ES_ASSERT_TRUE(strstr(err.msg, "no such table") != NULL);
+	ES_ASSERT_TRUE(bare == NULL);
+}
+
+static CU_TestInfo tests[] = {
+	{"audit_trail tells each event of a product and what it changed",
+	 test_audit_trail_tells_each_change},
+	{"audit_trail of a product without events is ES_ENOTFOUND",
+	 test_audit_trail_of_unknown_product},
+	{"audit_trail of a corrupted log is ES_ECORRUPT and prints nothing",
+	 test_audit_trail_of_corrupted_log},
+	{"time_parse reads ISO 8601 UTC moments, a date as its midnight",
+	 test_time_parse_reads_utc_moments},
+	{"time_parse refuses anything else with ES_EINVAL and says why",
+	 test_time_parse_refuses_the_rest},
+	{"time_travel_load returns the events up to the moment, by id",
+	 test_time_travel_load_stops_at_the_moment},
+	{"time_travel_product gives the state at each event's moment",
+	 test_time_travel_product_at_each_event},
+	{"time_travel_product before the product existed is ES_ENOTFOUND",
+	 test_time_travel_before_the_first_event},
+	{"time_travel_product between two events gives the earlier state",
+	 test_time_travel_between_events},
+	{"time travel orders Python's fraction-less timestamps right",
+	 test_time_travel_with_python_timestamps},
+	{"view_count_summary counts every view of each product id",
+	 test_insights_count_views},
+	{"low_stock_alert_view holds the products below 10 in stock",
+	 test_low_stock_alert_follows_stock},
+	{"insights_open creates the tables once and keeps their rows",
+	 test_insights_open_keeps_rows},
+	{"insights_reset empties the new read models",
+	 test_insights_reset_empties_them},
+	{"views_open creates the checkpoint table; new views are at 0",
+	 test_views_open_starts_at_zero},
+	{"rebuild fills the new read models from a log projected without "
+	 "them",
+	 test_rebuild_fills_new_read_models},
+	{"the first catch-up of views without a checkpoint counts nothing "
+	 "twice",
+	 test_first_catch_up_counts_nothing_twice},
+	{"catch_up projects the events after the checkpoint and moves it",
+	 test_catch_up_projects_what_follows_the_checkpoint},
+	{"a second catch_up projects 0 events and changes nothing",
+	 test_second_catch_up_projects_nothing},
+	{"events appended but never projected are projected once, later",
+	 test_catch_up_after_a_crash},
+	{"events of a process killed before projecting are projected once",
+	 test_catch_up_after_a_crashed_process},
+	{"a catch_up that meets a corrupted row changes no view and no "
+	 "checkpoint",
+	 test_failed_catch_up_on_a_corrupted_row},
+	{"the checkpoint commits with the views, or neither does",
+	 test_checkpoint_commits_with_the_views},
+	{"the insights commit with the projector's views, or neither does",
+	 test_insights_move_with_the_projector},
+	{"rebuild gives the views live catch-up gave, checkpoint at the "
+	 "last event",
+	 test_rebuild_equals_live_catch_up},
+	{"rebuild of an empty log empties every view, checkpoint 0",
+	 test_rebuild_of_empty_log},
+	{"a rebuild that fails keeps the views and the checkpoint",
+	 test_failed_rebuild_keeps_everything},
+	{"views_open on a database without the views returns ES_EDB",
+	 test_views_open_without_views_fails},
+	CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo es_suites[] = {
+	{"step 8: the payoff", NULL, NULL, setup, teardown, tests},
+	CU_SUITE_INFO_NULL,
+};
+
+const char *es_suite_guide = "docs/08-payoff.md";

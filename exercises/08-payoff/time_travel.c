@@ -1,0 +1,70 @@
+/*
+ * time_travel.c - step 8: time travel (see time_travel.h). You write
+ * es_time_parse, which reads a moment a person types, and the seed's
+ * load_at with the product it gives.
+ *
+ * Run make check STEP=8 to see what is missing.
+ */
+#include "time_travel.h"
+
+#include <string.h>
+
+int es_time_parse(int64_t *out_micros, const char *text, struct es_error *err)
+{
+	/*
+	 * TODO: scan "YYYY-MM-DD", optionally followed by "THH:MM:SS", an
+	 * optional fraction of 1 to 6 digits, and "Z" or "+00:00". Refuse
+	 * anything else with ES_EINVAL and the messages of time_travel.h
+	 * (not ISO 8601 / not UTC / "month 13 is out of range"), leaving
+	 * *out_micros alone. Check each field's range (February 29 only in
+	 * leap years), turn the date into days since 1970-01-01 without
+	 * the machine's time zone, and set *out_micros.
+	 * See docs/08-payoff.md, "Reading a moment: es_time_parse".
+	 */
+	(void)out_micros;
+	(void)text;
+	return es_error_set(err, ES_ENOTIMPL,
+			    "step 8: es_time_parse is not implemented yet");
+}
+
+int es_time_travel_load(struct es_event_list *out, struct es_store *store,
+			int64_t product_id, const char *before,
+			struct es_error *err)
+{
+	/*
+	 * TODO: prepare "SELECT id, product_id, event_type, data,
+	 * occurred_at FROM events WHERE product_id = ? AND occurred_at <= ?
+	 * ORDER BY id" on es_store_db(store), bind, and step it: decode each
+	 * row with es_store_read_row() and add it to a list that grows with
+	 * realloc(). Finalize the statement; on failure dispose the list.
+	 * *out is the list, empty on failure.
+	 * See docs/08-payoff.md, "Time travel: a query of your own".
+	 */
+	(void)store;
+	(void)product_id;
+	(void)before;
+	memset(out, 0, sizeof(*out));
+	return es_error_set(
+		err, ES_ENOTIMPL,
+		"step 8: es_time_travel_load is not implemented yet");
+}
+
+int es_time_travel_product(struct es_product *out, struct es_store *store,
+			   int64_t product_id, const char *before,
+			   struct es_error *err)
+{
+	/*
+	 * TODO: es_product_init(out), es_time_travel_load(), then
+	 * es_product_replay() the events. A product that does not exist
+	 * after them is ES_ENOTFOUND, "Product N did not exist at <before>".
+	 * On failure dispose *out; dispose the list on every path.
+	 * See docs/08-payoff.md, "Time travel: a query of your own".
+	 */
+	(void)store;
+	(void)product_id;
+	(void)before;
+	es_product_init(out);
+	return es_error_set(
+		err, ES_ENOTIMPL,
+		"step 8: es_time_travel_product is not implemented yet");
+}

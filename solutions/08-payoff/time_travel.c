@@ -1,0 +1,305 @@
+/*
+ * time_travel.c - reading moments, and the log up to a moment.
+ *
+ * es_time_parse() is a small hand-written scanner: the forms it takes are
+ * few and fixed, and a scanner says exactly what is wrong, where strptime
+ * would only say "no". The date becomes a day number with the civil-from-
+ * days arithmetic of the proleptic Gregorian calendar (the one Python's
+ * datetime uses), so no time zone or locale of the machine is involved.
+ */
+#include "time_travel.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define US_PER_SECOND	INT64_C(1000000)
+#define SECONDS_PER_DAY INT64_C(86400)
+
+/* What scan() makes of a text. */
+enum layout {
+	LAYOUT_OK,	/* one of the forms, in UTC */
+	LAYOUT_NOT_ISO, /* not one of the forms at all */
+	LAYOUT_NOT_UTC	/* a date and time without an offset, or another */
+};
+
+/* The fields of a moment, as read; checked by check_ranges(). */
+struct moment {
+	int year, month, day, hour, minute, second;
+	int64_t micros; /* the fraction, in microseconds */
+};
+
+/*
+ * Read exactly `n` digits at `*p` into `*out` and move past them. Returns
+ * false, `*p` unchanged, when there are fewer.
+ */
+static bool read_digits(const char **p, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		char c = (*p)[i];
+
+		if (c < '0' || c > '9')
+			return false;
+		v = v * 10 + (c - '0');
+	}
+	*p += n;
+	*out = v;
+	return true;
+}
+
+/* Move past `c` at `*p`; false when it is not there. */
+static bool read_char(const char **p, char c)
+{
+	if (**p != c)
+		return false;
+	(*p)++;
+	return true;
+}
+
+/* ".123456", 1 to 6 digits, or nothing. False for "." or 7 digits. */
+static bool read_fraction(const char **p, int64_t *micros)
+{
+	int64_t scale = 100000;
+	const char *s = *p;
+
+	*micros = 0;
+	if (!read_char(&s, '.'))
+		return true;
+	if (*s < '0' || *s > '9')
+		return false;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		if (scale == 0)
+			return false;
+		*micros += (*s - '0') * scale;
+		scale /= 10;
+	}
+	*p = s;
+	return true;
+}
+
+/* An offset from UTC and nothing after it: "+01:00", "-05:00". */
+static bool is_offset(const char *p)
+{
+	int hours, minutes;
+
+	if (*p != '+' && *p != '-')
+		return false;
+	p++;
+	return read_digits(&p, 2, &hours) && read_char(&p, ':') &&
+	       read_digits(&p, 2, &minutes) && *p == '\0';
+}
+
+/* Read the fields of `text` into `m`, and say what its layout is. */
+static enum layout scan(struct moment *m, const char *text)
+{
+	const char *p = text;
+
+	memset(m, 0, sizeof(*m));
+	if (!read_digits(&p, 4, &m->year) || !read_char(&p, '-') ||
+	    !read_digits(&p, 2, &m->month) || !read_char(&p, '-') ||
+	    !read_digits(&p, 2, &m->day))
+		return LAYOUT_NOT_ISO;
+	if (*p == '\0')
+		return LAYOUT_OK;
+	if (!read_char(&p, 'T') || !read_digits(&p, 2, &m->hour) ||
+	    !read_char(&p, ':') || !read_digits(&p, 2, &m->minute) ||
+	    !read_char(&p, ':') || !read_digits(&p, 2, &m->second) ||
+	    !read_fraction(&p, &m->micros))
+		return LAYOUT_NOT_ISO;
+	if (strcmp(p, "Z") == 0 || strcmp(p, "+00:00") == 0)
+		return LAYOUT_OK;
+	if (*p == '\0' || is_offset(p))
+		return LAYOUT_NOT_UTC;
+	return LAYOUT_NOT_ISO;
+}
+
+static bool is_leap(int year)
+{
+	return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+static int days_in_month(int year, int month)
+{
+	static const int days[12] = {31, 28, 31, 30, 31, 30,
+				     31, 31, 30, 31, 30, 31};
+
+	if (month == 2 && is_leap(year))
+		return 29;
+	return days[month - 1];
+}
+
+/* The first field out of range, as "month 13", or NULL when none is. */
+static const char *check_ranges(const struct moment *m, char buf[32])
+{
+	if (m->year < 1)
+		snprintf(buf, 32, "year %04d", m->year);
+	else if (m->month < 1 || m->month > 12)
+		snprintf(buf, 32, "month %02d", m->month);
+	else if (m->day < 1 || m->day > days_in_month(m->year, m->month))
+		snprintf(buf, 32, "day %02d", m->day);
+	else if (m->hour > 23)
+		snprintf(buf, 32, "hour %02d", m->hour);
+	else if (m->minute > 59)
+		snprintf(buf, 32, "minute %02d", m->minute);
+	else if (m->second > 59)
+		snprintf(buf, 32, "second %02d", m->second);
+	else
+		return NULL;
+	return buf;
+}
+
+/*
+ * Days from 1970-01-01 to the date, in the proleptic Gregorian calendar
+ * (Howard Hinnant's days_from_civil): years are counted from March, so
+ * the leap day is the last day of its year.
+ */
+static int64_t days_from_civil(int year, int month, int day)
+{
+	int64_t y = year - (month <= 2);
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;		    /* [0, 399] */
+	int64_t mp = (month + 9) % 12;		    /* March is 0 */
+	int64_t doy = (153 * mp + 2) / 5 + day - 1; /* [0, 365] */
+	/* The day of the 400-year era, [0, 146096]. */
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+	return era * 146097 + doe - 719468;
+}
+
+int es_time_parse(int64_t *out_micros, const char *text, struct es_error *err)
+{
+	struct moment m;
+	char field[32];
+	int64_t seconds;
+	enum layout layout;
+
+	assert(out_micros != NULL);
+	assert(text != NULL);
+
+	layout = scan(&m, text);
+	if (layout == LAYOUT_NOT_ISO)
+		return es_error_set(err, ES_EINVAL,
+				    "time '%.64s' is not ISO 8601: write "
+				    "2026-11-27, 2026-11-27T14:32:05Z or "
+				    "2026-11-27T14:32:05.123456+00:00",
+				    text);
+	if (layout == LAYOUT_NOT_UTC)
+		return es_error_set(err, ES_EINVAL,
+				    "time '%.64s' is not UTC: end it with Z "
+				    "or +00:00",
+				    text);
+	if (check_ranges(&m, field) != NULL)
+		return es_error_set(err, ES_EINVAL,
+				    "time '%.64s': %s is out of range", text,
+				    field);
+	seconds = days_from_civil(m.year, m.month, m.day) * SECONDS_PER_DAY +
+		  (int64_t)m.hour * 3600 + (int64_t)m.minute * 60 + m.second;
+	*out_micros = seconds * US_PER_SECOND + m.micros;
+	return ES_OK;
+}
+
+/* ---- the log up to a moment ---------------------------------------------- */
+
+static const char load_at_sql[] =
+	"SELECT id, product_id, event_type, data, occurred_at FROM events"
+	" WHERE product_id = ? AND occurred_at <= ? ORDER BY id";
+
+/* Append `ev` to `list`, which takes it over; on failure `ev` is freed. */
+static int list_push(struct es_event_list *list, struct es_event *ev,
+		     struct es_error *err)
+{
+	if (list->count == list->capacity) {
+		size_t capacity = list->capacity ? list->capacity * 2 : 8;
+		struct es_event *items = NULL;
+
+		if (capacity <= SIZE_MAX / sizeof(*items))
+			items = realloc(list->items, capacity * sizeof(*items));
+		if (items == NULL) {
+			es_event_dispose(ev);
+			return es_error_set(err, ES_ENOMEM, "out of memory");
+		}
+		list->items = items;
+		list->capacity = capacity;
+	}
+	list->items[list->count++] = *ev;
+	return ES_OK;
+}
+
+/* Step `stmt` to the end, decoding each row into `list`. */
+static int read_rows(struct es_event_list *list, struct es_store *store,
+		     sqlite3_stmt *stmt, struct es_error *err)
+{
+	for (;;) {
+		int step = sqlite3_step(stmt);
+		struct es_event ev;
+		int rc;
+
+		if (step == SQLITE_DONE)
+			return ES_OK;
+		if (step != SQLITE_ROW)
+			return es_error_set(err, ES_EDB, "%s",
+					    sqlite3_errmsg(es_store_db(store)));
+		rc = es_store_read_row(&ev, store, stmt, err);
+		if (rc == ES_OK)
+			rc = list_push(list, &ev, err);
+		if (rc != ES_OK)
+			return rc;
+	}
+}
+
+int es_time_travel_load(struct es_event_list *out, struct es_store *store,
+			int64_t product_id, const char *before,
+			struct es_error *err)
+{
+	struct es_event_list list = {0};
+	sqlite3 *db;
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	assert(out != NULL);
+	assert(store != NULL);
+	assert(before != NULL);
+
+	db = es_store_db(store);
+	if (sqlite3_prepare_v2(db, load_at_sql, -1, &stmt, NULL) != SQLITE_OK) {
+		*out = list;
+		return es_error_set(err, ES_EDB, "%s", sqlite3_errmsg(db));
+	}
+	sqlite3_bind_int64(stmt, 1, product_id);
+	sqlite3_bind_text(stmt, 2, before, -1, SQLITE_STATIC);
+	rc = read_rows(&list, store, stmt, err);
+	sqlite3_finalize(stmt);
+	if (rc != ES_OK)
+		es_event_list_dispose(&list); /* leaves it empty */
+	*out = list;
+	return rc;
+}
+
+int es_time_travel_product(struct es_product *out, struct es_store *store,
+			   int64_t product_id, const char *before,
+			   struct es_error *err)
+{
+	struct es_event_list events;
+	int rc;
+
+	assert(out != NULL);
+
+	es_product_init(out);
+	rc = es_time_travel_load(&events, store, product_id, before, err);
+	if (rc != ES_OK)
+		return rc;
+	rc = es_product_replay(out, events.items, events.count, err);
+	if (rc == ES_OK && !es_product_exists(out))
+		rc = es_error_set(err, ES_ENOTFOUND,
+				  "Product %" PRId64 " did not exist at %s",
+				  product_id, before);
+	if (rc != ES_OK)
+		es_product_dispose(out); /* leaves it initialized */
+	es_event_list_dispose(&events);
+	return rc;
+}
