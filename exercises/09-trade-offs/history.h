@@ -1,0 +1,55 @@
+/*
+ * history.h - questions about the past, asked of the event log.
+ *
+ * "How many times has the price changed in the last 30 days?" A system
+ * that stores current state needs an audit table for that, filled by
+ * every write. Here the log already is one (the seed's third trade-off):
+ *
+ *     SELECT COUNT(*) FROM events
+ *     WHERE event_type = 'PriceChanged'
+ *     AND occurred_at >= date('now', '-30 days')
+ *
+ * These queries go to the write side, on es_store_db(), not to the read
+ * DB: no view holds history.
+ *
+ * Moments are compared as text, as time_travel.h explains: it works
+ * because every occurred_at is UTC in one layout, most significant field
+ * first, zero-padded. `since` may also be a date alone ("2026-10-28"): a
+ * date is a prefix of every timestamp of its day, and a prefix sorts
+ * before all that begin with it, so the date means the start of the day.
+ */
+#ifndef ES_HISTORY_H
+#define ES_HISTORY_H
+
+#include <stdint.h>
+
+#include "es_error.h"
+#include "event_store.h"
+#include "events.h"
+
+/* The longest window es_history_price_changes() takes: 100 years. */
+#define ES_HISTORY_MAX_DAYS 36500
+
+/*
+ * Set `*out` to the number of events of `type`, of any product, that
+ * occurred at or after `since` (a timestamp as es_time_format() writes
+ * it, or a date "2026-10-28"). Returns ES_OK or ES_EDB.
+ */
+int es_history_count(int64_t *out, struct es_store *store,
+		     enum es_event_type type, const char *since,
+		     struct es_error *err);
+
+/*
+ * The seed's question: set `*out` to the number of PriceChanged events in
+ * the last `days` days, counted as the seed's SQL counts them: from the
+ * start (00:00 UTC) of the day `days` days before now, where now is one
+ * reading of `clock`. So the window is a little longer than `days` times
+ * 24 hours, up to a day more. Returns ES_OK; ES_EINVAL when `days` is
+ * not within 0..ES_HISTORY_MAX_DAYS ("days must be between 0 and 36500,
+ * not -1"); ES_EDB.
+ */
+int es_history_price_changes(int64_t *out, struct es_store *store,
+			     const struct es_clock *clock, int days,
+			     struct es_error *err);
+
+#endif /* ES_HISTORY_H */
