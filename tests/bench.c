@@ -1,0 +1,201 @@
+/*
+ * bench.c - `make bench`: how fast the reference is, in events per second.
+ *
+ * Timings live here, never in a pass/fail test: they depend on the machine.
+ * It builds a log of N events in one transaction (so the numbers measure
+ * the code, not the disk's fsync), then times:
+ *
+ *   append    es_store_append, N events inside one transaction
+ *   load      es_store_load of one product with many events
+ *   rebuild   es_projector_rebuild_all over the whole log
+ *   handle    es_handle + es_projector_project, one transaction (and one
+ *             fsync, synchronous=FULL) per command, as `catalog apply` does
+ *
+ * Usage: bench [N]  (default 100000); the databases go to a fresh
+ * directory under $TMPDIR (or /tmp) and are removed afterwards.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "command_handler.h"
+#include "event_store.h"
+#include "projector.h"
+#include "read_db.h"
+
+#define PRODUCTS 1000
+#define HANDLED 2000
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void report(const char *what, long n, double seconds)
+{
+	printf("%-8s %8ld events in %7.3f s: %10.0f events/s\n", what, n,
+	       seconds, (double)n / seconds);
+}
+
+/* Event i of the generated log: creates first, then updates and views. */
+static int append_event(struct es_store *store, long i, struct es_error *err)
+{
+	static const struct es_product_created fields = {
+		"Bench product", 9.99, 4.5, 1, "Bench supplier", 100, NULL
+	};
+	const char *at = "2026-11-27T14:32:05.123456+00:00";
+	int64_t id = i % PRODUCTS + 1;
+	struct es_event ev;
+	int rc;
+
+	if (i < PRODUCTS) {
+		rc = es_event_product_created(&ev, id, &fields, at, err);
+		if (rc != ES_OK)
+			return rc;
+	} else if (i % 3 == 0) {
+		es_event_stock_updated(&ev, id, i % 500, at);
+	} else if (i % 3 == 1) {
+		es_event_price_changed(&ev, id, 1.0 + (double)(i % 900), at);
+	} else {
+		es_event_product_viewed(&ev, id, at);
+	}
+	rc = es_store_append(store, &ev, err);
+	es_event_dispose(&ev);
+	return rc;
+}
+
+static int bench_append(struct es_store *store, long n, struct es_error *err)
+{
+	double start = now_seconds();
+	int rc = es_store_begin(store, err);
+
+	for (long i = 0; rc == ES_OK && i < n; i++)
+		rc = append_event(store, i, err);
+	if (rc == ES_OK)
+		rc = es_store_commit(store, err);
+	else
+		es_store_rollback(store);
+	if (rc == ES_OK)
+		report("append", n, now_seconds() - start);
+	return rc;
+}
+
+static int bench_load(struct es_store *store, struct es_error *err)
+{
+	struct es_event_list events = { 0 };
+	double start = now_seconds();
+	int rc = es_store_load(&events, store, 1, err);
+
+	if (rc == ES_OK)
+		report("load", (long)events.count, now_seconds() - start);
+	es_event_list_dispose(&events);
+	return rc;
+}
+
+static int bench_rebuild(struct es_store *store, struct es_projector *prj,
+			 long n, struct es_error *err)
+{
+	double start = now_seconds();
+	int rc = es_projector_rebuild_all(prj, store, err);
+
+	if (rc == ES_OK)
+		report("rebuild", n, now_seconds() - start);
+	return rc;
+}
+
+static int bench_handle(struct es_store *store, struct es_projector *prj,
+			struct es_error *err)
+{
+	struct es_command_handler handler = { store, { es_clock_system, NULL } };
+	double start = now_seconds();
+	int rc = ES_OK;
+
+	for (long i = 0; rc == ES_OK && i < HANDLED; i++) {
+		struct es_command cmd = { .type = ES_UPDATE_STOCK };
+		struct es_event ev;
+
+		cmd.update_stock.product_id = i % PRODUCTS + 1;
+		cmd.update_stock.new_stock = i;
+		rc = es_handle(&ev, &handler, &cmd, err);
+		if (rc == ES_OK)
+			rc = es_projector_project(prj, &ev, err);
+		es_event_dispose(&ev);
+	}
+	if (rc == ES_OK)
+		report("handle", HANDLED, now_seconds() - start);
+	return rc;
+}
+
+static int run(const char *dir, long n, struct es_error *err)
+{
+	char events_path[512], read_path[512];
+	struct es_store *store = NULL;
+	struct es_projector *prj = NULL;
+	sqlite3 *read_db = NULL;
+	int rc;
+
+	snprintf(events_path, sizeof(events_path), "%s/event_store.db", dir);
+	snprintf(read_path, sizeof(read_path), "%s/read_model.db", dir);
+	rc = es_store_open(&store, events_path, ES_STORE_WRITE, err);
+	if (rc == ES_OK)
+		rc = es_read_db_open(&read_db, read_path, ES_READ_DB_WRITE, err);
+	if (rc == ES_OK)
+		rc = es_projector_open(&prj, read_db, err);
+	if (rc == ES_OK)
+		rc = bench_append(store, n, err);
+	if (rc == ES_OK)
+		rc = bench_load(store, err);
+	if (rc == ES_OK)
+		rc = bench_rebuild(store, prj, n, err);
+	if (rc == ES_OK)
+		rc = bench_handle(store, prj, err);
+	es_projector_close(prj);
+	es_read_db_close(read_db);
+	es_store_close(store);
+	return rc;
+}
+
+/* Remove the databases bench made (and their WAL files), then `dir`. */
+static void remove_files(const char *dir)
+{
+	static const char *const names[] = {
+		"event_store.db", "event_store.db-wal", "event_store.db-shm",
+		"read_model.db",  "read_model.db-wal",  "read_model.db-shm",
+	};
+	char path[600];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+int main(int argc, char **argv)
+{
+	long n = argc > 1 ? strtol(argv[1], NULL, 10) : 100000;
+	const char *tmp = getenv("TMPDIR");
+	struct es_error err = { 0, "" };
+	char dir[256];
+	int rc;
+
+	if (n < PRODUCTS) {
+		fprintf(stderr, "bench: N must be at least %d\n", PRODUCTS);
+		return 2;
+	}
+	snprintf(dir, sizeof(dir), "%s/es-bench-XXXXXX", tmp ? tmp : "/tmp");
+	if (mkdtemp(dir) == NULL) {
+		perror("bench: mkdtemp");
+		return 1;
+	}
+	rc = run(dir, n, &err);
+	if (rc != ES_OK)
+		fprintf(stderr, "bench: %s\n", err.msg);
+	remove_files(dir);
+	return rc == ES_OK ? 0 : 1;
+}
