@@ -37,7 +37,7 @@ const char *es_test_dir(void)
 		ES_FAIL("temporary directory path too long under %s", root);
 	if (mkdtemp(tmpl) == NULL)
 		ES_FAIL("cannot create a temporary directory under %s", root);
-	strcpy(test_dir, tmpl);
+	memcpy(test_dir, tmpl, sizeof(test_dir)); /* same size */
 	return test_dir;
 }
 

@@ -117,13 +117,11 @@ static cJSON *summary_object(const struct es_product_summary *s)
 static cJSON *list_array(const struct es_product_list *list)
 {
 	cJSON *array = cJSON_CreateArray();
-	cJSON *item;
-	size_t i;
 
 	if (array == NULL)
 		return NULL;
-	for (i = 0; i < list->count; i++) {
-		item = summary_object(&list->items[i]);
+	for (size_t i = 0; i < list->count; i++) {
+		cJSON *item = summary_object(&list->items[i]);
 		/* Returns false, and adds nothing, when item is NULL. */
 		if (!cJSON_AddItemToArray(array, item)) {
 			cJSON_Delete(array);

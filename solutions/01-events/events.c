@@ -93,7 +93,7 @@ static const struct field viewed_fields[] = {
 };
 
 #define SPEC(type, fields) \
-	{ type, fields, sizeof(fields) / sizeof(fields[0]) }
+	{ (type), (fields), sizeof(fields) / sizeof((fields)[0]) }
 
 static const struct event_spec specs[] = {
 	SPEC(ES_PRODUCT_CREATED, created_fields),
@@ -398,13 +398,15 @@ static int copy_timestamp(char *slot, const cJSON *item, const struct field *f,
 			  struct es_error *err)
 {
 	int rc = check_string(item, f, err);
+	size_t len;
 
 	if (rc != ES_OK)
 		return rc;
-	if (strlen(item->valuestring) >= ES_TIMESTAMP_SIZE)
+	len = strlen(item->valuestring);
+	if (len >= ES_TIMESTAMP_SIZE)
 		return es_error_set(err, ES_ECORRUPT, "field '%s' is too long",
 				    f->name);
-	strcpy(slot, item->valuestring);
+	memcpy(slot, item->valuestring, len + 1);
 	return ES_OK;
 }
 

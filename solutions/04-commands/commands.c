@@ -230,39 +230,46 @@ static int check_members(const struct command_spec *spec, const cJSON *root,
 	return ES_OK;
 }
 
-/* Find the command's spec from the object's "type" member. */
-static int read_type(const struct command_spec **out, const cJSON *root,
-		     struct es_error *err)
+/*
+ * Find the command's spec from the object's "type" member, or report why
+ * there is none (every such failure is an ES_EINVAL) and return NULL.
+ */
+static const struct command_spec *read_type(const cJSON *root,
+					    struct es_error *err)
 {
 	const cJSON *type = cJSON_GetObjectItemCaseSensitive(root, "type");
+	const struct command_spec *spec;
 
-	if (type == NULL)
-		return es_error_set(err, ES_EINVAL, "missing field 'type'");
-	if (!cJSON_IsString(type))
-		return es_error_set(err, ES_EINVAL,
-				    "field 'type' must be a string");
-	*out = find_spec(type->valuestring);
-	if (*out == NULL)
-		return es_error_set(err, ES_EINVAL, "unknown command type '%s'",
-				    type->valuestring);
-	return ES_OK;
+	if (type == NULL) {
+		es_error_set(err, ES_EINVAL, "missing field 'type'");
+		return NULL;
+	}
+	if (!cJSON_IsString(type)) {
+		es_error_set(err, ES_EINVAL, "field 'type' must be a string");
+		return NULL;
+	}
+	spec = find_spec(type->valuestring);
+	if (spec == NULL)
+		es_error_set(err, ES_EINVAL, "unknown command type '%s'",
+			     type->valuestring);
+	return spec;
 }
 
 static int read_command(struct es_command *cmd, const cJSON *root,
 			struct es_error *err)
 {
 	const struct command_spec *spec;
-	int rc;
 
 	if (!cJSON_IsObject(root))
 		return es_error_set(err, ES_EINVAL,
 				    "a command must be a JSON object");
-	rc = read_type(&spec, root, err);
-	if (rc != ES_OK)
-		return rc;
+	spec = read_type(root, err);
+	if (spec == NULL)
+		return ES_EINVAL;
 	cmd->type = spec->type;
 	for (size_t i = 0; i < spec->count; i++) {
-		rc = read_field(cmd, root, &spec->fields[i], err);
+		int rc = read_field(cmd, root, &spec->fields[i], err);
+
 		if (rc != ES_OK)
 			return rc;
 	}
