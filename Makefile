@@ -69,7 +69,7 @@ lib_srcs = $(filter-out $(1)/$(2)/main.c $(wildcard $(1)/$(2)/test_*.c),\
 	$(wildcard $(1)/$(2)/*.c))
 steps_before = $(wordlist 1,$(1),$(STEPS))
 step_tests = $(wildcard exercises/$(1)/test_*.c)
-HARNESS_OBJS := $(call obj,harness/harness.c harness/golden.c harness/runner.c)
+HARNESS_OBJS := $(call obj,harness/harness.c harness/golden.c harness/fixtures.c harness/runner.c)
 
 # suite_rule IMPL PRIOR N: the rule that links step N's suite against IMPL's
 # step N built on PRIOR's steps 0..N-1.

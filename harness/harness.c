@@ -162,6 +162,41 @@ int64_t es_test_query_int(sqlite3 *db, const char *sql)
 	return value;
 }
 
+void es_test_open_db(sqlite3 **db, const char *path, int flags)
+{
+	if (sqlite3_open_v2(path, db, flags, NULL) != SQLITE_OK)
+		ES_FAIL("cannot open %s: %s", path, sqlite3_errmsg(*db));
+}
+
+/* What failed in the setup of this test (its process): the first thing. */
+static char setup_failure[ES_ERROR_MSG_SIZE + 64];
+
+void es_test_setup_failed(const char *what, int rc, const struct es_error *err)
+{
+	if (setup_failure[0] == '\0')
+		snprintf(setup_failure, sizeof(setup_failure),
+			 "setup: %s returned %s (\"%s\")", what,
+			 es_code_name(rc), err->msg);
+}
+
+void es_test_require_setup(const char *file, int line)
+{
+	if (setup_failure[0] != '\0')
+		es_test_fail(file, line, "%s", setup_failure);
+}
+
+void es_test_setup_open_db(sqlite3 **db, const char *path, int flags)
+{
+	struct es_error err;
+	int rc;
+
+	if (sqlite3_open_v2(path, db, flags, NULL) == SQLITE_OK)
+		return;
+	rc = es_error_set(&err, ES_EDB, "cannot open %s: %s", path,
+			  sqlite3_errmsg(*db));
+	es_test_setup_failed("sqlite3_open_v2", rc, &err);
+}
+
 /* Failure messages are copied by CUnit; this buffer is only scratch. */
 static char failure[1024];
 

@@ -80,6 +80,36 @@ void es_test_exec(sqlite3 *db, const char *sql);
  */
 int64_t es_test_query_int(sqlite3 *db, const char *sql);
 
+/*
+ * Open the SQLite file `path` into `*db` with sqlite3_open_v2()'s `flags`
+ * (SQLITE_OPEN_READWRITE, say): a plain connection, to look at a database
+ * or change it behind a module's back. `*db` is set even when the open
+ * fails, so the teardown closes it with sqlite3_close(). The test fails
+ * when the file cannot be opened.
+ */
+void es_test_open_db(sqlite3 **db, const char *path, int flags);
+
+/*
+ * A setup that fails. CUnit runs a suite's setup outside the test, where
+ * an assertion cannot stop it, so when `what` (a call such as
+ * "es_store_open") returns `rc` in setup, setup writes it down with
+ * es_test_setup_failed(), `err`'s message too, and carries on, leaving
+ * the handle NULL. The test calls ES_REQUIRE_SETUP() before it uses what
+ * setup opened, which fails it at that line with "setup: es_store_open
+ * returned ES_EDB (\"...\")". Only the first failure is kept: the others
+ * follow from it. Each test runs in a process of its own (runner.c), so
+ * nothing carries over to the next test.
+ */
+void es_test_setup_failed(const char *what, int rc, const struct es_error *err);
+#define ES_REQUIRE_SETUP() es_test_require_setup(__FILE__, __LINE__)
+void es_test_require_setup(const char *file, int line);
+
+/*
+ * es_test_open_db() for a setup: when the open fails, it is written down
+ * with es_test_setup_failed() instead of failing the test at once.
+ */
+void es_test_setup_open_db(sqlite3 **db, const char *path, int flags);
+
 /* Assertions. Each prints both sides, the file and the line. */
 #define ES_ASSERT_TRUE(cond)                                                 \
 	es_assert_true((cond) != 0, #cond, __FILE__, __LINE__)

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "events.h"
+#include "fixtures.h"
 #include "harness.h"
 #include "json_text.h"
 
@@ -74,19 +75,12 @@ static void teardown(void)
 	es_json_buf_dispose(&buf);
 }
 
-/* The fields of the seed's Widget Pro: no description. */
+/* The fields of the seed's Widget Pro (fixtures.h): no description. */
 static struct es_product_created widget_fields(void)
 {
-	struct es_product_created f = {
-		.name = "Widget Pro",
-		.price = 29.99,
-		.cost_price = 12.0,
-		.supplier_id = 1,
-		.supplier_name = "Acme Corp",
-		.stock = 100,
-		.description = NULL,
-	};
+	struct es_product_created f = es_test_widget_fields();
 
+	f.description = NULL;
 	return f;
 }
 

@@ -18,6 +18,7 @@
 
 #include "event_store.h"
 #include "events.h"
+#include "fixtures.h"
 #include "harness.h"
 
 #define PATH_SIZE 1024
@@ -142,9 +143,7 @@ static void teardown(void)
 /* Open `raw` on `path`. Its busy timeout is 0: it never waits for a lock. */
 static void open_raw(const char *path)
 {
-	if (sqlite3_open_v2(path, &raw, SQLITE_OPEN_READWRITE, NULL) !=
-	    SQLITE_OK)
-		ES_FAIL("cannot open %s: %s", path, sqlite3_errmsg(raw));
+	es_test_open_db(&raw, path, SQLITE_OPEN_READWRITE);
 }
 
 static int64_t count_events(void)
@@ -180,21 +179,14 @@ static int64_t append_stock(struct es_store *s, int64_t product_id,
 	return ev.id;
 }
 
-/* Fill `created` with a ProductCreated for "Widget Pro". */
+/* Fill `created` with a ProductCreated for "Widget Pro" (fixtures.h). */
 static void make_created(int64_t product_id, const char *description,
 			 const char *at)
 {
 	struct es_error err = { 0, "" };
-	struct es_product_created fields = {
-		.name = (char *)"Widget Pro",
-		.price = 29.99,
-		.cost_price = 12.0,
-		.supplier_id = 1,
-		.supplier_name = (char *)"Acme Corp",
-		.stock = 100,
-		.description = (char *)description,
-	};
+	struct es_product_created fields = es_test_widget_fields();
 
+	fields.description = (char *)description;
 	es_event_dispose(&created);
 	ES_ASSERT_OK(es_event_product_created(&created, product_id, &fields,
 					      at, &err), &err);
@@ -211,29 +203,6 @@ static int64_t append_created(struct es_store *s, int64_t product_id,
 	make_created(product_id, description, at);
 	ES_ASSERT_OK(es_store_append(s, &created, &err), &err);
 	return created.id;
-}
-
-/* Insert a row into events through `raw`, as any other program could. */
-static void insert_raw(int64_t product_id, const char *event_type,
-		       const char *data, const char *occurred_at)
-{
-	sqlite3_stmt *stmt = NULL;
-	int rc;
-
-	rc = sqlite3_prepare_v2(raw,
-				"INSERT INTO events (product_id, event_type,"
-				" data, occurred_at) VALUES (?, ?, ?, ?)",
-				-1, &stmt, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(stmt, 1, product_id);
-		sqlite3_bind_text(stmt, 2, event_type, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 3, data, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 4, occurred_at, -1, SQLITE_STATIC);
-		rc = sqlite3_step(stmt);
-	}
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE)
-		ES_FAIL("raw insert failed: %s", sqlite3_errmsg(raw));
 }
 
 /* Row `id` of events, read through `raw`. */
@@ -488,7 +457,7 @@ static void test_the_log_refuses_rewrites(void)
 	}
 	/* Appending, by the store or as Python does, still works. */
 	ES_ASSERT_INT_EQ(append_stock(store, 1, 60, 1), 2);
-	insert_raw(1, "StockUpdated", "{}", T2);
+	es_test_insert_event(raw, 1, "StockUpdated", "{}", T2);
 	ES_ASSERT_INT_EQ(count_events(), 3);
 }
 
@@ -949,7 +918,8 @@ static void given_corrupt_log(size_t i)
 	open_raw(path);
 	/* Owns strings: a load that does not dispose it leaks. */
 	append_created(other, 1, "A fine widget", 0);
-	insert_raw(c->product_id, c->event_type, c->data, c->occurred_at);
+	es_test_insert_event(raw, c->product_id, c->event_type, c->data,
+			     c->occurred_at);
 	append_stock(other, 1, 60, 2);
 }
 
@@ -1256,7 +1226,7 @@ static void given_an_old_event(void)
 {
 	open_raw(db_path);
 	append_created(store, 1, NULL, 0);
-	insert_raw(1, "StockUpdated", OLD_STOCK_DATA, T1);
+	es_test_insert_event(raw, 1, "StockUpdated", OLD_STOCK_DATA, T1);
 	append_stock(store, 1, 60, 2);
 }
 

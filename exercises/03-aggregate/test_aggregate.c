@@ -12,6 +12,7 @@
 
 #include "aggregate.h"
 #include "events.h"
+#include "fixtures.h"
 #include "harness.h"
 
 #define EVENT_MAX 32
@@ -35,24 +36,23 @@ static void teardown(void)
 	es_product_dispose(&other);
 }
 
-/* ProductCreated for `product_id`, stamped with the fixed clock's `n`-th. */
+/*
+ * ProductCreated for `product_id`, stamped with the fixed clock's `n`-th:
+ * Widget Pro's price 29.99, cost 12.0 and stock 100 (fixtures.h), named
+ * `name`, sold by "Supplier of NAME".
+ */
 static void make_created(struct es_event *ev, int64_t product_id,
 			 const char *name, const char *description, int n)
 {
 	char buf[64];
 	char at[ES_TIMESTAMP_SIZE];
 	struct es_error err = {0, ""};
-	struct es_product_created fields = {
-		.name = (char *)name,
-		.price = 29.99,
-		.cost_price = 12.0,
-		.supplier_id = 1,
-		.supplier_name = buf,
-		.stock = 100,
-		.description = (char *)description,
-	};
+	struct es_product_created fields = es_test_widget_fields();
 
 	snprintf(buf, sizeof(buf), "Supplier of %s", name);
+	fields.name = (char *)name;
+	fields.supplier_name = buf;
+	fields.description = (char *)description;
 	es_test_timestamp(at, n);
 	ES_ASSERT_OK(
 		es_event_product_created(ev, product_id, &fields, at, &err),

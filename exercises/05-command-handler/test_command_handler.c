@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "event_store.h"
 #include "events.h"
+#include "fixtures.h"
 #include "harness.h"
 
 static struct es_test_clock clock_state;
@@ -30,12 +31,9 @@ static struct es_event_list loaded;
 static struct es_product product;
 
 /*
- * CUnit's setup cannot stop a test, so what fails here is written down in
- * `setup_failure` and the store left NULL; require_store() then ends the
- * test with that message.
+ * What fails here is written down and the store left NULL: the test then
+ * stops at ES_REQUIRE_SETUP() (harness.h) with that message.
  */
-static char setup_failure[ES_ERROR_MSG_SIZE + 64];
-
 static void setup(void)
 {
 	char path[512];
@@ -45,21 +43,14 @@ static void setup(void)
 	memset(&got, 0, sizeof(got));
 	memset(&loaded, 0, sizeof(loaded));
 	es_product_init(&product);
-	setup_failure[0] = '\0';
 	es_error_clear(&err);
 	es_test_path(path, sizeof(path), "event_store.db");
 	rc = es_store_open(&store, path, ES_STORE_WRITE, &err);
 	if (rc != ES_OK) {
-		snprintf(setup_failure, sizeof(setup_failure),
-			 "setup: es_store_open returned %s (\"%s\")",
-			 es_code_name(rc), err.msg);
+		es_test_setup_failed("es_store_open", rc, &err);
 		return;
 	}
-	if (sqlite3_open_v2(path, &raw, SQLITE_OPEN_READWRITE, NULL) !=
-	    SQLITE_OK)
-		snprintf(setup_failure, sizeof(setup_failure),
-			 "setup: sqlite3 cannot open the store's file: %s",
-			 sqlite3_errmsg(raw));
+	es_test_setup_open_db(&raw, path, SQLITE_OPEN_READWRITE);
 	handler.store = store;
 	handler.clock = es_test_clock(&clock_state);
 }
@@ -77,61 +68,15 @@ static void teardown(void)
 	store = NULL;
 }
 
-static void require_store(void)
-{
-	if (setup_failure[0] != '\0')
-		ES_FAIL("%s", setup_failure);
-}
-
-/* Commands built by hand; the handler only reads them. */
-static struct es_command widget(void)
-{
-	return (struct es_command){
-		.type = ES_CREATE_PRODUCT,
-		.create = {
-			.name = "Widget Pro",
-			.price = 29.99,
-			.cost_price = 12.0,
-			.supplier_id = 1,
-			.supplier_name = "Acme Corp",
-			.stock = 100,
-			.description = "A fine widget",
-		},
-	};
-}
-
-static struct es_command update_stock(int64_t product_id, int64_t new_stock)
-{
-	return (struct es_command){
-		.type = ES_UPDATE_STOCK,
-		.update_stock = { .product_id = product_id,
-				  .new_stock = new_stock },
-	};
-}
-
-static struct es_command change_price(int64_t product_id, double new_price)
-{
-	return (struct es_command){
-		.type = ES_CHANGE_PRICE,
-		.change_price = { .product_id = product_id,
-				  .new_price = new_price },
-	};
-}
-
-static struct es_command record_view(int64_t product_id)
-{
-	return (struct es_command){
-		.type = ES_RECORD_PRODUCT_VIEW,
-		.record_view = { .product_id = product_id },
-	};
-}
-
-/* Handle `cmd`, which must succeed; the event is left in `got`. */
+/*
+ * Handle `cmd`, built by hand (es_test_cmd_widget() and the others of
+ * fixtures.h), which must succeed; the event is left in `got`.
+ */
 static void handle_ok(struct es_command cmd)
 {
 	struct es_error err;
 
-	require_store();
+	ES_REQUIRE_SETUP();
 	es_event_dispose(&got);
 	ES_ASSERT_OK(es_handle(&got, &handler, &cmd, &err), &err);
 }
@@ -181,17 +126,17 @@ static void assert_widget_created(const struct es_event *ev, int64_t id,
 
 static void test_create_returns_ids_in_order(void)
 {
-	handle_ok(widget());
+	handle_ok(es_test_cmd_widget());
 	ES_ASSERT_INT_EQ(got.type, ES_PRODUCT_CREATED);
 	ES_ASSERT_INT_EQ(got.product_id, 1);
-	handle_ok(widget());
+	handle_ok(es_test_cmd_widget());
 	ES_ASSERT_INT_EQ(got.product_id, 2);
 	ES_ASSERT_INT_EQ(count_products(), 2);
 }
 
 static void test_create_appends_every_field(void)
 {
-	handle_ok(widget());
+	handle_ok(es_test_cmd_widget());
 	assert_widget_created(&got, 1, 0);
 	load(1);
 	ES_ASSERT_INT_EQ(loaded.count, 1);
@@ -202,7 +147,7 @@ static void test_create_appends_every_field(void)
 
 static void test_create_without_description(void)
 {
-	struct es_command cmd = widget();
+	struct es_command cmd = es_test_cmd_widget();
 
 	cmd.create.description = NULL;
 	handle_ok(cmd);
@@ -215,8 +160,8 @@ static void test_create_without_description(void)
 
 static void test_update_stock_appends_one_event(void)
 {
-	handle_ok(widget());
-	handle_ok(update_stock(1, 50));
+	handle_ok(es_test_cmd_widget());
+	handle_ok(es_test_cmd_update_stock(1, 50));
 	ES_ASSERT_INT_EQ(got.type, ES_STOCK_UPDATED);
 	ES_ASSERT_INT_EQ(got.product_id, 1);
 	ES_ASSERT_INT_EQ(got.stock.new_stock, 50);
@@ -232,8 +177,8 @@ static void test_update_stock_appends_one_event(void)
 
 static void test_update_stock_to_zero_is_allowed(void)
 {
-	handle_ok(widget());
-	handle_ok(update_stock(1, 0));
+	handle_ok(es_test_cmd_widget());
+	handle_ok(es_test_cmd_update_stock(1, 0));
 	load(1);
 	ES_ASSERT_INT_EQ(loaded.count, 2);
 	ES_ASSERT_INT_EQ(loaded.items[1].stock.new_stock, 0);
@@ -241,8 +186,8 @@ static void test_update_stock_to_zero_is_allowed(void)
 
 static void test_change_price_appends_one_event(void)
 {
-	handle_ok(widget());
-	handle_ok(change_price(1, 44.99));
+	handle_ok(es_test_cmd_widget());
+	handle_ok(es_test_cmd_change_price(1, 44.99));
 	ES_ASSERT_INT_EQ(got.type, ES_PRICE_CHANGED);
 	ES_ASSERT_INT_EQ(got.product_id, 1);
 	ES_ASSERT_DOUBLE_EQ(got.price.new_price, 44.99);
@@ -258,8 +203,8 @@ static void test_change_price_appends_one_event(void)
 
 static void test_record_view_appends_one_event(void)
 {
-	handle_ok(widget());
-	handle_ok(record_view(1));
+	handle_ok(es_test_cmd_widget());
+	handle_ok(es_test_cmd_record_view(1));
 	ES_ASSERT_INT_EQ(got.type, ES_PRODUCT_VIEWED);
 	ES_ASSERT_INT_EQ(got.product_id, 1);
 	assert_timestamp(got.occurred_at, 1);
@@ -353,7 +298,7 @@ static void expect_refusal(const char *name, const struct es_command *cmd,
 	struct es_error err;
 	int rc;
 
-	require_store();
+	ES_REQUIRE_SETUP();
 	events_before = count_events();
 	products_before = count_products();
 	es_error_clear(&err);
@@ -376,7 +321,7 @@ static void test_refusals(void)
 {
 	size_t n = sizeof(refusals) / sizeof(refusals[0]);
 
-	handle_ok(widget());
+	handle_ok(es_test_cmd_widget());
 	for (size_t i = 0; i < n; i++)
 		expect_refusal(refusals[i].name, &refusals[i].cmd,
 			       refusals[i].code, refusals[i].message);
@@ -386,8 +331,8 @@ static void test_refusals(void)
 
 static void test_not_found_comes_before_the_value_rule(void)
 {
-	struct es_command stock = update_stock(7, -1);
-	struct es_command price = change_price(7, -1.0);
+	struct es_command stock = es_test_cmd_update_stock(7, -1);
+	struct es_command price = es_test_cmd_change_price(7, -1.0);
 
 	expect_refusal("update stock -1 of product 7", &stock, ES_ENOTFOUND,
 		       "Product 7 not found");
@@ -397,11 +342,11 @@ static void test_not_found_comes_before_the_value_rule(void)
 
 static void test_views_only_product_is_not_found(void)
 {
-	struct es_command stock = update_stock(5, 10);
-	struct es_command price = change_price(5, 10.0);
+	struct es_command stock = es_test_cmd_update_stock(5, 10);
+	struct es_command price = es_test_cmd_change_price(5, 10.0);
 
-	handle_ok(record_view(5));
-	handle_ok(record_view(5));
+	handle_ok(es_test_cmd_record_view(5));
+	handle_ok(es_test_cmd_record_view(5));
 	expect_refusal("update stock of a viewed-only product", &stock,
 		       ES_ENOTFOUND, "Product 5 not found");
 	expect_refusal("change price of a viewed-only product", &price,
@@ -411,7 +356,7 @@ static void test_views_only_product_is_not_found(void)
 
 static void test_view_of_unknown_product_is_recorded(void)
 {
-	handle_ok(record_view(42));
+	handle_ok(es_test_cmd_record_view(42));
 	ES_ASSERT_INT_EQ(got.type, ES_PRODUCT_VIEWED);
 	ES_ASSERT_INT_EQ(got.product_id, 42);
 	load(42);
@@ -422,12 +367,12 @@ static void test_view_of_unknown_product_is_recorded(void)
 
 static void test_refused_create_keeps_the_next_id(void)
 {
-	struct es_command bad = widget();
+	struct es_command bad = es_test_cmd_widget();
 
 	bad.create.name = "";
 	expect_refusal("create with an empty name", &bad, ES_EINVAL,
 		       "Name cannot be empty");
-	handle_ok(widget());
+	handle_ok(es_test_cmd_widget());
 	ES_ASSERT_INT_EQ(got.product_id, 1);
 	ES_ASSERT_INT_EQ(count_products(), 1);
 }
@@ -436,9 +381,9 @@ static void test_update_uses_earlier_events(void)
 {
 	struct es_error err;
 
-	handle_ok(widget());
-	handle_ok(update_stock(1, 50));
-	handle_ok(change_price(1, 44.99));
+	handle_ok(es_test_cmd_widget());
+	handle_ok(es_test_cmd_update_stock(1, 50));
+	handle_ok(es_test_cmd_change_price(1, 44.99));
 	load(1);
 	ES_ASSERT_INT_EQ(loaded.count, 3);
 	ES_ASSERT_INT_EQ(loaded.items[0].type, ES_PRODUCT_CREATED);
@@ -457,10 +402,10 @@ static void test_update_uses_earlier_events(void)
 
 static void test_corrupted_log_refuses_the_command(void)
 {
-	struct es_command cmd = update_stock(1, 5);
+	struct es_command cmd = es_test_cmd_update_stock(1, 5);
 	struct es_error err;
 
-	handle_ok(widget());
+	handle_ok(es_test_cmd_widget());
 	es_test_exec(raw, "INSERT INTO events (product_id, event_type, data,"
 			  " occurred_at) VALUES (1, 'StockUpdated', 'oops',"
 			  " '2026-11-27T14:32:05+00:00')");
@@ -473,11 +418,11 @@ static void test_corrupted_log_refuses_the_command(void)
 static void test_store_failure_appends_nothing(void)
 {
 	struct es_command_handler ro_handler;
-	struct es_command cmd = widget();
+	struct es_command cmd = es_test_cmd_widget();
 	struct es_error err;
 	char path[512];
 
-	handle_ok(widget());
+	handle_ok(es_test_cmd_widget());
 	es_test_path(path, sizeof(path), "event_store.db");
 	ES_ASSERT_OK(es_store_open(&ro_store, path, ES_STORE_READONLY, &err),
 		     &err);
@@ -490,7 +435,7 @@ static void test_store_failure_appends_nothing(void)
 	ES_ASSERT_INT_EQ(count_events(), 1);
 	ES_ASSERT_INT_EQ(count_products(), 1);
 	/* No transaction was left open: the store still takes commands. */
-	handle_ok(widget());
+	handle_ok(es_test_cmd_widget());
 	ES_ASSERT_INT_EQ(got.product_id, 2);
 }
 

@@ -3,39 +3,29 @@
  * rebuild_all.
  *
  * Each test gets its own event store and read database. The views are
- * read back with plain SQL on the read database and dumped as text, one
- * line a row: `1|'Widget Pro'|NULL|29.99|100|...`, text quoted, real
- * numbers always with a point, so a wrong value, a wrong column or a wrong
- * type all show up as a difference in the text.
+ * read back with plain SQL on the read database and dumped as text
+ * (fixtures.h), one line a row: `1|'Widget Pro'|NULL|29.99|100|...`, text
+ * quoted, real numbers always with a point, so a wrong value, a wrong
+ * column or a wrong type all show up as a difference in the text.
  *
  * Events built by hand live in `events`, the handler's in `got`; the
  * teardown disposes them and closes everything, so a failed assertion
  * leaks nothing.
  */
 #include <inttypes.h>
-#include <stdarg.h>
-#include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "command_handler.h"
 #include "commands.h"
 #include "event_store.h"
 #include "events.h"
+#include "fixtures.h"
 #include "harness.h"
 #include "projector.h"
 #include "read_db.h"
 
 #define EVENT_MAX 8
-#define DUMP_SIZE 65536
-
-/* The text of one or more view tables, see dump_query(). */
-struct dump {
-	char text[DUMP_SIZE];
-	size_t len;
-	bool overflow;
-};
 
 static struct es_test_clock clock_state;
 static struct es_store *store;
@@ -45,24 +35,13 @@ static sqlite3 *raw;   /* a second connection, for writing behind backs */
 static struct es_command_handler handler;
 static struct es_event events[EVENT_MAX];
 static struct es_event got;
-static struct dump before;
-static struct dump after;
+static struct es_test_dump before; /* the views as text, see fixtures.h */
+static struct es_test_dump after;
 
 /*
- * CUnit's setup cannot stop a test, so what fails here is written down in
- * `setup_failure` and the handle left NULL; require_setup() then ends the
- * test with that message.
+ * What fails here is written down and its handle left NULL: the test then
+ * stops at ES_REQUIRE_SETUP() (harness.h) with that message.
  */
-static char setup_failure[ES_ERROR_MSG_SIZE + 64];
-
-static void setup_failed(const char *what, int rc, const struct es_error *err)
-{
-	if (setup_failure[0] == '\0')
-		snprintf(setup_failure, sizeof(setup_failure),
-			 "setup: %s returned %s (\"%s\")", what,
-			 es_code_name(rc), err->msg);
-}
-
 static void setup(void)
 {
 	char path[512];
@@ -71,23 +50,22 @@ static void setup(void)
 
 	memset(events, 0, sizeof(events));
 	memset(&got, 0, sizeof(got));
-	setup_failure[0] = '\0';
 	es_error_clear(&err);
 	es_test_path(path, sizeof(path), "event_store.db");
 	rc = es_store_open(&store, path, ES_STORE_WRITE, &err);
 	if (rc != ES_OK)
-		setup_failed("es_store_open", rc, &err);
+		es_test_setup_failed("es_store_open", rc, &err);
 	handler.store = store;
 	handler.clock = es_test_clock(&clock_state);
 	es_test_path(path, sizeof(path), "read_model.db");
 	rc = es_read_db_open(&read_db, path, ES_READ_DB_WRITE, &err);
 	if (rc != ES_OK)
-		setup_failed("es_read_db_open", rc, &err);
+		es_test_setup_failed("es_read_db_open", rc, &err);
 	if (read_db == NULL)
 		return;
 	rc = es_projector_open(&prj, read_db, &err);
 	if (rc != ES_OK)
-		setup_failed("es_projector_open", rc, &err);
+		es_test_setup_failed("es_projector_open", rc, &err);
 }
 
 static void teardown(void)
@@ -105,40 +83,27 @@ static void teardown(void)
 	raw = NULL;
 }
 
-static void require_setup(void)
-{
-	if (setup_failure[0] != '\0')
-		ES_FAIL("%s", setup_failure);
-}
-
 /* Open `raw` on the event store's file. */
 static void open_raw_store(void)
 {
 	char path[512];
 
 	es_test_path(path, sizeof(path), "event_store.db");
-	if (sqlite3_open_v2(path, &raw, SQLITE_OPEN_READWRITE, NULL) !=
-	    SQLITE_OK)
-		ES_FAIL("cannot open %s: %s", path, sqlite3_errmsg(raw));
+	es_test_open_db(&raw, path, SQLITE_OPEN_READWRITE);
 }
 
 /* ---- events, built by hand and stamped with the fixed clock's n-th ---- */
 
+/* Widget Pro's ProductCreated (fixtures.h) under `name` and `description`. */
 static void make_created(struct es_event *ev, int64_t product_id,
 			 const char *name, const char *description, int n)
 {
 	char at[ES_TIMESTAMP_SIZE];
 	struct es_error err;
-	struct es_product_created fields = {
-		.name = (char *)name,
-		.price = 29.99,
-		.cost_price = 12.0,
-		.supplier_id = 1,
-		.supplier_name = "Acme Corp",
-		.stock = 100,
-		.description = (char *)description,
-	};
+	struct es_product_created fields = es_test_widget_fields();
 
+	fields.name = (char *)name;
+	fields.description = (char *)description;
 	es_test_timestamp(at, n);
 	ES_ASSERT_OK(es_event_product_created(ev, product_id, &fields, at,
 					      &err), &err);
@@ -174,147 +139,43 @@ static void project_ok(const struct es_event *ev)
 {
 	struct es_error err;
 
-	require_setup();
+	ES_REQUIRE_SETUP();
 	ES_ASSERT_OK(es_projector_project(prj, ev, &err), &err);
 }
 
-/* ---- dumping the views as text ---- */
+/* ---- the views as text ---- */
 
-static void dump_append(struct dump *d, const char *fmt, ...)
+/* Every column of each view, row by row in the order of the key. */
+#define DETAIL_ROWS                                                            \
+	"SELECT id, name, description, price, stock, view_count,"              \
+	" supplier_name, created_at, updated_at"                               \
+	" FROM product_detail_view ORDER BY id"
+#define LIST_ROWS                                                              \
+	"SELECT id, name, price, stock, supplier_name"                         \
+	" FROM product_list_view ORDER BY id"
+
+static const char *dump_detail(struct es_test_dump *d)
 {
-	va_list ap;
-	int n;
-
-	if (d->overflow)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(d->text + d->len, DUMP_SIZE - d->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= DUMP_SIZE - d->len)
-		d->overflow = true;
-	else
-		d->len += (size_t)n;
+	ES_REQUIRE_SETUP();
+	return es_test_dump_rows(d, read_db, DETAIL_ROWS);
 }
 
-/* A real as the shortest text that reads back the same, with a point. */
-static void dump_real(struct dump *d, double x)
+static const char *dump_list(struct es_test_dump *d)
 {
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%.15g", x);
-	if (strtod(buf, NULL) != x)
-		snprintf(buf, sizeof(buf), "%.17g", x);
-	if (strpbrk(buf, ".eni") == NULL)
-		strcat(buf, ".0");
-	dump_append(d, "%s", buf);
-}
-
-static void dump_value(struct dump *d, sqlite3_stmt *stmt, int col)
-{
-	switch (sqlite3_column_type(stmt, col)) {
-	case SQLITE_INTEGER:
-		dump_append(d, "%lld",
-			    (long long)sqlite3_column_int64(stmt, col));
-		break;
-	case SQLITE_FLOAT:
-		dump_real(d, sqlite3_column_double(stmt, col));
-		break;
-	case SQLITE_NULL:
-		dump_append(d, "NULL");
-		break;
-	default:
-		dump_append(d, "'%s'",
-			    (const char *)sqlite3_column_text(stmt, col));
-		break;
-	}
-}
-
-/* Append every row `sql` returns, one line a row, columns split by '|'. */
-static void dump_query(struct dump *d, const char *sql)
-{
-	sqlite3_stmt *stmt = NULL;
-	int rc;
-
-	if (sqlite3_prepare_v2(read_db, sql, -1, &stmt, NULL) != SQLITE_OK)
-		ES_FAIL("%s (in: %s)", sqlite3_errmsg(read_db), sql);
-	for (rc = sqlite3_step(stmt); rc == SQLITE_ROW;
-	     rc = sqlite3_step(stmt)) {
-		for (int col = 0; col < sqlite3_column_count(stmt); col++) {
-			if (col > 0)
-				dump_append(d, "|");
-			dump_value(d, stmt, col);
-		}
-		dump_append(d, "\n");
-	}
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE)
-		ES_FAIL("%s (in: %s)", sqlite3_errmsg(read_db), sql);
-	if (d->overflow)
-		ES_FAIL("the views do not fit in %d bytes of dump", DUMP_SIZE);
-}
-
-static void dump_reset(struct dump *d)
-{
-	d->len = 0;
-	d->text[0] = '\0';
-	d->overflow = false;
-}
-
-static const char *dump_detail(struct dump *d)
-{
-	require_setup();
-	dump_reset(d);
-	dump_query(d, "SELECT id, name, description, price, stock, view_count,"
-		      " supplier_name, created_at, updated_at"
-		      " FROM product_detail_view ORDER BY id");
-	return d->text;
-}
-
-static const char *dump_list(struct dump *d)
-{
-	require_setup();
-	dump_reset(d);
-	dump_query(d, "SELECT id, name, price, stock, supplier_name"
-		      " FROM product_list_view ORDER BY id");
-	return d->text;
+	ES_REQUIRE_SETUP();
+	return es_test_dump_rows(d, read_db, LIST_ROWS);
 }
 
 /* Both views, each under its name. */
-static const char *dump_views(struct dump *d)
+static const char *dump_views(struct es_test_dump *d)
 {
-	require_setup();
-	dump_reset(d);
-	dump_append(d, "product_detail_view:\n");
-	dump_query(d, "SELECT id, name, description, price, stock, view_count,"
-		      " supplier_name, created_at, updated_at"
-		      " FROM product_detail_view ORDER BY id");
-	dump_append(d, "product_list_view:\n");
-	dump_query(d, "SELECT id, name, price, stock, supplier_name"
-		      " FROM product_list_view ORDER BY id");
+	ES_REQUIRE_SETUP();
+	es_test_dump_reset(d);
+	es_test_dump_append(d, "product_detail_view:\n");
+	es_test_dump_query(d, read_db, DETAIL_ROWS);
+	es_test_dump_append(d, "product_list_view:\n");
+	es_test_dump_query(d, read_db, LIST_ROWS);
 	return d->text;
-}
-
-/* Fail at the first line where `actual` and `expected` differ. */
-static void assert_same_dump(const char *actual, const char *expected,
-			     const char *what)
-{
-	int line = 1;
-	size_t a, e;
-
-	if (strcmp(actual, expected) == 0)
-		return;
-	while (1) {
-		a = strcspn(actual, "\n");
-		e = strcspn(expected, "\n");
-		if (a != e || strncmp(actual, expected, a) != 0 ||
-		    actual[a] == '\0')
-			break;
-		actual += a + 1;
-		expected += e + 1;
-		line++;
-	}
-	ES_FAIL("%s: line %d is \"%.*s\", expected \"%.*s\"", what, line,
-		(int)a, actual, (int)e, expected);
 }
 
 /* The expected detail row of Widget Pro, created at n and changed at m. */
@@ -442,7 +303,7 @@ static void test_update_of_unknown_product_changes_nothing(void)
 	dump_views(&before);
 	for (int i = 1; i <= 3; i++)
 		project_ok(&events[i]);
-	assert_same_dump(dump_views(&after), before.text, "views");
+	ES_ASSERT_SAME_DUMP(dump_views(&after), before.text, "views");
 }
 
 static void test_project_is_atomic(void)
@@ -462,8 +323,8 @@ static void test_project_is_atomic(void)
 		ES_ASSERT_CODE(es_projector_project(prj, &events[i], &err),
 			       ES_EDB, &err);
 		ES_ASSERT_TRUE(strstr(err.msg, "product_list_view") != NULL);
-		assert_same_dump(dump_detail(&after), before.text,
-				 "product_detail_view");
+		ES_ASSERT_SAME_DUMP(dump_detail(&after), before.text,
+				    "product_detail_view");
 		ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
 	}
 	/* No transaction was left open: the next event projects. */
@@ -479,7 +340,7 @@ static void apply_ok(const struct es_event *ev)
 {
 	struct es_error err;
 
-	require_setup();
+	ES_REQUIRE_SETUP();
 	ES_ASSERT_OK(es_projector_apply(prj, ev, &err), &err);
 }
 
@@ -519,8 +380,8 @@ static void test_apply_joins_the_callers_transaction(void)
 			 "1|'Widget Pro'|44.99|100|'Acme Corp'\n"
 			 "2|'Gadget Plus'|29.99|100|'Acme Corp'\n");
 	es_test_exec(read_db, "ROLLBACK");
-	assert_same_dump(dump_views(&after), before.text,
-			 "views after the caller's rollback");
+	ES_ASSERT_SAME_DUMP(dump_views(&after), before.text,
+			    "views after the caller's rollback");
 	/* And the caller's commit keeps what apply did. */
 	es_test_exec(read_db, "BEGIN IMMEDIATE");
 	apply_ok(&events[1]);
@@ -535,7 +396,7 @@ static void test_apply_that_fails_leaves_the_transaction_to_the_caller(void)
 	struct es_error err;
 
 	make_created(&events[0], 1, "Widget Pro", "A fine widget", 0);
-	require_setup();
+	ES_REQUIRE_SETUP();
 	es_test_exec(read_db, "DROP TABLE product_list_view");
 	es_test_exec(read_db, "BEGIN IMMEDIATE");
 	ES_ASSERT_CODE(es_projector_apply(prj, &events[0], &err), ES_EDB,
@@ -566,8 +427,8 @@ static void test_reset_empties_both_views(void)
 	ES_ASSERT_STR_EQ(dump_views(&after), "product_detail_view:\n"
 					     "product_list_view:\n");
 	es_test_exec(read_db, "ROLLBACK");
-	assert_same_dump(dump_views(&after), before.text,
-			 "views after the caller's rollback");
+	ES_ASSERT_SAME_DUMP(dump_views(&after), before.text,
+			    "views after the caller's rollback");
 	/* Outside a transaction, it commits on its own. */
 	ES_ASSERT_OK(es_projector_reset(prj, &err), &err);
 	ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
@@ -649,7 +510,7 @@ static int64_t run_commands(uint32_t seed, int count)
 	struct es_error err;
 	char name[32];
 
-	require_setup();
+	ES_REQUIRE_SETUP();
 	for (int i = 0; i < count; i++) {
 		struct es_command cmd =
 			random_command(&state, products, name, sizeof(name));
@@ -688,8 +549,8 @@ static void test_rebuild_equals_live_projection(void)
 	spoil_views();
 	ES_ASSERT_OK(es_projector_rebuild_all(prj, store, &err), &err);
 	ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
-	assert_same_dump(dump_views(&after), before.text,
-			 "views after rebuild_all");
+	ES_ASSERT_SAME_DUMP(dump_views(&after), before.text,
+			    "views after rebuild_all");
 }
 
 static void test_rebuild_twice_gives_the_same_views(void)
@@ -703,8 +564,8 @@ static void test_rebuild_twice_gives_the_same_views(void)
 	ES_ASSERT_TRUE(es_test_query_int(read_db, "SELECT COUNT(*) FROM "
 					 "product_list_view") > 0);
 	ES_ASSERT_OK(es_projector_rebuild_all(prj, store, &err), &err);
-	assert_same_dump(dump_views(&after), before.text,
-			 "views after the second rebuild_all");
+	ES_ASSERT_SAME_DUMP(dump_views(&after), before.text,
+			    "views after the second rebuild_all");
 	/* And the first rebuild repaired the spoiled views, as checked
 	 * more thoroughly by the test above. */
 	ES_ASSERT_INT_EQ(es_test_query_int(read_db, "SELECT COUNT(*) FROM "
@@ -724,8 +585,8 @@ static void test_rebuild_wipes_rows_not_in_the_log(void)
 		     "INSERT INTO product_list_view VALUES (999, 'Stray', 1.0,"
 		     " 1, 'Nobody');");
 	ES_ASSERT_OK(es_projector_rebuild_all(prj, store, &err), &err);
-	assert_same_dump(dump_views(&after), before.text,
-			 "views after rebuild_all");
+	ES_ASSERT_SAME_DUMP(dump_views(&after), before.text,
+			    "views after rebuild_all");
 }
 
 static void test_rebuild_of_corrupted_log_keeps_old_views(void)
@@ -751,8 +612,8 @@ static void test_rebuild_of_corrupted_log_keeps_old_views(void)
 		       ES_ECORRUPT, &err);
 	ES_ASSERT_TRUE(err.msg[0] != '\0');
 	ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
-	assert_same_dump(dump_views(&after), before.text,
-			 "views after a failed rebuild_all");
+	ES_ASSERT_SAME_DUMP(dump_views(&after), before.text,
+			    "views after a failed rebuild_all");
 }
 
 static void test_rebuild_that_fails_on_the_views_keeps_them(void)
@@ -766,8 +627,8 @@ static void test_rebuild_that_fails_on_the_views_keeps_them(void)
 		       &err);
 	ES_ASSERT_TRUE(strstr(err.msg, "product_list_view") != NULL);
 	ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
-	assert_same_dump(dump_detail(&after), before.text,
-			 "product_detail_view after a failed rebuild_all");
+	ES_ASSERT_SAME_DUMP(dump_detail(&after), before.text,
+			    "product_detail_view after a failed rebuild_all");
 }
 
 static void test_rebuild_of_empty_log_empties_the_views(void)
@@ -791,10 +652,7 @@ static void test_open_without_views_fails(void)
 
 	es_test_path(path, sizeof(path), "bare.db");
 	/* `raw` here is an empty database: no view tables in it. */
-	if (sqlite3_open_v2(path, &raw,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-			    NULL) != SQLITE_OK)
-		ES_FAIL("cannot open %s: %s", path, sqlite3_errmsg(raw));
+	es_test_open_db(&raw, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
 	ES_ASSERT_CODE(es_projector_open(&bare_prj, raw, &err), ES_EDB, &err);
 	ES_ASSERT_TRUE(strstr(err.msg, "no such table") != NULL);
 	ES_ASSERT_TRUE(bare_prj == NULL);

@@ -7,7 +7,7 @@
  * with the fixed clock, so every timestamp is known: the clock's n-th
  * reading is es_test_timestamp(n), one per accepted command. The views
  * are read back with plain SQL and dumped as text, one line a row, as in
- * step 6's suite.
+ * step 6's suite (fixtures.h).
  *
  * The handles of this step (views, insights) are opened by the tests that
  * need them, not in setup: the audit and time-travel tests then fail on
@@ -16,7 +16,6 @@
  */
 #include <inttypes.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +30,7 @@
 #include "commands.h"
 #include "event_store.h"
 #include "events.h"
+#include "fixtures.h"
 #include "harness.h"
 #include "insights.h"
 #include "projector.h"
@@ -38,15 +38,7 @@
 #include "time_travel.h"
 #include "views.h"
 
-#define DUMP_SIZE 65536
 #define EVENT_MAX 16
-
-/* The text of one or more tables, see dump_query(). */
-struct dump {
-	char text[DUMP_SIZE];
-	size_t len;
-	bool overflow;
-};
 
 static struct es_test_clock clock_state;
 static struct es_store *store;
@@ -63,23 +55,13 @@ static struct es_product product;
 static FILE *mem;      /* what es_audit_trail prints into */
 static char *mem_text; /* ... and where it lands */
 static size_t mem_len;
-static struct dump before;
-static struct dump after;
+static struct es_test_dump before; /* tables as text, see fixtures.h */
+static struct es_test_dump after;
 
 /*
- * CUnit's setup cannot stop a test, so what fails here is written down in
- * `setup_failure`; require_setup() then ends the test with that message.
+ * What fails in setup is written down and its handle left NULL: the test
+ * then stops at ES_REQUIRE_SETUP() (harness.h) with that message.
  */
-static char setup_failure[ES_ERROR_MSG_SIZE + 64];
-
-static void setup_failed(const char *what, int rc, const struct es_error *err)
-{
-	if (setup_failure[0] == '\0')
-		snprintf(setup_failure, sizeof(setup_failure),
-			 "setup: %s returned %s (\"%s\")", what,
-			 es_code_name(rc), err->msg);
-}
-
 static void open_store(void)
 {
 	char path[512];
@@ -89,7 +71,7 @@ static void open_store(void)
 	es_test_path(path, sizeof(path), "event_store.db");
 	rc = es_store_open(&store, path, ES_STORE_WRITE, &err);
 	if (rc != ES_OK)
-		setup_failed("es_store_open", rc, &err);
+		es_test_setup_failed("es_store_open", rc, &err);
 	handler.store = store;
 }
 
@@ -103,13 +85,12 @@ static void setup(void)
 	memset(events, 0, sizeof(events));
 	memset(&list, 0, sizeof(list));
 	es_product_init(&product);
-	setup_failure[0] = '\0';
 	handler.clock = es_test_clock(&clock_state);
 	open_store();
 	es_test_path(path, sizeof(path), "read_model.db");
 	rc = es_read_db_open(&read_db, path, ES_READ_DB_WRITE, &err);
 	if (rc != ES_OK)
-		setup_failed("es_read_db_open", rc, &err);
+		es_test_setup_failed("es_read_db_open", rc, &err);
 }
 
 static void teardown(void)
@@ -138,17 +119,11 @@ static void teardown(void)
 	raw = NULL;
 }
 
-static void require_setup(void)
-{
-	if (setup_failure[0] != '\0')
-		ES_FAIL("%s", setup_failure);
-}
-
 static void open_views(void)
 {
 	struct es_error err;
 
-	require_setup();
+	ES_REQUIRE_SETUP();
 	ES_ASSERT_OK(es_views_open(&views, read_db, &err), &err);
 	ES_ASSERT_TRUE(views != NULL);
 }
@@ -157,7 +132,7 @@ static void open_insights(void)
 {
 	struct es_error err;
 
-	require_setup();
+	ES_REQUIRE_SETUP();
 	ES_ASSERT_OK(es_insights_open(&insights, read_db, &err), &err);
 	ES_ASSERT_TRUE(insights != NULL);
 }
@@ -168,9 +143,7 @@ static void open_raw_store(void)
 	char path[512];
 
 	es_test_path(path, sizeof(path), "event_store.db");
-	if (sqlite3_open_v2(path, &raw, SQLITE_OPEN_READWRITE, NULL) !=
-	    SQLITE_OK)
-		ES_FAIL("cannot open %s: %s", path, sqlite3_errmsg(raw));
+	es_test_open_db(&raw, path, SQLITE_OPEN_READWRITE);
 }
 
 /*
@@ -180,26 +153,9 @@ static void open_raw_store(void)
 static void insert_raw(int64_t product_id, const char *type, const char *data,
 		       const char *occurred_at)
 {
-	sqlite3_stmt *stmt = NULL;
-	int rc;
-
 	if (raw == NULL)
 		open_raw_store();
-	rc = sqlite3_prepare_v2(raw,
-				"INSERT INTO events (product_id, event_type,"
-				" data, occurred_at) VALUES (?, ?, ?, ?)",
-				-1, &stmt, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int64(stmt, 1, product_id);
-		sqlite3_bind_text(stmt, 2, type, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 3, data, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 4, occurred_at, -1, SQLITE_STATIC);
-		rc = sqlite3_step(stmt);
-	}
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE)
-		ES_FAIL("inserting a raw event failed: %s",
-			sqlite3_errmsg(raw));
+	es_test_insert_event(raw, product_id, type, data, occurred_at);
 }
 
 /* A StockUpdated row whose data is not an event at all. */
@@ -216,7 +172,7 @@ static int64_t handle_ok(const struct es_command *cmd)
 {
 	struct es_error err;
 
-	require_setup();
+	ES_REQUIRE_SETUP();
 	es_event_dispose(&got);
 	ES_ASSERT_OK(es_handle(&got, &handler, cmd, &err), &err);
 	return got.id;
@@ -330,150 +286,50 @@ static void run_script(int from, int to, bool project)
 	}
 }
 
-/* ---- dumping tables as text ---- */
-
-static void dump_append(struct dump *d, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (d->overflow)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(d->text + d->len, DUMP_SIZE - d->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= DUMP_SIZE - d->len)
-		d->overflow = true;
-	else
-		d->len += (size_t)n;
-}
-
-/* A real as the shortest text that reads back the same, with a point. */
-static void dump_real(struct dump *d, double x)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%.15g", x);
-	if (strtod(buf, NULL) != x)
-		snprintf(buf, sizeof(buf), "%.17g", x);
-	if (strpbrk(buf, ".eni") == NULL)
-		strcat(buf, ".0");
-	dump_append(d, "%s", buf);
-}
-
-static void dump_value(struct dump *d, sqlite3_stmt *stmt, int col)
-{
-	switch (sqlite3_column_type(stmt, col)) {
-	case SQLITE_INTEGER:
-		dump_append(d, "%lld",
-			    (long long)sqlite3_column_int64(stmt, col));
-		break;
-	case SQLITE_FLOAT:
-		dump_real(d, sqlite3_column_double(stmt, col));
-		break;
-	case SQLITE_NULL:
-		dump_append(d, "NULL");
-		break;
-	default:
-		dump_append(d, "'%s'",
-			    (const char *)sqlite3_column_text(stmt, col));
-		break;
-	}
-}
-
-/* Append every row `sql` returns, one line a row, columns split by '|'. */
-static void dump_query(struct dump *d, const char *sql)
-{
-	sqlite3_stmt *stmt = NULL;
-	int rc;
-
-	require_setup();
-	if (sqlite3_prepare_v2(read_db, sql, -1, &stmt, NULL) != SQLITE_OK)
-		ES_FAIL("%s (in: %s)", sqlite3_errmsg(read_db), sql);
-	for (rc = sqlite3_step(stmt); rc == SQLITE_ROW;
-	     rc = sqlite3_step(stmt)) {
-		for (int col = 0; col < sqlite3_column_count(stmt); col++) {
-			if (col > 0)
-				dump_append(d, "|");
-			dump_value(d, stmt, col);
-		}
-		dump_append(d, "\n");
-	}
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_DONE)
-		ES_FAIL("%s (in: %s)", sqlite3_errmsg(read_db), sql);
-	if (d->overflow)
-		ES_FAIL("the views do not fit in %d bytes of dump", DUMP_SIZE);
-}
-
-static void dump_reset(struct dump *d)
-{
-	d->len = 0;
-	d->text[0] = '\0';
-	d->overflow = false;
-}
+/* ---- tables as text ---- */
 
 /* The rows of one query, alone. */
-static const char *dump_rows(struct dump *d, const char *sql)
+static const char *dump_rows(struct es_test_dump *d, const char *sql)
 {
-	dump_reset(d);
-	dump_query(d, sql);
-	return d->text;
+	ES_REQUIRE_SETUP();
+	return es_test_dump_rows(d, read_db, sql);
 }
 
-static const char *summary_rows(struct dump *d)
+static const char *summary_rows(struct es_test_dump *d)
 {
 	return dump_rows(d, "SELECT product_id, view_count"
 			    " FROM view_count_summary ORDER BY product_id");
 }
 
-static const char *alert_rows(struct dump *d)
+static const char *alert_rows(struct es_test_dump *d)
 {
 	return dump_rows(d, "SELECT product_id, name, stock"
 			    " FROM low_stock_alert_view ORDER BY product_id");
 }
 
 /* Every view, each under its name. */
-static const char *dump_views(struct dump *d)
+static const char *dump_views(struct es_test_dump *d)
 {
-	dump_reset(d);
-	dump_append(d, "product_detail_view:\n");
-	dump_query(d, "SELECT id, name, description, price, stock, view_count,"
-		      " supplier_name, created_at, updated_at"
-		      " FROM product_detail_view ORDER BY id");
-	dump_append(d, "product_list_view:\n");
-	dump_query(d, "SELECT id, name, price, stock, supplier_name"
-		      " FROM product_list_view ORDER BY id");
-	dump_append(d, "view_count_summary:\n");
-	dump_query(d, "SELECT product_id, view_count"
-		      " FROM view_count_summary ORDER BY product_id");
-	dump_append(d, "low_stock_alert_view:\n");
-	dump_query(d, "SELECT product_id, name, stock"
-		      " FROM low_stock_alert_view ORDER BY product_id");
+	ES_REQUIRE_SETUP();
+	es_test_dump_reset(d);
+	es_test_dump_append(d, "product_detail_view:\n");
+	es_test_dump_query(d, read_db,
+			   "SELECT id, name, description, price, stock,"
+			   " view_count, supplier_name, created_at, updated_at"
+			   " FROM product_detail_view ORDER BY id");
+	es_test_dump_append(d, "product_list_view:\n");
+	es_test_dump_query(d, read_db,
+			   "SELECT id, name, price, stock, supplier_name"
+			   " FROM product_list_view ORDER BY id");
+	es_test_dump_append(d, "view_count_summary:\n");
+	es_test_dump_query(d, read_db,
+			   "SELECT product_id, view_count"
+			   " FROM view_count_summary ORDER BY product_id");
+	es_test_dump_append(d, "low_stock_alert_view:\n");
+	es_test_dump_query(d, read_db,
+			   "SELECT product_id, name, stock"
+			   " FROM low_stock_alert_view ORDER BY product_id");
 	return d->text;
-}
-
-/* Fail at the first line where `actual` and `expected` differ. */
-static void assert_same_dump(const char *actual, const char *expected,
-			     const char *what)
-{
-	int line = 1;
-	size_t a, e;
-
-	if (strcmp(actual, expected) == 0)
-		return;
-	while (1) {
-		a = strcspn(actual, "\n");
-		e = strcspn(expected, "\n");
-		if (a != e || strncmp(actual, expected, a) != 0 ||
-		    actual[a] == '\0')
-			break;
-		actual += a + 1;
-		expected += e + 1;
-		line++;
-	}
-	ES_FAIL("%s: line %d is \"%.*s\", expected \"%.*s\"", what, line,
-		(int)a, actual, (int)e, expected);
 }
 
 static int64_t checkpoint(void)
@@ -513,7 +369,7 @@ static int audit(int64_t product_id, struct es_error *err)
 {
 	int rc;
 
-	require_setup();
+	ES_REQUIRE_SETUP();
 	mem = open_memstream(&mem_text, &mem_len);
 	if (mem == NULL)
 		ES_FAIL("open_memstream failed");
@@ -945,21 +801,17 @@ static void test_time_travel_with_python_timestamps(void)
 
 /* ---- the new read models, event by event ---- */
 
+/* Widget Pro's ProductCreated (fixtures.h): `name`, `stock`, no description. */
 static void make_created(struct es_event *ev, int64_t product_id,
 			 const char *name, int64_t stock, int n)
 {
 	char at[ES_TIMESTAMP_SIZE];
 	struct es_error err;
-	struct es_product_created fields = {
-		.name = (char *)name,
-		.price = 29.99,
-		.cost_price = 12.0,
-		.supplier_id = 1,
-		.supplier_name = "Acme Corp",
-		.stock = stock,
-		.description = NULL,
-	};
+	struct es_product_created fields = es_test_widget_fields();
 
+	fields.name = (char *)name;
+	fields.stock = stock;
+	fields.description = NULL;
 	es_test_timestamp(at, n);
 	ES_ASSERT_OK(
 		es_event_product_created(ev, product_id, &fields, at, &err),
@@ -1115,7 +967,7 @@ static void open_step6_projector(void)
 {
 	struct es_error err;
 
-	require_setup();
+	ES_REQUIRE_SETUP();
 	ES_ASSERT_OK(es_projector_open(&prj, read_db, &err), &err);
 }
 
@@ -1141,9 +993,9 @@ static void test_rebuild_fills_new_read_models(void)
 	ES_ASSERT_INT_EQ(checkpoint(), SCRIPT_EVENTS);
 	ES_ASSERT_STR_EQ(summary_rows(&after), SCRIPT_SUMMARY);
 	ES_ASSERT_STR_EQ(alert_rows(&after), SCRIPT_ALERTS);
-	assert_same_dump(dump_rows(&after, "SELECT * FROM product_detail_view"
-					   " ORDER BY id"),
-			 before.text, "product_detail_view after the rebuild");
+	dump_rows(&after, "SELECT * FROM product_detail_view ORDER BY id");
+	ES_ASSERT_SAME_DUMP(after.text, before.text,
+			    "product_detail_view after the rebuild");
 }
 
 static void test_first_catch_up_counts_nothing_twice(void)
@@ -1156,10 +1008,9 @@ static void test_first_catch_up_counts_nothing_twice(void)
 	open_views();
 	ES_ASSERT_INT_EQ(catch_up(), SCRIPT_EVENTS);
 	ES_ASSERT_INT_EQ(checkpoint(), SCRIPT_EVENTS);
-	assert_same_dump(dump_rows(&after, "SELECT * FROM product_detail_view"
-					   " ORDER BY id"),
-			 before.text,
-			 "product_detail_view after the first catch-up");
+	dump_rows(&after, "SELECT * FROM product_detail_view ORDER BY id");
+	ES_ASSERT_SAME_DUMP(after.text, before.text,
+			    "product_detail_view after the first catch-up");
 	ES_ASSERT_STR_EQ(summary_rows(&after), SCRIPT_SUMMARY);
 	ES_ASSERT_STR_EQ(alert_rows(&after), SCRIPT_ALERTS);
 }
@@ -1190,8 +1041,8 @@ static void test_second_catch_up_projects_nothing(void)
 	dump_views(&before);
 	ES_ASSERT_INT_EQ(catch_up(), 0);
 	ES_ASSERT_INT_EQ(checkpoint(), SCRIPT_EVENTS);
-	assert_same_dump(dump_views(&after), before.text,
-			 "views after a second catch-up");
+	ES_ASSERT_SAME_DUMP(dump_views(&after), before.text,
+			    "views after a second catch-up");
 }
 
 static void test_catch_up_after_a_crash(void)
@@ -1207,7 +1058,7 @@ static void test_catch_up_after_a_crash(void)
 	es_store_close(store);
 	store = NULL;
 	open_store();
-	require_setup();
+	ES_REQUIRE_SETUP();
 	ES_ASSERT_INT_EQ(catch_up(), 3);
 	ES_ASSERT_INT_EQ(catch_up(), 0);
 	ES_ASSERT_INT_EQ(checkpoint(), SCRIPT_EVENTS + 3);
@@ -1276,7 +1127,7 @@ static void test_catch_up_after_a_crashed_process(void)
 		ES_FAIL("the child did not append its events (status %d)",
 			status);
 	open_store();
-	require_setup();
+	ES_REQUIRE_SETUP();
 	ES_ASSERT_INT_EQ(es_test_query_int(es_store_db(store), "SELECT COUNT(*)"
 							       " FROM events"),
 			 SCRIPT_EVENTS + 3);
@@ -1306,8 +1157,8 @@ static void expect_failed_catch_up(int code, const char *msg_part)
 			msg_part);
 	ES_ASSERT_INT_EQ(projected, 0);
 	ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
-	assert_same_dump(dump_views(&after), before.text,
-			 "views after a failed catch-up");
+	ES_ASSERT_SAME_DUMP(dump_views(&after), before.text,
+			    "views after a failed catch-up");
 	ES_ASSERT_INT_EQ(checkpoint(), SCRIPT_EVENTS);
 }
 
@@ -1443,8 +1294,8 @@ static void test_rebuild_equals_live_catch_up(void)
 		     "UPDATE projection_checkpoint SET last_event_id = 3;");
 	ES_ASSERT_INT_EQ(rebuild(), last);
 	ES_ASSERT_INT_EQ(checkpoint(), last);
-	assert_same_dump(dump_views(&after), before.text,
-			 "views after rebuild");
+	ES_ASSERT_SAME_DUMP(dump_views(&after), before.text,
+			    "views after rebuild");
 	ES_ASSERT_INT_EQ(catch_up(), 0);
 }
 
@@ -1481,8 +1332,8 @@ static void test_failed_rebuild_keeps_everything(void)
 	ES_ASSERT_TRUE(strncmp(err.msg, "event 11: ", 10) == 0);
 	ES_ASSERT_INT_EQ(projected, 0);
 	ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
-	assert_same_dump(dump_views(&after), before.text,
-			 "views after a failed rebuild");
+	ES_ASSERT_SAME_DUMP(dump_views(&after), before.text,
+			    "views after a failed rebuild");
 	ES_ASSERT_INT_EQ(checkpoint(), SCRIPT_EVENTS);
 }
 
@@ -1494,10 +1345,7 @@ static void test_views_open_without_views_fails(void)
 
 	es_test_path(path, sizeof(path), "bare.db");
 	/* `raw` here is an empty database: no step 0 views in it. */
-	if (sqlite3_open_v2(path, &raw,
-			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-			    NULL) != SQLITE_OK)
-		ES_FAIL("cannot open %s: %s", path, sqlite3_errmsg(raw));
+	es_test_open_db(&raw, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
 	ES_ASSERT_CODE(es_views_open(&bare, raw, &err), ES_EDB, &err);
 	ES_ASSERT_TRUE(strstr(err.msg, "no such table") != NULL);
 	ES_ASSERT_TRUE(bare == NULL);

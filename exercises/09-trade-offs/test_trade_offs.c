@@ -32,6 +32,7 @@
 #include "commands.h"
 #include "event_store.h"
 #include "events.h"
+#include "fixtures.h"
 #include "harness.h"
 #include "history.h"
 #include "optimistic.h"
@@ -55,11 +56,9 @@ static struct es_event_list events;
 static struct es_event ev;
 
 /*
- * CUnit's setup cannot stop a test, so what fails here is written down in
- * `setup_failure`; require_setup() then ends the test with that message.
+ * What fails here is written down and its handle left NULL: the test then
+ * stops at ES_REQUIRE_SETUP() (harness.h) with that message.
  */
-static char setup_failure[ES_ERROR_MSG_SIZE + 64];
-
 static void setup(void)
 {
 	struct es_error err;
@@ -72,21 +71,14 @@ static void setup(void)
 	memset(&ev, 0, sizeof(ev));
 	history_length = 0;
 	last_event_id = 0;
-	setup_failure[0] = '\0';
 	es_error_clear(&err);
 	es_test_path(path, sizeof(path), "event_store.db");
 	rc = es_store_open(&store, path, ES_STORE_WRITE, &err);
 	if (rc != ES_OK) {
-		snprintf(setup_failure, sizeof(setup_failure),
-			 "setup: es_store_open returned %s (\"%s\")",
-			 es_code_name(rc), err.msg);
+		es_test_setup_failed("es_store_open", rc, &err);
 		return;
 	}
-	if (sqlite3_open_v2(path, &raw, SQLITE_OPEN_READWRITE, NULL) !=
-	    SQLITE_OK)
-		snprintf(setup_failure, sizeof(setup_failure),
-			 "setup: sqlite3 cannot open the store's file: %s",
-			 sqlite3_errmsg(raw));
+	es_test_setup_open_db(&raw, path, SQLITE_OPEN_READWRITE);
 	sqlite3_busy_timeout(raw, ES_STORE_BUSY_TIMEOUT_MS);
 	handler.store = store;
 	handler.clock = es_test_clock(&clock_state);
@@ -117,17 +109,11 @@ static void teardown(void)
 	close_all();
 }
 
-static void require_setup(void)
-{
-	if (setup_failure[0] != '\0')
-		ES_FAIL("%s", setup_failure);
-}
-
 static void open_snapshots(int every)
 {
 	struct es_error err;
 
-	require_setup();
+	ES_REQUIRE_SETUP();
 	ES_ASSERT_OK(es_snapshots_open(&snaps, store, every, &err), &err);
 }
 
@@ -136,7 +122,7 @@ static void open_optimistic(void)
 {
 	struct es_error err;
 
-	require_setup();
+	ES_REQUIRE_SETUP();
 	ES_ASSERT_OK(es_optimistic_open(&opt, store, handler.clock, snaps,
 					&err), &err);
 }
@@ -170,54 +156,12 @@ static void clock_now(char out[ES_TIMESTAMP_SIZE])
 
 /* ---- commands ------------------------------------------------------------ */
 
-static struct es_command widget(void)
-{
-	return (struct es_command){
-		.type = ES_CREATE_PRODUCT,
-		.create = {
-			.name = "Widget Pro",
-			.price = 29.99,
-			.cost_price = 12.0,
-			.supplier_id = 1,
-			.supplier_name = "Acme Corp",
-			.stock = 100,
-			.description = "A fine widget",
-		},
-	};
-}
-
-static struct es_command update_stock(int64_t product_id, int64_t new_stock)
-{
-	return (struct es_command){
-		.type = ES_UPDATE_STOCK,
-		.update_stock = { .product_id = product_id,
-				  .new_stock = new_stock },
-	};
-}
-
-static struct es_command change_price(int64_t product_id, double new_price)
-{
-	return (struct es_command){
-		.type = ES_CHANGE_PRICE,
-		.change_price = { .product_id = product_id,
-				  .new_price = new_price },
-	};
-}
-
-static struct es_command record_view(int64_t product_id)
-{
-	return (struct es_command){
-		.type = ES_RECORD_PRODUCT_VIEW,
-		.record_view = { .product_id = product_id },
-	};
-}
-
 /* Step 5's handler, which must accept `cmd`. */
 static void handle_ok(struct es_command cmd)
 {
 	struct es_error err;
 
-	require_setup();
+	ES_REQUIRE_SETUP();
 	es_event_dispose(&ev);
 	ES_ASSERT_OK(es_handle(&ev, &handler, &cmd, &err), &err);
 }
@@ -227,15 +171,7 @@ static void handle_ok(struct es_command cmd)
 /* Product 1's n-th event (n from 1), at `at`. */
 static void history_event(struct es_event *out, int64_t n, const char *at)
 {
-	const struct es_product_created fields = {
-		.name = "Widget Pro",
-		.price = 29.99,
-		.cost_price = 12.0,
-		.supplier_id = 1,
-		.supplier_name = "Acme Corp",
-		.stock = 100,
-		.description = "A fine widget",
-	};
+	const struct es_product_created fields = es_test_widget_fields();
 	struct es_error err;
 
 	if (n == 1) {
@@ -283,7 +219,7 @@ static void grow_history(int64_t count)
 	char at[ES_TIMESTAMP_SIZE];
 	struct es_error err;
 
-	require_setup();
+	ES_REQUIRE_SETUP();
 	for (int64_t i = 0; i < count; i++) {
 		clock_now(at);
 		es_event_dispose(&ev);
@@ -753,7 +689,7 @@ static void test_open_refuses_every_below_one(void)
 	/* Not NULL to start with: the refusal must set it. */
 	struct es_snapshots *refused = (struct es_snapshots *)&err;
 
-	require_setup();
+	ES_REQUIRE_SETUP();
 	ES_ASSERT_CODE(es_snapshots_open(&refused, store, 0, &err), ES_EINVAL,
 		       &err);
 	ES_ASSERT_TRUE(refused == NULL);
@@ -802,7 +738,7 @@ static void test_optimistic_append_with_the_version_appends(void)
 	char at[ES_TIMESTAMP_SIZE];
 	struct es_error err;
 
-	handle_ok(widget());
+	handle_ok(es_test_cmd_widget());
 	open_optimistic();
 	clock_now(at);
 	es_event_dispose(&ev);
@@ -821,9 +757,9 @@ static void test_second_writer_makes_a_conflict(void)
 	struct es_event b_event;
 	struct es_error err;
 
-	handle_ok(widget());
-	handle_ok(update_stock(1, 50));
-	handle_ok(change_price(1, 44.99));
+	handle_ok(es_test_cmd_widget());
+	handle_ok(es_test_cmd_update_stock(1, 50));
+	handle_ok(es_test_cmd_change_price(1, 44.99));
 	open_optimistic();
 	open_second_writer();
 	/* A loads version 3... */
@@ -851,11 +787,11 @@ static void test_second_writer_makes_a_conflict(void)
 
 static void test_optimistic_handler_appends(void)
 {
-	struct es_command stock = update_stock(1, 50);
-	struct es_command price = change_price(1, 44.99);
+	struct es_command stock = es_test_cmd_update_stock(1, 50);
+	struct es_command price = es_test_cmd_change_price(1, 44.99);
 	struct es_error err;
 
-	handle_ok(widget());
+	handle_ok(es_test_cmd_widget());
 	open_optimistic();
 	es_event_dispose(&ev);
 	ES_ASSERT_OK(es_optimistic_handle(&ev, opt, &stock, &err), &err);
@@ -922,8 +858,8 @@ static void test_optimistic_handler_refusals(void)
 	int64_t before;
 	int rc;
 
-	handle_ok(widget());
-	handle_ok(record_view(5));
+	handle_ok(es_test_cmd_widget());
+	handle_ok(es_test_cmd_record_view(5));
 	open_optimistic();
 	before = count_events();
 	for (size_t i = 0; i < n; i++) {
@@ -974,11 +910,11 @@ static int slip_in(void *ctx, const struct es_product *loaded,
 
 static void test_handler_retries_once(void)
 {
-	struct es_command cmd = update_stock(1, 50);
+	struct es_command cmd = es_test_cmd_update_stock(1, 50);
 	struct interference in = { 0 };
 	struct es_error err;
 
-	handle_ok(widget());
+	handle_ok(es_test_cmd_widget());
 	open_optimistic();
 	open_second_writer();
 	in.writer = store_b;
@@ -998,11 +934,11 @@ static void test_handler_retries_once(void)
 
 static void test_handler_gives_up_after_two_conflicts(void)
 {
-	struct es_command cmd = change_price(1, 44.99);
+	struct es_command cmd = es_test_cmd_change_price(1, 44.99);
 	struct interference in = { 0 };
 	struct es_error err;
 
-	handle_ok(widget());
+	handle_ok(es_test_cmd_widget());
 	open_optimistic();
 	open_second_writer();
 	in.writer = store_b;
@@ -1031,11 +967,11 @@ static int refuse_to_go_on(void *ctx, const struct es_product *loaded,
 
 static void test_hook_error_stops_the_handler(void)
 {
-	struct es_command cmd = update_stock(1, 50);
+	struct es_command cmd = es_test_cmd_update_stock(1, 50);
 	struct es_error err;
 	int calls = 0;
 
-	handle_ok(widget());
+	handle_ok(es_test_cmd_widget());
 	open_optimistic();
 	es_optimistic_set_hook(opt, refuse_to_go_on, &calls);
 	es_event_dispose(&ev);
@@ -1056,12 +992,12 @@ static void test_handler_takes_snapshots(void)
 	open_snapshots(3);
 	open_optimistic();
 	es_optimistic_set_hook(opt, slip_in, &in);
-	handle_ok(widget());
+	handle_ok(es_test_cmd_widget());
 	for (int i = 2; i <= 9; i++) {
 		if (i % 2 == 0)
-			cmd = update_stock(1, i);
+			cmd = es_test_cmd_update_stock(1, i);
 		else
-			cmd = change_price(1, i + 0.5);
+			cmd = es_test_cmd_change_price(1, i + 0.5);
 		es_event_dispose(&ev);
 		ES_ASSERT_OK(es_optimistic_handle(&ev, opt, &cmd, &err), &err);
 	}
@@ -1163,7 +1099,7 @@ static void test_two_processes(void)
 	pid_t pid[2];
 	int ok = 0, conflict = 0;
 
-	handle_ok(widget());
+	handle_ok(es_test_cmd_widget());
 	/*
 	 * SQLite connections must not cross a fork: every connection to the
 	 * file is closed first, and each child opens its own.
@@ -1314,31 +1250,6 @@ static void test_upcast_data(void)
 	}
 }
 
-/* Insert a row into events with plain SQL, as an older program did. */
-static void insert_raw_event(const char *type, const char *data,
-			     const char *at)
-{
-	sqlite3_stmt *stmt = NULL;
-
-	if (sqlite3_prepare_v2(raw,
-			       "INSERT INTO events (product_id, event_type,"
-			       " data, occurred_at) VALUES (1, ?, ?, ?)",
-			       -1, &stmt, NULL) != SQLITE_OK ||
-	    sqlite3_bind_text(stmt, 1, type, -1, SQLITE_STATIC) !=
-		    SQLITE_OK ||
-	    sqlite3_bind_text(stmt, 2, data, -1, SQLITE_STATIC) !=
-		    SQLITE_OK ||
-	    sqlite3_bind_text(stmt, 3, at, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_step(stmt) != SQLITE_DONE) {
-		char msg[ES_ERROR_MSG_SIZE];
-
-		snprintf(msg, sizeof(msg), "%s", sqlite3_errmsg(raw));
-		sqlite3_finalize(stmt);
-		ES_FAIL("cannot insert a raw event: %s", msg);
-	}
-	sqlite3_finalize(stmt);
-}
-
 /* Copy the stored data of event `id` into `out`. */
 static void stored_data(char *out, size_t size, int64_t id)
 {
@@ -1364,8 +1275,10 @@ static void test_old_row_loads_through_the_upcaster(void)
 	struct es_replay_stats st;
 	struct es_error err;
 
-	handle_ok(widget());
-	insert_raw_event("StockUpdated", old_row, "2026-11-27T14:32:06+00:00");
+	handle_ok(es_test_cmd_widget());
+	/* A row as an older program wrote it, with plain SQL. */
+	es_test_insert_event(raw, 1, "StockUpdated", old_row,
+			     "2026-11-27T14:32:06+00:00");
 	stored_data(before, sizeof(before), 2);
 	es_store_set_upcaster(store, es_upcast_data, NULL);
 	ES_ASSERT_OK(es_store_load(&events, store, 1, &err), &err);
@@ -1397,11 +1310,12 @@ static void test_row_with_both_names_is_corrupt(void)
 {
 	struct es_error err;
 
-	handle_ok(widget());
-	insert_raw_event("StockUpdated",
-			 "{\"product_id\": 1, \"quantity\": 50, \"new_stock\":"
-			 " 50, \"occurred_at\": \"2026-11-27T14:32:06+00:00\"}",
-			 "2026-11-27T14:32:06+00:00");
+	handle_ok(es_test_cmd_widget());
+	es_test_insert_event(raw, 1, "StockUpdated",
+			     "{\"product_id\": 1, \"quantity\": 50,"
+			     " \"new_stock\": 50,"
+			     " \"occurred_at\": \"2026-11-27T14:32:06+00:00\"}",
+			     "2026-11-27T14:32:06+00:00");
 	es_store_set_upcaster(store, es_upcast_data, NULL);
 	ES_ASSERT_CODE(es_store_load(&events, store, 1, &err), ES_ECORRUPT,
 		       &err);
@@ -1449,7 +1363,7 @@ static void test_history_count(void)
 {
 	char at[ES_TIMESTAMP_SIZE];
 
-	require_setup();
+	ES_REQUIRE_SETUP();
 	for (int n = 0; n < 5; n++) {
 		es_test_timestamp(at, n);
 		append_price_change(at);
@@ -1523,7 +1437,7 @@ static void test_price_changes_in_the_last_days(void)
 	struct es_error err;
 	int64_t count;
 
-	require_setup();
+	ES_REQUIRE_SETUP();
 	for (int64_t d = 0; d < 40; d++) {
 		es_time_format(at, ES_TEST_EPOCH_US - d * DAY_US);
 		append_price_change(at);
@@ -1554,7 +1468,7 @@ static void test_days_out_of_range(void)
 	struct es_error err;
 	int64_t count = 0;
 
-	require_setup();
+	ES_REQUIRE_SETUP();
 	for (size_t i = 0; i < 2; i++) {
 		ES_ASSERT_CODE(es_history_price_changes(&count, store,
 							&handler.clock, bad[i],

@@ -1,0 +1,212 @@
+/*
+ * fixtures.c - Widget Pro, commands, raw rows in the log, and rows dumped
+ * as text (see fixtures.h).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixtures.h"
+#include "harness.h"
+
+/* ---- Widget Pro and the commands ---------------------------------------- */
+
+struct es_product_created es_test_widget_fields(void)
+{
+	struct es_product_created f = {
+		.name = "Widget Pro",
+		.price = 29.99,
+		.cost_price = 12.0,
+		.supplier_id = 1,
+		.supplier_name = "Acme Corp",
+		.stock = 100,
+		.description = "A fine widget",
+	};
+
+	return f;
+}
+
+struct es_command es_test_cmd_widget(void)
+{
+	struct es_product_created f = es_test_widget_fields();
+	struct es_command cmd = {.type = ES_CREATE_PRODUCT};
+
+	cmd.create.name = f.name;
+	cmd.create.price = f.price;
+	cmd.create.cost_price = f.cost_price;
+	cmd.create.supplier_id = f.supplier_id;
+	cmd.create.supplier_name = f.supplier_name;
+	cmd.create.stock = f.stock;
+	cmd.create.description = f.description;
+	return cmd;
+}
+
+struct es_command es_test_cmd_update_stock(int64_t product_id,
+					   int64_t new_stock)
+{
+	return (struct es_command){
+		.type = ES_UPDATE_STOCK,
+		.update_stock = {.product_id = product_id,
+				 .new_stock = new_stock},
+	};
+}
+
+struct es_command es_test_cmd_change_price(int64_t product_id, double new_price)
+{
+	return (struct es_command){
+		.type = ES_CHANGE_PRICE,
+		.change_price = {.product_id = product_id,
+				 .new_price = new_price},
+	};
+}
+
+struct es_command es_test_cmd_record_view(int64_t product_id)
+{
+	return (struct es_command){
+		.type = ES_RECORD_PRODUCT_VIEW,
+		.record_view = {.product_id = product_id},
+	};
+}
+
+/* ---- the log behind the store's back ------------------------------------ */
+
+void es_test_insert_event(sqlite3 *db, int64_t product_id, const char *type,
+			  const char *data, const char *occurred_at)
+{
+	sqlite3_stmt *stmt = NULL;
+	char msg[ES_ERROR_MSG_SIZE];
+	int rc;
+
+	rc = sqlite3_prepare_v2(db,
+				"INSERT INTO events (product_id, event_type,"
+				" data, occurred_at) VALUES (?, ?, ?, ?)",
+				-1, &stmt, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(stmt, 1, product_id);
+		sqlite3_bind_text(stmt, 2, type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 3, data, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 4, occurred_at, -1, SQLITE_STATIC);
+		rc = sqlite3_step(stmt);
+	}
+	if (rc == SQLITE_DONE) {
+		sqlite3_finalize(stmt);
+		return;
+	}
+	snprintf(msg, sizeof(msg), "%s", sqlite3_errmsg(db));
+	sqlite3_finalize(stmt);
+	ES_FAIL("inserting a raw event failed: %s", msg);
+}
+
+/* ---- rows as text ------------------------------------------------------- */
+
+void es_test_dump_reset(struct es_test_dump *d)
+{
+	d->len = 0;
+	d->text[0] = '\0';
+	d->overflow = false;
+}
+
+void es_test_dump_append(struct es_test_dump *d, const char *fmt, ...)
+{
+	size_t room = ES_TEST_DUMP_SIZE - d->len;
+	va_list ap;
+	int n;
+
+	if (d->overflow)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(d->text + d->len, room, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= room)
+		d->overflow = true;
+	else
+		d->len += (size_t)n;
+}
+
+/* A real as the shortest text that reads back the same, with a point. */
+static void dump_real(struct es_test_dump *d, double x)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.15g", x);
+	if (strtod(buf, NULL) != x)
+		snprintf(buf, sizeof(buf), "%.17g", x);
+	es_test_dump_append(d, "%s%s", buf,
+			    strpbrk(buf, ".eni") == NULL ? ".0" : "");
+}
+
+static void dump_value(struct es_test_dump *d, sqlite3_stmt *stmt, int col)
+{
+	switch (sqlite3_column_type(stmt, col)) {
+	case SQLITE_INTEGER:
+		es_test_dump_append(d, "%lld",
+				    (long long)sqlite3_column_int64(stmt, col));
+		break;
+	case SQLITE_FLOAT:
+		dump_real(d, sqlite3_column_double(stmt, col));
+		break;
+	case SQLITE_NULL:
+		es_test_dump_append(d, "NULL");
+		break;
+	default:
+		es_test_dump_append(
+			d, "'%s'",
+			(const char *)sqlite3_column_text(stmt, col));
+		break;
+	}
+}
+
+void es_test_dump_query(struct es_test_dump *d, sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		ES_FAIL("%s (in: %s)", sqlite3_errmsg(db), sql);
+	for (rc = sqlite3_step(stmt); rc == SQLITE_ROW;
+	     rc = sqlite3_step(stmt)) {
+		for (int col = 0; col < sqlite3_column_count(stmt); col++) {
+			if (col > 0)
+				es_test_dump_append(d, "|");
+			dump_value(d, stmt, col);
+		}
+		es_test_dump_append(d, "\n");
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		ES_FAIL("%s (in: %s)", sqlite3_errmsg(db), sql);
+	if (d->overflow)
+		ES_FAIL("the views do not fit in %d bytes of dump",
+			ES_TEST_DUMP_SIZE);
+}
+
+const char *es_test_dump_rows(struct es_test_dump *d, sqlite3 *db,
+			      const char *sql)
+{
+	es_test_dump_reset(d);
+	es_test_dump_query(d, db, sql);
+	return d->text;
+}
+
+void es_assert_same_dump(const char *actual, const char *expected,
+			 const char *what, const char *file, int line)
+{
+	int row = 1;
+	size_t a, e;
+
+	if (strcmp(actual, expected) == 0)
+		return;
+	while (1) {
+		a = strcspn(actual, "\n");
+		e = strcspn(expected, "\n");
+		if (a != e || strncmp(actual, expected, a) != 0 ||
+		    actual[a] == '\0')
+			break;
+		actual += a + 1;
+		expected += e + 1;
+		row++;
+	}
+	es_test_fail(file, line, "%s: line %d is \"%.*s\", expected \"%.*s\"",
+		     what, row, (int)a, actual, (int)e, expected);
+}

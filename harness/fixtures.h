@@ -1,0 +1,108 @@
+/*
+ * fixtures.h - what several suites build the same way: the seed's Widget
+ * Pro, commands, rows written into the log behind the store's back, and
+ * rows dumped as text to compare.
+ *
+ * Only the contract headers' types are used here, no step's functions:
+ * every suite links this code, step 0's too. Everything that starts with
+ * es_test_ or ES_ASSERT_ is for tests: it fails the current test
+ * (harness.h) instead of returning an error.
+ */
+#ifndef ES_FIXTURES_H
+#define ES_FIXTURES_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "commands.h"
+#include "events.h"
+
+/* ---- Widget Pro and the commands ---------------------------------------- */
+
+/*
+ * The fields of Widget Pro, the seed's first product: "Widget Pro", price
+ * 29.99, cost price 12.0, supplier 1 "Acme Corp", stock 100, description
+ * "A fine widget". The strings are static: es_event_product_created()
+ * copies them; never dispose of them.
+ */
+struct es_product_created es_test_widget_fields(void);
+
+/*
+ * Commands built by hand: CreateProduct of Widget Pro (the fields of
+ * es_test_widget_fields()), and UpdateStock, ChangePrice and
+ * RecordProductView of `product_id`. Their strings are static: pass them
+ * to what reads a command, never to es_command_dispose().
+ */
+struct es_command es_test_cmd_widget(void);
+struct es_command es_test_cmd_update_stock(int64_t product_id,
+					   int64_t new_stock);
+struct es_command es_test_cmd_change_price(int64_t product_id,
+					   double new_price);
+struct es_command es_test_cmd_record_view(int64_t product_id);
+
+/* ---- the log behind the store's back ------------------------------------ */
+
+/*
+ * Insert a row into the events table of `db` with plain SQL, past every
+ * check the store makes, as another program (the seed's Python code, an
+ * older or a broken one) may have written it. The test fails when SQLite
+ * refuses the row.
+ */
+void es_test_insert_event(sqlite3 *db, int64_t product_id, const char *type,
+			  const char *data, const char *occurred_at);
+
+/* ---- rows as text ------------------------------------------------------- */
+
+/*
+ * A dump: rows as text, one line a row, the columns split by '|':
+ * integers as digits, reals as the shortest text that reads back the
+ * same, always with a point (12.0), text in single quotes, NULL as NULL:
+ *
+ *     1|'Widget Pro'|NULL|29.99|100|'Acme Corp'
+ *
+ * So a wrong value, a wrong column or a wrong type all show up as a
+ * difference in the text. A dump is large: keep it in a static variable.
+ */
+#define ES_TEST_DUMP_SIZE 65536
+
+struct es_test_dump {
+	char text[ES_TEST_DUMP_SIZE]; /* NUL-terminated */
+	size_t len;		      /* of text */
+	bool overflow;		      /* something did not fit */
+};
+
+/* Empty `d`. */
+void es_test_dump_reset(struct es_test_dump *d);
+
+/* Append printf-style text to `d`: a title such as "product_list_view:\n". */
+void es_test_dump_append(struct es_test_dump *d, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+
+/*
+ * Append every row the query `sql` returns on `db`, in the form above.
+ * The test fails with SQLite's message when the query fails, and when
+ * the dump is full.
+ */
+void es_test_dump_query(struct es_test_dump *d, sqlite3 *db, const char *sql);
+
+/* Empty `d`, dump the rows of `sql` into it and return its text. */
+const char *es_test_dump_rows(struct es_test_dump *d, sqlite3 *db,
+			      const char *sql);
+
+/*
+ * Assert that the texts `actual` and `expected` (two dumps, say) are the
+ * same. On failure the message names `what` and shows the first line
+ * that differs, both sides.
+ */
+#define ES_ASSERT_SAME_DUMP(actual, expected, what)                            \
+	es_assert_same_dump((actual), (expected), (what), __FILE__, __LINE__)
+
+void es_assert_same_dump(const char *actual, const char *expected,
+			 const char *what, const char *file, int line);
+
+#endif /* ES_FIXTURES_H */
