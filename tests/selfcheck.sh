@@ -74,8 +74,13 @@ for d in $(steps); do
 		grep -q -F "Passes against the stub: \"$name\"" \
 			exercises/"$d"/test_*.c || undocumented="$undocumented [$name]"
 	done
+	f=${last#*passed, }; f=${f%% failed*}
 	if [ "$p" -eq 0 ]; then
 		ok "step $n: every test fails against the stub ($last)"
+	elif [ -z "$undocumented" ] &&
+		grep -q "This file ships with a bug" exercises/"$d"/*.c; then
+		ok "step $n: the shipped bug is caught: $f test(s) fail on the" \
+			"shipped code; the $p that pass there say why"
 	elif [ -z "$undocumented" ]; then
 		ok "step $n: fails against the stub; $p test(s) pass there, each says why"
 	else
