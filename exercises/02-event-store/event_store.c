@@ -122,6 +122,22 @@ void es_event_list_dispose(struct es_event_list *list)
 	(void)list;
 }
 
+int es_event_list_push(struct es_event_list *list, struct es_event *ev,
+		       struct es_error *err)
+{
+	/*
+	 * TODO: when count == capacity, grow items with realloc() to twice
+	 * the capacity (8 for an empty list); if that fails, dispose *ev and
+	 * return ES_ENOMEM. Then copy *ev into items[count++]: the list owns
+	 * its strings now. See docs/02-event-store.md, "Load: rows into a
+	 * growable list".
+	 */
+	(void)list;
+	(void)ev;
+	return es_error_set(err, ES_ENOTIMPL,
+			    "step 2: es_event_list_push is not implemented yet");
+}
+
 int es_store_load(struct es_event_list *out, struct es_store *store,
 		  int64_t product_id, struct es_error *err)
 {

@@ -101,6 +101,14 @@ struct es_event_list {
 void es_event_list_dispose(struct es_event_list *list);
 
 /*
+ * Move `*ev` to the end of `list`, which takes it over (the caller must
+ * not dispose it), doubling the array when it is full. Returns ES_OK, or
+ * ES_ENOMEM; then `ev` is disposed and the list is unchanged.
+ */
+int es_event_list_push(struct es_event_list *list, struct es_event *ev,
+		       struct es_error *err);
+
+/*
  * Load every event of `product_id`, oldest first (by id), into `*out`, an
  * empty list (its old contents are not freed), which the caller disposes
  * with es_event_list_dispose(). A product

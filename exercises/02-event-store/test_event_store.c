@@ -780,6 +780,32 @@ static void test_event_list_dispose_empties_the_list(void)
 	es_event_list_dispose(NULL);
 }
 
+static void test_event_list_push_takes_events_over_in_order(void)
+{
+	struct es_product_created fields = es_test_widget_fields();
+	struct es_error err = { 0, "" };
+	struct es_event ev;
+	char at[ES_TIMESTAMP_SIZE];
+
+	es_test_timestamp(at, 0);
+	ES_ASSERT_OK(es_event_product_created(&ev, 1, &fields, at, &err),
+		     &err);
+	/* The list owns the event's strings now: valgrind checks one free. */
+	ES_ASSERT_OK(es_event_list_push(&list, &ev, &err), &err);
+	for (int64_t i = 0; i < 20; i++) {
+		es_event_stock_updated(&ev, 1, i, at);
+		ES_ASSERT_OK(es_event_list_push(&list, &ev, &err), &err);
+	}
+	ES_ASSERT_INT_EQ(list.count, 21);
+	ES_ASSERT_TRUE(list.capacity >= list.count);
+	ES_ASSERT_STR_EQ(list.items[0].created.name, "Widget Pro");
+	for (size_t i = 1; i < list.count; i++) {
+		if (list.items[i].type != ES_STOCK_UPDATED ||
+		    list.items[i].stock.new_stock != (int64_t)i - 1)
+			ES_FAIL("item %zu is not StockUpdated to %zu", i, i - 1);
+	}
+}
+
 /* ---- load_all --------------------------------------------------------- */
 
 static void test_load_all_streams_every_event_in_order(void)
@@ -1544,6 +1570,8 @@ static CU_TestInfo tests[] = {
 	  test_load_grows_the_list },
 	{ "event_list_dispose frees the events and empties the list",
 	  test_event_list_dispose_empties_the_list },
+	{ "event_list_push takes events over, in order, growing the list",
+	  test_event_list_push_takes_events_over_in_order },
 	{ "load_all streams every event in order of id",
 	  test_load_all_streams_every_event_in_order },
 	{ "load_all of an empty log calls nothing and returns OK",

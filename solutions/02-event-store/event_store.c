@@ -336,9 +336,8 @@ void es_event_list_dispose(struct es_event_list *list)
 	list->capacity = 0;
 }
 
-/* Move `*ev` to the end of `list`, doubling the array when it is full. */
-static int list_push(struct es_event_list *list, struct es_event *ev,
-		     struct es_error *err)
+int es_event_list_push(struct es_event_list *list, struct es_event *ev,
+		       struct es_error *err)
 {
 	if (list->count == list->capacity) {
 		size_t capacity = list->capacity ? list->capacity * 2 : 8;
@@ -475,7 +474,7 @@ int es_store_load(struct es_event_list *out, struct es_store *store,
 		rc = next_event(&ev, &done, store, stmt, err);
 		if (rc != ES_OK || done)
 			break;
-		rc = list_push(&list, &ev, err);
+		rc = es_event_list_push(&list, &ev, err);
 		if (rc != ES_OK)
 			break;
 	}

@@ -209,27 +209,6 @@ static const char load_at_sql[] =
 	"SELECT id, product_id, event_type, data, occurred_at FROM events"
 	" WHERE product_id = ? AND occurred_at <= ? ORDER BY id";
 
-/* Append `ev` to `list`, which takes it over; on failure `ev` is freed. */
-static int list_push(struct es_event_list *list, struct es_event *ev,
-		     struct es_error *err)
-{
-	if (list->count == list->capacity) {
-		size_t capacity = list->capacity ? list->capacity * 2 : 8;
-		struct es_event *items = NULL;
-
-		if (capacity <= SIZE_MAX / sizeof(*items))
-			items = realloc(list->items, capacity * sizeof(*items));
-		if (items == NULL) {
-			es_event_dispose(ev);
-			return es_error_set(err, ES_ENOMEM, "out of memory");
-		}
-		list->items = items;
-		list->capacity = capacity;
-	}
-	list->items[list->count++] = *ev;
-	return ES_OK;
-}
-
 /* Step `stmt` to the end, decoding each row into `list`. */
 static int read_rows(struct es_event_list *list, struct es_store *store,
 		     sqlite3_stmt *stmt, struct es_error *err)
@@ -246,7 +225,7 @@ static int read_rows(struct es_event_list *list, struct es_store *store,
 					    sqlite3_errmsg(es_store_db(store)));
 		rc = es_store_read_row(&ev, store, stmt, err);
 		if (rc == ES_OK)
-			rc = list_push(list, &ev, err);
+			rc = es_event_list_push(list, &ev, err);
 		if (rc != ES_OK)
 			return rc;
 	}
