@@ -65,8 +65,13 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 # step_dir N      -> 02-event-store for N = 2
 # lib_srcs TREE D -> the library .c files of step D in TREE (no tests, no main)
 step_dir = $(filter $(if $(filter 0 1 2 3 4 5 6 7 8 9,$(1)),0$(1),$(1))-%,$(STEPS))
-lib_srcs = $(filter-out $(1)/$(2)/main.c $(wildcard $(1)/$(2)/test_*.c),\
-	$(wildcard $(1)/$(2)/*.c))
+# A file given complete (step 0, main.c) exists once, in exercises/; every
+# tree builds it from there. So a tree holds only what the learner writes.
+own_srcs = $(wildcard $(1)/$(2)/*.c)
+given_srcs = $(filter-out $(patsubst $(1)/%,exercises/%,$(call own_srcs,$(1),$(2))),\
+	$(wildcard exercises/$(2)/*.c))
+lib_srcs = $(filter-out %/main.c $(wildcard exercises/$(2)/test_*.c),\
+	$(sort $(call own_srcs,$(1),$(2)) $(call given_srcs,$(1),$(2))))
 steps_before = $(wordlist 1,$(1),$(STEPS))
 step_tests = $(wildcard exercises/$(1)/test_*.c)
 HARNESS_OBJS := $(call obj,harness/harness.c harness/golden.c harness/fixtures.c harness/runner.c)
@@ -94,7 +99,7 @@ $(CATALOG): $(SOLUTION_LIB) $(call obj,$(wildcard solutions/catalog/*.c))
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LIBS_APP) -o $@
 
-$(DEMO): $(SOLUTION_LIB) $(call obj,solutions/07-main/main.c)
+$(DEMO): $(SOLUTION_LIB) $(call obj,exercises/07-main/main.c)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LIBS_APP) -o $@
 
