@@ -30,7 +30,6 @@
 #ifndef ES_EVENT_STORE_H
 #define ES_EVENT_STORE_H
 
-#include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -148,22 +147,56 @@ int es_store_load_after(struct es_store *store, int64_t after_id,
 			es_event_fn fn, void *ctx, struct es_error *err);
 
 /*
- * The store's SQLite connection, borrowed for as long as the store is
- * open: for the queries later steps add on the same file (time travel,
- * snapshots, history). Never write to `events` through it. Can't fail.
+ * The path the store was opened on, borrowed for as long as the store is
+ * open: for a module that keeps a table of its own in the same file
+ * (snapshots, step 9) or reads it on a connection of its own (history
+ * queries, step 9). Neither touches `events`. Can't fail.
  */
-sqlite3 *es_store_db(struct es_store *store);
+const char *es_store_path(const struct es_store *store);
 
 /*
- * Decode the current row of `row`, a statement whose first five columns
- * are events' id, product_id, event_type, data, occurred_at, in that
- * order, into `*out` (id included), through the store's upcaster if it
- * has one. This is how es_store_load() reads rows, for modules that run
- * their own SELECT on es_store_db(). Returns ES_OK, ES_ENOMEM, or
- * ES_ECORRUPT ("event 12: ..."); on failure `*out` owns nothing.
+ * Step 8 (event_store_range.c). Load the events of `product_id` whose id
+ * is greater than `after_id` and, when `until` is not NULL, that occurred
+ * at or before `until` (a timestamp as es_time_format() writes it; see
+ * time_travel.h for why comparing the text is comparing the times), oldest
+ * first by id, into `*out`, an empty list the caller disposes with
+ * es_event_list_dispose(). es_store_load() is es_store_load_range(0,
+ * NULL). Uses the index on (product_id, id). Returns as es_store_load().
  */
-int es_store_read_row(struct es_event *out, struct es_store *store,
-		      sqlite3_stmt *row, struct es_error *err);
+int es_store_load_range(struct es_event_list *out, struct es_store *store,
+			int64_t product_id, int64_t after_id, const char *until,
+			struct es_error *err);
+
+/*
+ * Step 9 (event_store_version.c). A product's stream version: the number
+ * of its events that decisions read (es_event_versioned: ProductCreated,
+ * StockUpdated, PriceChanged; never ProductViewed), the same count as
+ * struct es_product's `version`. It is kept in a table of its own,
+ *
+ *   stream_versions(product_id INTEGER PRIMARY KEY,
+ *                   version INTEGER NOT NULL)
+ *
+ * by an AFTER INSERT trigger on events, so it stays true whoever appends
+ * (the seed's Python too), and is read without counting rows. The table
+ * and trigger are created, and filled from the log, the first time a
+ * writable store needs them. A read-only store on a log that has no such
+ * table yet counts the rows instead. Sets `*out` (0 for a product without
+ * such events). Returns ES_OK or ES_EDB.
+ */
+int es_store_version(int64_t *out, struct es_store *store,
+		     int64_t product_id, struct es_error *err);
+
+/*
+ * Step 9. Append `ev` only if its product's version is still
+ * `expected_version`: the check and the append are one short write
+ * transaction (the caller's open one, or one of its own), and nothing else
+ * (no load, no replay) happens under that lock. On success sets `ev->id`.
+ * Returns ES_OK; ES_ECONFLICT, with nothing appended, when another writer
+ * got there first ("Product 1 changed while you worked: expected version
+ * 3, found 4"); or the errors of es_store_append().
+ */
+int es_store_append_expected(struct es_store *store, struct es_event *ev,
+			     int64_t expected_version, struct es_error *err);
 
 /*
  * An upcaster rewrites the `data` of an event stored in an older shape

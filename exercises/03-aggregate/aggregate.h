@@ -37,12 +37,21 @@ struct es_product {
 	int64_t stock;
 	int64_t view_count;
 	/*
-	 * The number of events applied. A writer that loaded version N can
-	 * later insist that nobody appended since (optimistic concurrency,
-	 * step 9).
+	 * The number of events applied that decisions read (see
+	 * es_event_versioned): a page view does not count. A writer that
+	 * decided on version N can later insist that nobody changed what it
+	 * read since (optimistic concurrency, step 9).
 	 */
 	int64_t version;
 };
+
+/*
+ * True for the event types a decision reads, which make up a product's
+ * decision stream and count in its version: ProductCreated, StockUpdated
+ * and PriceChanged. False for ProductViewed: no rule reads view_count, so
+ * a view never makes a stock or price decision out of date. Can't fail.
+ */
+bool es_event_versioned(enum es_event_type type);
 
 /* Set `p` to the empty product: no id, version 0. Can't fail. */
 void es_product_init(struct es_product *p);
@@ -58,7 +67,7 @@ void es_product_dispose(struct es_product *p);
 bool es_product_exists(const struct es_product *p);
 
 /*
- * Apply one event and count it in `version`:
+ * Apply one event, and count it in `version` when es_event_versioned():
  *   ProductCreated  sets every field from the event (strings are copied);
  *   StockUpdated    sets stock;  PriceChanged  sets price;
  *   ProductViewed   adds one to view_count.

@@ -1,30 +1,19 @@
 /*
  * command_handler.h - the decision point: commands in, events out.
  *
- * For each command the handler loads what it needs, checks the business
- * rules, and appends the resulting event: load -> validate -> append. It
- * writes no state table; the event is the only thing it writes. All of it
- * happens in one write transaction (BEGIN IMMEDIATE), so a second writer
- * cannot slip an event in between the check and the append, and a create
+ * The handler is glue around es_decide() (decide.h), which holds every
+ * business rule: load the command's product, decide, append. It writes no
+ * state table; the event is the only thing it writes. All of it happens
+ * in one write transaction (BEGIN IMMEDIATE), so a second writer cannot
+ * slip an event in between the load and the append, and a create
  * registers its product id and appends its ProductCreated atomically.
- *
- * Rules and their messages (the seed's exact words where it has them):
- *   CreateProduct      "Name cannot be empty" (empty or only whitespace),
- *                      "Price must be positive", "Cost price cannot be
- *                      negative", "Stock cannot be negative",
- *                      "Supplier name cannot be empty" (empty or only
- *                      whitespace)
- *   UpdateStock        "Product N not found", "Stock cannot be negative"
- *   ChangePrice        "Product N not found", "Price must be positive"
- *   RecordProductView  none: a view is recorded even for an unknown id,
- *                      as in the seed
- * "Not found" means no ProductCreated in the product's log, and it is
- * checked before the values, as in the seed.
+ * The rules and their messages are listed in decide.h.
  */
 #ifndef ES_COMMAND_HANDLER_H
 #define ES_COMMAND_HANDLER_H
 
 #include "commands.h"
+#include "decide.h"
 #include "es_error.h"
 #include "event_store.h"
 #include "events.h"

@@ -10,12 +10,15 @@
  * counting rows behind the store's back.
  */
 #include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "aggregate.h"
 #include "command_handler.h"
 #include "commands.h"
+#include "decide.h"
 #include "event_store.h"
 #include "events.h"
 #include "fixtures.h"
@@ -439,6 +442,206 @@ static void test_store_failure_appends_nothing(void)
 	ES_ASSERT_INT_EQ(got.product_id, 2);
 }
 
+/* ---- es_decide, without a database ----------------------------------------
+ *
+ * The rules are a pure function of (state, command, now), so these tests
+ * need no store and no clock: a product on the stack, a command, a string.
+ */
+
+#define NOW "2026-11-27T14:32:05.123456+00:00"
+
+static struct es_event decided;
+
+static void decide_setup(void)
+{
+	memset(&decided, 0, sizeof(decided));
+	es_product_init(&product);
+}
+
+static void decide_teardown(void)
+{
+	es_event_dispose(&decided);
+	es_product_dispose(&product);
+}
+
+/* Product 1 as created: Widget Pro, stock 100, price 29.99. */
+static void make_widget_state(void)
+{
+	struct es_error err = { 0, "" };
+	struct es_product_created fields = es_test_widget_fields();
+	struct es_event ev;
+
+	ES_ASSERT_OK(es_event_product_created(&ev, 1, &fields, NOW, &err),
+		     &err);
+	ES_ASSERT_OK(es_product_apply(&product, &ev, &err), &err);
+	es_event_dispose(&ev);
+}
+
+static const struct decide_refusal {
+	const char *name;
+	bool exists; /* whether product 1 has been created */
+	struct es_command cmd;
+	int code;
+	const char *msg;
+} decide_refusals[] = {
+	{ "a blank name", false,
+	  { ES_CREATE_PRODUCT, .create = { " \t", 1.0, 0.0, 1, "Acme", 1,
+					   NULL } },
+	  ES_EINVAL, "Name cannot be empty" },
+	{ "a price of zero", false,
+	  { ES_CREATE_PRODUCT, .create = { "W", 0.0, 0.0, 1, "Acme", 1,
+					   NULL } },
+	  ES_EINVAL, "Price must be positive" },
+	{ "a negative cost price", false,
+	  { ES_CREATE_PRODUCT, .create = { "W", 1.0, -0.5, 1, "Acme", 1,
+					   NULL } },
+	  ES_EINVAL, "Cost price cannot be negative" },
+	{ "a negative stock at creation", false,
+	  { ES_CREATE_PRODUCT, .create = { "W", 1.0, 0.0, 1, "Acme", -1,
+					   NULL } },
+	  ES_EINVAL, "Stock cannot be negative" },
+	{ "a blank supplier name", false,
+	  { ES_CREATE_PRODUCT, .create = { "W", 1.0, 0.0, 1, "", 1, NULL } },
+	  ES_EINVAL, "Supplier name cannot be empty" },
+	{ "a stock update of a product never created", false,
+	  { ES_UPDATE_STOCK, .update_stock = { 1, 5 } },
+	  ES_ENOTFOUND, "Product 1 not found" },
+	{ "not found before a negative stock", false,
+	  { ES_UPDATE_STOCK, .update_stock = { 1, -5 } },
+	  ES_ENOTFOUND, "Product 1 not found" },
+	{ "a negative stock", true,
+	  { ES_UPDATE_STOCK, .update_stock = { 1, -1 } },
+	  ES_EINVAL, "Stock cannot be negative" },
+	{ "a price change of a product never created", false,
+	  { ES_CHANGE_PRICE, .change_price = { 1, 5.0 } },
+	  ES_ENOTFOUND, "Product 1 not found" },
+	{ "a new price of zero", true,
+	  { ES_CHANGE_PRICE, .change_price = { 1, 0.0 } },
+	  ES_EINVAL, "Price must be positive" },
+	{ "a negative new price", true,
+	  { ES_CHANGE_PRICE, .change_price = { 1, -44.99 } },
+	  ES_EINVAL, "Price must be positive" },
+};
+
+static void test_decide_refusals(void)
+{
+	size_t n = sizeof(decide_refusals) / sizeof(decide_refusals[0]);
+
+	for (size_t i = 0; i < n; i++) {
+		const struct decide_refusal *r = &decide_refusals[i];
+		struct es_error err = { 0, "" };
+		int rc;
+
+		es_product_dispose(&product);
+		if (r->exists)
+			make_widget_state();
+		rc = es_decide(&decided, &product, &r->cmd, NOW, &err);
+		if (rc != r->code || strcmp(err.msg, r->msg) != 0)
+			ES_FAIL("%s: got %d \"%s\", expected %d \"%s\"",
+				r->name, rc, err.msg, r->code, r->msg);
+		ES_ASSERT_INT_EQ(decided.type, 0); /* owns nothing */
+	}
+}
+
+static void test_decide_nan_price_is_not_positive(void)
+{
+	struct es_error err = { 0, "" };
+	struct es_command cmd = es_test_cmd_change_price(1, 0.0);
+
+	make_widget_state();
+	cmd.change_price.new_price = NAN;
+	ES_ASSERT_CODE(es_decide(&decided, &product, &cmd, NOW, &err),
+		       ES_EINVAL, &err);
+	ES_ASSERT_STR_EQ(err.msg, "Price must be positive");
+}
+
+static void test_decide_update_stock(void)
+{
+	struct es_error err = { 0, "" };
+	struct es_command cmd = es_test_cmd_update_stock(1, 0);
+
+	make_widget_state();
+	ES_ASSERT_OK(es_decide(&decided, &product, &cmd, NOW, &err), &err);
+	ES_ASSERT_INT_EQ(decided.type, ES_STOCK_UPDATED);
+	ES_ASSERT_INT_EQ(decided.product_id, 1);
+	ES_ASSERT_INT_EQ(decided.stock.new_stock, 0);
+	ES_ASSERT_STR_EQ(decided.occurred_at, NOW);
+	ES_ASSERT_INT_EQ(product.stock, 100); /* decide changes no state */
+}
+
+static void test_decide_change_price(void)
+{
+	struct es_error err = { 0, "" };
+	struct es_command cmd = es_test_cmd_change_price(1, 44.99);
+
+	make_widget_state();
+	ES_ASSERT_OK(es_decide(&decided, &product, &cmd, NOW, &err), &err);
+	ES_ASSERT_INT_EQ(decided.type, ES_PRICE_CHANGED);
+	ES_ASSERT_INT_EQ(decided.product_id, 1);
+	ES_ASSERT_DOUBLE_EQ(decided.price.new_price, 44.99);
+	ES_ASSERT_STR_EQ(decided.occurred_at, NOW);
+}
+
+static void test_decide_view_of_unknown_product(void)
+{
+	struct es_error err = { 0, "" };
+	struct es_command cmd = es_test_cmd_record_view(42);
+
+	ES_ASSERT_OK(es_decide(&decided, &product, &cmd, NOW, &err), &err);
+	ES_ASSERT_INT_EQ(decided.type, ES_PRODUCT_VIEWED);
+	ES_ASSERT_INT_EQ(decided.product_id, 42);
+	ES_ASSERT_STR_EQ(decided.occurred_at, NOW);
+}
+
+static void test_decide_create(void)
+{
+	struct es_error err = { 0, "" };
+	struct es_command cmd = es_test_cmd_widget();
+
+	ES_ASSERT_OK(es_decide(&decided, &product, &cmd, NOW, &err), &err);
+	ES_ASSERT_INT_EQ(decided.type, ES_PRODUCT_CREATED);
+	ES_ASSERT_INT_EQ(decided.product_id, 0);
+	ES_ASSERT_STR_EQ(decided.created.name, "Widget Pro");
+	ES_ASSERT_STR_EQ(decided.created.supplier_name, "Acme Corp");
+	ES_ASSERT_DOUBLE_EQ(decided.created.price, 29.99);
+	ES_ASSERT_DOUBLE_EQ(decided.created.cost_price, 12.0);
+	ES_ASSERT_INT_EQ(decided.created.stock, 100);
+	ES_ASSERT_STR_EQ(decided.occurred_at, NOW);
+	/* The event owns copies: the command's strings may go. */
+	ES_ASSERT_TRUE(decided.created.name != cmd.create.name);
+}
+
+static void test_command_product_id(void)
+{
+	struct es_command create = es_test_cmd_widget();
+	struct es_command stock = es_test_cmd_update_stock(3, 1);
+	struct es_command price = es_test_cmd_change_price(4, 1.0);
+	struct es_command view = es_test_cmd_record_view(5);
+
+	ES_ASSERT_INT_EQ(es_command_product_id(&create), 0);
+	ES_ASSERT_INT_EQ(es_command_product_id(&stock), 3);
+	ES_ASSERT_INT_EQ(es_command_product_id(&price), 4);
+	ES_ASSERT_INT_EQ(es_command_product_id(&view), 5);
+}
+
+static CU_TestInfo decide_tests[] = {
+	{ "decide refuses each rule's breach with its message",
+	  test_decide_refusals },
+	{ "decide takes a NaN price for not positive",
+	  test_decide_nan_price_is_not_positive },
+	{ "decide turns UpdateStock into StockUpdated stamped now",
+	  test_decide_update_stock },
+	{ "decide turns ChangePrice into PriceChanged stamped now",
+	  test_decide_change_price },
+	{ "decide records a view of a product never created",
+	  test_decide_view_of_unknown_product },
+	{ "decide turns CreateProduct into ProductCreated with id 0",
+	  test_decide_create },
+	{ "a command names its product, a create none",
+	  test_command_product_id },
+	CU_TEST_INFO_NULL,
+};
+
 static CU_TestInfo tests[] = {
 	{ "create returns product ids 1, then 2",
 	  test_create_returns_ids_in_order },
@@ -475,6 +678,8 @@ static CU_TestInfo tests[] = {
 
 CU_SuiteInfo es_suites[] = {
 	{ "step 5: command handler", NULL, NULL, setup, teardown, tests },
+	{ "step 5: decide, without a database", NULL, NULL, decide_setup,
+	  decide_teardown, decide_tests },
 	CU_SUITE_INFO_NULL,
 };
 

@@ -32,13 +32,10 @@ int es_time_travel_load(struct es_event_list *out, struct es_store *store,
 			struct es_error *err)
 {
 	/*
-	 * TODO: prepare "SELECT id, product_id, event_type, data,
-	 * occurred_at FROM events WHERE product_id = ? AND occurred_at <= ?
-	 * ORDER BY id" on es_store_db(store), bind, and step it: decode each
-	 * row with es_store_read_row() and add it to a list that grows with
-	 * realloc(). Finalize the statement; on failure dispose the list.
-	 * *out is the list, empty on failure.
-	 * See docs/08-payoff.md, "Time travel: a query of your own".
+	 * TODO: the events of product_id that occurred at or before
+	 * `before`: that is the store's es_store_load_range() with after_id
+	 * 0, which you write in event_store_range.c.
+	 * See docs/08-payoff.md, "Time travel: the store's range".
 	 */
 	(void)store;
 	(void)product_id;

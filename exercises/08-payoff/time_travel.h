@@ -58,8 +58,8 @@ int es_time_parse(int64_t *out_micros, const char *text, struct es_error *err);
  * Load the events of `product_id` that occurred at or before `before` (a
  * timestamp as es_time_format() writes it), oldest first by id, into
  * `*out`, an empty list the caller disposes with es_event_list_dispose().
- * The query runs on es_store_db(store) and decodes each row with
- * es_store_read_row(). No event that early gives an empty list and ES_OK.
+ * It is es_store_load_range(store, product_id, 0, before): the store's
+ * part of this step. No event that early gives an empty list and ES_OK.
  * Returns ES_ENOMEM, ES_EDB or ES_ECORRUPT otherwise; then `*out` is
  * empty.
  */

@@ -1,7 +1,7 @@
 /*
  * event_store.c - the append-only event log, on SQLite (see event_store.h).
  */
-#include "event_store.h"
+#include "event_store_private.h"
 
 #include <assert.h>
 #include <inttypes.h>
@@ -50,24 +50,20 @@ static const char schema_sql[] =
 static const char write_setup_sql[] = "PRAGMA journal_mode=WAL;"
 				      "PRAGMA synchronous=FULL;";
 
-/* The statements the store runs again and again, prepared once at open. */
-struct es_store {
-	sqlite3 *db;
-	sqlite3_stmt *insert_event;   /* es_store_append */
-	sqlite3_stmt *insert_product; /* es_store_new_product_id */
-	sqlite3_stmt *select_product; /* es_store_load */
-	sqlite3_stmt *select_after;   /* es_store_load_after */
-	sqlite3_stmt *begin;
-	sqlite3_stmt *commit;
-	sqlite3_stmt *rollback;
-	es_upcast_fn upcast; /* every load's, or NULL: es_store_set_upcaster */
-	void *upcast_ctx;
-};
-
-/* Record SQLite's latest message on `db`: copy it before anything else runs. */
-static int db_error(sqlite3 *db, struct es_error *err)
+/* Record SQLite's latest message: copy it before anything else runs. */
+int es_store_db_error(struct es_store *store, struct es_error *err)
 {
-	return es_error_set(err, ES_EDB, "%s", sqlite3_errmsg(db));
+	return es_error_set(err, ES_EDB, "%s", sqlite3_errmsg(store->db));
+}
+
+int es_store_prepare_once(sqlite3_stmt **stmt, struct es_store *store,
+			  const char *sql, struct es_error *err)
+{
+	if (*stmt != NULL)
+		return ES_OK;
+	if (sqlite3_prepare_v2(store->db, sql, -1, stmt, NULL) != SQLITE_OK)
+		return es_store_db_error(store, err);
+	return ES_OK;
 }
 
 /* Report a failed open with the path for context. */
@@ -108,7 +104,7 @@ static int setup_for_writing(sqlite3 *db, const char *path,
 static int prepare_all(struct es_store *store, const char *path,
 		       struct es_error *err)
 {
-	/* Both selects return the columns es_store_read_row() reads. */
+	/* Both selects return the columns es_store_collect() reads. */
 	const struct {
 		sqlite3_stmt **stmt;
 		const char *sql;
@@ -150,8 +146,13 @@ int es_store_open(struct es_store **out, const char *path,
 	if (mode == ES_STORE_WRITE)
 		flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	store = calloc(1, sizeof(*store));
-	if (store == NULL)
+	if (store != NULL)
+		store->path = strdup(path);
+	if (store == NULL || store->path == NULL) {
+		free(store);
 		return es_error_set(err, ES_ENOMEM, "%s: out of memory", path);
+	}
+	store->writable = mode == ES_STORE_WRITE;
 	/* sqlite3_open_v2() hands back a handle even when it fails. */
 	if (sqlite3_open_v2(path, &store->db, flags, NULL) != SQLITE_OK)
 		rc = open_error(path, sqlite3_errmsg(store->db), err);
@@ -181,15 +182,18 @@ void es_store_close(struct es_store *store)
 	sqlite3_finalize(store->begin);
 	sqlite3_finalize(store->commit);
 	sqlite3_finalize(store->rollback);
+	sqlite3_finalize(store->select_range);
+	sqlite3_finalize(store->select_version);
 	/* Closing rolls back a transaction still open. */
 	sqlite3_close(store->db);
+	free(store->path);
 	free(store);
 }
 
-sqlite3 *es_store_db(struct es_store *store)
+const char *es_store_path(const struct es_store *store)
 {
 	assert(store != NULL);
-	return store->db;
+	return store->path;
 }
 
 void es_store_set_upcaster(struct es_store *store, es_upcast_fn fn, void *ctx)
@@ -206,7 +210,7 @@ static int run(struct es_store *store, sqlite3_stmt *stmt,
 	int rc = ES_OK;
 
 	if (sqlite3_step(stmt) != SQLITE_DONE)
-		rc = db_error(store->db, err);
+		rc = es_store_db_error(store, err);
 	sqlite3_reset(stmt);
 	return rc;
 }
@@ -231,12 +235,8 @@ void es_store_rollback(struct es_store *store)
 	run(store, store->rollback, NULL);
 }
 
-/*
- * A write joins the caller's transaction when one is open; otherwise it
- * is a transaction of its own. `*own` records which, for write_end().
- */
-static int write_begin(struct es_store *store, bool *own,
-		       struct es_error *err)
+int es_store_write_begin(struct es_store *store, bool *own,
+			 struct es_error *err)
 {
 	*own = sqlite3_get_autocommit(store->db) != 0;
 	if (!*own)
@@ -244,9 +244,8 @@ static int write_begin(struct es_store *store, bool *own,
 	return es_store_begin(store, err);
 }
 
-/* Commit a transaction of our own, or roll it back when `rc` failed. */
-static int write_end(struct es_store *store, bool own, int rc,
-		     struct es_error *err)
+int es_store_write_end(struct es_store *store, bool own, int rc,
+		       struct es_error *err)
 {
 	if (!own)
 		return rc;
@@ -265,13 +264,13 @@ int es_store_new_product_id(struct es_store *store, int64_t *out,
 	int rc;
 
 	assert(store != NULL && out != NULL);
-	rc = write_begin(store, &own, err);
+	rc = es_store_write_begin(store, &own, err);
 	if (rc != ES_OK)
 		return rc;
 	rc = run(store, store->insert_product, err);
 	if (rc == ES_OK)
 		id = sqlite3_last_insert_rowid(store->db);
-	rc = write_end(store, own, rc, err);
+	rc = es_store_write_end(store, own, rc, err);
 	if (rc == ES_OK)
 		*out = id;
 	return rc;
@@ -292,7 +291,7 @@ static int insert_event(struct es_store *store, const struct es_event *ev,
 		    SQLITE_OK ||
 	    sqlite3_bind_text(stmt, 4, ev->occurred_at, -1,
 			      SQLITE_TRANSIENT) != SQLITE_OK)
-		return db_error(store->db, err);
+		return es_store_db_error(store, err);
 	rc = run(store, stmt, err);
 	if (rc == ES_OK)
 		*id = sqlite3_last_insert_rowid(store->db);
@@ -311,10 +310,10 @@ int es_store_append(struct es_store *store, struct es_event *ev,
 	rc = es_event_to_json(&json, ev, err);
 	if (rc != ES_OK)
 		return rc;
-	rc = write_begin(store, &own, err);
+	rc = es_store_write_begin(store, &own, err);
 	if (rc == ES_OK) {
 		rc = insert_event(store, ev, json, &id, err);
-		rc = write_end(store, own, rc, err);
+		rc = es_store_write_end(store, own, rc, err);
 	}
 	if (rc == ES_OK)
 		ev->id = id;
@@ -408,11 +407,12 @@ static int decode(struct es_event *ev, struct es_store *store, int64_t id,
 }
 
 /*
- * The column texts are SQLite's until the next step; the event copies
- * what it keeps.
+ * Decode the current row of `row` (the columns es_store_collect() names)
+ * into `*out`, id included. The column texts are SQLite's until the next
+ * step; the event copies what it keeps.
  */
-int es_store_read_row(struct es_event *out, struct es_store *store,
-		      sqlite3_stmt *row, struct es_error *err)
+static int read_row(struct es_event *out, struct es_store *store,
+		    sqlite3_stmt *row, struct es_error *err)
 {
 	const char *type_name, *data, *occurred_at;
 	int64_t id;
@@ -451,25 +451,18 @@ static int next_event(struct es_event *ev, bool *done, struct es_store *store,
 	if (rc == SQLITE_DONE)
 		return ES_OK;
 	if (rc != SQLITE_ROW)
-		return db_error(store->db, err);
-	return es_store_read_row(ev, store, stmt, err);
+		return es_store_db_error(store, err);
+	return read_row(ev, store, stmt, err);
 }
 
-int es_store_load(struct es_event_list *out, struct es_store *store,
-		  int64_t product_id, struct es_error *err)
+int es_store_collect(struct es_event_list *out, struct es_store *store,
+		     sqlite3_stmt *stmt, struct es_error *err)
 {
 	struct es_event_list list = { 0 };
-	sqlite3_stmt *stmt;
 	struct es_event ev;
 	bool done;
 	int rc;
 
-	assert(out != NULL && store != NULL);
-	stmt = store->select_product;
-	if (sqlite3_bind_int64(stmt, 1, product_id) != SQLITE_OK) {
-		*out = list;
-		return db_error(store->db, err);
-	}
 	for (;;) {
 		rc = next_event(&ev, &done, store, stmt, err);
 		if (rc != ES_OK || done)
@@ -483,6 +476,20 @@ int es_store_load(struct es_event_list *out, struct es_store *store,
 		es_event_list_dispose(&list); /* leaves it empty */
 	*out = list;
 	return rc;
+}
+
+int es_store_load(struct es_event_list *out, struct es_store *store,
+		  int64_t product_id, struct es_error *err)
+{
+	struct es_event_list empty = { 0 };
+
+	assert(out != NULL && store != NULL);
+	if (sqlite3_bind_int64(store->select_product, 1, product_id) !=
+	    SQLITE_OK) {
+		*out = empty;
+		return es_store_db_error(store, err);
+	}
+	return es_store_collect(out, store, store->select_product, err);
 }
 
 int es_store_load_all(struct es_store *store, es_event_fn fn, void *ctx,
@@ -506,7 +513,7 @@ int es_store_load_after(struct es_store *store, int64_t after_id,
 	 */
 	stmt = store->select_after;
 	if (sqlite3_bind_int64(stmt, 1, after_id) != SQLITE_OK)
-		return db_error(store->db, err);
+		return es_store_db_error(store, err);
 	for (;;) {
 		rc = next_event(&ev, &done, store, stmt, err);
 		if (rc != ES_OK || done)

@@ -205,58 +205,15 @@ int es_time_parse(int64_t *out_micros, const char *text, struct es_error *err)
 
 /* ---- the log up to a moment ---------------------------------------------- */
 
-static const char load_at_sql[] =
-	"SELECT id, product_id, event_type, data, occurred_at FROM events"
-	" WHERE product_id = ? AND occurred_at <= ? ORDER BY id";
-
-/* Step `stmt` to the end, decoding each row into `list`. */
-static int read_rows(struct es_event_list *list, struct es_store *store,
-		     sqlite3_stmt *stmt, struct es_error *err)
-{
-	for (;;) {
-		int step = sqlite3_step(stmt);
-		struct es_event ev;
-		int rc;
-
-		if (step == SQLITE_DONE)
-			return ES_OK;
-		if (step != SQLITE_ROW)
-			return es_error_set(err, ES_EDB, "%s",
-					    sqlite3_errmsg(es_store_db(store)));
-		rc = es_store_read_row(&ev, store, stmt, err);
-		if (rc == ES_OK)
-			rc = es_event_list_push(list, &ev, err);
-		if (rc != ES_OK)
-			return rc;
-	}
-}
-
 int es_time_travel_load(struct es_event_list *out, struct es_store *store,
 			int64_t product_id, const char *before,
 			struct es_error *err)
 {
-	struct es_event_list list = {0};
-	sqlite3 *db;
-	sqlite3_stmt *stmt = NULL;
-	int rc;
-
 	assert(out != NULL);
 	assert(store != NULL);
 	assert(before != NULL);
-
-	db = es_store_db(store);
-	if (sqlite3_prepare_v2(db, load_at_sql, -1, &stmt, NULL) != SQLITE_OK) {
-		*out = list;
-		return es_error_set(err, ES_EDB, "%s", sqlite3_errmsg(db));
-	}
-	sqlite3_bind_int64(stmt, 1, product_id);
-	sqlite3_bind_text(stmt, 2, before, -1, SQLITE_STATIC);
-	rc = read_rows(&list, store, stmt, err);
-	sqlite3_finalize(stmt);
-	if (rc != ES_OK)
-		es_event_list_dispose(&list); /* leaves it empty */
-	*out = list;
-	return rc;
+	/* The store's query: only the store reads the events table. */
+	return es_store_load_range(out, store, product_id, 0, before, err);
 }
 
 int es_time_travel_product(struct es_product *out, struct es_store *store,

@@ -1,22 +1,17 @@
 /*
- * optimistic.c - append only if the product's version is still the one
- * the decision was based on (see optimistic.h).
+ * optimistic.c - load and decide with no lock held, append only if the
+ * version is still the one the decision read (see optimistic.h).
  *
- * A product's version is the number of its events, so the check is one
- * COUNT(*) on the index events(product_id, id), inside the write
- * transaction that appends: nobody can append between the count and the
- * insert. The slow part, loading and replaying, happens before, with no
- * lock held.
+ * The rules are es_decide()'s; this file only chooses when to lock. The
+ * write lock is taken by es_store_append_expected() for the version check
+ * and the insert, and by a create for its id and its insert: never for a
+ * load or a replay.
  */
 #include "optimistic.h"
 
 #include <assert.h>
-#include <inttypes.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <sqlite3.h>
 
 struct es_optimistic {
 	struct es_store *store;     /* borrowed */
@@ -24,7 +19,6 @@ struct es_optimistic {
 	struct es_snapshots *snaps; /* borrowed; NULL: replay every event */
 	es_optimistic_hook hook;    /* NULL: none */
 	void *hook_ctx;
-	sqlite3_stmt *count;        /* a product's version in the log */
 };
 
 int es_optimistic_open(struct es_optimistic **out, struct es_store *store,
@@ -32,7 +26,6 @@ int es_optimistic_open(struct es_optimistic **out, struct es_store *store,
 		       struct es_error *err)
 {
 	struct es_optimistic *opt;
-	sqlite3 *db;
 
 	assert(out != NULL && store != NULL && clock.now != NULL);
 	*out = NULL;
@@ -42,24 +35,12 @@ int es_optimistic_open(struct es_optimistic **out, struct es_store *store,
 	opt->store = store;
 	opt->clock = clock;
 	opt->snaps = snaps;
-	db = es_store_db(store);
-	if (sqlite3_prepare_v2(db,
-			       "SELECT COUNT(*) FROM events"
-			       " WHERE product_id = ?",
-			       -1, &opt->count, NULL) != SQLITE_OK) {
-		es_error_set(err, ES_EDB, "%s", sqlite3_errmsg(db));
-		es_optimistic_close(opt);
-		return ES_EDB;
-	}
 	*out = opt;
 	return ES_OK;
 }
 
 void es_optimistic_close(struct es_optimistic *opt)
 {
-	if (opt == NULL)
-		return;
-	sqlite3_finalize(opt->count);
 	free(opt);
 }
 
@@ -71,87 +52,24 @@ void es_optimistic_set_hook(struct es_optimistic *opt, es_optimistic_hook fn,
 	opt->hook_ctx = ctx;
 }
 
-/* Set `*out` to the number of events of `product_id` in the log. */
-static int version_in_log(int64_t *out, struct es_optimistic *opt,
-			  int64_t product_id, struct es_error *err)
-{
-	sqlite3 *db = es_store_db(opt->store);
-	int rc = ES_OK;
-
-	if (sqlite3_bind_int64(opt->count, 1, product_id) != SQLITE_OK ||
-	    sqlite3_step(opt->count) != SQLITE_ROW)
-		rc = es_error_set(err, ES_EDB, "%s", sqlite3_errmsg(db));
-	else
-		*out = sqlite3_column_int64(opt->count, 0);
-	sqlite3_reset(opt->count);
-	return rc;
-}
-
-int es_optimistic_append(struct es_optimistic *opt, struct es_event *ev,
-			 int64_t expected_version, struct es_error *err)
-{
-	int64_t found = 0;
-	bool own;
-	int rc;
-
-	assert(opt != NULL && ev != NULL);
-	/* Join the caller's transaction, or open one of our own. */
-	own = sqlite3_get_autocommit(es_store_db(opt->store)) != 0;
-	if (own) {
-		rc = es_store_begin(opt->store, err);
-		if (rc != ES_OK)
-			return rc;
-	}
-	rc = version_in_log(&found, opt, ev->product_id, err);
-	if (rc == ES_OK && found != expected_version)
-		rc = es_error_set(err, ES_ECONFLICT,
-				  "Product %" PRId64 " changed while you "
-				  "worked: expected version %" PRId64
-				  ", found %" PRId64,
-				  ev->product_id, expected_version, found);
-	if (rc == ES_OK)
-		rc = es_store_append(opt->store, ev, err);
-	if (own && rc == ES_OK)
-		rc = es_store_commit(opt->store, err);
-	if (own && rc != ES_OK)
-		es_store_rollback(opt->store);
-	return rc;
-}
-
 /*
- * The product a command is about. Only the commands that read the
- * product's state are handled here.
+ * The command's product as it is now, from its snapshot when there are
+ * some. A create has no product yet: `*out` stays the empty product.
  */
-static int target(int64_t *product_id, const struct es_command *cmd,
-		  struct es_error *err)
-{
-	switch (cmd->type) {
-	case ES_UPDATE_STOCK:
-		*product_id = cmd->update_stock.product_id;
-		return ES_OK;
-	case ES_CHANGE_PRICE:
-		*product_id = cmd->change_price.product_id;
-		return ES_OK;
-	case ES_CREATE_PRODUCT:
-	case ES_RECORD_PRODUCT_VIEW:
-		break;
-	}
-	return es_error_set(err, ES_EINVAL,
-			    "%s is not handled here: use es_handle",
-			    es_command_type_name(cmd->type));
-}
-
-/* The product as it is now: from its snapshot, when there are some. */
-static int load_product(struct es_product *out, struct es_optimistic *opt,
-			int64_t product_id, struct es_error *err)
+static int load_state(struct es_product *out, struct es_optimistic *opt,
+		      const struct es_command *cmd, struct es_error *err)
 {
 	struct es_event_list events = { 0 };
+	int64_t product_id = es_command_product_id(cmd);
 	int rc;
 
-	if (opt->snaps != NULL)
+	if (cmd->type == ES_CREATE_PRODUCT)
+		return ES_OK;
+	if (opt->snaps != NULL) {
+		es_product_dispose(out);
 		return es_snapshots_load(out, NULL, opt->snaps, product_id,
 					 err);
-	es_product_init(out);
+	}
 	rc = es_store_load(&events, opt->store, product_id, err);
 	if (rc == ES_OK)
 		rc = es_product_replay(out, events.items, events.count, err);
@@ -160,90 +78,54 @@ static int load_product(struct es_product *out, struct es_optimistic *opt,
 }
 
 /*
- * Step 5's rules, in step 5's order, on the product as loaded; when they
- * pass, fill `*ev`, stamped by the clock.
+ * Append the decided event, locking only as long as the append needs:
+ * a new product registers its id and appends in one transaction; an
+ * event in the decision stream is appended if the version is still
+ * `version`; a view, which no decision reads, is appended as it is.
  */
-static int decide(struct es_event *ev, const struct es_optimistic *opt,
-		  const struct es_product *product, int64_t product_id,
-		  const struct es_command *cmd, struct es_error *err)
-{
-	char now[ES_TIMESTAMP_SIZE];
-
-	if (!es_product_exists(product))
-		return es_error_set(err, ES_ENOTFOUND,
-				    "Product %" PRId64 " not found",
-				    product_id);
-	switch (cmd->type) {
-	case ES_UPDATE_STOCK:
-		if (cmd->update_stock.new_stock < 0)
-			return es_error_set(err, ES_EINVAL,
-					    "Stock cannot be negative");
-		es_time_format(now, opt->clock.now(opt->clock.ctx));
-		es_event_stock_updated(ev, product_id,
-				       cmd->update_stock.new_stock, now);
-		return ES_OK;
-	case ES_CHANGE_PRICE:
-		/* Written as !(x > 0) so that NaN is refused too. */
-		if (!(cmd->change_price.new_price > 0.0))
-			return es_error_set(err, ES_EINVAL,
-					    "Price must be positive");
-		es_time_format(now, opt->clock.now(opt->clock.ctx));
-		es_event_price_changed(ev, product_id,
-				       cmd->change_price.new_price, now);
-		return ES_OK;
-	case ES_CREATE_PRODUCT:
-	case ES_RECORD_PRODUCT_VIEW:
-		break;
-	}
-	/* target() refused these before the load; say why all the same. */
-	return target(&product_id, cmd, err);
-}
-
-/*
- * Append `ev`, expecting `product`'s version, in a transaction that also
- * takes the snapshot the new version may call for. Once the append has
- * succeeded, `product` plus `ev` is the product's state: nobody appended
- * in between.
- */
-static int append(struct es_optimistic *opt, struct es_event *ev,
-		  struct es_product *product, struct es_error *err)
+static int append(struct es_event *ev, struct es_store *store,
+		  int64_t version, struct es_error *err)
 {
 	int rc;
 
-	rc = es_store_begin(opt->store, err);
-	if (rc != ES_OK)
-		return rc;
-	rc = es_optimistic_append(opt, ev, product->version, err);
-	if (rc == ES_OK && opt->snaps != NULL) {
-		rc = es_product_apply(product, ev, err);
+	if (ev->type == ES_PRODUCT_CREATED) {
+		rc = es_store_begin(store, err);
 		if (rc == ES_OK)
-			rc = es_snapshots_after_append(opt->snaps, product, ev,
-						       err);
+			rc = es_store_new_product_id(store, &ev->product_id,
+						     err);
+		if (rc == ES_OK)
+			rc = es_store_append(store, ev, err);
+		if (rc == ES_OK)
+			rc = es_store_commit(store, err);
+		if (rc != ES_OK)
+			es_store_rollback(store);
+		return rc;
 	}
-	if (rc == ES_OK)
-		rc = es_store_commit(opt->store, err);
-	if (rc != ES_OK)
-		es_store_rollback(opt->store);
-	return rc;
+	if (!es_event_versioned(ev->type))
+		return es_store_append(store, ev, err);
+	return es_store_append_expected(store, ev, version, err);
 }
 
 /* One try: load (then the hook), decide, append. */
 static int attempt(struct es_event *ev, struct es_optimistic *opt,
-		   int64_t product_id, const struct es_command *cmd,
-		   struct es_error *err)
+		   const struct es_command *cmd, struct es_error *err)
 {
-	struct es_product product;
+	char now[ES_TIMESTAMP_SIZE];
+	struct es_product state;
 	int rc;
 
 	memset(ev, 0, sizeof(*ev));
-	rc = load_product(&product, opt, product_id, err);
+	es_product_init(&state);
+	rc = load_state(&state, opt, cmd, err);
 	if (rc == ES_OK && opt->hook != NULL)
-		rc = opt->hook(opt->hook_ctx, &product, err);
+		rc = opt->hook(opt->hook_ctx, &state, err);
+	if (rc == ES_OK) {
+		es_time_format(now, opt->clock.now(opt->clock.ctx));
+		rc = es_decide(ev, &state, cmd, now, err);
+	}
 	if (rc == ES_OK)
-		rc = decide(ev, opt, &product, product_id, cmd, err);
-	if (rc == ES_OK)
-		rc = append(opt, ev, &product, err);
-	es_product_dispose(&product);
+		rc = append(ev, opt->store, state.version, err);
+	es_product_dispose(&state);
 	if (rc != ES_OK)
 		es_event_dispose(ev);
 	return rc;
@@ -253,21 +135,13 @@ int es_optimistic_handle(struct es_event *out, struct es_optimistic *opt,
 			 const struct es_command *cmd, struct es_error *err)
 {
 	struct es_event ev;
-	int64_t product_id = 0;
-	int rc;
-	int i;
+	int rc = ES_ECONFLICT;
 
 	assert(out != NULL && opt != NULL && cmd != NULL);
 	memset(out, 0, sizeof(*out));
-	rc = target(&product_id, cmd, err);
-	if (rc != ES_OK)
-		return rc;
 	/* Nothing was appended by a lost try: trying again is safe. */
-	for (i = 0; i < ES_OPTIMISTIC_ATTEMPTS; i++) {
-		rc = attempt(&ev, opt, product_id, cmd, err);
-		if (rc != ES_ECONFLICT)
-			break;
-	}
+	for (int i = 0; i < ES_OPTIMISTIC_ATTEMPTS && rc == ES_ECONFLICT; i++)
+		rc = attempt(&ev, opt, cmd, err);
 	if (rc == ES_OK)
 		*out = ev;
 	return rc;

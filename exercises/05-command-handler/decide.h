@@ -1,0 +1,60 @@
+/*
+ * decide.h - the write side's business rules, in one pure function.
+ *
+ * A decider has two halves. evolve(state, event) -> state is step 3's
+ * es_product_apply(): it never refuses, because an event is a fact.
+ * decide(state, command, now) -> event is this module: it looks at the
+ * product as it is and at what the command asks, and either returns the
+ * one event that records the change, or refuses with the rule's message.
+ * It does no I/O, reads no clock and touches no database, so every rule
+ * can be tested with a struct on the stack (test_command_handler.c does).
+ *
+ * Every handler is a thin strategy around it: load the state, decide,
+ * append the event. Step 5's es_handle() does it under one lock; step 9's
+ * optimistic handler does it without holding the lock while it loads.
+ * None of them checks a rule of its own, so no rule is ever written twice.
+ *
+ * Rules and their messages (the seed's exact words where it has them):
+ *   CreateProduct      "Name cannot be empty" (empty or only whitespace),
+ *                      "Price must be positive", "Cost price cannot be
+ *                      negative", "Stock cannot be negative",
+ *                      "Supplier name cannot be empty" (empty or only
+ *                      whitespace), checked in that order
+ *   UpdateStock        "Product N not found", "Stock cannot be negative"
+ *   ChangePrice        "Product N not found", "Price must be positive"
+ *   RecordProductView  none: a view is recorded even for an unknown id,
+ *                      as in the seed
+ * "Not found" means that `state` has not been created (es_product_exists)
+ * and is checked before the values, as in the seed. A price that is NaN is
+ * not positive.
+ */
+#ifndef ES_DECIDE_H
+#define ES_DECIDE_H
+
+#include "aggregate.h"
+#include "commands.h"
+#include "es_error.h"
+#include "events.h"
+
+/*
+ * Decide what `cmd` becomes, given `state`, the command's product replayed
+ * from its events (the empty product for a CreateProduct, and for a
+ * product without events), and `now`, the timestamp the event will carry
+ * (es_time_format). On ES_OK `*out` is the event, which the caller
+ * disposes with es_event_dispose(); a ProductCreated's product_id is 0,
+ * for the handler to set when it registers the new id. Returns ES_OK;
+ * ES_ENOTFOUND or ES_EINVAL with the rule's message when the command is
+ * refused; ES_ENOMEM. On failure `*out` owns nothing. Reads nothing but
+ * its arguments.
+ */
+int es_decide(struct es_event *out, const struct es_product *state,
+	      const struct es_command *cmd, const char *now,
+	      struct es_error *err);
+
+/*
+ * The product a command is about: its product_id, or 0 for a
+ * CreateProduct (the product does not exist yet). Can't fail.
+ */
+int64_t es_command_product_id(const struct es_command *cmd);
+
+#endif /* ES_DECIDE_H */

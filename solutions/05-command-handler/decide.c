@@ -1,0 +1,156 @@
+/*
+ * decide.c - every business rule of the write side, and nothing else (see
+ * decide.h).
+ *
+ * One function per command: check the rules in the header's order, then
+ * build the event. Nothing here loads, appends or reads the clock: the
+ * state and the time are handed in, the event is handed back.
+ */
+#include "decide.h"
+
+#include <assert.h>
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <string.h>
+
+/* True for NULL, "" and strings of nothing but whitespace. */
+static bool is_blank(const char *s)
+{
+	if (s == NULL)
+		return true;
+	for (; *s != '\0'; s++) {
+		if (!isspace((unsigned char)*s))
+			return false;
+	}
+	return true;
+}
+
+/* The rules shared by more than one command, each with its one message. */
+static int check_stock(int64_t stock, struct es_error *err)
+{
+	if (stock < 0)
+		return es_error_set(err, ES_EINVAL, "Stock cannot be negative");
+	return ES_OK;
+}
+
+static int check_price(double price, struct es_error *err)
+{
+	/* Written as !(x > 0) so that NaN is refused too. */
+	if (!(price > 0.0))
+		return es_error_set(err, ES_EINVAL, "Price must be positive");
+	return ES_OK;
+}
+
+static int check_exists(const struct es_product *state, int64_t product_id,
+			struct es_error *err)
+{
+	if (!es_product_exists(state))
+		return es_error_set(err, ES_ENOTFOUND,
+				    "Product %" PRId64 " not found",
+				    product_id);
+	return ES_OK;
+}
+
+static int create_product(struct es_event *out,
+			  const struct es_create_product *cmd, const char *now,
+			  struct es_error *err)
+{
+	struct es_product_created fields;
+	int rc;
+
+	if (is_blank(cmd->name))
+		return es_error_set(err, ES_EINVAL, "Name cannot be empty");
+	rc = check_price(cmd->price, err);
+	if (rc != ES_OK)
+		return rc;
+	if (!(cmd->cost_price >= 0.0))
+		return es_error_set(err, ES_EINVAL,
+				    "Cost price cannot be negative");
+	rc = check_stock(cmd->stock, err);
+	if (rc != ES_OK)
+		return rc;
+	if (is_blank(cmd->supplier_name))
+		return es_error_set(err, ES_EINVAL,
+				    "Supplier name cannot be empty");
+	fields = (struct es_product_created){
+		.name = cmd->name,
+		.price = cmd->price,
+		.cost_price = cmd->cost_price,
+		.supplier_id = cmd->supplier_id,
+		.supplier_name = cmd->supplier_name,
+		.stock = cmd->stock,
+		.description = cmd->description,
+	};
+	/* The product's id is the handler's to give: it owns the registry. */
+	return es_event_product_created(out, 0, &fields, now, err);
+}
+
+static int update_stock(struct es_event *out, const struct es_product *state,
+			const struct es_update_stock *cmd, const char *now,
+			struct es_error *err)
+{
+	int rc;
+
+	rc = check_exists(state, cmd->product_id, err);
+	if (rc == ES_OK)
+		rc = check_stock(cmd->new_stock, err);
+	if (rc == ES_OK)
+		es_event_stock_updated(out, cmd->product_id, cmd->new_stock,
+				       now);
+	return rc;
+}
+
+static int change_price(struct es_event *out, const struct es_product *state,
+			const struct es_change_price *cmd, const char *now,
+			struct es_error *err)
+{
+	int rc;
+
+	rc = check_exists(state, cmd->product_id, err);
+	if (rc == ES_OK)
+		rc = check_price(cmd->new_price, err);
+	if (rc == ES_OK)
+		es_event_price_changed(out, cmd->product_id, cmd->new_price,
+				       now);
+	return rc;
+}
+
+int es_decide(struct es_event *out, const struct es_product *state,
+	      const struct es_command *cmd, const char *now,
+	      struct es_error *err)
+{
+	assert(out != NULL && state != NULL && cmd != NULL && now != NULL);
+	memset(out, 0, sizeof(*out));
+	switch (cmd->type) {
+	case ES_CREATE_PRODUCT:
+		return create_product(out, &cmd->create, now, err);
+	case ES_UPDATE_STOCK:
+		return update_stock(out, state, &cmd->update_stock, now, err);
+	case ES_CHANGE_PRICE:
+		return change_price(out, state, &cmd->change_price, now, err);
+	case ES_RECORD_PRODUCT_VIEW:
+		/* No precondition: the seed records any view. */
+		es_event_product_viewed(out, cmd->record_view.product_id, now);
+		return ES_OK;
+	}
+	/* Only a type outside the enum gets here. */
+	return es_error_set(err, ES_EINVAL, "unknown command type %d",
+			    (int)cmd->type);
+}
+
+int64_t es_command_product_id(const struct es_command *cmd)
+{
+	assert(cmd != NULL);
+	switch (cmd->type) {
+	case ES_CREATE_PRODUCT:
+		return 0;
+	case ES_UPDATE_STOCK:
+		return cmd->update_stock.product_id;
+	case ES_CHANGE_PRICE:
+		return cmd->change_price.product_id;
+	case ES_RECORD_PRODUCT_VIEW:
+		return cmd->record_view.product_id;
+	}
+	return 0; /* a type outside the enum */
+}
