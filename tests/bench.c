@@ -9,7 +9,22 @@
  *   load      es_store_load of one product with many events
  *   rebuild   es_projector_rebuild_all over the whole log
  *   handle    es_handle + es_projector_project, one transaction (and one
- *             fsync, synchronous=FULL) per command, as `catalog apply` does
+ *             fsync, synchronous=FULL) per command
+ *
+ * and then the cost of one command against the length of its product's
+ * history, in CPU time (the process's, so waiting for the disk does not
+ * count): UpdateStock on a product with HISTORY_SHORT events and on one
+ * with HISTORY_LONG, side by side, through
+ *
+ *   step 5    es_handle: the lock, a full replay, the append
+ *   catalog   es_optimistic_handle from snapshots, as `catalog apply`
+ *             does: the replay is bounded by the snapshot interval, and
+ *             the lock covers only the version check and the append
+ *
+ * The catalog line's ratio (long / short) is the one the design promises
+ * to keep under 2. Each handler runs one command first on each product,
+ * untimed: on the long history that first load replays everything once
+ * and takes the snapshot every later command starts from.
  *
  * Usage: bench [N]  (default 100000); the databases go to a fresh
  * directory under $TMPDIR (or /tmp) and are removed afterwards.
@@ -21,12 +36,29 @@
 #include <unistd.h>
 
 #include "command_handler.h"
+#include "optimistic.h"
 #include "event_store.h"
 #include "projector.h"
 #include "read_db.h"
+#include "snapshots.h"
 
 #define PRODUCTS 1000
 #define HANDLED 2000
+
+/* The two histories compared, and how many commands each is timed for. */
+#define HISTORY_SHORT 100
+#define HISTORY_LONG 100000
+#define TIMED_FAST 400 /* the catalog strategy */
+#define TIMED_SLOW 20  /* step 5, which replays 100,000 events a command */
+#define SNAPSHOT_EVERY 100 /* as catalog apply takes them */
+
+static double cpu_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static double now_seconds(void)
 {
@@ -131,6 +163,119 @@ static int bench_handle(struct es_store *store, struct es_projector *prj,
 	return rc;
 }
 
+/*
+ * Products `short_id` and `long_id` get a ProductCreated and then stock
+ * updates up to HISTORY_SHORT and HISTORY_LONG events, in one transaction.
+ */
+static int append_histories(struct es_store *store, int64_t short_id,
+			    int64_t long_id, struct es_error *err)
+{
+	static const struct es_product_created fields = {
+		"History product", 9.99, 4.5, 1, "Bench supplier", 100, NULL
+	};
+	const char *at = "2026-11-27T14:32:05.123456+00:00";
+	const int64_t ids[2] = { short_id, long_id };
+	const long sizes[2] = { HISTORY_SHORT, HISTORY_LONG };
+	int rc = es_store_begin(store, err);
+
+	for (int p = 0; p < 2 && rc == ES_OK; p++) {
+		for (long i = 0; i < sizes[p] && rc == ES_OK; i++) {
+			struct es_event ev;
+
+			if (i == 0)
+				rc = es_event_product_created(&ev, ids[p],
+							      &fields, at, err);
+			else
+				es_event_stock_updated(&ev, ids[p], i % 500,
+						       at);
+			if (rc == ES_OK)
+				rc = es_store_append(store, &ev, err);
+			es_event_dispose(&ev);
+		}
+	}
+	if (rc == ES_OK)
+		return es_store_commit(store, err);
+	es_store_rollback(store);
+	return rc;
+}
+
+/* Either handler, behind one signature. */
+struct strategy {
+	const char *name;
+	long timed;
+	struct es_command_handler plain;
+	struct es_optimistic *optimistic; /* NULL: the plain one */
+};
+
+static int handle_one(struct strategy *s, int64_t product_id, long i,
+		      struct es_error *err)
+{
+	struct es_command cmd = { .type = ES_UPDATE_STOCK };
+	struct es_event ev;
+	int rc;
+
+	cmd.update_stock.product_id = product_id;
+	cmd.update_stock.new_stock = i % 500;
+	if (s->optimistic != NULL)
+		rc = es_optimistic_handle(&ev, s->optimistic, &cmd, err);
+	else
+		rc = es_handle(&ev, &s->plain, &cmd, err);
+	es_event_dispose(&ev);
+	return rc;
+}
+
+/* CPU seconds per command on `product_id`, after one untimed command. */
+static int cpu_per_command(double *out, struct strategy *s,
+			   int64_t product_id, struct es_error *err)
+{
+	double start;
+	int rc = handle_one(s, product_id, 0, err);
+
+	start = cpu_seconds();
+	for (long i = 1; rc == ES_OK && i <= s->timed; i++)
+		rc = handle_one(s, product_id, i, err);
+	*out = (cpu_seconds() - start) / (double)s->timed;
+	return rc;
+}
+
+static int bench_history(struct es_store *store, struct es_error *err)
+{
+	struct es_clock clock = { es_clock_system, NULL };
+	struct es_snapshots *snaps = NULL;
+	struct strategy strategies[2] = {
+		{ "step 5", TIMED_SLOW, { store, clock }, NULL },
+		{ "catalog", TIMED_FAST, { store, clock }, NULL },
+	};
+	/* Ids past the generated ones: products with nothing else. */
+	const int64_t short_id = PRODUCTS + 1, long_id = PRODUCTS + 2;
+	int rc;
+
+	rc = append_histories(store, short_id, long_id, err);
+	if (rc == ES_OK)
+		rc = es_snapshots_open(&snaps, store, SNAPSHOT_EVERY, err);
+	if (rc == ES_OK)
+		rc = es_optimistic_open(&strategies[1].optimistic, store, clock,
+					snaps, err);
+	printf("CPU per UpdateStock, against the product's history:\n");
+	printf("%-8s %12s %12s %8s\n", "handler", "100 events",
+	       "100000 events", "ratio");
+	for (int k = 0; k < 2 && rc == ES_OK; k++) {
+		double fast = 0, slow = 0;
+
+		rc = cpu_per_command(&fast, &strategies[k], short_id, err);
+		if (rc == ES_OK)
+			rc = cpu_per_command(&slow, &strategies[k], long_id,
+					     err);
+		if (rc == ES_OK)
+			printf("%-8s %9.3f ms %10.3f ms %7.2fx\n",
+			       strategies[k].name, fast * 1e3, slow * 1e3,
+			       slow / fast);
+	}
+	es_optimistic_close(strategies[1].optimistic);
+	es_snapshots_close(snaps);
+	return rc;
+}
+
 static int run(const char *dir, long n, struct es_error *err)
 {
 	char events_path[512], read_path[512];
@@ -154,6 +299,8 @@ static int run(const char *dir, long n, struct es_error *err)
 		rc = bench_rebuild(store, prj, n, err);
 	if (rc == ES_OK)
 		rc = bench_handle(store, prj, err);
+	if (rc == ES_OK)
+		rc = bench_history(store, err);
 	es_projector_close(prj);
 	es_read_db_close(read_db);
 	es_store_close(store);

@@ -1,13 +1,14 @@
 /*
  * event_store.c - step 2: the append-only event log, on SQLite (see
- * event_store.h). You define struct es_store here (the sqlite3 connection
- * and the statements you prepare once and reuse) and write the functions
- * that open the log, hand out product ids, append events and read them
- * back.
+ * event_store.h). struct es_store is laid out for you in
+ * event_store_private.h (the sqlite3 connection and the statements you
+ * prepare once and reuse); you write the functions that open the log, hand
+ * out product ids, append events and read them back, and the few helpers
+ * that the store's later files (steps 8 and 9) share with this one.
  *
  * Run make check STEP=2 to see what is missing.
  */
-#include "event_store.h"
+#include "event_store_private.h"
 
 #include <string.h>
 
@@ -15,9 +16,10 @@ int es_store_open(struct es_store **out, const char *path,
 		  enum es_store_mode mode, struct es_error *err)
 {
 	/*
-	 * TODO: open path with sqlite3_open_v2() (READWRITE | CREATE for
-	 * ES_STORE_WRITE, READONLY for ES_STORE_READONLY) and set the busy
-	 * timeout. In write mode refuse a read-only file
+	 * TODO: calloc the handle and keep a strdup() of path and whether
+	 * mode is ES_STORE_WRITE. Open path with sqlite3_open_v2()
+	 * (READWRITE | CREATE for ES_STORE_WRITE, READONLY for
+	 * ES_STORE_READONLY) and set the busy timeout. In write mode refuse a read-only file
 	 * (sqlite3_db_readonly), set WAL and synchronous=FULL, and create the
 	 * two tables, the index on events(product_id, id) and the two
 	 * triggers. Then prepare the cached statements. On failure copy
@@ -35,9 +37,9 @@ int es_store_open(struct es_store **out, const char *path,
 void es_store_close(struct es_store *store)
 {
 	/*
-	 * TODO: return when store is NULL; sqlite3_finalize() every cached
-	 * statement (NULL is fine), sqlite3_close() the connection and free
-	 * the handle.
+	 * TODO: return when store is NULL; sqlite3_finalize() every
+	 * statement in struct es_store, the later steps' too (NULL is fine),
+	 * sqlite3_close() the connection, free the path and the handle.
 	 * See docs/02-event-store.md, "The handle".
 	 */
 	(void)store;
@@ -142,13 +144,9 @@ int es_store_load(struct es_event_list *out, struct es_store *store,
 		  int64_t product_id, struct es_error *err)
 {
 	/*
-	 * TODO: zero *out; bind product_id to the cached SELECT ... WHERE
-	 * product_id = ? ORDER BY id and step it to SQLITE_DONE. Decode each
-	 * row at once (es_event_type_parse, es_event_from_json), set its id,
-	 * check the product_id and occurred_at columns match data, and push
-	 * it, doubling capacity with realloc(). A row that does not decode is
-	 * ES_ECORRUPT, "event 12: ...". Reset the statement; on failure
-	 * dispose the list. The caller disposes *out.
+	 * TODO: bind product_id to the cached SELECT ... WHERE
+	 * product_id = ? ORDER BY id and let es_store_collect() read every
+	 * row into *out. The caller disposes *out.
 	 * See docs/02-event-store.md, "Load: rows into a growable list".
 	 */
 	(void)store;
@@ -185,7 +183,7 @@ int es_store_load_after(struct es_store *store, int64_t after_id,
 	 * id > ? ORDER BY id: bind after_id, step to SQLITE_DONE, decode each
 	 * row, call fn, dispose the event; stop at the first code that is not
 	 * ES_OK and return it unchanged; reset the statement on every path.
-	 * See docs/02-event-store.md, "load_after, read_row and upcasters".
+	 * See docs/02-event-store.md, "load_after and upcasters".
 	 */
 	(void)store;
 	(void)after_id;
@@ -196,42 +194,102 @@ int es_store_load_after(struct es_store *store, int64_t after_id,
 		"step 2: es_store_load_after is not implemented yet");
 }
 
-sqlite3 *es_store_db(struct es_store *store)
+const char *es_store_path(const struct es_store *store)
 {
 	/*
-	 * TODO: return the store's sqlite3 connection.
-	 * See docs/02-event-store.md, "load_after, read_row and upcasters".
+	 * TODO: return the copy of the path that es_store_open() keeps in
+	 * store->path.
+	 * See docs/02-event-store.md, "The handle".
 	 */
 	(void)store;
 	return NULL;
 }
 
-int es_store_read_row(struct es_event *out, struct es_store *store,
-		      sqlite3_stmt *row, struct es_error *err)
+int es_store_db_error(struct es_store *store, struct es_error *err)
 {
 	/*
-	 * TODO: make the row decoding of es_store_load public: read columns
-	 * 0-4 of row (id, product_id, event_type, data, occurred_at), parse
-	 * the type, pass data through the store's upcaster when it has one
-	 * (use its string instead when it returns one, then free() it), decode
-	 * with es_event_from_json, set the id and check the columns against
-	 * data. A failure is ES_ECORRUPT "event 12: ..." and *out owns
-	 * nothing.
-	 * See docs/02-event-store.md, "load_after, read_row and upcasters".
+	 * TODO: copy sqlite3_errmsg(store->db) into err; return ES_EDB.
+	 * See docs/02-event-store.md, "Helpers the store's files share".
 	 */
 	(void)store;
-	(void)row;
+	return es_error_set(err, ES_ENOTIMPL,
+			    "step 2: es_store_db_error is not implemented yet");
+}
+
+int es_store_prepare_once(sqlite3_stmt **stmt, struct es_store *store,
+			  const char *sql, struct es_error *err)
+{
+	/*
+	 * TODO: when *stmt is NULL, sqlite3_prepare_v2() sql into it; on
+	 * failure es_store_db_error().
+	 * See docs/02-event-store.md, "Helpers the store's files share".
+	 */
+	(void)stmt;
+	(void)store;
+	(void)sql;
+	return es_error_set(
+		err, ES_ENOTIMPL,
+		"step 2: es_store_prepare_once is not implemented yet");
+}
+
+int es_store_write_begin(struct es_store *store, bool *own,
+			 struct es_error *err)
+{
+	/*
+	 * TODO: *own is whether no transaction is open yet
+	 * (sqlite3_get_autocommit); when so, es_store_begin().
+	 * See docs/02-event-store.md, "Transactions, yours or the caller's".
+	 */
+	(void)store;
+	*own = false;
+	return es_error_set(
+		err, ES_ENOTIMPL,
+		"step 2: es_store_write_begin is not implemented yet");
+}
+
+int es_store_write_end(struct es_store *store, bool own, int rc,
+		       struct es_error *err)
+{
+	/*
+	 * TODO: when own, es_store_commit() if rc is ES_OK, and
+	 * es_store_rollback() if rc (or the commit) failed. Return the
+	 * result.
+	 * See docs/02-event-store.md, "Transactions, yours or the caller's".
+	 */
+	(void)store;
+	(void)own;
+	(void)rc;
+	return es_error_set(err, ES_ENOTIMPL,
+			    "step 2: es_store_write_end is not implemented yet");
+}
+
+int es_store_collect(struct es_event_list *out, struct es_store *store,
+		     sqlite3_stmt *stmt, struct es_error *err)
+{
+	/*
+	 * TODO: step stmt to SQLITE_DONE. Decode each row at once (columns
+	 * id, product_id, event_type, data, occurred_at: parse the type,
+	 * pass data through the store's upcaster when it has one, decode
+	 * with es_event_from_json, set the id, check the product_id and
+	 * occurred_at columns match data) and es_event_list_push() it. A row
+	 * that does not decode is ES_ECORRUPT, "event 12: ...". Reset stmt;
+	 * on failure dispose the list. *out is the list, empty on failure.
+	 * es_store_load() is this on its bound SELECT.
+	 * See docs/02-event-store.md, "Load: rows into a growable list".
+	 */
+	(void)store;
+	(void)stmt;
 	memset(out, 0, sizeof(*out));
 	return es_error_set(err, ES_ENOTIMPL,
-			    "step 2: es_store_read_row is not implemented yet");
+			    "step 2: es_store_collect is not implemented yet");
 }
 
 void es_store_set_upcaster(struct es_store *store, es_upcast_fn fn, void *ctx)
 {
 	/*
 	 * TODO: keep fn and ctx in struct es_store (NULL fn: no upcaster),
-	 * for es_store_read_row to call.
-	 * See docs/02-event-store.md, "load_after, read_row and upcasters".
+	 * for every load to call.
+	 * See docs/02-event-store.md, "load_after and upcasters".
 	 */
 	(void)store;
 	(void)fn;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "event_store.h"
+#include "event_store_private.h"
 #include "events.h"
 #include "fixtures.h"
 #include "harness.h"
@@ -1118,49 +1119,44 @@ static void test_load_after_stops_when_the_callback_fails(void)
 	ES_ASSERT_INT_EQ(seen.id[0], 4);
 }
 
-/* ---- the connection, and rows read by hand ---------------------------- */
+/* ---- the helpers the store's later files share ----------------------- */
 
-static void test_store_db_is_the_stores_own_connection(void)
+static void test_path_is_the_path_opened(void)
 {
-	struct es_error err = { 0, "" };
-	sqlite3 *db;
+	const char *path;
 
 	REQUIRE_STORE();
-	db = es_store_db(store);
-	if (db == NULL)
-		ES_FAIL("es_store_db returned NULL");
-	open_raw(db_path);
-	ES_ASSERT_OK(es_store_begin(store, &err), &err);
-	append_stock(store, 1, 10, 0);
-	/* Only the store's own connection sees its uncommitted event. */
-	ES_ASSERT_INT_EQ(es_test_query_int(db, "SELECT count(*) FROM events"),
-			 1);
-	ES_ASSERT_INT_EQ(count_events(), 0);
-	ES_ASSERT_OK(es_store_commit(store, &err), &err);
-	ES_ASSERT_INT_EQ(es_test_query_int(db, "SELECT max(id) FROM events"),
-			 1);
-	ES_ASSERT_TRUE(es_store_db(store) == db);
+	path = es_store_path(store);
+	if (path == NULL)
+		ES_FAIL("es_store_path returned NULL");
+	ES_ASSERT_STR_EQ(path, db_path);
+	ES_ASSERT_TRUE(path != db_path); /* the store's own copy */
 }
 
-/* The five columns es_store_read_row() reads, then one it ignores. */
+/* The five columns es_store_collect() reads, then one it ignores. */
 #define SELECT_ROW                                                           \
 	"SELECT id, product_id, event_type, data, occurred_at, 'more'"       \
-	" FROM events WHERE id = ?"
+	" FROM events WHERE id >= ? ORDER BY id"
 
-/* Prepare SELECT_ROW on `raw` as `hand` and step it to row `id`. */
-static void select_by_hand(int64_t id)
+/*
+ * Prepare SELECT_ROW once on `st` as `hand`, as a later step's file of the
+ * store does, and bind it to the rows from `id` on.
+ */
+static void select_by_hand(struct es_store *st, int64_t id)
 {
-	sqlite3_finalize(hand);
-	hand = NULL;
-	if (sqlite3_prepare_v2(raw, SELECT_ROW, -1, &hand, NULL) !=
-	    SQLITE_OK)
-		ES_FAIL("cannot prepare: %s", sqlite3_errmsg(raw));
+	struct es_error err = { 0, "" };
+	sqlite3_stmt *first;
+
+	ES_ASSERT_OK(es_store_prepare_once(&hand, st, SELECT_ROW, &err), &err);
+	first = hand;
+	ES_ASSERT_OK(es_store_prepare_once(&hand, st, SELECT_ROW, &err), &err);
+	ES_ASSERT_TRUE(hand == first); /* prepared once, then kept */
+	if (hand == NULL)
+		ES_FAIL("es_store_prepare_once left the statement NULL");
 	sqlite3_bind_int64(hand, 1, id);
-	if (sqlite3_step(hand) != SQLITE_ROW)
-		ES_FAIL("events has no row with id %" PRId64, id);
 }
 
-static void test_read_row_decodes_a_row_selected_by_hand(void)
+static void test_collect_decodes_rows_selected_by_hand(void)
 {
 	struct es_error err = { 0, "" };
 	char at[ES_TIMESTAMP_SIZE];
@@ -1168,40 +1164,74 @@ static void test_read_row_decodes_a_row_selected_by_hand(void)
 	REQUIRE_STORE();
 	append_created(store, 1, "A fine widget", 0);
 	append_stock(store, 1, 40, 1);
-	open_raw(db_path);
-	select_by_hand(1);
-	ES_ASSERT_OK(es_store_read_row(&decoded, store, hand, &err), &err);
+	select_by_hand(store, 1);
+	ES_ASSERT_OK(es_store_collect(&list, store, hand, &err), &err);
+	ES_ASSERT_INT_EQ(list.count, 2);
 	es_test_timestamp(at, 0);
-	ES_ASSERT_INT_EQ(decoded.type, ES_PRODUCT_CREATED);
-	ES_ASSERT_INT_EQ(decoded.id, 1);
-	ES_ASSERT_INT_EQ(decoded.product_id, 1);
-	ES_ASSERT_STR_EQ(decoded.occurred_at, at);
-	ES_ASSERT_STR_EQ(decoded.created.name, "Widget Pro");
-	ES_ASSERT_DOUBLE_EQ(decoded.created.price, 29.99);
-	ES_ASSERT_STR_EQ(decoded.created.description, "A fine widget");
-	es_event_dispose(&decoded);
-	select_by_hand(2);
-	ES_ASSERT_OK(es_store_read_row(&decoded, store, hand, &err), &err);
-	ES_ASSERT_INT_EQ(decoded.type, ES_STOCK_UPDATED);
-	ES_ASSERT_INT_EQ(decoded.id, 2);
-	ES_ASSERT_INT_EQ(decoded.stock.new_stock, 40);
+	ES_ASSERT_INT_EQ(list.items[0].type, ES_PRODUCT_CREATED);
+	ES_ASSERT_INT_EQ(list.items[0].id, 1);
+	ES_ASSERT_INT_EQ(list.items[0].product_id, 1);
+	ES_ASSERT_STR_EQ(list.items[0].occurred_at, at);
+	ES_ASSERT_STR_EQ(list.items[0].created.name, "Widget Pro");
+	ES_ASSERT_DOUBLE_EQ(list.items[0].created.price, 29.99);
+	ES_ASSERT_STR_EQ(list.items[0].created.description, "A fine widget");
+	ES_ASSERT_INT_EQ(list.items[1].type, ES_STOCK_UPDATED);
+	ES_ASSERT_INT_EQ(list.items[1].id, 2);
+	ES_ASSERT_INT_EQ(list.items[1].stock.new_stock, 40);
+	/* collect reset the statement: it runs again, from another id. */
+	es_event_list_dispose(&list);
+	sqlite3_bind_int64(hand, 1, 2);
+	ES_ASSERT_OK(es_store_collect(&list, store, hand, &err), &err);
+	ES_ASSERT_INT_EQ(list.count, 1);
+	ES_ASSERT_INT_EQ(list.items[0].id, 2);
 }
 
-static void test_read_row_of_a_corrupted_row_fails(void)
+static void test_collect_of_a_corrupted_row_fails(void)
 {
 	struct es_error err = { 0, "" };
 	int rc;
 
 	for (size_t i = 0; i < CORRUPT_COUNT; i++) {
 		given_corrupt_log(i);
-		select_by_hand(2);
-		rc = es_store_read_row(&decoded, other, hand, &err);
+		select_by_hand(other, 2);
+		rc = es_store_collect(&list, other, hand, &err);
 		assert_corrupt(&corrupt_cases[i], rc, &err);
-		/* valgrind checks that the failed event owns nothing. */
+		ES_ASSERT_INT_EQ(list.count, 0);
+		/* valgrind checks that the failed list owns nothing. */
 		sqlite3_finalize(hand);
 		hand = NULL;
 		close_given();
 	}
+}
+
+static void test_write_begin_joins_or_owns(void)
+{
+	struct es_error err = { 0, "" };
+	bool own = true;
+
+	REQUIRE_STORE();
+	open_raw(db_path);
+	/* No transaction open: the write owns one, and commits it. */
+	ES_ASSERT_OK(es_store_write_begin(store, &own, &err), &err);
+	ES_ASSERT_TRUE(own);
+	append_stock(store, 1, 10, 0);
+	ES_ASSERT_OK(es_store_write_end(store, own, ES_OK, &err), &err);
+	ES_ASSERT_INT_EQ(count_events(), 1);
+	/* A failure rolls its own transaction back, and is returned. */
+	ES_ASSERT_OK(es_store_write_begin(store, &own, &err), &err);
+	append_stock(store, 1, 20, 1);
+	ES_ASSERT_INT_EQ(es_store_write_end(store, own, ES_EINVAL, &err),
+			 ES_EINVAL);
+	ES_ASSERT_INT_EQ(count_events(), 1);
+	/* Inside the caller's transaction: joined, left open. */
+	ES_ASSERT_OK(es_store_begin(store, &err), &err);
+	ES_ASSERT_OK(es_store_write_begin(store, &own, &err), &err);
+	ES_ASSERT_TRUE(!own);
+	append_stock(store, 1, 30, 2);
+	ES_ASSERT_OK(es_store_write_end(store, own, ES_OK, &err), &err);
+	ES_ASSERT_INT_EQ(count_events(), 1); /* not committed yet */
+	ES_ASSERT_OK(es_store_commit(store, &err), &err);
+	ES_ASSERT_INT_EQ(count_events(), 2);
 }
 
 /* ---- upcasters -------------------------------------------------------- */
@@ -1280,9 +1310,10 @@ static void test_an_upcaster_is_applied_on_load(void)
 		     &err);
 	ES_ASSERT_INT_EQ(seen.calls, 2);
 	ES_ASSERT_INT_EQ(seen.new_stock[0], 50);
-	select_by_hand(2);
-	ES_ASSERT_OK(es_store_read_row(&decoded, store, hand, &err), &err);
-	ES_ASSERT_INT_EQ(decoded.stock.new_stock, 50);
+	es_event_list_dispose(&list);
+	select_by_hand(store, 2);
+	ES_ASSERT_OK(es_store_collect(&list, store, hand, &err), &err);
+	ES_ASSERT_INT_EQ(list.items[0].stock.new_stock, 50);
 	/* The log itself is not rewritten. */
 	read_raw_row(&after, 2);
 	ES_ASSERT_STR_EQ(after.data, before.data);
@@ -1294,7 +1325,7 @@ static void test_an_upcaster_is_applied_on_load(void)
 	es_store_set_upcaster(store, NULL, NULL);
 	ES_ASSERT_CODE(es_store_load(&list, store, 1, &err), ES_ECORRUPT,
 		       &err);
-	ES_ASSERT_INT_EQ(renamer.calls, 6);
+	ES_ASSERT_INT_EQ(renamer.calls, 7); /* 3 + 2 + 2 rows by hand */
 }
 
 static void test_an_upcasters_failure_stops_the_load(void)
@@ -1590,12 +1621,14 @@ static CU_TestInfo tests[] = {
 	  test_load_after_zero_is_load_all },
 	{ "load_after stops when the callback fails and returns its code",
 	  test_load_after_stops_when_the_callback_fails },
-	{ "store_db is the store's own connection, usable for a SELECT",
-	  test_store_db_is_the_stores_own_connection },
-	{ "read_row decodes a row selected by hand, id included",
-	  test_read_row_decodes_a_row_selected_by_hand },
-	{ "read_row of a corrupted row is ES_ECORRUPT naming it",
-	  test_read_row_of_a_corrupted_row_fails },
+	{ "path is the store's own copy of the path it was opened on",
+	  test_path_is_the_path_opened },
+	{ "collect decodes the rows of a statement prepared once, ids "
+	  "included", test_collect_decodes_rows_selected_by_hand },
+	{ "collect of a corrupted row is ES_ECORRUPT naming it, the list "
+	  "empty", test_collect_of_a_corrupted_row_fails },
+	{ "a write owns a transaction when none is open and joins the "
+	  "caller's", test_write_begin_joins_or_owns },
 	{ "an upcaster is applied on load and the log is left as it was",
 	  test_an_upcaster_is_applied_on_load },
 	{ "an upcaster's failure stops the load with ES_ECORRUPT naming it",

@@ -13,9 +13,9 @@ int es_handle(struct es_event *out, struct es_command_handler *handler,
 	      const struct es_command *cmd, struct es_error *err)
 {
 	/*
-	 * TODO: zero *out and es_store_begin(). Unless the command is a
-	 * CreateProduct, es_store_load() and es_product_replay() its product
-	 * (es_command_product_id) into a struct es_product. Stamp the time
+	 * TODO: zero *out and es_store_begin(). When es_command_state_id()
+	 * names a product, es_store_load() and es_product_replay() it into a
+	 * struct es_product (a create or a view reads no state). Stamp the time
 	 * with handler->clock and es_time_format() and call es_decide(): it
 	 * checks every rule. A ProductCreated gets its id from
 	 * es_store_new_product_id() before it is appended. es_store_append()

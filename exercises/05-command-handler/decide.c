@@ -32,11 +32,11 @@ int es_decide(struct es_event *out, const struct es_product *state,
 			    "step 5: es_decide is not implemented yet");
 }
 
-int64_t es_command_product_id(const struct es_command *cmd)
+int64_t es_command_state_id(const struct es_command *cmd)
 {
 	/*
-	 * TODO: switch on cmd->type: the command's product_id, or 0 for a
-	 * CreateProduct.
+	 * TODO: switch on cmd->type: the product_id of an UpdateStock or a
+	 * ChangePrice; 0 for the two commands whose decision reads no state.
 	 * See docs/05-command-handler.md, "Decide: the rules, pure".
 	 */
 	(void)cmd;

@@ -52,9 +52,12 @@ int es_decide(struct es_event *out, const struct es_product *state,
 	      struct es_error *err);
 
 /*
- * The product a command is about: its product_id, or 0 for a
- * CreateProduct (the product does not exist yet). Can't fail.
+ * The id of the product whose state es_decide() reads for `cmd`: the
+ * product_id of an UpdateStock or a ChangePrice; 0 for a CreateProduct
+ * (no product yet) and for a RecordProductView (no rule reads anything).
+ * A handler loads and replays a product only when this is not 0, so a
+ * page view never replays a history. Can't fail.
  */
-int64_t es_command_product_id(const struct es_command *cmd);
+int64_t es_command_state_id(const struct es_command *cmd);
 
 #endif /* ES_DECIDE_H */

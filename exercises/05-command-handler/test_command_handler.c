@@ -611,17 +611,17 @@ static void test_decide_create(void)
 	ES_ASSERT_TRUE(decided.created.name != cmd.create.name);
 }
 
-static void test_command_product_id(void)
+static void test_command_state_id(void)
 {
 	struct es_command create = es_test_cmd_widget();
 	struct es_command stock = es_test_cmd_update_stock(3, 1);
 	struct es_command price = es_test_cmd_change_price(4, 1.0);
 	struct es_command view = es_test_cmd_record_view(5);
 
-	ES_ASSERT_INT_EQ(es_command_product_id(&create), 0);
-	ES_ASSERT_INT_EQ(es_command_product_id(&stock), 3);
-	ES_ASSERT_INT_EQ(es_command_product_id(&price), 4);
-	ES_ASSERT_INT_EQ(es_command_product_id(&view), 5);
+	ES_ASSERT_INT_EQ(es_command_state_id(&create), 0);
+	ES_ASSERT_INT_EQ(es_command_state_id(&stock), 3);
+	ES_ASSERT_INT_EQ(es_command_state_id(&price), 4);
+	ES_ASSERT_INT_EQ(es_command_state_id(&view), 0);
 }
 
 static CU_TestInfo decide_tests[] = {
@@ -637,8 +637,8 @@ static CU_TestInfo decide_tests[] = {
 	  test_decide_view_of_unknown_product },
 	{ "decide turns CreateProduct into ProductCreated with id 0",
 	  test_decide_create },
-	{ "a command names its product, a create none",
-	  test_command_product_id },
+	{ "only stock and price commands name a state to load",
+	  test_command_state_id },
 	CU_TEST_INFO_NULL,
 };
 

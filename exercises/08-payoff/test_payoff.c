@@ -640,6 +640,58 @@ static void test_time_travel_load_stops_at_the_moment(void)
 	ES_ASSERT_INT_EQ(list.items[6].stock.new_stock, 5);
 }
 
+/* The ids in `list`, as "2 3 4" (empty when it is). */
+static const char *ids_of(const struct es_event_list *l)
+{
+	static char buf[256];
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < l->count && used < sizeof(buf); i++)
+		used += (size_t)snprintf(buf + used, sizeof(buf) - used,
+					 i == 0 ? "%" PRId64 : " %" PRId64,
+					 l->items[i].id);
+	return buf;
+}
+
+static void test_load_range_after_an_id_up_to_a_moment(void)
+{
+	static const struct {
+		int64_t product_id, after_id;
+		int until; /* a clock reading; -1: no time limit */
+		const char *ids;
+	} rows[] = {
+		{2, 0, -1, "2 3 4 5 7 8 9"}, /* es_store_load */
+		{2, 4, -1, "5 7 8 9"},
+		{2, 4, 7, "5 7 8"},
+		{2, 0, 3, "2 3 4"},
+		{2, 9, -1, ""},
+		{1, 1, -1, "6"},
+		{99, 0, -1, ""},
+	};
+	char until[ES_TIMESTAMP_SIZE];
+	struct es_error err;
+
+	run_scenario();
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		if (rows[i].until >= 0)
+			es_test_timestamp(until, rows[i].until);
+		es_event_list_dispose(&list);
+		ES_ASSERT_OK(es_store_load_range(&list, store,
+						 rows[i].product_id,
+						 rows[i].after_id,
+						 rows[i].until >= 0 ? until
+								    : NULL,
+						 &err),
+			     &err);
+		if (strcmp(ids_of(&list), rows[i].ids) != 0)
+			ES_FAIL("product %" PRId64 " after %" PRId64
+				" until %d: events [%s], expected [%s]",
+				rows[i].product_id, rows[i].after_id,
+				rows[i].until, ids_of(&list), rows[i].ids);
+	}
+}
+
 /* The product at `moment` must exist and have these values. */
 static void expect_product_at(const char *moment, double price, int64_t stock,
 			      int64_t views_seen, int64_t version)
@@ -672,11 +724,12 @@ static void test_time_travel_product_at_each_event(void)
 		double price;
 		int64_t stock, views_seen, version;
 	} rows[] = {
+		/* Views count in view_count, not in the version. */
 		{1, 49.99, 0, 0, 1},  {2, 49.99, 50, 0, 2},
-		{3, 44.99, 50, 0, 3}, {4, 44.99, 50, 1, 4},
-		{5, 44.99, 50, 1, 4}, /* product 1's view */
-		{6, 44.99, 50, 2, 5}, {7, 45.0, 50, 2, 6},
-		{8, 45.0, 5, 2, 7},   {100, 45.0, 5, 2, 7},
+		{3, 44.99, 50, 0, 3}, {4, 44.99, 50, 1, 3},
+		{5, 44.99, 50, 1, 3}, /* product 1's view */
+		{6, 44.99, 50, 2, 3}, {7, 45.0, 50, 2, 4},
+		{8, 45.0, 5, 2, 5},   {100, 45.0, 5, 2, 5},
 	};
 	char moment[ES_TIMESTAMP_SIZE];
 
@@ -1128,8 +1181,9 @@ static void test_catch_up_after_a_crashed_process(void)
 			status);
 	open_store();
 	ES_REQUIRE_SETUP();
-	ES_ASSERT_INT_EQ(es_test_query_int(es_store_db(store), "SELECT COUNT(*)"
-							       " FROM events"),
+	if (raw == NULL)
+		open_raw_store();
+	ES_ASSERT_INT_EQ(es_test_query_int(raw, "SELECT COUNT(*) FROM events"),
 			 SCRIPT_EVENTS + 3);
 	ES_ASSERT_INT_EQ(catch_up(), 3);
 	ES_ASSERT_INT_EQ(catch_up(), 0);
@@ -1364,6 +1418,8 @@ static CU_TestInfo tests[] = {
 	 test_time_parse_refuses_the_rest},
 	{"time_travel_load returns the events up to the moment, by id",
 	 test_time_travel_load_stops_at_the_moment},
+	{"the store's load_range takes a product's events after an id, up "
+	 "to a moment", test_load_range_after_an_id_up_to_a_moment},
 	{"time_travel_product gives the state at each event's moment",
 	 test_time_travel_product_at_each_event},
 	{"time_travel_product before the product existed is ES_ENOTFOUND",

@@ -22,6 +22,7 @@
 #include "event_store.h"
 #include "events.h"
 #include "golden.h"
+#include "fixtures.h"
 #include "harness.h"
 #include "read_db.h"
 #include "supplier_view.h"
@@ -470,17 +471,18 @@ static void test_failed_rebuild_keeps_the_old_rows(void)
 	static const char rows[] = "SELECT sum(total_stock) + 1000 * count(*)"
 				   " FROM supplier_summary_view";
 	char prefix[64];
+	sqlite3 *raw = NULL;
 	int64_t old_rows;
 
 	open_golden_log();
 	/* A row the store cannot decode, at the end of the log. */
-	es_test_exec(es_store_db(store),
-		     "INSERT INTO events (product_id, event_type, data,"
-		     " occurred_at) VALUES (1, 'StockUpdated', 'oops',"
-		     " '2026-11-27T14:32:05+00:00')");
+	es_test_open_db(&raw, es_store_path(store), SQLITE_OPEN_READWRITE);
+	es_test_insert_event(raw, 1, "StockUpdated", "oops",
+			     "2026-11-27T14:32:05+00:00");
 	snprintf(prefix, sizeof(prefix), "event %lld:",
-		 (long long)es_test_query_int(es_store_db(store),
+		 (long long)es_test_query_int(raw,
 					      "SELECT max(id) FROM events"));
+	sqlite3_close(raw);
 	open_shipped();
 	old_rows = es_test_query_int(shipped, rows);
 	ES_ASSERT_OK(es_supplier_view_open(&view, shipped, &err), &err);

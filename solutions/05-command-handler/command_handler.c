@@ -19,18 +19,18 @@
 #include "decide.h"
 
 /*
- * Replay the command's product into `*state` (already initialized). A
- * CreateProduct has no product yet: its state stays empty.
+ * Replay the product the decision reads into `*state` (already
+ * initialized). A create or a view reads none: the state stays empty.
  */
 static int load_state(struct es_product *state, struct es_store *store,
 		      const struct es_command *cmd, struct es_error *err)
 {
 	struct es_event_list events = { 0 };
-	int64_t product_id = es_command_product_id(cmd);
+	int64_t product_id = es_command_state_id(cmd);
 	int rc;
 
-	if (cmd->type == ES_CREATE_PRODUCT)
-		return ES_OK;
+	if (product_id == 0)
+		return ES_OK; /* the decision reads no state */
 	rc = es_store_load(&events, store, product_id, err);
 	if (rc == ES_OK)
 		rc = es_product_replay(state, events.items, events.count, err);

@@ -139,18 +139,17 @@ int es_decide(struct es_event *out, const struct es_product *state,
 			    (int)cmd->type);
 }
 
-int64_t es_command_product_id(const struct es_command *cmd)
+int64_t es_command_state_id(const struct es_command *cmd)
 {
 	assert(cmd != NULL);
 	switch (cmd->type) {
-	case ES_CREATE_PRODUCT:
-		return 0;
 	case ES_UPDATE_STOCK:
 		return cmd->update_stock.product_id;
 	case ES_CHANGE_PRICE:
 		return cmd->change_price.product_id;
+	case ES_CREATE_PRODUCT:
 	case ES_RECORD_PRODUCT_VIEW:
-		return cmd->record_view.product_id;
+		return 0;
 	}
 	return 0; /* a type outside the enum */
 }

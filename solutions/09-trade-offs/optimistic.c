@@ -53,18 +53,18 @@ void es_optimistic_set_hook(struct es_optimistic *opt, es_optimistic_hook fn,
 }
 
 /*
- * The command's product as it is now, from its snapshot when there are
- * some. A create has no product yet: `*out` stays the empty product.
+ * The product the decision reads, as it is now, from its snapshot when
+ * there are some. A create or a view reads none: `*out` stays empty.
  */
 static int load_state(struct es_product *out, struct es_optimistic *opt,
 		      const struct es_command *cmd, struct es_error *err)
 {
 	struct es_event_list events = { 0 };
-	int64_t product_id = es_command_product_id(cmd);
+	int64_t product_id = es_command_state_id(cmd);
 	int rc;
 
-	if (cmd->type == ES_CREATE_PRODUCT)
-		return ES_OK;
+	if (product_id == 0)
+		return ES_OK; /* the decision reads no state */
 	if (opt->snaps != NULL) {
 		es_product_dispose(out);
 		return es_snapshots_load(out, NULL, opt->snaps, product_id,

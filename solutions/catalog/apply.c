@@ -3,7 +3,12 @@
  *
  * Every input line goes through the whole system before the next one is
  * read: parse the command, let the handler decide and append the event,
- * bring the read model up to date, answer. The read model catches up from
+ * bring the read model up to date, answer. The handler is step 9's
+ * optimistic one, loading from snapshots: it holds the write lock only for
+ * the version check and the append, and replays at most about
+ * CATALOG_SNAPSHOT_EVERY events, so the cost of a command does not grow
+ * with its product's history and writers on one product do not queue
+ * behind each other's replays. The read model catches up from
  * its checkpoint (views.h) rather than projecting the one new event, so
  * events that an earlier run appended and never projected (it crashed, or
  * was another program) are projected too, and none twice. A refused
@@ -22,18 +27,27 @@
 #include <cjson/cJSON.h>
 
 #include "catalog.h"
-#include "command_handler.h"
 #include "commands.h"
 #include "es_error.h"
 #include "event_store.h"
 #include "events.h"
 #include "json_text.h"
+#include "optimistic.h"
 #include "read_db.h"
+#include "snapshots.h"
 #include "views.h"
+
+/*
+ * A snapshot every this many events replayed: a load replays fewer than
+ * that, and a snapshot costs one small write for every so many events.
+ */
+#define CATALOG_SNAPSHOT_EVERY 100
 
 /* What one run of apply works with. */
 struct apply_run {
-	struct es_command_handler handler;
+	struct es_store *store;
+	struct es_snapshots *snaps;
+	struct es_optimistic *writer;
 	struct es_views *views;
 	int64_t line_no;
 	bool behind; /* a catch-up failed: stop trying until the next run */
@@ -157,7 +171,7 @@ static void catch_up(struct apply_run *run)
 
 	if (run->behind)
 		return;
-	rc = es_views_catch_up(NULL, run->views, run->handler.store, &err);
+	rc = es_views_catch_up(NULL, run->views, run->store, &err);
 	if (rc == ES_OK)
 		return;
 	run->behind = true;
@@ -188,9 +202,10 @@ static bool apply_line(struct apply_run *run, char *line, size_t len)
 		return refuse("empty line");
 	if (es_command_parse(&cmd, line, &err) != ES_OK)
 		return refuse(err.msg);
-	rc = es_handle(&ev, &run->handler, &cmd, &err);
+	rc = es_optimistic_handle(&ev, run->writer, &cmd, &err);
 	es_command_dispose(&cmd);
-	if (rc == ES_EINVAL || rc == ES_ENOTFOUND)
+	/* A conflict that outlived every retry appended nothing either. */
+	if (rc == ES_EINVAL || rc == ES_ENOTFOUND || rc == ES_ECONFLICT)
 		return refuse(err.msg);
 	if (rc != ES_OK) {
 		/* Answer the line anyway, so the output stays in step. */
@@ -235,18 +250,35 @@ static int apply_stream(struct apply_run *run, FILE *in, const char *name)
 	return status;
 }
 
+/* Open the write side: the store, its snapshots, the handler. */
+static int open_writer(struct apply_run *run, const struct catalog_opts *opts)
+{
+	struct es_clock clock = { es_clock_system, NULL };
+	struct es_error err;
+	int status;
+
+	status = catalog_open_store(&run->store, opts, ES_STORE_WRITE);
+	if (status != CATALOG_OK)
+		return status;
+	if (es_snapshots_open(&run->snaps, run->store, CATALOG_SNAPSHOT_EVERY,
+			      &err) != ES_OK ||
+	    es_optimistic_open(&run->writer, run->store, clock, run->snaps,
+			       &err) != ES_OK)
+		return catalog_fail(CATALOG_FAILURE, "%s: %s",
+				    opts->events_path, err.msg);
+	return CATALOG_OK;
+}
+
 /* Open the databases, run, and close everything that was opened. */
 static int apply_with(const struct catalog_opts *opts, FILE *in,
 		      const char *name)
 {
-	struct apply_run run = {
-		.handler = {.clock = {es_clock_system, NULL}},
-	};
+	struct apply_run run = { 0 };
 	sqlite3 *read_db = NULL;
 	struct es_error err;
 	int status;
 
-	status = catalog_open_store(&run.handler.store, opts, ES_STORE_WRITE);
+	status = open_writer(&run, opts);
 	if (status == CATALOG_OK)
 		status = catalog_open_read_model(&read_db, opts);
 	if (status == CATALOG_OK &&
@@ -257,7 +289,9 @@ static int apply_with(const struct catalog_opts *opts, FILE *in,
 		status = apply_stream(&run, in, name);
 	es_views_close(run.views);
 	es_read_db_close(read_db);
-	es_store_close(run.handler.store);
+	es_optimistic_close(run.writer);
+	es_snapshots_close(run.snaps);
+	es_store_close(run.store);
 	return status;
 }
 
