@@ -19,6 +19,14 @@
  * There is no update and no delete in this API. A mistake is corrected by
  * appending a new event, never by rewriting history.
  *
+ * The store is closed: only its own files (event_store*.c, which share
+ * event_store_private.h) read or write `events` and `product_registry`.
+ * Every other module asks through this header: a product's events (all,
+ * after an id, up to a moment), the whole log in order, a stream's
+ * version, an append, an append that expects a version. The one exception
+ * is the seed's third trade-off, history queries in SQL (history.h), which
+ * read the file on a read-only connection of their own.
+ *
  * Transactions: every write starts with BEGIN IMMEDIATE, under a busy
  * timeout, so a second writer waits for the first instead of failing with
  * "database is locked". es_store_append() and es_store_new_product_id()
