@@ -679,6 +679,7 @@ CU_SuiteInfo es_suites[] = {
 	{"step 0: read side", NULL, NULL, setup, teardown, tests},
 	{"step 0: JSON text, given", NULL, NULL, es_json_text_setup,
 	 es_json_text_teardown, es_json_text_tests},
+	{"step 0: time, given", NULL, NULL, NULL, NULL, es_time_tests},
 	CU_SUITE_INFO_NULL,
 };
 

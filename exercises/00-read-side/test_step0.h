@@ -12,4 +12,7 @@ extern CU_TestInfo es_json_text_tests[];
 void es_json_text_setup(void);
 void es_json_text_teardown(void);
 
+/* test_es_time.c: the clock, es_time_format() and es_time_parse(). */
+extern CU_TestInfo es_time_tests[];
+
 #endif /* ES_TEST_STEP0_H */
