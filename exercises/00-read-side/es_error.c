@@ -3,6 +3,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "es_error.h"
 
@@ -16,6 +17,19 @@ int es_error_set(struct es_error *err, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
+	return code;
+}
+
+int es_error_prefix(struct es_error *err, int code, const char *prefix)
+{
+	char msg[ES_ERROR_MSG_SIZE];
+
+	if (err == NULL)
+		return code;
+	/* vsnprintf() must not read the buffer it writes: copy it first. */
+	memcpy(msg, err->msg, sizeof(msg));
+	msg[sizeof(msg) - 1] = '\0';
+	es_error_set(err, err->code, "%s: %s", prefix, msg);
 	return code;
 }
 

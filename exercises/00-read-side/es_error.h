@@ -48,6 +48,20 @@ int es_error_set(struct es_error *err, int code, const char *fmt, ...)
 #endif
 	;
 
+/*
+ * Put `prefix` and ": " before the message in `err` (which may be NULL),
+ * to say where a failure that is passed on happened: "missing field
+ * 'new_stock'" becomes "UpdateStock: missing field 'new_stock'". The code
+ * in `err` is left as it is. Returns `code`, so that
+ *
+ *     if (rc != ES_OK)
+ *             return es_error_prefix(err, rc, "UpdateStock");
+ *
+ * passes the failure on in one line. The message is truncated as by
+ * es_error_set().
+ */
+int es_error_prefix(struct es_error *err, int code, const char *prefix);
+
 /* Clear `err` (which may be NULL) to ES_OK with an empty message. */
 void es_error_clear(struct es_error *err);
 

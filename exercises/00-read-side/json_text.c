@@ -368,3 +368,171 @@ cJSON *es_json_add_int_to_object(cJSON *object, const char *key, int64_t v)
 	es_json_add_int(&b, v);
 	return add_raw_item(object, key, &b);
 }
+
+/* ---- checked getters ---------------------------------------------------- */
+
+/* Integers strictly inside +-2^53 are exact in a double (see the header). */
+#define INT_LIMIT 9007199254740992.0
+
+/* The member `field` of `object`, or NULL with "missing field '...'". */
+static const cJSON *member(const cJSON *object, const char *field,
+			   struct es_error *err)
+{
+	const cJSON *item;
+
+	assert(object != NULL);
+	assert(field != NULL);
+	item = cJSON_GetObjectItemCaseSensitive(object, field);
+	if (item == NULL)
+		es_error_set(err, ES_EINVAL, "missing field '%s'", field);
+	return item;
+}
+
+int es_json_get_int(int64_t *out, const cJSON *object, const char *field,
+		    struct es_error *err)
+{
+	const cJSON *item = member(object, field, err);
+	double v;
+
+	assert(out != NULL);
+	if (item == NULL)
+		return ES_EINVAL;
+	if (!cJSON_IsNumber(item))
+		return es_error_set(err, ES_EINVAL,
+				    "field '%s' must be a whole number", field);
+	v = item->valuedouble;
+	/* The range comes first, so that the cast below is defined. */
+	if (!(v > -INT_LIMIT && v < INT_LIMIT))
+		return es_error_set(err, ES_EINVAL,
+				    "field '%s' is out of range", field);
+	if ((double)(int64_t)v != v)
+		return es_error_set(err, ES_EINVAL,
+				    "field '%s' must be a whole number", field);
+	*out = (int64_t)v;
+	return ES_OK;
+}
+
+int es_json_get_double(double *out, const cJSON *object, const char *field,
+		       struct es_error *err)
+{
+	const cJSON *item = member(object, field, err);
+
+	assert(out != NULL);
+	if (item == NULL)
+		return ES_EINVAL;
+	if (!cJSON_IsNumber(item))
+		return es_error_set(err, ES_EINVAL,
+				    "field '%s' must be a number", field);
+	/* cJSON reads a number too large for a double, 1e999, as infinity. */
+	if (!isfinite(item->valuedouble))
+		return es_error_set(err, ES_EINVAL,
+				    "field '%s' must be a finite number",
+				    field);
+	*out = item->valuedouble;
+	return ES_OK;
+}
+
+/* Check that `item`, the member `field`, is a string of valid UTF-8. */
+static int check_string(const cJSON *item, const char *field,
+			const char *expected, struct es_error *err)
+{
+	if (!cJSON_IsString(item))
+		return es_error_set(err, ES_EINVAL, "field '%s' must be %s",
+				    field, expected);
+	if (!es_utf8_valid(item->valuestring))
+		return es_error_set(err, ES_EINVAL,
+				    "field '%s' is not valid UTF-8", field);
+	return ES_OK;
+}
+
+int es_json_peek_string(const char **out, const cJSON *object,
+			const char *field, struct es_error *err)
+{
+	const cJSON *item = member(object, field, err);
+	int rc;
+
+	assert(out != NULL);
+	if (item == NULL)
+		return ES_EINVAL;
+	rc = check_string(item, field, "a string", err);
+	if (rc != ES_OK)
+		return rc;
+	*out = item->valuestring;
+	return ES_OK;
+}
+
+/* A copy of `s` in `*out`, or ES_ENOMEM. */
+static int copy_string(char **out, const char *s, struct es_error *err)
+{
+	char *copy = strdup(s);
+
+	if (copy == NULL)
+		return es_error_set(err, ES_ENOMEM, "out of memory");
+	*out = copy;
+	return ES_OK;
+}
+
+int es_json_get_string(char **out, const cJSON *object, const char *field,
+		       struct es_error *err)
+{
+	const char *s;
+	int rc;
+
+	assert(out != NULL);
+	rc = es_json_peek_string(&s, object, field, err);
+	if (rc != ES_OK)
+		return rc;
+	return copy_string(out, s, err);
+}
+
+int es_json_get_nullable_string(char **out, const cJSON *object,
+				const char *field, struct es_error *err)
+{
+	const cJSON *item;
+	int rc;
+
+	assert(out != NULL);
+	assert(object != NULL);
+	assert(field != NULL);
+	item = cJSON_GetObjectItemCaseSensitive(object, field);
+	if (item == NULL || cJSON_IsNull(item)) {
+		*out = NULL;
+		return ES_OK;
+	}
+	rc = check_string(item, field, "a string or null", err);
+	if (rc != ES_OK)
+		return rc;
+	return copy_string(out, item->valuestring, err);
+}
+
+/* True when `name` is one of `fields`, a NULL-terminated array. */
+static bool is_declared(const char *const fields[], const char *name)
+{
+	for (size_t i = 0; fields[i] != NULL; i++) {
+		if (strcmp(fields[i], name) == 0)
+			return true;
+	}
+	return false;
+}
+
+int es_json_check_fields(const cJSON *object, const char *const fields[],
+			 struct es_error *err)
+{
+	const cJSON *item;
+
+	assert(object != NULL);
+	assert(fields != NULL);
+	cJSON_ArrayForEach(item, object)
+	{
+		if (!is_declared(fields, item->string))
+			return es_error_set(err, ES_EINVAL,
+					    "unknown field '%s'", item->string);
+		/* cJSON finds the first of two members with one name. */
+		if (cJSON_GetObjectItemCaseSensitive(object, item->string) !=
+		    item)
+			return es_error_set(err, ES_EINVAL,
+					    "duplicate field '%s'",
+					    item->string);
+	}
+	return ES_OK;
+}

@@ -9,12 +9,15 @@
  * ": ", and leaves non-ASCII characters raw where json.dumps() writes
  * \u00e9. So the text is written by hand, with the functions below.
  * Reading has no such constraint: any valid JSON will do, and cJSON reads
- * it.
+ * it. What reading needs is strictness: a field of the wrong type, a
+ * number that is not a whole int64_t, a field nobody declared, each
+ * refused with the field's name. The checked getters at the end do that
+ * once, for events, commands and snapshots alike.
  *
  * This file and json_text.c are given complete, with step 0. They are
- * plumbing, not the lesson (the events are): use them in step 1's
- * es_event_to_json(), and read them when you want to see how Python's
- * repr() of a float works.
+ * plumbing, not the lesson (the events are): use the getters in step 4's
+ * es_command_parse(), and read the writers when you want to see how
+ * Python's repr() of a float works.
  *
  * With new_price at 44.99, this hands over {"new_price": 44.99} in a
  * string the caller frees:
@@ -129,5 +132,67 @@ cJSON *es_json_add_float_to_object(cJSON *object, const char *key, double v);
  * when memory runs out.
  */
 cJSON *es_json_add_int_to_object(cJSON *object, const char *key, int64_t v);
+
+/*
+ * Checked getters. Each reads member `field` of `object` (a cJSON object)
+ * into `*out` and returns ES_OK, or ES_EINVAL with the field's name in a
+ * one-line message, `*out` unchanged:
+ *
+ *     missing field 'new_stock'
+ *     field 'new_stock' must be a whole number     (not a number, or 1.5)
+ *     field 'new_stock' is out of range            (not inside +-2^53)
+ *     field 'new_price' must be a number
+ *     field 'new_price' must be a finite number    (1e999 reads as inf)
+ *     field 'name' must be a string
+ *     field 'description' must be a string or null
+ *     field 'name' is not valid UTF-8
+ *
+ * The caller adds where the field was, if that helps the reader:
+ * es_error_prefix(err, rc, "UpdateStock") gives "UpdateStock: missing
+ * field 'new_stock'". A member given twice is read as cJSON finds it
+ * first; es_json_check_fields() refuses such an object.
+ *
+ * cJSON holds every number as a double, and a double holds every integer
+ * only strictly inside +-2^53 (9007199254740993 reads as ...992), so
+ * es_json_get_int() takes only those.
+ */
+int es_json_get_int(int64_t *out, const cJSON *object, const char *field,
+		    struct es_error *err);
+
+/* A finite number; a whole number is a number too (Python writes 30). */
+int es_json_get_double(double *out, const cJSON *object, const char *field,
+		       struct es_error *err);
+
+/*
+ * A string of valid UTF-8, borrowed: `*out` points into `object` and lives
+ * as long as it does. cJSON ends a string at an escaped \u0000 without a
+ * word, so such a string arrives cut short (and still valid).
+ */
+int es_json_peek_string(const char **out, const cJSON *object,
+			const char *field, struct es_error *err);
+
+/*
+ * A copy of a string of valid UTF-8, which the caller frees with free().
+ * Returns ES_ENOMEM ("out of memory") too.
+ */
+int es_json_get_string(char **out, const cJSON *object, const char *field,
+		       struct es_error *err);
+
+/*
+ * As es_json_get_string(), but a missing member or JSON null (Python's
+ * None) gives `*out` = NULL and ES_OK.
+ */
+int es_json_get_nullable_string(char **out, const cJSON *object,
+				const char *field, struct es_error *err);
+
+/*
+ * Check that every member of `object` is one of `fields` (a NULL-terminated
+ * array of names) and none is given twice: cJSON keeps both, where Python
+ * would keep the last. Returns ES_OK, or ES_EINVAL with "unknown field
+ * 'colour'" or "duplicate field 'new_stock'" for the first member at
+ * fault. Missing fields are the getters' business.
+ */
+int es_json_check_fields(const cJSON *object, const char *const fields[],
+			 struct es_error *err);
 
 #endif /* ES_JSON_TEXT_H */

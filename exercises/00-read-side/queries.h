@@ -21,9 +21,8 @@
 #include <stdint.h>
 
 #include "es_error.h"
+#include "es_time.h" /* ES_TIMESTAMP_SIZE */
 
-/* "2026-11-27T14:32:05.123456+00:00" is 32 characters, plus the NUL. */
-#define ES_TIMESTAMP_SIZE 33
 
 /* The product page: everything the detail view holds. */
 struct es_product_detail {

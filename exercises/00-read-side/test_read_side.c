@@ -17,6 +17,7 @@
 #include "harness.h"
 #include "query_handler.h"
 #include "read_db.h"
+#include "test_step0.h"
 
 #ifndef PATH_MAX
 #define PATH_MAX 4096
@@ -676,6 +677,9 @@ static CU_TestInfo tests[] = {
 
 CU_SuiteInfo es_suites[] = {
 	{"step 0: read side", NULL, NULL, setup, teardown, tests},
+	{"step 0: JSON text, given", NULL, NULL, es_json_text_setup,
+	 es_json_text_teardown, es_json_text_tests},
+	{"step 0: time, given", NULL, NULL, NULL, NULL, es_time_tests},
 	CU_SUITE_INFO_NULL,
 };
 

@@ -9,32 +9,6 @@
 
 #include <string.h>
 
-int64_t es_clock_system(void *ctx)
-{
-	/*
-	 * TODO: read the real-time clock with clock_gettime(CLOCK_REALTIME)
-	 * and return the time as microseconds since the Unix epoch: tv_sec
-	 * times 1000000 plus tv_nsec / 1000. ctx is unused.
-	 * See docs/01-events.md, "Timestamps".
-	 */
-	(void)ctx;
-	return 0;
-}
-
-void es_time_format(char out[ES_TIMESTAMP_SIZE], int64_t micros)
-{
-	/*
-	 * TODO: clamp micros to years 1..9999, split it into seconds and a
-	 * fraction (floor division: / and % truncate toward zero), turn the
-	 * seconds into a date and a time of day (gmtime_r() or by hand), and
-	 * snprintf "2026-11-27T14:32:05.123456+00:00" into out; leave out
-	 * ".123456" when the fraction is zero.
-	 * See docs/01-events.md, "Timestamps".
-	 */
-	(void)micros;
-	out[0] = '\0';
-}
-
 const char *es_event_type_name(enum es_event_type type)
 {
 	/*

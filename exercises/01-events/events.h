@@ -27,10 +27,11 @@
 #ifndef ES_EVENTS_H
 #define ES_EVENTS_H
 
+#include <stddef.h> /* NULL, which stubs that include only this use */
 #include <stdint.h>
 
 #include "es_error.h"
-#include "queries.h" /* ES_TIMESTAMP_SIZE */
+#include "es_time.h" /* ES_TIMESTAMP_SIZE, struct es_clock */
 
 enum es_event_type {
 	ES_PRODUCT_CREATED = 1,
@@ -69,29 +70,6 @@ struct es_event {
 		/* ES_PRODUCT_VIEWED has no fields of its own */
 	};
 };
-
-/*
- * The clock events are stamped with. `now` returns microseconds since the
- * Unix epoch, UTC. Code that needs the time takes a clock instead of
- * calling the system, so tests can pass a fixed one and get the same
- * timestamps on every run.
- */
-struct es_clock {
-	int64_t (*now)(void *ctx);
-	void *ctx;
-};
-
-/* The system's real-time clock, for `struct es_clock`; ctx is unused. */
-int64_t es_clock_system(void *ctx);
-
-/*
- * Format `micros` (microseconds since the Unix epoch) the way Python's
- * datetime.isoformat() does for a UTC time: "2026-11-27T14:32:05.123456+00:00".
- * Like Python, the fraction is left out when it is exactly zero
- * ("2026-11-27T14:32:05+00:00"), so both programs write the same bytes.
- * Years outside 1..9999 are clamped. This function can't fail.
- */
-void es_time_format(char out[ES_TIMESTAMP_SIZE], int64_t micros);
 
 /* The event type's name as stored in `event_type`: "ProductCreated". */
 const char *es_event_type_name(enum es_event_type type);

@@ -216,97 +216,6 @@ static void test_type_parse_unknown(void)
 		       NULL);
 }
 
-/* ---- time --------------------------------------------------------------- */
-
-struct time_row {
-	const char *name;
-	int64_t micros;
-	const char *expected;
-};
-
-static void check_times(const struct time_row *rows, size_t count)
-{
-	char out[ES_TIMESTAMP_SIZE];
-
-	for (size_t i = 0; i < count; i++) {
-		memset(out, 0, sizeof(out));
-		es_time_format(out, rows[i].micros);
-		CHECK_STR(rows[i].name, "es_time_format()", out,
-			  rows[i].expected);
-	}
-}
-
-static void test_time_format(void)
-{
-	static const struct time_row rows[] = {
-		{ "the fixed clock's first time", ES_TEST_EPOCH_US,
-		  "2026-11-27T14:32:05.123456+00:00" },
-		{ "a whole second leaves the fraction out", 1795789925000000,
-		  "2026-11-27T14:32:05+00:00" },
-		{ "one microsecond keeps all six digits", 1795789925000001,
-		  "2026-11-27T14:32:05.000001+00:00" },
-		{ "the epoch", 0, "1970-01-01T00:00:00+00:00" },
-		{ "one microsecond after the epoch", 1,
-		  "1970-01-01T00:00:00.000001+00:00" },
-		{ "one microsecond before the epoch", -1,
-		  "1969-12-31T23:59:59.999999+00:00" },
-		{ "half a second before the epoch", -500000,
-		  "1969-12-31T23:59:59.500000+00:00" },
-		{ "one second before the epoch", -1000000,
-		  "1969-12-31T23:59:59+00:00" },
-		{ "one day before the epoch", -86400000000,
-		  "1969-12-31T00:00:00+00:00" },
-		{ "a leap day", 951782400000000, "2000-02-29T00:00:00+00:00" },
-		{ "the last moment of a leap day", 951868799999999,
-		  "2000-02-29T23:59:59.999999+00:00" },
-		{ "the last moment of a year", 1735689599999999,
-		  "2024-12-31T23:59:59.999999+00:00" },
-		{ "1900 is not a leap year", -2203891201000000,
-		  "1900-02-28T23:59:59+00:00" },
-		{ "2100 is not a leap year", 4107542400000000,
-		  "2100-03-01T00:00:00+00:00" },
-		{ "the first moment Python can write", -62135596800000000,
-		  "0001-01-01T00:00:00+00:00" },
-		{ "the last moment Python can write", 253402300799999999,
-		  "9999-12-31T23:59:59.999999+00:00" },
-	};
-
-	check_times(rows, sizeof(rows) / sizeof(rows[0]));
-}
-
-static void test_time_format_clamps(void)
-{
-	static const struct time_row rows[] = {
-		{ "one microsecond before year 1", -62135596800000001,
-		  "0001-01-01T00:00:00+00:00" },
-		{ "the smallest int64_t", INT64_MIN,
-		  "0001-01-01T00:00:00+00:00" },
-		{ "the first moment of year 10000", 253402300800000000,
-		  "9999-12-31T23:59:59.999999+00:00" },
-		{ "the largest int64_t", INT64_MAX,
-		  "9999-12-31T23:59:59.999999+00:00" },
-	};
-
-	check_times(rows, sizeof(rows) / sizeof(rows[0]));
-}
-
-/*
- * Compared with time(), which counts whole seconds, not timed: the only
- * way this fails on a working clock is the system clock being reset
- * between the calls.
- */
-static void test_clock_system(void)
-{
-	int64_t before = (int64_t)time(NULL);
-	int64_t now = es_clock_system(NULL);
-	int64_t after = (int64_t)time(NULL);
-
-	if (now < (before - 1) * 1000000 || now > (after + 2) * 1000000)
-		ES_FAIL("es_clock_system() is %lld; time() said %lld..%lld "
-			"seconds", (long long)now, (long long)before,
-			(long long)after);
-}
-
 /* ---- constructors and dispose ------------------------------------------- */
 
 static void test_created_fills_every_field(void)
@@ -1161,11 +1070,6 @@ static CU_TestInfo tests[] = {
 	  test_type_parse },
 	{ "es_event_type_parse refuses any other name",
 	  test_type_parse_unknown },
-	{ "es_time_format writes what Python's isoformat() writes",
-	  test_time_format },
-	{ "es_time_format clamps years to 1..9999", test_time_format_clamps },
-	{ "es_clock_system reads the real time in microseconds",
-	  test_clock_system },
 	{ "es_event_product_created fills every field",
 	  test_created_fills_every_field },
 	{ "es_event_product_created copies its strings",

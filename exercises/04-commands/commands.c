@@ -26,15 +26,16 @@ int es_command_parse(struct es_command *out, const char *line,
 {
 	/*
 	 * TODO: zero *out. Parse line with cJSON_ParseWithOpts(line, &end, 1);
-	 * check it is an object with a string "type" naming a command; then
-	 * each field of that command in declared order (present, right JSON
-	 * type, integers strictly inside +-2^53 and whole, numbers finite,
-	 * strings valid UTF-8 and strdup()ed); last, no unknown or repeated
-	 * member. Every problem is ES_EINVAL with its message, such as
-	 * "UpdateStock: missing field 'new_stock'". Fill a local command and
-	 * copy it to *out only on success; one cJSON_Delete() on every path.
+	 * check it is an object with a string "type" naming a command
+	 * (es_json_peek_string); then read that command's fields in declared
+	 * order with the getters of json_text.h (es_json_get_int, _double,
+	 * _string, _nullable_string), and last es_json_check_fields() with
+	 * its fields and "type". Put the command's name before a getter's
+	 * message with es_error_prefix(): "UpdateStock: missing field
+	 * 'new_stock'". Fill a local command and copy it to *out only on
+	 * success; one cJSON_Delete() on every path.
 	 * See docs/04-commands.md, "The order of the checks" and
-	 * "The messages".
+	 * "The JSON strictness is given".
 	 */
 	(void)line;
 	memset(out, 0, sizeof(*out));

@@ -78,7 +78,9 @@ const char *es_command_type_name(enum es_command_type type);
  * is wrong and where: "not valid JSON near character 12",
  * "unknown command type 'Foo'", "UpdateStock: missing field 'new_stock'",
  * "ChangePrice: field 'new_price' must be a number",
- * "CreateProduct: unknown field 'colour'". On failure `*out` owns nothing.
+ * "CreateProduct: unknown field 'colour'": the messages of json_text.h's
+ * checked getters, after the command's name. On failure `*out` owns
+ * nothing.
  */
 int es_command_parse(struct es_command *out, const char *line,
 		     struct es_error *err);

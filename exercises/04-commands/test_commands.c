@@ -316,12 +316,12 @@ static const struct error_case error_cases[] = {
 	/* Integers. */
 	{"supplier_id a string",
 	 CREATE(WIDGET, "1", "0", "\"1\"", ACME, "1", ""), ES_EINVAL,
-	 "CreateProduct: field 'supplier_id' must be a number"},
+	 "CreateProduct: field 'supplier_id' must be a whole number"},
 	{"supplier_id with a fraction",
 	 CREATE(WIDGET, "1", "0", "1.5", ACME, "1", ""), ES_EINVAL,
 	 "CreateProduct: field 'supplier_id' must be a whole number"},
 	{"stock a bool", CREATE(WIDGET, "1", "0", "1", ACME, "false", ""),
-	 ES_EINVAL, "CreateProduct: field 'stock' must be a number"},
+	 ES_EINVAL, "CreateProduct: field 'stock' must be a whole number"},
 	{"new_stock with a fraction",
 	 "{\"type\":\"UpdateStock\",\"product_id\":2,\"new_stock\":0.5}",
 	 ES_EINVAL, "UpdateStock: field 'new_stock' must be a whole number"},
@@ -345,7 +345,7 @@ static const struct error_case error_cases[] = {
 	 "RecordProductView: field 'product_id' is out of range"},
 	{"product_id an object",
 	 "{\"type\":\"RecordProductView\",\"product_id\":{}}", ES_EINVAL,
-	 "RecordProductView: field 'product_id' must be a number"},
+	 "RecordProductView: field 'product_id' must be a whole number"},
 	/* UTF-8. */
 	{"name with byte 0xff",
 	 CREATE("\"W\xff\"", "1", "0", "1", ACME, "1", ""), ES_EINVAL,

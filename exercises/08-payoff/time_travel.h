@@ -32,29 +32,6 @@
 #include "event_store.h"
 
 /*
- * Read `text`, an ISO 8601 moment in UTC, into `*out_micros`
- * (microseconds since the Unix epoch), in one of these forms:
- *
- *     2026-11-27T14:32:05.123456+00:00   as the log writes it
- *     2026-11-27T14:32:05.123456Z        Z for +00:00
- *     2026-11-27T14:32:05+00:00          no fraction: .000000
- *     2026-11-27T14:32:05.5Z             1 to 6 digits of fraction
- *     2026-11-27                         the start of that day, UTC
- *
- * Years 0001 to 9999; a day that the month does not have (2026-02-29) is
- * refused. Returns ES_OK, or ES_EINVAL, `*out_micros` unchanged, with the
- * text and the fault in the message:
- *
- *     time 'yesterday' is not ISO 8601: write 2026-11-27,
- *         2026-11-27T14:32:05Z or 2026-11-27T14:32:05.123456+00:00
- *     time '2026-11-27T14:32:05+01:00' is not UTC: end it with Z or +00:00
- *     time '2026-13-01': month 13 is out of range
- *
- * (the first is one line). This function only reads `text`.
- */
-int es_time_parse(int64_t *out_micros, const char *text, struct es_error *err);
-
-/*
  * Load the events of `product_id` that occurred at or before `before` (a
  * timestamp as es_time_format() writes it), oldest first by id, into
  * `*out`, an empty list the caller disposes with es_event_list_dispose().

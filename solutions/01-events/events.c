@@ -21,7 +21,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -33,12 +32,6 @@
  * only those strictly inside +-2^53 are accepted.
  */
 #define ES_INT_LIMIT 9007199254740992.0
-
-#define US_PER_SEC INT64_C(1000000)
-#define SECS_PER_DAY INT64_C(86400)
-/* 0001-01-01T00:00:00 and 9999-12-31T23:59:59.999999: Python's range. */
-#define TIME_MIN_US INT64_C(-62135596800000000)
-#define TIME_MAX_US INT64_C(253402300799999999)
 
 enum field_kind {
 	FIELD_INTEGER,         /* int64_t, whole and inside +-2^53 */
@@ -112,71 +105,6 @@ static const struct event_spec *find_spec(enum es_event_type type)
 			return &specs[i];
 	}
 	return NULL;
-}
-
-int64_t es_clock_system(void *ctx)
-{
-	struct timespec ts;
-
-	(void)ctx;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * US_PER_SEC + ts.tv_nsec / 1000;
-}
-
-/* a / b rounded down, where C's / rounds toward zero; b > 0. */
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	if (a % b < 0)
-		q--;
-	return q;
-}
-
-/*
- * The proleptic Gregorian date `days` days after 1970-01-01 (Howard
- * Hinnant's civil_from_days). Counting years from March 1 puts the leap
- * day last, and the calendar repeats exactly every 400 years (an "era").
- */
-static void civil_from_days(int *year, int *month, int *day, int64_t days)
-{
-	int64_t z = days + 719468; /* days since 0000-03-01 */
-	int64_t era = floor_div(z, 146097);
-	int64_t doe = z - era * 146097; /* day of era, 0..146096 */
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100); /* 0..365 */
-	int64_t mp = (5 * doy + 2) / 153; /* month, March = 0 */
-
-	*day = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*month = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*year = (int)(yoe + era * 400 + (*month <= 2));
-}
-
-void es_time_format(char out[ES_TIMESTAMP_SIZE], int64_t micros)
-{
-	char fraction[8] = "";
-	int64_t secs, days, sod;
-	int year, month, day, len;
-
-	if (micros < TIME_MIN_US)
-		micros = TIME_MIN_US;
-	if (micros > TIME_MAX_US)
-		micros = TIME_MAX_US;
-	/* Round down, so -1 is 1969-12-31T23:59:59.999999. */
-	secs = floor_div(micros, US_PER_SEC);
-	days = floor_div(secs, SECS_PER_DAY);
-	sod = secs - days * SECS_PER_DAY;
-	civil_from_days(&year, &month, &day, days);
-	if (micros != secs * US_PER_SEC)
-		snprintf(fraction, sizeof(fraction), ".%06d",
-			 (int)(micros - secs * US_PER_SEC));
-	len = snprintf(out, ES_TIMESTAMP_SIZE,
-		       "%04d-%02d-%02dT%02d:%02d:%02d%s+00:00", year, month,
-		       day, (int)(sod / 3600), (int)(sod / 60 % 60),
-		       (int)(sod % 60), fraction);
-	/* The clamped year has four digits, so the text always fits. */
-	assert(len < ES_TIMESTAMP_SIZE);
-	(void)len;
 }
 
 const char *es_event_type_name(enum es_event_type type)
