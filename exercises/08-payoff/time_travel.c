@@ -37,7 +37,7 @@ int es_time_travel_product(struct es_product *out, struct es_store *store,
 	 * es_product_replay() the events. A product that does not exist
 	 * after them is ES_ENOTFOUND, "Product N did not exist at <before>".
 	 * On failure dispose *out; dispose the list on every path.
-	 * See docs/08-payoff.md, "Time travel: a query of your own".
+	 * See docs/08-payoff.md, "Time travel: the store's range".
 	 */
 	(void)store;
 	(void)product_id;
