@@ -213,10 +213,17 @@ golden: $(MAKE_GOLDEN) $(MAKE_GOLDEN_SHIPPED) ## rewrite harness/golden/ and ste
 	$(MAKE_GOLDEN_SHIPPED) --read-model $(SHIPPED_READ_MODEL)
 
 LINT_SRCS = $(wildcard solutions/*/*.c harness/*.c tests/*.c)
+# Every C file of the tree, for clang-format (the tree's .clang-format).
+FORMAT_SRCS = $(wildcard exercises/*/*.[ch] solutions/*/*.[ch] harness/*.[ch] \
+	tests/*.c tests/fixtures/seed/*.c)
 
-lint: ## cppcheck and clang-tidy on the reference (maintainers)
-	@command -v cppcheck >/dev/null && command -v clang-tidy >/dev/null || \
-		{ echo "lint needs: sudo apt-get install -y cppcheck clang-tidy" >&2; exit 2; }
+lint: ## clang-format, cppcheck and clang-tidy on the tree (maintainers)
+	@command -v cppcheck >/dev/null && command -v clang-tidy >/dev/null && \
+		command -v clang-format >/dev/null || \
+		{ echo "lint needs: sudo apt-get install -y cppcheck clang-tidy clang-format" >&2; exit 2; }
+	@bad=""; for f in $(FORMAT_SRCS); do \
+		clang-format --dry-run --Werror $$f >/dev/null 2>&1 || bad="$$bad $$f"; \
+	done; [ -z "$$bad" ] || { echo "not clang-formatted (clang-format -i them):$$bad" >&2; exit 1; }
 	cppcheck -q --std=c11 --enable=warning,style,performance,portability \
 		--error-exitcode=1 --inline-suppr \
 		--suppress=missingIncludeSystem --suppress=unusedFunction \
@@ -247,7 +254,7 @@ help: ## list the targets
 	@echo "Other:"
 	@echo "  make                 build $(CATALOG) and $(DEMO)"
 	@echo "  make bench [N=...]   time the reference (events per second)"
-	@echo "  make lint            cppcheck and clang-tidy on the reference"
+	@echo "  make lint            clang-format, cppcheck and clang-tidy"
 	@echo "  make golden          rewrite harness/golden/ with the reference"
 	@echo "  make clean           remove $(BUILD)/"
 
