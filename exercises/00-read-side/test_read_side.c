@@ -680,6 +680,8 @@ CU_SuiteInfo es_suites[] = {
 	{"step 0: JSON text, given", NULL, NULL, es_json_text_setup,
 	 es_json_text_teardown, es_json_text_tests},
 	{"step 0: time, given", NULL, NULL, NULL, NULL, es_time_tests},
+	{"step 0: event JSON, given", NULL, NULL, es_event_json_setup,
+	 es_event_json_teardown, es_event_json_tests},
 	CU_SUITE_INFO_NULL,
 };
 

@@ -12,6 +12,14 @@ extern CU_TestInfo es_json_text_tests[];
 void es_json_text_setup(void);
 void es_json_text_teardown(void);
 
+/*
+ * test_event_json.c: the JSON the event log stores: json_text.h's writers,
+ * es_event_to_json() and es_event_from_json().
+ */
+extern CU_TestInfo es_event_json_tests[];
+void es_event_json_setup(void);
+void es_event_json_teardown(void);
+
 /* test_es_time.c: the clock, es_time_format() and es_time_parse(). */
 extern CU_TestInfo es_time_tests[];
 

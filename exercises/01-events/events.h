@@ -10,10 +10,15 @@
  * event has, then one struct per event type. Switch on `type` and list every
  * case with no `default:`, so the compiler warns when a new type is added.
  *
+ * Step 1 is the facts: their names, their constructors, and dispose. You
+ * write them in events.c.
+ *
  * In the event log, `data` holds the event as a JSON object with exactly the
  * seed's fields, in the seed's order, formatted as Python's json.dumps()
  * formats it, so the seed's Python code and this C code read each other's
- * logs:
+ * logs. es_event_to_json() and es_event_from_json(), at the end of this
+ * header, write and read it; they are given complete, with step 0
+ * (exercises/00-read-side/event_json.c):
  *
  *   ProductCreated  {"product_id": 1, "name": "Widget Pro", "price": 29.99,
  *                    "cost_price": 12.0, "supplier_id": 1,
@@ -104,13 +109,27 @@ void es_event_product_viewed(struct es_event *out, int64_t product_id,
 void es_event_dispose(struct es_event *ev);
 
 /*
+ * The event's `data` in the log, given complete with step 0, in
+ * exercises/00-read-side/event_json.c: byte-for-byte Python is plumbing,
+ * not the lesson. They are declared here rather than in a header of their
+ * own because the format is part of what an event is, and because every
+ * module that stores or prints events (the store, the scenario, the
+ * catalog) includes this header already; a header of their own would have
+ * to include this one for struct es_event anyway. They call no function
+ * of step 1: they read and write struct es_event's fields directly, with
+ * json_text.h.
+ */
+
+/*
  * Serialize the event's fields as its `data` JSON, formatted as Python's
  * json.dumps(dataclasses.asdict(event)) would: keys in the seed's order,
  * ", " and ": " separators, floats always with a point or exponent
  * ("12.0", "1e+16"), non-ASCII characters as \uXXXX escapes. On success
  * `*out` is a NUL-terminated string the caller frees with free().
  * Returns ES_OK, ES_ENOMEM, or ES_EINVAL when a string is not valid UTF-8
- * or a number is not finite (neither can be written as JSON).
+ * or a number is not finite (neither can be written as JSON), with the
+ * field in the message ("field 'price' is not a finite number"), or when
+ * ev->type is not an event type.
  */
 int es_event_to_json(char **out, const struct es_event *ev,
 		     struct es_error *err);
@@ -121,9 +140,14 @@ int es_event_to_json(char **out, const struct es_event *ev,
  * right JSON type (description may be missing or null, as its Python
  * default allows); a field the dataclass does not have is refused, as
  * Python's DataClass(**data) would refuse it. Integers must be whole and
- * within +-2^53. Returns ES_OK, ES_ENOMEM, or ES_ECORRUPT with the field at
- * fault in the message ("field 'new_stock' must be a whole number"). On
- * failure `*out` owns nothing.
+ * within +-2^53, strings valid UTF-8. Returns ES_OK, ES_ENOMEM, or
+ * ES_ECORRUPT with the fault in the message: "data is not valid JSON",
+ * "data is not a JSON object", or, for a field, json_text.h's checked
+ * getters' words ("missing field 'new_stock'", "field 'new_stock' must be
+ * a whole number", "unknown field 'colour'"), which they report as
+ * ES_EINVAL: bad data in the log is corrupt, not a refused input. On
+ * success the event owns its strings: free it with es_event_dispose(). On
+ * failure `*out` is zeroed and owns nothing.
  */
 int es_event_from_json(struct es_event *out, enum es_event_type type,
 		       const char *json, struct es_error *err);
