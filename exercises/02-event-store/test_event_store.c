@@ -892,7 +892,7 @@ static void test_load_all_reads_one_snapshot(void)
 /*
  * A row that the store did not write, inserted as row 2 between two good
  * events of product 1. `exact` is the whole reason after "event 2: ", or
- * NULL when step 1's es_event_from_json() words it; then the reason must
+ * NULL when the given es_event_from_json() words it; then the reason must
  * mention `mentions` (when not NULL).
  */
 struct corrupt_case {
