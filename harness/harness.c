@@ -276,6 +276,27 @@ void es_assert_str_eq(const char *actual, const char *expected,
 			     expr, actual, expected);
 }
 
+void es_assert_str_contains(const char *haystack, const char *needle,
+			    const char *expr, const char *file, int line)
+{
+	if (haystack != NULL && needle != NULL &&
+	    strstr(haystack, needle) != NULL) {
+		pass(file, line);
+		return;
+	}
+	if (needle == NULL)
+		needle = "(NULL)";
+	if (haystack == NULL)
+		es_test_fail(file, line,
+			     "%s is NULL, expected it to contain \"%.400s\"",
+			     expr, needle);
+	else
+		es_test_fail(file, line,
+			     "%s is \"%.400s\", expected it to contain "
+			     "\"%.400s\"",
+			     expr, haystack, needle);
+}
+
 void es_assert_code(int rc, int expected, const struct es_error *err,
 		    const char *expr, const char *file, int line)
 {

@@ -120,6 +120,10 @@ void es_test_setup_open_db(sqlite3 **db, const char *path, int flags);
 	es_assert_double_eq((actual), (expected), #actual, __FILE__, __LINE__)
 #define ES_ASSERT_STR_EQ(actual, expected)                                   \
 	es_assert_str_eq((actual), (expected), #actual, __FILE__, __LINE__)
+/* haystack must hold needle; on failure prints both strings. */
+#define ES_ASSERT_STR_CONTAINS(haystack, needle)                             \
+	es_assert_str_contains((haystack), (needle), #haystack, __FILE__,    \
+			       __LINE__)
 /* rc must be ES_OK; on failure prints the code's name and err's message. */
 #define ES_ASSERT_OK(rc, err)                                                \
 	es_assert_code((rc), ES_OK, (err), #rc, __FILE__, __LINE__)
@@ -136,6 +140,9 @@ void es_assert_double_eq(double actual, double expected, const char *expr,
 /* NULL equals only NULL. */
 void es_assert_str_eq(const char *actual, const char *expected,
 		      const char *expr, const char *file, int line);
+/* A NULL haystack or needle fails. */
+void es_assert_str_contains(const char *haystack, const char *needle,
+			    const char *expr, const char *file, int line);
 void es_assert_code(int rc, int expected, const struct es_error *err,
 		    const char *expr, const char *file, int line);
 
