@@ -50,8 +50,7 @@ char *es_test_path(char *buf, size_t size, const char *name)
 	return buf;
 }
 
-/* Remove `path` and everything below it. Test directories are shallow. */
-static void remove_tree(const char *path)
+void es_harness_remove_tree(const char *path)
 {
 	DIR *dir = opendir(path);
 	struct dirent *entry;
@@ -68,7 +67,7 @@ static void remove_tree(const char *path)
 			continue;
 		snprintf(child, sizeof(child), "%s/%s", path, entry->d_name);
 		if (lstat(child, &st) == 0 && S_ISDIR(st.st_mode))
-			remove_tree(child);
+			es_harness_remove_tree(child);
 		else
 			remove(child);
 	}
@@ -82,7 +81,7 @@ const char *es_harness_end_test(int keep)
 		return NULL;
 	if (keep)
 		return test_dir; /* the runner prints it, then resets */
-	remove_tree(test_dir);
+	es_harness_remove_tree(test_dir);
 	test_dir[0] = '\0';
 	return NULL;
 }
