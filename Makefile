@@ -75,7 +75,8 @@ lib_srcs = $(filter-out %/main.c $(wildcard exercises/$(2)/test_*.c),\
 steps_before = $(wordlist 1,$(1),$(STEPS))
 step_tests = $(wildcard exercises/$(1)/test_*.c)
 HARNESS_OBJS := $(call obj,harness/harness.c harness/golden.c harness/fixtures.c \
-	harness/process.c harness/runner.c)
+	harness/process.c harness/scratch.c harness/sqlfile.c harness/program.c \
+	harness/runner.c)
 
 # suite_rule IMPL PRIOR N: the rule that links step N's suite against IMPL's
 # step N built on PRIOR's steps 0..N-1.
@@ -104,7 +105,8 @@ $(DEMO): $(SOLUTION_LIB) $(call obj,exercises/07-main/main.c)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LIBS_APP) -o $@
 
-$(CATALOG_TEST): $(SOLUTION_LIB) $(call obj,tests/test_catalog.c) \
+# The catalog suite is one binary linked from several files (test_catalog.h).
+$(CATALOG_TEST): $(SOLUTION_LIB) $(call obj,$(wildcard tests/test_catalog*.c)) \
 		$(HARNESS_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LIBS_TEST) -o $@
