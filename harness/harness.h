@@ -18,6 +18,10 @@
  *     };
  *     const char *es_suite_guide = "docs/02-event-store.md";
  *
+ * A suite split over several files (the catalog's, tests/test_catalog.h)
+ * exports one CU_TestInfo table from each, and one small file builds
+ * es_suites[] from them, a CU_SuiteInfo for each.
+ *
  * Every assertion here is fatal: the first one that fails ends the test
  * (the suite's teardown still runs, so close what you opened there).
  */
