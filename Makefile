@@ -74,7 +74,9 @@ lib_srcs = $(filter-out %/main.c $(wildcard exercises/$(2)/test_*.c),\
 	$(sort $(call own_srcs,$(1),$(2)) $(call given_srcs,$(1),$(2))))
 steps_before = $(wordlist 1,$(1),$(STEPS))
 step_tests = $(wildcard exercises/$(1)/test_*.c)
-HARNESS_OBJS := $(call obj,harness/harness.c harness/golden.c harness/fixtures.c harness/runner.c)
+HARNESS_OBJS := $(call obj,harness/harness.c harness/golden.c harness/fixtures.c \
+	harness/process.c harness/scratch.c harness/sqlfile.c harness/program.c \
+	harness/runner.c)
 
 # suite_rule IMPL PRIOR N: the rule that links step N's suite against IMPL's
 # step N built on PRIOR's steps 0..N-1.
@@ -103,7 +105,8 @@ $(DEMO): $(SOLUTION_LIB) $(call obj,exercises/07-main/main.c)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LIBS_APP) -o $@
 
-$(CATALOG_TEST): $(SOLUTION_LIB) $(call obj,tests/test_catalog.c) \
+# The catalog suite is one binary linked from several files (test_catalog.h).
+$(CATALOG_TEST): $(SOLUTION_LIB) $(call obj,$(wildcard tests/test_catalog*.c)) \
 		$(HARNESS_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LIBS_TEST) -o $@
@@ -116,16 +119,17 @@ $(BENCH): $(SOLUTION_LIB) $(call obj,tests/bench.c)
 
 $(foreach n,$(STEP_NUMBERS),$(eval $(call suite_rule,solutions,solutions,$(n))))
 
-# make_golden writes the golden data (harness/golden.h) with the reference;
-# linked with step 10's shipped supplier_view.c instead, the read model that
-# step 10 ships. make test writes both again under build/golden/ to compare.
+# make_golden writes the golden data (harness/golden.h) with the reference,
+# the answers by running $(CATALOG) apply; linked with step 10's shipped
+# supplier_view.c instead, the read model that step 10 ships. make test
+# writes both again under build/golden/ to compare.
 GOLDEN_DIR ?= harness/golden
 SHIPPED_READ_MODEL ?= exercises/10-break-fix-replay/read_model.sql
 SHIPPED_VIEW := 10-break-fix-replay/supplier_view.c
 MAKE_GOLDEN := $(BUILD)/bin/make_golden
 MAKE_GOLDEN_SHIPPED := $(BUILD)/bin/make_golden_shipped
 GOLDEN_OBJS := $(call obj,harness/make_golden.c harness/golden.c \
-	harness/harness.c)
+	harness/harness.c harness/process.c)
 
 $(MAKE_GOLDEN): $(SOLUTION_LIB) $(GOLDEN_OBJS)
 	@mkdir -p $(@D)
@@ -207,9 +211,9 @@ test: $(SUITE_BINS) $(CATALOG) $(DEMO) $(CATALOG_TEST) ## the kata checks itself
 	@BUILD=$(BUILD) CATALOG=$(CATALOG) CC="$(CC)" MAKE="$(MAKE)" \
 		sh tests/run.sh $(SUITE_BINS) $(CATALOG_TEST)
 
-golden: $(MAKE_GOLDEN) $(MAKE_GOLDEN_SHIPPED) ## rewrite harness/golden/ and step 10's read model
+golden: $(MAKE_GOLDEN) $(MAKE_GOLDEN_SHIPPED) $(CATALOG) ## rewrite harness/golden/ and step 10's read model
 	@mkdir -p $(GOLDEN_DIR)
-	$(MAKE_GOLDEN) $(GOLDEN_DIR)
+	$(MAKE_GOLDEN) $(GOLDEN_DIR) $(CATALOG)
 	$(MAKE_GOLDEN_SHIPPED) --read-model $(SHIPPED_READ_MODEL)
 
 LINT_SRCS = $(wildcard solutions/*/*.c harness/*.c tests/*.c)

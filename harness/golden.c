@@ -90,6 +90,26 @@ static const struct golden_table *find_table(const char *name)
 	return NULL;
 }
 
+/*
+ * Look up the table `name` in `db`'s schema: SQLITE_ROW with its CREATE
+ * TABLE statement in column 0, SQLITE_DONE when there is no such table,
+ * or SQLite's error code. The caller finalizes `*stmt` in every case.
+ */
+static int step_table_sql(sqlite3_stmt **stmt, sqlite3 *db, const char *name)
+{
+	int rc;
+
+	rc = sqlite3_prepare_v2(db,
+				"SELECT sql FROM sqlite_master"
+				" WHERE type = 'table' AND name = ?",
+				-1, stmt, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(*stmt, 1, name, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(*stmt);
+	return rc;
+}
+
 /* True when `db` has the table `name`; a failing query is an error. */
 static int has_table(bool *out, sqlite3 *db, const char *name,
 		     struct es_error *err)
@@ -97,22 +117,15 @@ static int has_table(bool *out, sqlite3 *db, const char *name,
 	sqlite3_stmt *stmt = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(db,
-				"SELECT count(*) FROM sqlite_master"
-				" WHERE type = 'table' AND name = ?",
-				-1, &stmt, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-		rc = sqlite3_step(stmt);
-	}
-	if (rc != SQLITE_ROW) {
+	rc = step_table_sql(&stmt, db, name);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+		*out = rc == SQLITE_ROW;
+		rc = ES_OK;
+	} else {
 		rc = es_error_set(err, ES_EDB, "%s", sqlite3_errmsg(db));
-		sqlite3_finalize(stmt);
-		return rc;
 	}
-	*out = sqlite3_column_int(stmt, 0) > 0;
 	sqlite3_finalize(stmt);
-	return ES_OK;
+	return rc;
 }
 
 /* A value on a line of its own: \ newline and CR as \\ \n \r. */
@@ -205,14 +218,7 @@ static int write_create(FILE *out, sqlite3 *db, const char *name,
 	sqlite3_stmt *stmt = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(db,
-				"SELECT sql FROM sqlite_master"
-				" WHERE type = 'table' AND name = ?",
-				-1, &stmt, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
-		rc = sqlite3_step(stmt);
-	}
+	rc = step_table_sql(&stmt, db, name);
 	if (rc == SQLITE_ROW) {
 		fprintf(out, "%s;\n",
 			(const char *)sqlite3_column_text(stmt, 0));

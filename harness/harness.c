@@ -50,8 +50,7 @@ char *es_test_path(char *buf, size_t size, const char *name)
 	return buf;
 }
 
-/* Remove `path` and everything below it. Test directories are shallow. */
-static void remove_tree(const char *path)
+void es_harness_remove_tree(const char *path)
 {
 	DIR *dir = opendir(path);
 	struct dirent *entry;
@@ -68,7 +67,7 @@ static void remove_tree(const char *path)
 			continue;
 		snprintf(child, sizeof(child), "%s/%s", path, entry->d_name);
 		if (lstat(child, &st) == 0 && S_ISDIR(st.st_mode))
-			remove_tree(child);
+			es_harness_remove_tree(child);
 		else
 			remove(child);
 	}
@@ -82,7 +81,7 @@ const char *es_harness_end_test(int keep)
 		return NULL;
 	if (keep)
 		return test_dir; /* the runner prints it, then resets */
-	remove_tree(test_dir);
+	es_harness_remove_tree(test_dir);
 	test_dir[0] = '\0';
 	return NULL;
 }
@@ -274,6 +273,27 @@ void es_assert_str_eq(const char *actual, const char *expected,
 	else
 		es_test_fail(file, line, "%s is \"%.400s\", expected \"%.400s\"",
 			     expr, actual, expected);
+}
+
+void es_assert_str_contains(const char *haystack, const char *needle,
+			    const char *expr, const char *file, int line)
+{
+	if (haystack != NULL && needle != NULL &&
+	    strstr(haystack, needle) != NULL) {
+		pass(file, line);
+		return;
+	}
+	if (needle == NULL)
+		needle = "(NULL)";
+	if (haystack == NULL)
+		es_test_fail(file, line,
+			     "%s is NULL, expected it to contain \"%.400s\"",
+			     expr, needle);
+	else
+		es_test_fail(file, line,
+			     "%s is \"%.400s\", expected it to contain "
+			     "\"%.400s\"",
+			     expr, haystack, needle);
 }
 
 void es_assert_code(int rc, int expected, const struct es_error *err,

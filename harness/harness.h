@@ -18,6 +18,10 @@
  *     };
  *     const char *es_suite_guide = "docs/02-event-store.md";
  *
+ * A suite split over several files (the catalog's, tests/test_catalog.h)
+ * exports one CU_TestInfo table from each, and one small file builds
+ * es_suites[] from them, a CU_SuiteInfo for each.
+ *
  * Every assertion here is fatal: the first one that fails ends the test
  * (the suite's teardown still runs, so close what you opened there).
  */
@@ -120,6 +124,10 @@ void es_test_setup_open_db(sqlite3 **db, const char *path, int flags);
 	es_assert_double_eq((actual), (expected), #actual, __FILE__, __LINE__)
 #define ES_ASSERT_STR_EQ(actual, expected)                                   \
 	es_assert_str_eq((actual), (expected), #actual, __FILE__, __LINE__)
+/* haystack must hold needle; on failure prints both strings. */
+#define ES_ASSERT_STR_CONTAINS(haystack, needle)                             \
+	es_assert_str_contains((haystack), (needle), #haystack, __FILE__,    \
+			       __LINE__)
 /* rc must be ES_OK; on failure prints the code's name and err's message. */
 #define ES_ASSERT_OK(rc, err)                                                \
 	es_assert_code((rc), ES_OK, (err), #rc, __FILE__, __LINE__)
@@ -136,6 +144,9 @@ void es_assert_double_eq(double actual, double expected, const char *expr,
 /* NULL equals only NULL. */
 void es_assert_str_eq(const char *actual, const char *expected,
 		      const char *expr, const char *file, int line);
+/* A NULL haystack or needle fails. */
+void es_assert_str_contains(const char *haystack, const char *needle,
+			    const char *expr, const char *file, int line);
 void es_assert_code(int rc, int expected, const struct es_error *err,
 		    const char *expr, const char *file, int line);
 

@@ -1,6 +1,6 @@
 /*
- * harness_internal.h - what the runner needs from harness.c; suites do not
- * use these.
+ * harness_internal.h - what the runner and make_golden need from
+ * harness.c; suites do not use these.
  */
 #ifndef ES_HARNESS_INTERNAL_H
 #define ES_HARNESS_INTERNAL_H
@@ -13,5 +13,8 @@ const char *es_harness_end_test(int keep);
 
 /* Forget a kept directory so the next test gets a new one. */
 void es_harness_forget_test_dir(void);
+
+/* Remove `path` and everything below it (test directories are shallow). */
+void es_harness_remove_tree(const char *path);
 
 #endif /* ES_HARNESS_INTERNAL_H */

@@ -3,15 +3,18 @@
  * golden.h). `make golden` runs it; `make test` runs it again into
  * build/golden/ and compares.
  *
- *     make_golden DIR                 every scenario's files, into DIR
+ *     make_golden DIR CATALOG         every scenario's files, into DIR
  *     make_golden --read-model FILE   the read DB of scenario "random",
  *                                     as SQL, into FILE
  *
- * Each scenario is a list of command lines, sent through the reference as
- * `catalog apply` sends them: parse, handle with the harness's fixed
- * clock, bring every view up to date, answer. The databases live in
- * memory; only the files are written, and the same program always writes
- * the same bytes.
+ * Each scenario is a list of command lines. Its answers (.results) are
+ * what the program CATALOG (build/bin/catalog) prints for them: make_golden
+ * runs `CATALOG apply` on the .commands file, with new databases in a
+ * temporary directory that it removes afterwards. Its log and views are those of the lines
+ * sent through the reference here as `catalog apply` sends them, but with
+ * the harness's fixed clock: parse, handle, bring every view up to date.
+ * Those databases live in memory; only the files are written, and the
+ * same program always writes the same bytes.
  *
  * The Makefile links this program twice: with the reference, for
  * harness/golden/, and with step 10's shipped supplier_view.c instead of
@@ -22,8 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <cjson/cJSON.h>
+#include <unistd.h>
 
 #include "command_handler.h"
 #include "commands.h"
@@ -32,7 +34,9 @@
 #include "events.h"
 #include "golden.h"
 #include "harness.h"
+#include "harness_internal.h"
 #include "json_text.h"
+#include "process.h"
 #include "read_db.h"
 #include "supplier_view.h"
 #include "views.h"
@@ -322,7 +326,6 @@ struct run {
 	sqlite3 *read_db;
 	struct es_views *views;
 	struct es_supplier_view *suppliers;
-	FILE *results; /* NULL when the answers are not wanted */
 };
 
 static int run_open(struct run *run, struct es_error *err)
@@ -352,34 +355,6 @@ static void run_close(struct run *run)
 	memset(run, 0, sizeof(*run));
 }
 
-/* The answer catalog apply prints (apply.c): the same JSON, byte for byte. */
-static int answer(struct run *run, const char *error, int64_t product_id,
-		  struct es_error *err)
-{
-	cJSON *root;
-	char *text = NULL;
-	bool built;
-
-	if (run->results == NULL)
-		return ES_OK;
-	root = cJSON_CreateObject();
-	built = root != NULL &&
-		cJSON_AddBoolToObject(root, "ok", error == NULL) != NULL;
-	if (built && error != NULL)
-		built = cJSON_AddStringToObject(root, "error", error) != NULL;
-	else if (built && product_id != 0)
-		built = es_json_add_int_to_object(root, "product_id",
-						  product_id) != NULL;
-	if (built)
-		text = cJSON_PrintUnformatted(root);
-	cJSON_Delete(root);
-	if (text == NULL)
-		return es_error_set(err, ES_ENOMEM, "out of memory");
-	fprintf(run->results, "%s\n", text);
-	cJSON_free(text);
-	return ES_OK;
-}
-
 /* Bring the views up to date, then the supplier view, as catalog would. */
 static int project(struct run *run, const struct es_event *ev,
 		   struct es_error *err)
@@ -403,7 +378,7 @@ static int project(struct run *run, const struct es_event *ev,
 	return rc;
 }
 
-/* One line through parse, handle, project, answer. */
+/* One line through parse, handle, project; a refusal changes nothing. */
 static int run_line(struct run *run, const char *line, struct es_error *err)
 {
 	struct es_command cmd;
@@ -417,14 +392,10 @@ static int run_line(struct run *run, const char *line, struct es_error *err)
 		es_command_dispose(&cmd);
 	}
 	if (rc == ES_EINVAL || rc == ES_ENOTFOUND)
-		return answer(run, why.msg, 0, err);
+		return ES_OK;
 	if (rc != ES_OK)
 		return es_error_set(err, rc, "%s: %s", line, why.msg);
 	rc = project(run, &ev, err);
-	if (rc == ES_OK)
-		rc = answer(run, NULL,
-			    ev.type == ES_PRODUCT_CREATED ? ev.product_id : 0,
-			    err);
 	es_event_dispose(&ev);
 	return rc;
 }
@@ -474,6 +445,22 @@ static int write_commands(const char *dir, const char *name,
 	return close_file(f, rc, err);
 }
 
+/*
+ * Open the golden file `dir`/`name``ext` for writing, and write into
+ * `title` the line that opens it: what it holds (`what`) and that it is
+ * not to be edited.
+ */
+static int open_golden(FILE **out, char title[256], const char *dir,
+		       const char *name, const char *ext, const char *what,
+		       struct es_error *err)
+{
+	snprintf(title, 256,
+		 "%s%s: the %s of scenario \"%s\", written by make golden:"
+		 " do not edit",
+		 name, ext, what, name);
+	return open_file(out, dir, name, ext, err);
+}
+
 static int write_log(const char *dir, const char *name, struct run *run,
 		     struct es_error *err)
 {
@@ -483,11 +470,8 @@ static int write_log(const char *dir, const char *name, struct run *run,
 	FILE *f = NULL;
 	int rc;
 
-	snprintf(title, sizeof(title),
-		 "%s.events.sql: the event log of scenario \"%s\", written by"
-		 " make golden: do not edit",
-		 name, name);
-	rc = open_file(&f, dir, name, ".events.sql", err);
+	rc = open_golden(&f, title, dir, name, ".events.sql", "event log",
+			 err);
 	if (rc == ES_OK)
 		rc = es_golden_write_sql(f, es_store_db(run->handler.store),
 					 log_tables, title, err);
@@ -501,33 +485,68 @@ static int write_views(const char *dir, const char *name, struct run *run,
 	FILE *f = NULL;
 	int rc;
 
-	snprintf(title, sizeof(title),
-		 "%s.views: the views of scenario \"%s\", written by"
-		 " make golden: do not edit",
-		 name, name);
-	rc = open_file(&f, dir, name, ".views", err);
+	rc = open_golden(&f, title, dir, name, ".views", "views", err);
 	if (rc == ES_OK)
 		rc = es_golden_write_views(f, run->read_db, title, err);
 	return close_file(f, rc, err);
 }
 
+/*
+ * The answers: `catalog apply` on `dir`/`name`.commands, its standard
+ * output into `dir`/`name`.results. Its databases are new ones in a
+ * temporary directory, removed afterwards. It must exit 0; its standard
+ * error is this program's.
+ */
+static int write_results(const char *dir, const char *name,
+			 const char *catalog, struct es_error *err)
+{
+	const char *root = getenv("TMPDIR");
+	char commands[1024];
+	char results[1024];
+	char work[1024];
+	char events_db[1100];
+	char read_db[1100];
+	char *argv[] = {(char *)catalog, "--events", events_db, "--read",
+			read_db, "apply", NULL};
+	int status = 0;
+	int rc;
+
+	if (root == NULL || root[0] == '\0')
+		root = "/tmp";
+	snprintf(commands, sizeof(commands), "%s/%s.commands", dir, name);
+	snprintf(results, sizeof(results), "%s/%s.results", dir, name);
+	snprintf(work, sizeof(work), "%s/make_golden-XXXXXX", root);
+	if (mkdtemp(work) == NULL)
+		return es_error_set(err, ES_EDB,
+				    "cannot create a directory under %s", root);
+	snprintf(events_db, sizeof(events_db), "%s/event_store.db", work);
+	snprintf(read_db, sizeof(read_db), "%s/read_model.db", work);
+	rc = es_process_run(&status, argv, commands, results, NULL, NULL,
+			    err);
+	es_harness_remove_tree(work);
+	if (rc == ES_OK && status != 0)
+		rc = es_error_set(err, ES_EINVAL,
+				  "%s apply < %s exited with status %d",
+				  catalog, commands, status);
+	return rc;
+}
+
 /* Run one scenario and write its four files into `dir`. */
-static int write_scenario(const char *dir, const char *name,
-			  const struct lines *lines, struct es_error *err)
+static int write_scenario(const char *dir, const char *catalog,
+			  const char *name, const struct lines *lines,
+			  struct es_error *err)
 {
 	struct run run;
 	int rc;
 
 	rc = write_commands(dir, name, lines, err);
+	if (rc == ES_OK)
+		rc = write_results(dir, name, catalog, err);
 	if (rc != ES_OK)
 		return rc;
 	rc = run_open(&run, err);
 	if (rc == ES_OK)
-		rc = open_file(&run.results, dir, name, ".results", err);
-	if (rc == ES_OK)
 		rc = run_lines(&run, lines, err);
-	rc = close_file(run.results, rc, err);
-	run.results = NULL;
 	if (rc == ES_OK)
 		rc = write_log(dir, name, &run, err);
 	if (rc == ES_OK)
@@ -536,24 +555,25 @@ static int write_scenario(const char *dir, const char *name,
 	return rc;
 }
 
-static int write_all(const char *dir, struct es_error *err)
+static int write_all(const char *dir, const char *catalog,
+		     struct es_error *err)
 {
 	struct lines lines = {NULL, 0, 0};
 	int rc;
 
 	rc = static_lines(&lines, main_lines, err);
 	if (rc == ES_OK)
-		rc = write_scenario(dir, "main", &lines, err);
+		rc = write_scenario(dir, catalog, "main", &lines, err);
 	lines_dispose(&lines);
 	if (rc == ES_OK)
 		rc = random_lines(&lines, err);
 	if (rc == ES_OK)
-		rc = write_scenario(dir, "random", &lines, err);
+		rc = write_scenario(dir, catalog, "random", &lines, err);
 	lines_dispose(&lines);
 	if (rc == ES_OK)
 		rc = static_lines(&lines, every_event_lines, err);
 	if (rc == ES_OK)
-		rc = write_scenario(dir, "every-event", &lines, err);
+		rc = write_scenario(dir, catalog, "every-event", &lines, err);
 	lines_dispose(&lines);
 	return rc;
 }
@@ -598,12 +618,12 @@ int main(int argc, char **argv)
 	int rc;
 
 	es_error_clear(&err);
-	if (argc == 2 && argv[1][0] != '-') {
-		rc = write_all(argv[1], &err);
+	if (argc == 3 && argv[1][0] != '-') {
+		rc = write_all(argv[1], argv[2], &err);
 	} else if (argc == 3 && strcmp(argv[1], "--read-model") == 0) {
 		rc = write_read_model(argv[2], &err);
 	} else {
-		fprintf(stderr, "usage: make_golden DIR\n"
+		fprintf(stderr, "usage: make_golden DIR CATALOG\n"
 				"       make_golden --read-model FILE\n");
 		return 2;
 	}

@@ -158,11 +158,14 @@ static int rebuild_views(struct es_store *store, sqlite3 *read_db,
 }
 
 /*
+ * Open the log and the read model, run the seed's scenario on them when
+ * `scenario` is true, then rebuild every view. Returns the exit status.
+ *
  * The scenario projects with step 6's projector alone, which moves no
- * checkpoint and fills none of the newer views; a rebuild afterwards
+ * checkpoint and fills none of the newer views; the rebuild afterwards
  * leaves the read model as `catalog apply` expects to find it.
  */
-static int run_demo(const struct catalog_opts *opts, int argc, char **argv)
+static int run_then_rebuild(const struct catalog_opts *opts, bool scenario)
 {
 	struct es_clock clock = { es_clock_system, NULL };
 	struct es_store *store = NULL;
@@ -170,12 +173,10 @@ static int run_demo(const struct catalog_opts *opts, int argc, char **argv)
 	struct es_error err;
 	int status;
 
-	(void)argc;
-	(void)argv;
 	status = catalog_open_store(&store, opts, ES_STORE_WRITE);
 	if (status == CATALOG_OK)
 		status = catalog_open_read_model(&read_db, opts);
-	if (status == CATALOG_OK &&
+	if (status == CATALOG_OK && scenario &&
 	    es_scenario_run(store, read_db, &clock, stdout, &err) != ES_OK)
 		status = catalog_fail(CATALOG_FAILURE, "demo: %s", err.msg);
 	if (status == CATALOG_OK)
@@ -185,22 +186,18 @@ static int run_demo(const struct catalog_opts *opts, int argc, char **argv)
 	return status;
 }
 
-static int run_rebuild(const struct catalog_opts *opts, int argc, char **argv)
+static int run_demo(const struct catalog_opts *opts, int argc, char **argv)
 {
-	struct es_store *store = NULL;
-	sqlite3 *read_db = NULL;
-	int status;
-
 	(void)argc;
 	(void)argv;
-	status = catalog_open_store(&store, opts, ES_STORE_WRITE);
-	if (status == CATALOG_OK)
-		status = catalog_open_read_model(&read_db, opts);
-	if (status == CATALOG_OK)
-		status = rebuild_views(store, read_db, opts);
-	es_read_db_close(read_db);
-	es_store_close(store);
-	return status;
+	return run_then_rebuild(opts, true);
+}
+
+static int run_rebuild(const struct catalog_opts *opts, int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return run_then_rebuild(opts, false);
 }
 
 struct verb {

@@ -256,70 +256,69 @@ static int read_side_open(struct read_side *rs, const struct catalog_opts *opts)
 	return CATALOG_OK;
 }
 
-/* Print the answer to a query, or say why there is none. */
-static int print_answer(int rc, char *json, const struct es_error *err)
-{
-	if (rc != ES_OK)
-		return catalog_fail(CATALOG_FAILURE, "%s", err->msg);
-	puts(json);
-	free(json);
-	return CATALOG_OK;
-}
+/* What a query of the read model asks for. */
+struct query {
+	int64_t product_id; /* detail and card */
+	const char *text;   /* search; NULL lists every product */
+};
 
-int catalog_detail(const struct catalog_opts *opts, int argc, char **argv)
+/* Ask the query and write its answer as JSON into `*json`. */
+typedef int (*query_fn)(char **json, struct es_query_handler *qh,
+			const struct query *q, struct es_error *err);
+
+static int ask_detail(char **json, struct es_query_handler *qh,
+		      const struct query *q, struct es_error *err)
 {
 	struct es_product_detail detail;
-	struct read_side rs;
-	struct es_error err;
-	char *json = NULL;
-	int64_t product_id;
-	int status;
 	int rc;
 
-	(void)argc;
-	status = catalog_parse_id(&product_id, argv[0]);
-	if (status == CATALOG_OK)
-		status = read_side_open(&rs, opts);
-	if (status != CATALOG_OK)
-		return status;
-	rc = es_query_product_detail(&detail, rs.qh, product_id, &err);
-	if (rc == ES_OK) {
-		rc = es_product_detail_to_json(&json, &detail, &err);
-		es_product_detail_dispose(&detail);
-	}
-	read_side_close(&rs);
-	return print_answer(rc, json, &err);
+	rc = es_query_product_detail(&detail, qh, q->product_id, err);
+	if (rc != ES_OK)
+		return rc;
+	rc = es_product_detail_to_json(json, &detail, err);
+	es_product_detail_dispose(&detail);
+	return rc;
 }
 
-int catalog_card(const struct catalog_opts *opts, int argc, char **argv)
+static int ask_card(char **json, struct es_query_handler *qh,
+		    const struct query *q, struct es_error *err)
 {
 	struct es_product_card card;
-	struct read_side rs;
-	struct es_error err;
-	char *json = NULL;
-	int64_t product_id;
-	int status;
 	int rc;
 
-	(void)argc;
-	status = catalog_parse_id(&product_id, argv[0]);
-	if (status == CATALOG_OK)
-		status = read_side_open(&rs, opts);
-	if (status != CATALOG_OK)
-		return status;
-	rc = es_query_product_card(&card, rs.qh, product_id, &err);
-	if (rc == ES_OK) {
-		rc = es_product_card_to_json(&json, &card, &err);
-		es_product_card_dispose(&card);
-	}
-	read_side_close(&rs);
-	return print_answer(rc, json, &err);
+	rc = es_query_product_card(&card, qh, q->product_id, err);
+	if (rc != ES_OK)
+		return rc;
+	rc = es_product_card_to_json(json, &card, err);
+	es_product_card_dispose(&card);
+	return rc;
 }
 
-/* ListProducts when `text` is NULL, SearchProducts(text) otherwise. */
-static int print_products(const struct catalog_opts *opts, const char *text)
+/* ListProducts when `q->text` is NULL, SearchProducts(text) otherwise. */
+static int ask_products(char **json, struct es_query_handler *qh,
+			const struct query *q, struct es_error *err)
 {
 	struct es_product_list list;
+	int rc;
+
+	if (q->text == NULL)
+		rc = es_query_list_products(&list, qh, err);
+	else
+		rc = es_query_search_products(&list, qh, q->text, err);
+	if (rc != ES_OK)
+		return rc;
+	rc = es_product_list_to_json(json, &list, err);
+	es_product_list_dispose(&list);
+	return rc;
+}
+
+/*
+ * Open the read model, ask, and print the answer or say why there is
+ * none. Returns the exit status.
+ */
+static int print_answer(const struct catalog_opts *opts, query_fn ask,
+			const struct query *q)
+{
 	struct read_side rs;
 	struct es_error err;
 	char *json = NULL;
@@ -329,27 +328,53 @@ static int print_products(const struct catalog_opts *opts, const char *text)
 	status = read_side_open(&rs, opts);
 	if (status != CATALOG_OK)
 		return status;
-	if (text == NULL)
-		rc = es_query_list_products(&list, rs.qh, &err);
-	else
-		rc = es_query_search_products(&list, rs.qh, text, &err);
-	if (rc == ES_OK) {
-		rc = es_product_list_to_json(&json, &list, &err);
-		es_product_list_dispose(&list);
-	}
+	rc = ask(&json, rs.qh, q, &err);
 	read_side_close(&rs);
-	return print_answer(rc, json, &err);
+	if (rc != ES_OK)
+		return catalog_fail(CATALOG_FAILURE, "%s", err.msg);
+	puts(json);
+	free(json);
+	return CATALOG_OK;
+}
+
+/* A query of the product whose id is `arg`. */
+static int print_product_answer(const struct catalog_opts *opts, query_fn ask,
+				const char *arg)
+{
+	struct query q = { 0, NULL };
+	int status;
+
+	status = catalog_parse_id(&q.product_id, arg);
+	if (status != CATALOG_OK)
+		return status;
+	return print_answer(opts, ask, &q);
+}
+
+int catalog_detail(const struct catalog_opts *opts, int argc, char **argv)
+{
+	(void)argc;
+	return print_product_answer(opts, ask_detail, argv[0]);
+}
+
+int catalog_card(const struct catalog_opts *opts, int argc, char **argv)
+{
+	(void)argc;
+	return print_product_answer(opts, ask_card, argv[0]);
 }
 
 int catalog_list(const struct catalog_opts *opts, int argc, char **argv)
 {
+	const struct query q = { 0, NULL };
+
 	(void)argc;
 	(void)argv;
-	return print_products(opts, NULL);
+	return print_answer(opts, ask_products, &q);
 }
 
 int catalog_search(const struct catalog_opts *opts, int argc, char **argv)
 {
+	const struct query q = { 0, argv[0] };
+
 	(void)argc;
-	return print_products(opts, argv[0]);
+	return print_answer(opts, ask_products, &q);
 }

@@ -1,0 +1,111 @@
+/*
+ * test_catalog.h - what the parts of the `catalog` program's suite share.
+ *
+ * The suite is one binary, build/tests/test_catalog, linked from
+ * several files, each one concern of the program and its own CU_TestInfo
+ * table; test_catalog.c puts the tables together into es_suites[] and
+ * holds what they share: the files catalog works on, running catalog on
+ * them, and a small fixed scenario. The harness runs the program
+ * (program.h), owns the memory (scratch.h) and reads the databases
+ * (sqlfile.h).
+ *
+ * The program is named by the environment variable ES_CATALOG (`make
+ * test` sets it to build/bin/catalog). Each run is a child process:
+ * standard input from a file, standard output and error into files in
+ * the test's directory. The tests check the exit status, both outputs,
+ * and what the databases hold afterwards, read with SQLite directly and
+ * never through the library under test.
+ *
+ * Test code keeps its state in file-scope variables, which teardown
+ * frees: a failed assertion jumps out of the test, and teardown still
+ * runs.
+ */
+#ifndef TEST_CATALOG_H
+#define TEST_CATALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <CUnit/CUnit.h>
+
+#include "harness.h"
+#include "program.h"
+#include "scratch.h"
+#include "sqlfile.h"
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The tests of each part, and the setup and teardown they all use. */
+extern CU_TestInfo catalog_cli_tests[];	  /* test_catalog_cli.c */
+extern CU_TestInfo catalog_apply_tests[]; /* test_catalog_apply.c */
+extern CU_TestInfo catalog_model_tests[]; /* test_catalog_model.c */
+extern CU_TestInfo catalog_query_tests[]; /* test_catalog_query.c */
+extern CU_TestInfo catalog_files_tests[]; /* test_catalog_files.c */
+void catalog_setup(void);
+void catalog_teardown(void);
+
+/* ---- the files catalog works on ----------------------------------------- */
+
+/* use_dir("work") in each test, first. */
+extern const char *work;
+extern const char *events_db;
+extern const char *read_db;
+
+/*
+ * The directory `name` in the test's directory, created if need be;
+ * events_db and read_db are the default files in it.
+ */
+void use_dir(const char *name);
+
+/* The views' rows, for es_test_rows_text(). */
+extern const char detail_sql[];
+extern const char list_sql[];
+
+/* ---- running catalog ---------------------------------------------------- */
+
+/* es_test_run() of ES_CATALOG: see program.h. */
+void run_args(const char *in, const char *out, const char *cwd,
+	      const char *const args[], int nargs);
+
+/*
+ * Run catalog on the current files with `args`, a NULL-terminated list:
+ * CATALOG(in, "log", "2") runs catalog --events .. --read .. log 2.
+ */
+void run_catalog(const char *in, const char *const *args);
+
+#define CATALOG(in, ...)                                                       \
+	run_catalog((in), (const char *const[]){__VA_ARGS__, NULL})
+
+/* The line `catalog log` prints for a row whose data reads as `data`. */
+const char *log_line(const struct es_test_event_row *r, const char *data);
+
+/* ---- a small fixed scenario --------------------------------------------- */
+
+/* Its 7 answers, as catalog apply prints them. */
+extern const char scenario_answers[];
+
+/* The scenario's commands, in a file in the test's directory. */
+const char *scenario_file(void);
+
+/* Apply the scenario to the current files; return its 7 events. */
+struct es_test_event_row *apply_scenario(void);
+
+/* ---- answers checked against the model (test_catalog_model.c) ----------- */
+
+enum expect_kind {
+	EXPECT_LINE,	/* exactly this result line */
+	EXPECT_PREFIX,	/* {"ok":false,...} with an error starting so */
+	EXPECT_CONTAINS /* {"ok":false,...} with an error containing it */
+};
+
+struct expect {
+	enum expect_kind kind;
+	const char *text;
+};
+
+/* Answer `no` to `input` is `line`; does it say what `ex` expects? */
+void check_answer(size_t no, const char *input, const char *line,
+		  const struct expect *ex);
+
+#endif /* TEST_CATALOG_H */

@@ -1,0 +1,285 @@
+/*
+ * test_catalog_apply.c - `catalog apply` on a small fixed scenario: its
+ * answers, its events and views, a FILE argument, a read model that
+ * falls behind or catches up, a log that cannot be read.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "test_catalog.h"
+
+/* ---- apply --------------------------------------------------------------- */
+
+static void test_apply_scenario(void)
+{
+	struct es_test_event_row *ev;
+	const char *detail;
+	const char *list;
+
+	use_dir("work");
+	ev = apply_scenario();
+	ES_ASSERT_STR_EQ(
+		ev[0].data,
+		es_test_format("{\"product_id\": 1, \"name\": \"Widget "
+			       "Pro\", \"price\": 29.99, \"cost_price\": "
+			       "12.0, \"supplier_id\": 1, "
+			       "\"supplier_name\": \"Acme Corp\", "
+			       "\"stock\": 100, \"occurred_at\": \"%s\", "
+			       "\"description\": null}",
+			       ev[0].occurred_at));
+	ES_ASSERT_STR_EQ(ev[6].data,
+			 es_test_format("{\"product_id\": 7, \"occurred_at\": "
+					"\"%s\"}",
+					ev[6].occurred_at));
+	detail = es_test_format(
+		"1|'Widget Pro'|NULL|r%.17g|100|2|'Acme Corp'|'%s'"
+		"|'%s'\n2|'Gadget Plus'|'Does 100%% of it_'|r%.17g"
+		"|50|0|'Acme Corp'|'%s'|'%s'\n",
+		29.99, ev[0].occurred_at, ev[0].occurred_at, 44.99,
+		ev[1].occurred_at, ev[3].occurred_at);
+	list = es_test_format("1|'Widget Pro'|r%.17g|100|'Acme Corp'\n"
+			      "2|'Gadget Plus'|r%.17g|50|'Acme Corp'\n",
+			      29.99, 44.99);
+	es_test_expect_same_rows("product_detail_view",
+				 es_test_rows_text(read_db, detail_sql),
+				 detail);
+	es_test_expect_same_rows("product_list_view",
+				 es_test_rows_text(read_db, list_sql), list);
+}
+
+static void test_apply_file_argument(void)
+{
+	const char *missing;
+
+	use_dir("a");
+	CATALOG(NULL, "apply", scenario_file());
+	es_test_expect_status(0);
+	es_test_expect_stdout(scenario_answers);
+	use_dir("b");
+	CATALOG(scenario_file(), "apply", "-");
+	es_test_expect_status(0);
+	es_test_expect_stdout(scenario_answers);
+	use_dir("c");
+	missing = es_test_file("no-such-file.jsonl");
+	CATALOG(NULL, "apply", missing);
+	es_test_expect_failure(
+		1, es_test_format("catalog: %s: No such file or directory",
+				  missing));
+	ES_ASSERT_TRUE(!es_test_exists(events_db));
+}
+
+static void test_apply_read_model_behind(void)
+{
+	static const char create[] =
+		"{\"type\":\"CreateProduct\",\"name\":\"Widget\",\"price\":2,"
+		"\"cost_price\":1,\"supplier_id\":1,\"supplier_name\":\"Acme\","
+		"\"stock\":100}\n";
+	static const char more[] =
+		"{\"type\":\"UpdateStock\",\"product_id\":1,\"new_stock\":5}\n"
+		"{\"type\":\"RecordProductView\",\"product_id\":1}\n"
+		"{\"type\":\"ChangePrice\",\"product_id\":1,\"new_price\":2.5}"
+		"\n"
+		"{\"type\":\"ChangePrice\",\"product_id\":1,\"new_price\":0}\n";
+	static const char refused_line[] =
+		"{\"type\":\"UpdateStock\",\"product_id\":1,"
+		"\"new_stock\":-1}\n";
+	static const char accepted_line[] =
+		"{\"type\":\"UpdateStock\",\"product_id\":1,"
+		"\"new_stock\":5}\n";
+	const char *path = es_test_file("more.jsonl");
+
+	use_dir("work");
+	es_test_write_file(path, create, strlen(create));
+	CATALOG(path, "apply");
+	es_test_expect_status(0);
+	/* From now on the read model refuses to change a product's stock. */
+	es_test_db_exec(read_db, "CREATE TRIGGER refuse BEFORE UPDATE ON "
+				 "product_list_view BEGIN SELECT RAISE(ABORT, "
+				 "'refused by the test'); END;");
+	es_test_write_file(path, more, strlen(more));
+	CATALOG(path, "apply");
+	es_test_expect_status(1);
+	es_test_expect_stdout(
+		"{\"ok\":true}\n{\"ok\":true}\n{\"ok\":true}\n"
+		"{\"ok\":false,\"error\":\"Price must be positive\"}\n");
+	es_test_expect_error(
+		"catalog: line 1: the read model stops at event 1 (");
+	/* It says why, and what to do. */
+	ES_ASSERT_STR_CONTAINS(es_test_last.err, "refused by the test");
+	ES_ASSERT_STR_CONTAINS(es_test_last.err, "catalog rebuild");
+	ES_ASSERT_INT_EQ(
+		es_test_db_query_int(events_db, "SELECT COUNT(*) FROM events"),
+		4);
+	/* Nothing after the failed event was projected, the event itself
+	 * neither (all views change, or none does), and the checkpoint
+	 * still says so. */
+	es_test_expect_same_rows(
+		"product_detail_view",
+		es_test_rows_text(read_db, "SELECT stock, view_count, price "
+					   "FROM product_detail_view"),
+		"100|0|r2\n");
+	ES_ASSERT_INT_EQ(es_test_db_query_int(read_db,
+					      "SELECT last_event_id FROM "
+					      "projection_checkpoint"),
+			 1);
+	/* Once the cause is gone, a refused command catches up with
+	 * nothing (it appended nothing); the next accepted one catches up
+	 * with everything, its own event included. */
+	es_test_db_exec(read_db, "DROP TRIGGER refuse;");
+	es_test_write_file(path, refused_line, strlen(refused_line));
+	CATALOG(path, "apply");
+	es_test_expect_status(0);
+	es_test_expect_quiet_stderr();
+	es_test_expect_same_rows(
+		"product_detail_view after a refused command",
+		es_test_rows_text(read_db, "SELECT stock, view_count, price "
+					   "FROM product_detail_view"),
+		"100|0|r2\n");
+	es_test_write_file(path, accepted_line, strlen(accepted_line));
+	CATALOG(path, "apply");
+	es_test_expect_status(0);
+	es_test_expect_quiet_stderr();
+	es_test_expect_stdout("{\"ok\":true}\n");
+	es_test_expect_same_rows(
+		"product_detail_view",
+		es_test_rows_text(read_db, "SELECT stock, view_count, price "
+					   "FROM product_detail_view"),
+		"5|1|r2.5\n");
+	CATALOG(NULL, "rebuild");
+	es_test_expect_status(0);
+	es_test_expect_quiet_stderr();
+	es_test_expect_stdout("");
+	es_test_expect_same_rows(
+		"product_detail_view",
+		es_test_rows_text(read_db, "SELECT stock, view_count, price "
+					   "FROM product_detail_view"),
+		"5|1|r2.5\n");
+}
+
+static void test_apply_corrupted_log(void)
+{
+	static const char more[] =
+		"{\"type\":\"RecordProductView\",\"product_id\":2}\n"
+		"{\"type\":\"UpdateStock\",\"product_id\":1,\"new_stock\":5}\n"
+		"{\"type\":\"RecordProductView\",\"product_id\":2}\n";
+	static const char stops[] =
+		"catalog: line 1: the read model stops at event 7 (event 8: ";
+	const struct expect failed = {EXPECT_PREFIX, ""};
+	const char *path = es_test_file("more.jsonl");
+	const char *second;
+	char **lines;
+
+	use_dir("work");
+	apply_scenario();
+	es_test_db_insert_event(events_db, 1, "StockUpdated",
+				"{\"product_id\": 1, ");
+	es_test_write_file(path, more, strlen(more));
+	CATALOG(path, "apply");
+	/*
+	 * Line 1's view is appended, but the read model cannot catch up
+	 * past the bad row; line 2 is answered, then apply stops: the log
+	 * cannot be read.
+	 */
+	es_test_expect_status(1);
+	second = strchr(es_test_last.err, '\n');
+	if (strncmp(es_test_last.err, stops, strlen(stops)) != 0 ||
+	    second == NULL ||
+	    strncmp(second + 1, "catalog: line 2: event 8: ", 26) != 0 ||
+	    strchr(second + 1, '\n')[1] != '\0')
+		ES_FATAL("standard error is \"%s\", expected a line starting "
+			 "\"%s\", then one starting \"catalog: line 2: event "
+			 "8: \"",
+			 es_test_last.err, stops);
+	ES_ASSERT_INT_EQ(es_test_out_lines(&lines), 2);
+	ES_ASSERT_STR_EQ(lines[0], "{\"ok\":true}");
+	check_answer(2, "the UpdateStock", lines[1], &failed);
+	ES_ASSERT_INT_EQ(
+		es_test_db_query_int(events_db, "SELECT COUNT(*) FROM events"),
+		9);
+}
+
+/*
+ * Events that reached the log without reaching this read model: another
+ * catalog that projects into a read model of its own, and a program that
+ * appends with SQL and projects nothing (the seed's Python code could).
+ * The next accepted command here catches up with all of them, once.
+ */
+static void test_apply_catches_up(void)
+{
+	static const char others[] =
+		"{\"type\":\"RecordProductView\",\"product_id\":1}\n"
+		"{\"type\":\"RecordProductView\",\"product_id\":1}\n"
+		"{\"type\":\"UpdateStock\",\"product_id\":2,\"new_stock\":5}\n";
+	static const char ours[] =
+		"{\"type\":\"RecordProductView\",\"product_id\":2}\n";
+	static const char counts_sql[] =
+		"SELECT id, stock, view_count FROM product_detail_view "
+		"ORDER BY id";
+	static const char checkpoint_sql[] =
+		"SELECT last_event_id FROM projection_checkpoint";
+	const char *path = es_test_file("more.jsonl");
+	const char *our_read_db;
+	const char *after;
+
+	use_dir("work");
+	apply_scenario();
+	ES_ASSERT_INT_EQ(es_test_db_query_int(read_db, checkpoint_sql), 7);
+	our_read_db = read_db;
+	read_db = es_test_format("%s/elsewhere.db", work);
+	es_test_write_file(path, others, strlen(others));
+	CATALOG(path, "apply");
+	es_test_expect_status(0);
+	es_test_expect_quiet_stderr();
+	read_db = our_read_db;
+	es_test_db_insert_event(events_db, 2, "ProductViewed",
+				"{\"product_id\": 2, \"occurred_at\": "
+				"\"2026-11-27T14:32:05.123456+00:00\"}");
+	es_test_expect_same_rows("product_detail_view before catching up",
+				 es_test_rows_text(read_db, counts_sql),
+				 "1|100|2\n2|50|0\n");
+	ES_ASSERT_INT_EQ(es_test_db_query_int(read_db, checkpoint_sql), 7);
+	es_test_write_file(path, ours, strlen(ours));
+	CATALOG(path, "apply");
+	es_test_expect_status(0);
+	es_test_expect_quiet_stderr();
+	es_test_expect_stdout("{\"ok\":true}\n");
+	ES_ASSERT_INT_EQ(es_test_db_query_int(read_db, checkpoint_sql), 12);
+	es_test_expect_same_rows("product_detail_view after catching up",
+				 es_test_rows_text(read_db, counts_sql),
+				 "1|100|4\n2|5|2\n");
+	es_test_expect_same_rows(
+		"view_count_summary",
+		es_test_rows_text(read_db, "SELECT * FROM view_count_summary "
+					   "ORDER BY product_id"),
+		"1|4\n2|2\n7|1\n");
+	es_test_expect_same_rows(
+		"low_stock_alert_view",
+		es_test_rows_text(read_db, "SELECT * FROM "
+					   "low_stock_alert_view ORDER BY "
+					   "product_id"),
+		"2|'Gadget Plus'|5\n");
+	/* Nothing was counted twice: a replay of the log agrees. */
+	after = es_test_format("%s%s", es_test_rows_text(read_db, detail_sql),
+			       es_test_rows_text(read_db, list_sql));
+	CATALOG(NULL, "rebuild");
+	es_test_expect_status(0);
+	es_test_expect_same_rows(
+		"the views after a rebuild",
+		es_test_format("%s%s", es_test_rows_text(read_db, detail_sql),
+			       es_test_rows_text(read_db, list_sql)),
+		after);
+}
+
+CU_TestInfo catalog_apply_tests[] = {
+	{"apply answers each line, stores and projects each event",
+	 test_apply_scenario},
+	{"apply reads a FILE argument, or standard input for -",
+	 test_apply_file_argument},
+	{"apply says when the read model falls behind, and exits 1",
+	 test_apply_read_model_behind},
+	{"apply stops with exit 1 when the log cannot be read",
+	 test_apply_corrupted_log},
+	{"apply catches up with events others appended and never projected",
+	 test_apply_catches_up},
+	CU_TEST_INFO_NULL,
+};
