@@ -466,15 +466,23 @@ static int write_log(const char *dir, const char *name, struct run *run,
 {
 	static const char *const log_tables[] = {"events", "product_registry",
 						 NULL};
+	const char *path = es_store_path(run->handler.store);
 	char title[256];
+	sqlite3 *log = NULL;
 	FILE *f = NULL;
 	int rc;
 
 	rc = open_golden(&f, title, dir, name, ".events.sql", "event log",
 			 err);
+	/* The store is closed: the tables are read on a connection of ours. */
+	if (rc == ES_OK &&
+	    sqlite3_open_v2(path, &log, SQLITE_OPEN_READONLY, NULL) !=
+		    SQLITE_OK)
+		rc = es_error_set(err, ES_EDB, "%s: %s", path,
+				  sqlite3_errmsg(log));
 	if (rc == ES_OK)
-		rc = es_golden_write_sql(f, es_store_db(run->handler.store),
-					 log_tables, title, err);
+		rc = es_golden_write_sql(f, log, log_tables, title, err);
+	sqlite3_close(log);
 	return close_file(f, rc, err);
 }
 
