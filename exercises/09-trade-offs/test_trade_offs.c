@@ -400,8 +400,7 @@ static void test_load_equals_replay_after_every_event(void)
 
 	open_snapshots(50);
 	for (int64_t n = 1; n <= 250; n++) {
-		/* The latest snapshot holds the first k events: k = 50, 100...
-		 */
+		/* The latest snapshot holds its first k = 50, 100... */
 		int64_t k = (n - 1) / 50 * 50;
 
 		append_history(1);

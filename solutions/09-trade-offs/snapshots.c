@@ -22,6 +22,11 @@
 
 #include "json_text.h"
 
+/*
+ * A table that schema 1 created, keyed by (product_id, version), serves as
+ * it is: every statement names its columns, and its rows, of another
+ * schema, are replaced as loads find them.
+ */
 static const char schema_sql[] = "CREATE TABLE IF NOT EXISTS snapshots (\n"
 				 "    product_id      INTEGER NOT NULL,\n"
 				 "    last_event_id   INTEGER NOT NULL,\n"
