@@ -11,10 +11,12 @@ int es_history_count(int64_t *out, struct es_store *store,
 		     struct es_error *err)
 {
 	/*
-	 * TODO: prepare "SELECT COUNT(*) FROM events WHERE event_type = ?
-	 * AND occurred_at >= ?" on es_store_db(store), bind
-	 * es_event_type_name(type) and since, step once, read the count,
-	 * finalize. SQLite failures are ES_EDB with sqlite3_errmsg().
+	 * TODO: open a connection of your own with sqlite3_open_v2() on
+	 * es_store_path(store), SQLITE_OPEN_READONLY, and the store's busy
+	 * timeout; prepare "SELECT COUNT(*) FROM events WHERE event_type =
+	 * ? AND occurred_at >= ?", bind es_event_type_name(type) and since,
+	 * step once, read the count; finalize and close, even on failure.
+	 * SQLite failures are ES_EDB with sqlite3_errmsg().
 	 * See docs/09-trade-offs.md, "History queries in C".
 	 */
 	(void)store;

@@ -9,8 +9,12 @@
  *     WHERE event_type = 'PriceChanged'
  *     AND occurred_at >= date('now', '-30 days')
  *
- * These queries go to the write side, on es_store_db(), not to the read
- * DB: no view holds history.
+ * These queries go to the write side, not to the read DB: no view holds
+ * history. They are the one exception to the closed store (event_store.h:
+ * only the store's files touch `events`): SQL is the point of the
+ * seed's trade-off, so each call opens a READ-ONLY connection of its own
+ * to es_store_path(store), runs its query there and closes it. That
+ * connection can write nothing, and sees only committed events.
  *
  * Moments are compared as text, as time_travel.h explains: it works
  * because every occurred_at is UTC in one layout, most significant field
@@ -33,7 +37,8 @@
 /*
  * Set `*out` to the number of events of `type`, of any product, that
  * occurred at or after `since` (a timestamp as es_time_format() writes
- * it, or a date "2026-10-28"). Returns ES_OK or ES_EDB.
+ * it, or a date "2026-10-28"), on a read-only connection of its own.
+ * Returns ES_OK or ES_EDB.
  */
 int es_history_count(int64_t *out, struct es_store *store,
 		     enum es_event_type type, const char *since,

@@ -18,7 +18,8 @@
  *     es_store_set_upcaster(store, es_upcast_data, NULL);
  *
  * and every load on that store (es_store_load, es_store_load_all,
- * es_store_read_row) reads both shapes.
+ * es_store_load_after, es_store_load_range, and so the snapshots' loads
+ * too) reads both shapes.
  */
 #ifndef ES_UPCAST_H
 #define ES_UPCAST_H

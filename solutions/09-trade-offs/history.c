@@ -1,9 +1,9 @@
 /*
  * history.c - counting past events in the log (see history.h).
  *
- * Each query is prepared, run and finalized per call: a question asked
- * now and then, not a statement run once per event, and there is no
- * handle to keep it on.
+ * Each query is prepared, run and finalized per call, on a read-only
+ * connection opened for it: a question asked now and then, not a
+ * statement run once per event, and there is no handle to keep either on.
  */
 #include "history.h"
 
@@ -15,29 +15,31 @@
 /* "2026-10-28": the date at the start of a timestamp. */
 #define DATE_LENGTH 10
 
+static const char count_sql[] = "SELECT COUNT(*) FROM events"
+				" WHERE event_type = ? AND occurred_at >= ?";
+
 int es_history_count(int64_t *out, struct es_store *store,
 		     enum es_event_type type, const char *since,
 		     struct es_error *err)
 {
-	sqlite3 *db;
+	sqlite3 *db = NULL;
 	sqlite3_stmt *stmt = NULL;
 	int rc = ES_OK;
 
 	assert(out != NULL && store != NULL && since != NULL);
-	db = es_store_db(store);
-	if (sqlite3_prepare_v2(db,
-			       "SELECT COUNT(*) FROM events"
-			       " WHERE event_type = ? AND occurred_at >= ?",
-			       -1, &stmt, NULL) != SQLITE_OK ||
+	if (sqlite3_open_v2(es_store_path(store), &db, SQLITE_OPEN_READONLY,
+			    NULL) != SQLITE_OK ||
+	    sqlite3_busy_timeout(db, ES_STORE_BUSY_TIMEOUT_MS) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, count_sql, -1, &stmt, NULL) != SQLITE_OK ||
 	    sqlite3_bind_text(stmt, 1, es_event_type_name(type), -1,
 			      SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(stmt, 2, since, -1, SQLITE_TRANSIENT) !=
-		    SQLITE_OK ||
+	    sqlite3_bind_text(stmt, 2, since, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_step(stmt) != SQLITE_ROW)
 		rc = es_error_set(err, ES_EDB, "%s", sqlite3_errmsg(db));
 	else
 		*out = sqlite3_column_int64(stmt, 0);
 	sqlite3_finalize(stmt);
+	sqlite3_close(db);
 	return rc;
 }
 

@@ -14,7 +14,7 @@
 #include <string.h>
 
 struct es_optimistic {
-	struct es_store *store;     /* borrowed */
+	struct es_store *store; /* borrowed */
 	struct es_clock clock;
 	struct es_snapshots *snaps; /* borrowed; NULL: replay every event */
 	es_optimistic_hook hook;    /* NULL: none */
@@ -59,7 +59,7 @@ void es_optimistic_set_hook(struct es_optimistic *opt, es_optimistic_hook fn,
 static int load_state(struct es_product *out, struct es_optimistic *opt,
 		      const struct es_command *cmd, struct es_error *err)
 {
-	struct es_event_list events = { 0 };
+	struct es_event_list events = {0};
 	int64_t product_id = es_command_state_id(cmd);
 	int rc;
 
@@ -77,30 +77,35 @@ static int load_state(struct es_product *out, struct es_optimistic *opt,
 	return rc;
 }
 
-/*
- * Append the decided event, locking only as long as the append needs:
- * a new product registers its id and appends in one transaction; an
- * event in the decision stream is appended if the version is still
- * `version`; a view, which no decision reads, is appended as it is.
- */
-static int append(struct es_event *ev, struct es_store *store,
-		  int64_t version, struct es_error *err)
+/* A new product registers its id and appends in one transaction. */
+static int append_created(struct es_event *ev, struct es_store *store,
+			  struct es_error *err)
 {
 	int rc;
 
-	if (ev->type == ES_PRODUCT_CREATED) {
-		rc = es_store_begin(store, err);
-		if (rc == ES_OK)
-			rc = es_store_new_product_id(store, &ev->product_id,
-						     err);
-		if (rc == ES_OK)
-			rc = es_store_append(store, ev, err);
-		if (rc == ES_OK)
-			rc = es_store_commit(store, err);
-		if (rc != ES_OK)
-			es_store_rollback(store);
-		return rc;
-	}
+	rc = es_store_begin(store, err);
+	if (rc == ES_OK)
+		rc = es_store_new_product_id(store, &ev->product_id, err);
+	if (rc == ES_OK)
+		rc = es_store_append(store, ev, err);
+	if (rc == ES_OK)
+		rc = es_store_commit(store, err);
+	if (rc != ES_OK)
+		es_store_rollback(store);
+	return rc;
+}
+
+/*
+ * Append the decided event, locking only as long as the append needs:
+ * a new product as append_created() does; an event in the decision
+ * stream if the version is still `version`; a view, which no decision
+ * reads, as it is.
+ */
+static int append(struct es_event *ev, struct es_store *store, int64_t version,
+		  struct es_error *err)
+{
+	if (ev->type == ES_PRODUCT_CREATED)
+		return append_created(ev, store, err);
 	if (!es_event_versioned(ev->type))
 		return es_store_append(store, ev, err);
 	return es_store_append_expected(store, ev, version, err);
@@ -110,7 +115,6 @@ static int append(struct es_event *ev, struct es_store *store,
 static int attempt(struct es_event *ev, struct es_optimistic *opt,
 		   const struct es_command *cmd, struct es_error *err)
 {
-	char now[ES_TIMESTAMP_SIZE];
 	struct es_product state;
 	int rc;
 
@@ -120,6 +124,8 @@ static int attempt(struct es_event *ev, struct es_optimistic *opt,
 	if (rc == ES_OK && opt->hook != NULL)
 		rc = opt->hook(opt->hook_ctx, &state, err);
 	if (rc == ES_OK) {
+		char now[ES_TIMESTAMP_SIZE];
+
 		es_time_format(now, opt->clock.now(opt->clock.ctx));
 		rc = es_decide(ev, &state, cmd, now, err);
 	}

@@ -2,10 +2,12 @@
  * snapshots.c - a product's latest snapshot plus the events after it (see
  * snapshots.h).
  *
- * es_snapshots_load() and es_snapshots_load_at() are one function: a load
- * "now" is a load at no particular moment, `before` NULL, and each of its
- * two queries says `(?n IS NULL OR occurred_at <= ?n)`. Only the load
- * "now" repairs a snapshot it could not trust.
+ * The table is this module's, on its own connection; the log is the
+ * store's, read with es_store_load_range(). es_snapshots_load(),
+ * es_snapshots_load_at() and es_snapshots_take() are one function, load():
+ * a load "now" is a load at no particular moment, `before` NULL, which the
+ * query of the latest snapshot and es_store_load_range() both read as "no
+ * limit in time". Only a load "now" writes.
  */
 #include "snapshots.h"
 
@@ -20,16 +22,20 @@
 
 #include "json_text.h"
 
-static const char schema_sql[] =
-	"CREATE TABLE IF NOT EXISTS snapshots (\n"
-	"    product_id      INTEGER NOT NULL,\n"
-	"    version         INTEGER NOT NULL,\n"
-	"    last_event_id   INTEGER NOT NULL,\n"
-	"    occurred_at     TEXT NOT NULL,\n"
-	"    schema_version  INTEGER NOT NULL,\n"
-	"    state           TEXT NOT NULL,\n"
-	"    PRIMARY KEY (product_id, version)\n"
-	");\n";
+/*
+ * A table that schema 1 created, keyed by (product_id, version), serves as
+ * it is: every statement names its columns, and its rows, of another
+ * schema, are replaced as loads find them.
+ */
+static const char schema_sql[] = "CREATE TABLE IF NOT EXISTS snapshots (\n"
+				 "    product_id      INTEGER NOT NULL,\n"
+				 "    last_event_id   INTEGER NOT NULL,\n"
+				 "    version         INTEGER NOT NULL,\n"
+				 "    occurred_at     TEXT NOT NULL,\n"
+				 "    schema_version  INTEGER NOT NULL,\n"
+				 "    state           TEXT NOT NULL,\n"
+				 "    PRIMARY KEY (product_id, last_event_id)\n"
+				 ");\n";
 
 /* The number of fields in `state`, one per member of struct es_product. */
 #define STATE_FIELDS 10
@@ -37,12 +43,11 @@ static const char schema_sql[] =
 #define INT_LIMIT 9007199254740992.0
 
 struct es_snapshots {
-	struct es_store *store;     /* borrowed */
-	sqlite3 *db;                /* es_store_db(store), borrowed */
+	struct es_store *store; /* borrowed: the log, through its API */
+	sqlite3 *db;		/* owned: the snapshots table's */
 	int every;
-	sqlite3_stmt *insert;       /* es_snapshots_take */
-	sqlite3_stmt *latest;       /* the snapshot a load starts from */
-	sqlite3_stmt *events;       /* the events after it */
+	sqlite3_stmt *insert;	    /* a snapshot */
+	sqlite3_stmt *latest;	    /* the snapshot a load starts from */
 	sqlite3_stmt *delete_stale; /* the repair after an ignored one */
 };
 
@@ -57,29 +62,19 @@ static int prepare_all(struct es_snapshots *snaps, struct es_error *err)
 		sqlite3_stmt **stmt;
 		const char *sql;
 	} all[] = {
-		/*
-		 * occurred_at is the latest of the events the state holds,
-		 * and the HAVING clause checks that there are `version` of
-		 * them: a state that disagrees with the log inserts nothing.
-		 */
-		{ &snaps->insert,
-		  "INSERT OR REPLACE INTO snapshots (product_id, version,"
-		  " last_event_id, occurred_at, schema_version, state)"
-		  " SELECT ?1, ?2, ?3, MAX(occurred_at), ?4, ?5 FROM events"
-		  " WHERE product_id = ?1 AND id <= ?3 HAVING COUNT(*) = ?2" },
-		{ &snaps->latest,
-		  "SELECT version, last_event_id, schema_version, state"
-		  " FROM snapshots WHERE product_id = ?1"
-		  " AND (?2 IS NULL OR occurred_at <= ?2)"
-		  " ORDER BY version DESC LIMIT 1" },
-		{ &snaps->events,
-		  "SELECT id, product_id, event_type, data, occurred_at"
-		  " FROM events WHERE product_id = ?1 AND id > ?2"
-		  " AND (?3 IS NULL OR occurred_at <= ?3) ORDER BY id" },
-		{ &snaps->delete_stale,
-		  "DELETE FROM snapshots WHERE product_id = ?1"
-		  " AND (schema_version <> ?2 OR version = ?3"
-		  " OR version > ?4)" },
+		{&snaps->insert,
+		 "INSERT OR REPLACE INTO snapshots (product_id,"
+		 " last_event_id, version, occurred_at, schema_version,"
+		 " state) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+		{&snaps->latest,
+		 "SELECT last_event_id, version, occurred_at, schema_version,"
+		 " state FROM snapshots WHERE product_id = ?1"
+		 " AND (?2 IS NULL OR occurred_at <= ?2)"
+		 " ORDER BY last_event_id DESC LIMIT 1"},
+		{&snaps->delete_stale,
+		 "DELETE FROM snapshots WHERE product_id = ?1"
+		 " AND (schema_version <> ?2 OR last_event_id = ?3"
+		 " OR last_event_id > ?4)"},
 	};
 	size_t i;
 
@@ -102,14 +97,19 @@ int es_snapshots_open(struct es_snapshots **out, struct es_store *store,
 	if (every < 1)
 		return es_error_set(err, ES_EINVAL,
 				    "snapshots: every must be at least 1, "
-				    "not %d", every);
+				    "not %d",
+				    every);
 	snaps = calloc(1, sizeof(*snaps));
 	if (snaps == NULL)
 		return es_error_set(err, ES_ENOMEM, "out of memory");
 	snaps->store = store;
-	snaps->db = es_store_db(store);
 	snaps->every = every;
-	if (sqlite3_exec(snaps->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK)
+	/* The store made the file and set WAL, which stays with the file. */
+	if (sqlite3_open_v2(es_store_path(store), &snaps->db,
+			    SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+	    sqlite3_busy_timeout(snaps->db, ES_STORE_BUSY_TIMEOUT_MS) !=
+		    SQLITE_OK ||
+	    sqlite3_exec(snaps->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK)
 		rc = db_error(snaps->db, err);
 	if (rc == ES_OK)
 		rc = prepare_all(snaps, err);
@@ -127,40 +127,13 @@ void es_snapshots_close(struct es_snapshots *snaps)
 		return;
 	sqlite3_finalize(snaps->insert);
 	sqlite3_finalize(snaps->latest);
-	sqlite3_finalize(snaps->events);
 	sqlite3_finalize(snaps->delete_stale);
+	sqlite3_close(snaps->db);
 	free(snaps);
 }
 
-/*
- * A write joins the caller's transaction when one is open; otherwise it
- * is a transaction of its own. `*own` records which, for write_end().
- */
-static int write_begin(struct es_snapshots *snaps, bool *own,
-		       struct es_error *err)
-{
-	*own = sqlite3_get_autocommit(snaps->db) != 0;
-	if (!*own)
-		return ES_OK;
-	return es_store_begin(snaps->store, err);
-}
-
-/* Commit a transaction of our own, or roll it back when `rc` failed. */
-static int write_end(struct es_snapshots *snaps, bool own, int rc,
-		     struct es_error *err)
-{
-	if (!own)
-		return rc;
-	if (rc == ES_OK)
-		rc = es_store_commit(snaps->store, err);
-	if (rc != ES_OK)
-		es_store_rollback(snaps->store);
-	return rc;
-}
-
 /* cJSON_Add...ToObject for a string that may be NULL (JSON null). */
-static cJSON *add_string_or_null(cJSON *object, const char *key,
-				 const char *s)
+static cJSON *add_string_or_null(cJSON *object, const char *key, const char *s)
 {
 	if (s == NULL)
 		return cJSON_AddNullToObject(object, key);
@@ -284,77 +257,16 @@ out:
 	return rc;
 }
 
-/* Bind and run the insert of es_snapshots_take(). */
-static int insert_snapshot(struct es_snapshots *snaps,
-			   const struct es_product *p, int64_t last_event_id,
-			   const char *state, struct es_error *err)
-{
-	sqlite3_stmt *stmt = snaps->insert;
-	int rc = ES_OK;
-
-	if (sqlite3_bind_int64(stmt, 1, p->id) != SQLITE_OK ||
-	    sqlite3_bind_int64(stmt, 2, p->version) != SQLITE_OK ||
-	    sqlite3_bind_int64(stmt, 3, last_event_id) != SQLITE_OK ||
-	    sqlite3_bind_int(stmt, 4, ES_SNAPSHOT_SCHEMA) != SQLITE_OK ||
-	    sqlite3_bind_text(stmt, 5, state, -1, SQLITE_TRANSIENT) !=
-		    SQLITE_OK)
-		return db_error(snaps->db, err);
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		rc = db_error(snaps->db, err);
-	else if (sqlite3_changes(snaps->db) == 0)
-		rc = es_error_set(err, ES_EINVAL,
-				  "Product %" PRId64 " has not %" PRId64
-				  " events up to event %" PRId64,
-				  p->id, p->version, last_event_id);
-	sqlite3_reset(stmt);
-	return rc;
-}
-
-int es_snapshots_take(struct es_snapshots *snaps,
-		      const struct es_product *product, int64_t last_event_id,
-		      struct es_error *err)
-{
-	char *state;
-	bool own;
-	int rc;
-
-	assert(snaps != NULL && product != NULL);
-	if (!es_product_exists(product))
-		return es_error_set(err, ES_EINVAL,
-				    "cannot snapshot a product that was "
-				    "never created");
-	rc = encode_state(&state, product, err);
-	if (rc != ES_OK)
-		return rc;
-	rc = write_begin(snaps, &own, err);
-	if (rc == ES_OK) {
-		rc = insert_snapshot(snaps, product, last_event_id, state, err);
-		rc = write_end(snaps, own, rc, err);
-	}
-	cJSON_free(state);
-	return rc;
-}
-
-int es_snapshots_after_append(struct es_snapshots *snaps,
-			      const struct es_product *product,
-			      const struct es_event *appended,
-			      struct es_error *err)
-{
-	assert(snaps != NULL && product != NULL && appended != NULL);
-	if (!es_product_exists(product) || product->version % snaps->every != 0)
-		return ES_OK;
-	return es_snapshots_take(snaps, product, appended->id, err);
-}
-
-/* One load in progress: what es_snapshots_load() and _load_at() share. */
+/* One load in progress: what every entry point shares. */
 struct load {
 	struct es_snapshots *snaps;
 	int64_t product_id;
-	const char *before;          /* NULL: now */
-	struct es_product product;   /* loaded so far */
+	const char *before;	   /* NULL: now */
+	struct es_product product; /* loaded so far */
 	struct es_replay_stats stats;
-	int64_t last_event_id;       /* the last event `product` holds */
-	int64_t ignored_version;     /* the snapshot not trusted, if any */
+	int64_t last_event_id;	    /* the last event `product` holds */
+	char at[ES_TIMESTAMP_SIZE]; /* the latest occurred_at it holds */
+	int64_t ignored_event_id;   /* the snapshot not trusted, if any */
 };
 
 /*
@@ -364,27 +276,31 @@ struct load {
 static int use_snapshot(struct load *ld, sqlite3_stmt *row,
 			struct es_error *err)
 {
-	int64_t version = sqlite3_column_int64(row, 0);
-	const char *state = (const char *)sqlite3_column_text(row, 3);
+	int64_t last_event_id = sqlite3_column_int64(row, 0);
+	const char *at = (const char *)sqlite3_column_text(row, 2);
+	const char *state = (const char *)sqlite3_column_text(row, 4);
 	int rc = ES_ECORRUPT;
 
-	/* The column is NOT NULL: NULL means SQLite ran out of memory. */
-	if (state == NULL)
+	/* The columns are NOT NULL: NULL means SQLite ran out of memory. */
+	if (at == NULL || state == NULL)
 		return es_error_set(err, ES_ENOMEM, "%s",
 				    sqlite3_errmsg(ld->snaps->db));
-	if (sqlite3_column_int64(row, 2) == ES_SNAPSHOT_SCHEMA)
-		rc = decode_state(&ld->product, state, ld->product_id, version);
+	if (sqlite3_column_int(row, 3) == ES_SNAPSHOT_SCHEMA &&
+	    strlen(at) < sizeof(ld->at))
+		rc = decode_state(&ld->product, state, ld->product_id,
+				  sqlite3_column_int64(row, 1));
 	if (rc == ES_ENOMEM)
 		return es_error_set(err, rc,
 				    "out of memory loading a snapshot");
 	if (rc != ES_OK) {
 		es_product_dispose(&ld->product); /* back to empty */
 		ld->stats.ignored = true;
-		ld->ignored_version = version;
+		ld->ignored_event_id = last_event_id;
 		return ES_OK;
 	}
-	ld->stats.snapshot_version = version;
-	ld->last_event_id = sqlite3_column_int64(row, 1);
+	ld->stats.snapshot_event_id = last_event_id;
+	ld->last_event_id = last_event_id;
+	memcpy(ld->at, at, strlen(at) + 1);
 	return ES_OK;
 }
 
@@ -395,6 +311,7 @@ static int load_snapshot(struct load *ld, struct es_error *err)
 	int rc = ES_OK;
 	int step;
 
+	/* A NULL `before` binds SQL NULL: no limit in time. */
 	if (sqlite3_bind_int64(stmt, 1, ld->product_id) != SQLITE_OK ||
 	    sqlite3_bind_text(stmt, 2, ld->before, -1, SQLITE_TRANSIENT) !=
 		    SQLITE_OK)
@@ -411,73 +328,112 @@ static int load_snapshot(struct load *ld, struct es_error *err)
 /* Apply the events after the snapshot (and at or before `before`). */
 static int replay_events(struct load *ld, struct es_error *err)
 {
-	sqlite3_stmt *stmt = ld->snaps->events;
-	struct es_event ev;
-	int rc = ES_OK;
+	struct es_event_list events;
+	int rc;
 
-	/* A NULL `before` binds SQL NULL: no limit in time. */
-	if (sqlite3_bind_int64(stmt, 1, ld->product_id) != SQLITE_OK ||
-	    sqlite3_bind_int64(stmt, 2, ld->last_event_id) != SQLITE_OK ||
-	    sqlite3_bind_text(stmt, 3, ld->before, -1, SQLITE_TRANSIENT) !=
-		    SQLITE_OK)
-		return db_error(ld->snaps->db, err);
-	for (;;) {
-		int step = sqlite3_step(stmt);
+	rc = es_store_load_range(&events, ld->snaps->store, ld->product_id,
+				 ld->last_event_id, ld->before, err);
+	for (size_t i = 0; rc == ES_OK && i < events.count; i++) {
+		const struct es_event *ev = &events.items[i];
 
-		if (step == SQLITE_DONE)
-			break;
-		if (step != SQLITE_ROW) {
-			rc = db_error(ld->snaps->db, err);
-			break;
-		}
-		rc = es_store_read_row(&ev, ld->snaps->store, stmt, err);
+		rc = es_product_apply(&ld->product, ev, err);
 		if (rc != ES_OK)
 			break;
-		rc = es_product_apply(&ld->product, &ev, err);
-		ld->last_event_id = ev.id;
-		es_event_dispose(&ev);
-		if (rc != ES_OK)
-			break;
+		ld->last_event_id = ev->id;
+		if (strcmp(ev->occurred_at, ld->at) > 0)
+			memcpy(ld->at, ev->occurred_at, sizeof(ld->at));
 		ld->stats.replayed++;
 	}
+	es_event_list_dispose(&events);
+	return rc;
+}
+
+/* Bind and run the insert of the product as the load reached it. */
+static int insert_snapshot(struct load *ld, const char *state,
+			   struct es_error *err)
+{
+	sqlite3_stmt *stmt = ld->snaps->insert;
+	int rc = ES_OK;
+
+	if (sqlite3_bind_int64(stmt, 1, ld->product_id) != SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 2, ld->last_event_id) != SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 3, ld->product.version) != SQLITE_OK ||
+	    sqlite3_bind_text(stmt, 4, ld->at, -1, SQLITE_TRANSIENT) !=
+		    SQLITE_OK ||
+	    sqlite3_bind_int(stmt, 5, ES_SNAPSHOT_SCHEMA) != SQLITE_OK ||
+	    sqlite3_bind_text(stmt, 6, state, -1, SQLITE_TRANSIENT) !=
+		    SQLITE_OK ||
+	    sqlite3_step(stmt) != SQLITE_DONE)
+		rc = db_error(ld->snaps->db, err);
 	sqlite3_reset(stmt);
 	return rc;
 }
 
 /*
- * After a full replay that ignored a snapshot: delete that one, every
- * snapshot of the product written under another schema, and every one
- * that claims more events than the log holds; then write a fresh one at
- * the version reached. One transaction.
+ * After a load that ignored a snapshot: delete that one, every snapshot
+ * of the product written under another schema, and every one that claims
+ * events beyond those the load read.
  */
-static int replace_ignored(struct load *ld, struct es_error *err)
+static int delete_stale(struct load *ld, struct es_error *err)
 {
 	sqlite3_stmt *stmt = ld->snaps->delete_stale;
-	bool own;
-	int rc;
+	int rc = ES_OK;
 
-	rc = write_begin(ld->snaps, &own, err);
-	if (rc != ES_OK)
-		return rc;
 	if (sqlite3_bind_int64(stmt, 1, ld->product_id) != SQLITE_OK ||
 	    sqlite3_bind_int(stmt, 2, ES_SNAPSHOT_SCHEMA) != SQLITE_OK ||
-	    sqlite3_bind_int64(stmt, 3, ld->ignored_version) != SQLITE_OK ||
-	    sqlite3_bind_int64(stmt, 4, ld->product.version) != SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 3, ld->ignored_event_id) != SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 4, ld->last_event_id) != SQLITE_OK ||
 	    sqlite3_step(stmt) != SQLITE_DONE)
 		rc = db_error(ld->snaps->db, err);
 	sqlite3_reset(stmt);
-	if (rc == ES_OK && es_product_exists(&ld->product))
-		rc = es_snapshots_take(ld->snaps, &ld->product,
-				       ld->last_event_id, err);
-	return write_end(ld->snaps, own, rc, err);
+	return rc;
 }
 
+/*
+ * Write the product as the load reached it (when it exists), after the
+ * repair (when a snapshot was ignored): one short transaction on the
+ * snapshots' own connection.
+ */
+static int write_snapshot(struct load *ld, struct es_error *err)
+{
+	sqlite3 *db = ld->snaps->db;
+	bool exists = es_product_exists(&ld->product);
+	char *state = NULL;
+	int rc = ES_OK;
+
+	if (exists)
+		rc = encode_state(&state, &ld->product, err);
+	if (rc == ES_OK &&
+	    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		rc = db_error(db, err);
+	if (rc != ES_OK) {
+		cJSON_free(state);
+		return rc;
+	}
+	if (ld->stats.ignored)
+		rc = delete_stale(ld, err);
+	if (rc == ES_OK && exists)
+		rc = insert_snapshot(ld, state, err);
+	if (rc == ES_OK &&
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		rc = db_error(db, err);
+	if (rc != ES_OK)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	ld->stats.taken = rc == ES_OK && exists;
+	cJSON_free(state);
+	return rc;
+}
+
+/*
+ * The snapshot, then the events after it; then, for a load "now" that
+ * ignored a snapshot or replayed `take_after` events or more, a snapshot.
+ */
 static int load(struct es_product *out, struct es_replay_stats *stats,
 		struct es_snapshots *snaps, int64_t product_id,
-		const char *before, struct es_error *err)
+		const char *before, int64_t take_after, struct es_error *err)
 {
-	struct load ld = { .snaps = snaps, .product_id = product_id,
-			   .before = before };
+	struct load ld = {
+		.snaps = snaps, .product_id = product_id, .before = before};
 	int rc;
 
 	assert(out != NULL && snaps != NULL);
@@ -485,8 +441,9 @@ static int load(struct es_product *out, struct es_replay_stats *stats,
 	rc = load_snapshot(&ld, err);
 	if (rc == ES_OK)
 		rc = replay_events(&ld, err);
-	if (rc == ES_OK && ld.stats.ignored && before == NULL)
-		rc = replace_ignored(&ld, err);
+	if (rc == ES_OK && before == NULL &&
+	    (ld.stats.ignored || ld.stats.replayed >= take_after))
+		rc = write_snapshot(&ld, err);
 	if (rc != ES_OK) {
 		es_product_dispose(&ld.product);
 		memset(&ld.stats, 0, sizeof(ld.stats));
@@ -501,14 +458,29 @@ int es_snapshots_load(struct es_product *out, struct es_replay_stats *stats,
 		      struct es_snapshots *snaps, int64_t product_id,
 		      struct es_error *err)
 {
-	return load(out, stats, snaps, product_id, NULL, err);
+	assert(snaps != NULL);
+	return load(out, stats, snaps, product_id, NULL, snaps->every, err);
 }
 
-int es_snapshots_load_at(struct es_product *out,
-			 struct es_replay_stats *stats,
+int es_snapshots_load_at(struct es_product *out, struct es_replay_stats *stats,
 			 struct es_snapshots *snaps, int64_t product_id,
 			 const char *before, struct es_error *err)
 {
 	assert(before != NULL);
-	return load(out, stats, snaps, product_id, before, err);
+	return load(out, stats, snaps, product_id, before, 0, err);
+}
+
+int es_snapshots_take(struct es_snapshots *snaps, int64_t product_id,
+		      struct es_error *err)
+{
+	struct es_product p;
+	int rc;
+
+	/* One event replayed is one more than the latest snapshot holds. */
+	rc = load(&p, NULL, snaps, product_id, NULL, 1, err);
+	if (rc == ES_OK && !es_product_exists(&p))
+		rc = es_error_set(err, ES_ENOTFOUND,
+				  "Product %" PRId64 " not found", product_id);
+	es_product_dispose(&p);
+	return rc;
 }
