@@ -328,14 +328,19 @@ struct run {
 	struct es_supplier_view *suppliers;
 };
 
-static int run_open(struct run *run, struct es_error *err)
+/*
+ * The log is a file in `work`, not ":memory:": the store is closed, and
+ * write_log() reads its tables on a connection of its own.
+ */
+static int run_open(struct run *run, const char *work, struct es_error *err)
 {
+	char path[1100];
 	int rc;
 
 	memset(run, 0, sizeof(*run));
 	run->handler.clock = es_test_clock(&run->clock_state);
-	rc = es_store_open(&run->handler.store, ":memory:", ES_STORE_WRITE,
-			   err);
+	snprintf(path, sizeof(path), "%s/golden_log.db", work);
+	rc = es_store_open(&run->handler.store, path, ES_STORE_WRITE, err);
 	if (rc == ES_OK)
 		rc = es_read_db_open(&run->read_db,
 				     ":memory:", ES_READ_DB_WRITE, err);
@@ -499,19 +504,31 @@ static int write_views(const char *dir, const char *name, struct run *run,
 	return close_file(f, rc, err);
 }
 
-/*
- * The answers: `catalog apply` on `dir`/`name`.commands, its standard
- * output into `dir`/`name`.results. Its databases are new ones in a
- * temporary directory, removed afterwards. It must exit 0; its standard
- * error is this program's.
- */
-static int write_results(const char *dir, const char *name,
-			 const char *catalog, struct es_error *err)
+/* Make `work`, a new directory under $TMPDIR (or /tmp). */
+static int make_work_dir(char work[1024], struct es_error *err)
 {
 	const char *root = getenv("TMPDIR");
+
+	if (root == NULL || root[0] == '\0')
+		root = "/tmp";
+	snprintf(work, 1024, "%s/make_golden-XXXXXX", root);
+	if (mkdtemp(work) == NULL)
+		return es_error_set(err, ES_EDB,
+				    "cannot create a directory under %s", root);
+	return ES_OK;
+}
+
+/*
+ * The answers: `catalog apply` on `dir`/`name`.commands, its standard
+ * output into `dir`/`name`.results. Its databases are new ones in `work`.
+ * It must exit 0; its standard error is this program's.
+ */
+static int write_results(const char *dir, const char *name,
+			 const char *catalog, const char *work,
+			 struct es_error *err)
+{
 	char commands[1024];
 	char results[1024];
-	char work[1024];
 	char events_db[1100];
 	char read_db[1100];
 	char *argv[] = {(char *)catalog, "--events", events_db, "--read",
@@ -519,19 +536,12 @@ static int write_results(const char *dir, const char *name,
 	int status = 0;
 	int rc;
 
-	if (root == NULL || root[0] == '\0')
-		root = "/tmp";
 	snprintf(commands, sizeof(commands), "%s/%s.commands", dir, name);
 	snprintf(results, sizeof(results), "%s/%s.results", dir, name);
-	snprintf(work, sizeof(work), "%s/make_golden-XXXXXX", root);
-	if (mkdtemp(work) == NULL)
-		return es_error_set(err, ES_EDB,
-				    "cannot create a directory under %s", root);
 	snprintf(events_db, sizeof(events_db), "%s/event_store.db", work);
 	snprintf(read_db, sizeof(read_db), "%s/read_model.db", work);
 	rc = es_process_run(&status, argv, commands, results, NULL, NULL,
 			    err);
-	es_harness_remove_tree(work);
 	if (rc == ES_OK && status != 0)
 		rc = es_error_set(err, ES_EINVAL,
 				  "%s apply < %s exited with status %d",
@@ -545,14 +555,17 @@ static int write_scenario(const char *dir, const char *catalog,
 			  struct es_error *err)
 {
 	struct run run;
+	char work[1024];
 	int rc;
 
-	rc = write_commands(dir, name, lines, err);
-	if (rc == ES_OK)
-		rc = write_results(dir, name, catalog, err);
+	rc = make_work_dir(work, err);
 	if (rc != ES_OK)
 		return rc;
-	rc = run_open(&run, err);
+	rc = write_commands(dir, name, lines, err);
+	if (rc == ES_OK)
+		rc = write_results(dir, name, catalog, work, err);
+	if (rc == ES_OK)
+		rc = run_open(&run, work, err);
 	if (rc == ES_OK)
 		rc = run_lines(&run, lines, err);
 	if (rc == ES_OK)
@@ -560,6 +573,7 @@ static int write_scenario(const char *dir, const char *catalog,
 	if (rc == ES_OK)
 		rc = write_views(dir, name, &run, err);
 	run_close(&run);
+	es_harness_remove_tree(work);
 	return rc;
 }
 
@@ -596,13 +610,17 @@ static int write_read_model(const char *path, struct es_error *err)
 		" file: sqlite3 read_model.db < read_model.sql";
 	struct lines lines = {NULL, 0, 0};
 	struct run run;
+	char work[1024];
 	FILE *f;
 	int rc;
 
 	memset(&run, 0, sizeof(run));
+	rc = make_work_dir(work, err);
+	if (rc != ES_OK)
+		return rc;
 	rc = random_lines(&lines, err);
 	if (rc == ES_OK)
-		rc = run_open(&run, err);
+		rc = run_open(&run, work, err);
 	if (rc == ES_OK)
 		rc = run_lines(&run, &lines, err);
 	lines_dispose(&lines);
@@ -617,6 +635,7 @@ static int write_read_model(const char *path, struct es_error *err)
 		rc = close_file(f, rc, err);
 	}
 	run_close(&run);
+	es_harness_remove_tree(work);
 	return rc;
 }
 
