@@ -50,9 +50,9 @@ int es_sql_error(sqlite3 *db, struct es_error *err);
  * failure the error of the statement that failed is in `err` (SQLite's
  * message, such as "no such table: product_detail_view"), the statements
  * prepared before it are finalized, and every `out[i]` is NULL. Returns
- * ES_OK, ES_EDB or ES_ENOMEM. `db` and the SQL are only read during the
- * call; on success the statements are the caller's, to finalize with
- * es_sql_finalize_all() before `db` closes.
+ * ES_OK, ES_EDB or ES_ENOMEM. `sql` is read only during the call. On
+ * success the statements are the caller's, to finalize with
+ * es_sql_finalize_all() before `db` (borrowed) closes.
  */
 int es_sql_prepare_all(sqlite3_stmt *out[], sqlite3 *db,
 		       const char *const sql[], size_t count,
@@ -67,10 +67,10 @@ void es_sql_finalize_all(sqlite3_stmt *stmts[], size_t count);
 /*
  * Step `stmt`, a bound statement that returns no rows (INSERT, UPDATE,
  * DELETE, BEGIN, COMMIT, ...), to its end, then reset it so it is ready
- * for its next use, whether the step worked or not. The bindings stay:
- * bind every parameter again before the next run. Returns ES_OK, or
- * ES_EDB or ES_ENOMEM with SQLite's message (a statement that returns a
- * row fails too).
+ * for its next use, whether the step worked or not. The bindings are
+ * not cleared: a parameter not bound again keeps its value. Returns
+ * ES_OK, or ES_EDB or ES_ENOMEM with SQLite's message (a statement that
+ * returns a row fails too).
  */
 int es_sql_run(sqlite3_stmt *stmt, struct es_error *err);
 
