@@ -14,49 +14,40 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct es_query_handler {
-	sqlite3 *db; /* borrowed */
-	sqlite3_stmt *detail;
-	sqlite3_stmt *card;
-	sqlite3_stmt *list;
-	sqlite3_stmt *search;
+#include "es_sql.h"
+
+enum stmt_id { ST_DETAIL, ST_CARD, ST_LIST, ST_SEARCH, ST_COUNT };
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_DETAIL] = "SELECT id, name, description, price, stock, view_count,"
+		      " supplier_name, created_at, updated_at"
+		      " FROM product_detail_view WHERE id = ?1",
+	[ST_CARD] = "SELECT id, name, price, stock"
+		    " FROM product_list_view WHERE id = ?1",
+	[ST_LIST] = "SELECT id, name, price, stock, supplier_name"
+		    " FROM product_list_view ORDER BY id",
+	/*
+	 * instr() matches the text as it is, so '%' and '_' are plain
+	 * characters; LIKE would treat them as wildcards. SQLite's built-in
+	 * lower() folds only ASCII letters ('A'..'Z'): "ÉCLAIR" does not
+	 * match "éclair" unless SQLite was built with ICU. The columns come
+	 * in ST_LIST's order, so one function reads the rows of both.
+	 */
+	[ST_SEARCH] = "SELECT id, name, price, stock, supplier_name"
+		      " FROM product_list_view"
+		      " WHERE instr(lower(name), lower(?1)) > 0 ORDER BY id",
 };
 
-static const char detail_sql[] =
-	"SELECT id, name, description, price, stock, view_count,"
-	" supplier_name, created_at, updated_at"
-	" FROM product_detail_view WHERE id = ?1";
-
-static const char card_sql[] =
-	"SELECT id, name, price, stock FROM product_list_view WHERE id = ?1";
-
-static const char list_sql[] = "SELECT id, name, price, stock, supplier_name"
-			       " FROM product_list_view ORDER BY id";
-
-/*
- * instr() matches the text as it is, so '%' and '_' are plain characters;
- * LIKE would treat them as wildcards. SQLite's built-in lower() folds only
- * ASCII letters ('A'..'Z'): "ÉCLAIR" does not match "éclair" unless SQLite
- * was built with ICU. The columns come in the order list_sql uses, so one
- * function reads the rows of both.
- */
-static const char search_sql[] =
-	"SELECT id, name, price, stock, supplier_name"
-	" FROM product_list_view WHERE instr(lower(name), lower(?1)) > 0"
-	" ORDER BY id";
-
-/* Copy SQLite's message into `err` now, before another call replaces it. */
-static int db_error(sqlite3 *db, struct es_error *err)
-{
-	int code = sqlite3_errcode(db) == SQLITE_NOMEM ? ES_ENOMEM : ES_EDB;
-
-	return es_error_set(err, code, "%s", sqlite3_errmsg(db));
-}
+struct es_query_handler {
+	sqlite3 *db; /* borrowed */
+	sqlite3_stmt *stmt[ST_COUNT];
+};
 
 int es_query_handler_open(struct es_query_handler **out, sqlite3 *read_db,
 			  struct es_error *err)
 {
 	struct es_query_handler *qh;
+	int rc;
 
 	assert(out != NULL && read_db != NULL);
 	qh = calloc(1, sizeof(*qh));
@@ -64,17 +55,9 @@ int es_query_handler_open(struct es_query_handler **out, sqlite3 *read_db,
 		return es_error_set(err, ES_ENOMEM,
 				    "out of memory opening the query handler");
 	qh->db = read_db;
-	if (sqlite3_prepare_v2(read_db, detail_sql, -1, &qh->detail, NULL) !=
-		    SQLITE_OK ||
-	    sqlite3_prepare_v2(read_db, card_sql, -1, &qh->card, NULL) !=
-		    SQLITE_OK ||
-	    sqlite3_prepare_v2(read_db, list_sql, -1, &qh->list, NULL) !=
-		    SQLITE_OK ||
-	    sqlite3_prepare_v2(read_db, search_sql, -1, &qh->search, NULL) !=
-		    SQLITE_OK) {
-		int rc = db_error(read_db, err);
-
-		es_query_handler_close(qh);
+	rc = es_sql_prepare_all(qh->stmt, read_db, stmt_sql, ST_COUNT, err);
+	if (rc != ES_OK) {
+		free(qh);
 		return rc;
 	}
 	*out = qh;
@@ -85,11 +68,7 @@ void es_query_handler_close(struct es_query_handler *qh)
 {
 	if (qh == NULL)
 		return;
-	/* sqlite3_finalize() accepts NULL, left by a failed prepare. */
-	sqlite3_finalize(qh->detail);
-	sqlite3_finalize(qh->card);
-	sqlite3_finalize(qh->list);
-	sqlite3_finalize(qh->search);
+	es_sql_finalize_all(qh->stmt, ST_COUNT);
 	free(qh);
 }
 
@@ -160,27 +139,40 @@ static int read_detail(struct es_product_detail *d, sqlite3_stmt *stmt,
 	return rc;
 }
 
+/*
+ * Bind `product_id` as ?1 of `stmt` and step it once. Returns ES_OK with
+ * the product's row current, ES_ENOTFOUND ("Product N not found") or the
+ * database's error. Either way, the caller resets `stmt`.
+ */
+static int find_product(sqlite3_stmt *stmt, int64_t product_id,
+			struct es_error *err)
+{
+	sqlite3_bind_int64(stmt, 1, product_id);
+	switch (sqlite3_step(stmt)) {
+	case SQLITE_ROW:
+		return ES_OK;
+	case SQLITE_DONE:
+		return es_error_set(err, ES_ENOTFOUND,
+				    "Product %" PRId64 " not found",
+				    product_id);
+	default:
+		return es_sql_error(sqlite3_db_handle(stmt), err);
+	}
+}
+
 int es_query_product_detail(struct es_product_detail *out,
 			    struct es_query_handler *qh, int64_t product_id,
 			    struct es_error *err)
 {
+	sqlite3_stmt *stmt;
 	int rc;
 
 	assert(out != NULL && qh != NULL);
-	sqlite3_bind_int64(qh->detail, 1, product_id);
-	switch (sqlite3_step(qh->detail)) {
-	case SQLITE_ROW:
-		rc = read_detail(out, qh->detail, err);
-		break;
-	case SQLITE_DONE:
-		rc = es_error_set(err, ES_ENOTFOUND,
-				  "Product %" PRId64 " not found", product_id);
-		break;
-	default:
-		rc = db_error(qh->db, err);
-		break;
-	}
-	sqlite3_reset(qh->detail);
+	stmt = qh->stmt[ST_DETAIL];
+	rc = find_product(stmt, product_id, err);
+	if (rc == ES_OK)
+		rc = read_detail(out, stmt, err);
+	sqlite3_reset(stmt);
 	return rc;
 }
 
@@ -203,23 +195,15 @@ int es_query_product_card(struct es_product_card *out,
 			  struct es_query_handler *qh, int64_t product_id,
 			  struct es_error *err)
 {
+	sqlite3_stmt *stmt;
 	int rc;
 
 	assert(out != NULL && qh != NULL);
-	sqlite3_bind_int64(qh->card, 1, product_id);
-	switch (sqlite3_step(qh->card)) {
-	case SQLITE_ROW:
-		rc = read_card(out, qh->card, err);
-		break;
-	case SQLITE_DONE:
-		rc = es_error_set(err, ES_ENOTFOUND,
-				  "Product %" PRId64 " not found", product_id);
-		break;
-	default:
-		rc = db_error(qh->db, err);
-		break;
-	}
-	sqlite3_reset(qh->card);
+	stmt = qh->stmt[ST_CARD];
+	rc = find_product(stmt, product_id, err);
+	if (rc == ES_OK)
+		rc = read_card(out, stmt, err);
+	sqlite3_reset(stmt);
 	return rc;
 }
 
@@ -256,8 +240,8 @@ static int append_summary(struct es_product_list *list, size_t *capacity,
  * Step `stmt` (bound already) to the end, collecting every row into
  * `*out`, then reset it. On failure `*out` is empty.
  */
-static int read_list(struct es_product_list *out, sqlite3 *db,
-		     sqlite3_stmt *stmt, struct es_error *err)
+static int read_list(struct es_product_list *out, sqlite3_stmt *stmt,
+		     struct es_error *err)
 {
 	size_t capacity = 0;
 	int rc = ES_OK;
@@ -273,7 +257,7 @@ static int read_list(struct es_product_list *out, sqlite3 *db,
 		}
 	}
 	if (rc == ES_OK && step != SQLITE_DONE)
-		rc = db_error(db, err);
+		rc = es_sql_error(sqlite3_db_handle(stmt), err);
 	sqlite3_reset(stmt);
 	if (rc != ES_OK)
 		es_product_list_dispose(out);
@@ -284,7 +268,7 @@ int es_query_list_products(struct es_product_list *out,
 			   struct es_query_handler *qh, struct es_error *err)
 {
 	assert(out != NULL && qh != NULL);
-	return read_list(out, qh->db, qh->list, err);
+	return read_list(out, qh->stmt[ST_LIST], err);
 }
 
 int es_query_search_products(struct es_product_list *out,
@@ -293,8 +277,8 @@ int es_query_search_products(struct es_product_list *out,
 {
 	assert(out != NULL && qh != NULL && text != NULL);
 	/* SQLITE_TRANSIENT: SQLite keeps its own copy of the text. */
-	if (sqlite3_bind_text(qh->search, 1, text, -1, SQLITE_TRANSIENT) !=
-	    SQLITE_OK)
-		return db_error(qh->db, err);
-	return read_list(out, qh->db, qh->search, err);
+	if (sqlite3_bind_text(qh->stmt[ST_SEARCH], 1, text, -1,
+			      SQLITE_TRANSIENT) != SQLITE_OK)
+		return es_sql_error(qh->db, err);
+	return read_list(out, qh->stmt[ST_SEARCH], err);
 }

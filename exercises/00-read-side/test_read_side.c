@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "es_sql.h"
 #include "harness.h"
 #include "query_handler.h"
 #include "read_db.h"
@@ -41,6 +42,17 @@ static struct es_product_list list;
 static char *json;
 static struct es_error err;
 
+/* The es_sql tests' statements, on `db` or `other_db`. */
+enum sql_id { SQL_INSERT, SQL_BEGIN, SQL_COMMIT, SQL_ROLLBACK, SQL_COUNT };
+static const char *const sql_text[SQL_COUNT] = {
+	[SQL_INSERT] = "INSERT INTO product_list_view"
+		       " VALUES (?1, 'Widget Pro', 29.99, 100, 'Acme Corp')",
+	[SQL_BEGIN] = "BEGIN IMMEDIATE",
+	[SQL_COMMIT] = "COMMIT",
+	[SQL_ROLLBACK] = "ROLLBACK",
+};
+static sqlite3_stmt *stmts[SQL_COUNT];
+
 static void setup(void)
 {
 	es_test_path(db_path, sizeof(db_path), "read_model.db");
@@ -57,6 +69,7 @@ static void teardown(void)
 	es_product_list_dispose(&list);
 	free(json);
 	json = NULL;
+	es_sql_finalize_all(stmts, SQL_COUNT);
 	es_query_handler_close(qh);
 	qh = NULL;
 	es_read_db_close(db);
@@ -530,11 +543,12 @@ static void test_list_to_json(void)
 	fill_catalog();
 	ES_ASSERT_OK(es_query_search_products(&list, qh, "m", &err), &err);
 	ES_ASSERT_OK(es_product_list_to_json(&json, &list, &err), &err);
-	ES_ASSERT_STR_EQ(json, "[{\"id\":4,\"name\":\"Snake_Case Mug\","
-			       "\"price\":9.75,\"stock\":12,"
-			       "\"supplier_name\":\"Mugs \\\"R\\\" Us\"},"
-			       "{\"id\":5,\"name\":\"Mini widget\",\"price\":5.0,"
-			       "\"stock\":1,\"supplier_name\":\"Acme Corp\"}]");
+	ES_ASSERT_STR_EQ(json,
+			 "[{\"id\":4,\"name\":\"Snake_Case Mug\","
+			 "\"price\":9.75,\"stock\":12,"
+			 "\"supplier_name\":\"Mugs \\\"R\\\" Us\"},"
+			 "{\"id\":5,\"name\":\"Mini widget\",\"price\":5.0,"
+			 "\"stock\":1,\"supplier_name\":\"Acme Corp\"}]");
 }
 
 static void test_empty_list_to_json(void)
@@ -560,6 +574,121 @@ static void test_dispose_zeroes(void)
 	es_product_detail_dispose(NULL);
 	es_product_card_dispose(NULL);
 	es_product_list_dispose(NULL);
+}
+
+/* ---- es_sql: cached statements ---------------------------------------- */
+
+/* Prepare sql_text into stmts on the read database. */
+static void prepare_stmts(void)
+{
+	check_setup();
+	ES_ASSERT_OK(es_sql_prepare_all(stmts, db, sql_text, SQL_COUNT, &err),
+		     &err);
+}
+
+static int64_t list_rows(void)
+{
+	return es_test_query_int(db, "SELECT count(*) FROM product_list_view");
+}
+
+/* Bind `id` and run the INSERT; the rc is the caller's to check. */
+static int insert_product(int64_t id)
+{
+	sqlite3_bind_int64(stmts[SQL_INSERT], 1, id);
+	return es_sql_run(stmts[SQL_INSERT], &err);
+}
+
+static void test_sql_prepare_all_and_run(void)
+{
+	prepare_stmts();
+	for (int i = 0; i < SQL_COUNT; i++)
+		ES_ASSERT_TRUE(stmts[i] != NULL);
+	/* Reset after each run: the same statement runs again at once. */
+	ES_ASSERT_OK(insert_product(1), &err);
+	ES_ASSERT_OK(insert_product(2), &err);
+	ES_ASSERT_INT_EQ(list_rows(), 2);
+	ES_ASSERT_INT_EQ(sqlite3_stmt_busy(stmts[SQL_INSERT]), 0);
+}
+
+static void test_sql_prepare_all_failure(void)
+{
+	static const char *const bad_sql[] = {
+		"SELECT 1",
+		"SELECT * FROM no_such_table",
+		"SELECT 2",
+	};
+	sqlite3_stmt *bad[3] = {NULL, NULL, NULL};
+	char path[PATH_MAX];
+
+	es_test_path(path, sizeof(path), "empty.db");
+	ES_ASSERT_INT_EQ(sqlite3_open(path, &other_db), SQLITE_OK);
+	ES_ASSERT_CODE(es_sql_prepare_all(bad, other_db, bad_sql, 3, &err),
+		       ES_EDB, &err);
+	ES_ASSERT_STR_EQ(err.msg, "no such table: no_such_table");
+	ES_ASSERT_TRUE(bad[0] == NULL && bad[1] == NULL && bad[2] == NULL);
+	/* The first one, prepared before the failure, was finalized. */
+	ES_ASSERT_TRUE(sqlite3_next_stmt(other_db, NULL) == NULL);
+}
+
+static void test_sql_run_failure(void)
+{
+	prepare_stmts();
+	ES_ASSERT_OK(insert_product(1), &err);
+	ES_ASSERT_CODE(insert_product(1), ES_EDB, &err);
+	ES_ASSERT_STR_EQ(err.msg,
+			 "UNIQUE constraint failed: product_list_view.id");
+	/* Reset all the same: the next run works. */
+	ES_ASSERT_INT_EQ(sqlite3_stmt_busy(stmts[SQL_INSERT]), 0);
+	ES_ASSERT_OK(insert_product(2), &err);
+	ES_ASSERT_INT_EQ(list_rows(), 2);
+}
+
+static void test_sql_commit_or_rollback(void)
+{
+	int rc;
+
+	prepare_stmts();
+	ES_ASSERT_OK(es_sql_run(stmts[SQL_BEGIN], &err), &err);
+	rc = insert_product(1);
+	ES_ASSERT_OK(es_sql_commit_or_rollback(rc, stmts[SQL_COMMIT],
+					       stmts[SQL_ROLLBACK], &err),
+		     &err);
+	ES_ASSERT_INT_EQ(list_rows(), 1);
+	ES_ASSERT_TRUE(sqlite3_get_autocommit(db));
+	/* The work fails after a change: the change goes, its error stays. */
+	ES_ASSERT_OK(es_sql_run(stmts[SQL_BEGIN], &err), &err);
+	ES_ASSERT_OK(insert_product(2), &err);
+	rc = es_error_set(&err, ES_EINVAL, "Stock cannot be negative");
+	ES_ASSERT_CODE(es_sql_commit_or_rollback(rc, stmts[SQL_COMMIT],
+						 stmts[SQL_ROLLBACK], &err),
+		       ES_EINVAL, &err);
+	ES_ASSERT_STR_EQ(err.msg, "Stock cannot be negative");
+	ES_ASSERT_INT_EQ(list_rows(), 1);
+	ES_ASSERT_TRUE(sqlite3_get_autocommit(db));
+}
+
+static void test_sql_rollback_without_transaction(void)
+{
+	prepare_stmts();
+	/* A ROLLBACK run here would fail; es_sql_rollback runs none. */
+	es_sql_rollback(stmts[SQL_ROLLBACK]);
+	ES_ASSERT_TRUE(sqlite3_get_autocommit(db));
+	ES_ASSERT_CODE(es_sql_run(stmts[SQL_ROLLBACK], &err), ES_EDB, &err);
+	ES_ASSERT_STR_EQ(err.msg, "cannot rollback - no transaction is active");
+}
+
+static void test_sql_finalize_all(void)
+{
+	prepare_stmts();
+	sqlite3_finalize(stmts[SQL_COMMIT]);
+	stmts[SQL_COMMIT] = NULL;
+	es_sql_finalize_all(stmts, SQL_COUNT);
+	for (int i = 0; i < SQL_COUNT; i++)
+		ES_ASSERT_TRUE(stmts[i] == NULL);
+	/* Only the query handler's statements are left on the database. */
+	es_query_handler_close(qh);
+	qh = NULL;
+	ES_ASSERT_TRUE(sqlite3_next_stmt(db, NULL) == NULL);
 }
 
 /* ---- errors ----------------------------------------------------------- */
@@ -665,6 +794,20 @@ static CU_TestInfo tests[] = {
 	 test_list_to_json},
 	{"an empty list's JSON is []", test_empty_list_to_json},
 	{"dispose frees, zeroes, and ignores NULL", test_dispose_zeroes},
+	{"es_sql_prepare_all prepares every statement; es_sql_run runs and"
+	 " resets one",
+	 test_sql_prepare_all_and_run},
+	{"es_sql_prepare_all gives SQLite's message and leaves nothing "
+	 "prepared",
+	 test_sql_prepare_all_failure},
+	{"es_sql_run reports a failed step and still resets the statement",
+	 test_sql_run_failure},
+	{"es_sql_commit_or_rollback commits, or rolls back keeping the error",
+	 test_sql_commit_or_rollback},
+	{"es_sql_rollback runs no ROLLBACK when no transaction is open",
+	 test_sql_rollback_without_transaction},
+	{"es_sql_finalize_all finalizes, sets NULL, and ignores NULL slots",
+	 test_sql_finalize_all},
 	{"es_error_set records code and message and returns the code",
 	 test_error_set},
 	{"es_error_set truncates a message to ES_ERROR_MSG_SIZE - 1 bytes",

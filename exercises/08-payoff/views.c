@@ -8,18 +8,20 @@
  */
 #include "views.h"
 
+#include "es_sql.h"
 #include "insights.h"
 #include "projector.h"
 
 int es_views_open(struct es_views **out, sqlite3 *read_db, struct es_error *err)
 {
 	/*
-	 * TODO: calloc() the handle, keep read_db (borrowed),
-	 * es_projector_open() and es_insights_open() on it, create
+	 * TODO: calloc() the handle, es_projector_open() and
+	 * es_insights_open() on read_db (borrowed), create
 	 * projection_checkpoint(name TEXT PRIMARY KEY, last_event_id INTEGER
-	 * NOT NULL) if it is missing, and prepare your statements: read the
-	 * checkpoint, write it, BEGIN IMMEDIATE, COMMIT, ROLLBACK. On any
-	 * failure close the half-built handle and return the error.
+	 * NOT NULL) if it is missing, and es_sql_prepare_all() your
+	 * statements: read the checkpoint, write it, BEGIN IMMEDIATE,
+	 * COMMIT, ROLLBACK. On any failure close the half-built handle and
+	 * return the error.
 	 * See docs/08-payoff.md, "The checkpoint: one transaction for the
 	 * views and their position".
 	 */
@@ -32,8 +34,8 @@ int es_views_open(struct es_views **out, sqlite3 *read_db, struct es_error *err)
 void es_views_close(struct es_views *views)
 {
 	/*
-	 * TODO: return when views is NULL; finalize your statements, close
-	 * the insights and the projector, free the handle.
+	 * TODO: return when views is NULL; es_sql_finalize_all() your
+	 * statements, close the insights and the projector, free the handle.
 	 */
 	(void)views;
 }
@@ -62,7 +64,8 @@ int es_views_catch_up(int64_t *projected, struct es_views *views,
 	 * with a callback that calls es_projector_apply and
 	 * es_insights_apply and remembers the count and the last id; write
 	 * the last id as the new checkpoint; COMMIT. On any failure ROLLBACK
-	 * and return the first error unchanged, with *projected 0.
+	 * and return the first error unchanged, with *projected 0
+	 * (es_sql_commit_or_rollback() commits or rolls back).
 	 * See docs/08-payoff.md, "The checkpoint: one transaction for the
 	 * views and their position".
 	 */

@@ -27,6 +27,8 @@
 #include <assert.h>
 #include <stdlib.h>
 
+#include "es_sql.h"
+
 /* Both tables; created when missing, so an existing read DB keeps them. */
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS supplier_summary_view ("
@@ -109,26 +111,21 @@ int es_supplier_view_open(struct es_supplier_view **out, sqlite3 *read_db,
 			  struct es_error *err)
 {
 	struct es_supplier_view *view;
-	int i;
+	int rc;
 
 	assert(out != NULL);
 	assert(read_db != NULL);
 
 	if (sqlite3_exec(read_db, schema_sql, NULL, NULL, NULL) != SQLITE_OK)
-		return es_error_set(err, ES_EDB, "%s", sqlite3_errmsg(read_db));
+		return es_sql_error(read_db, err);
 	view = calloc(1, sizeof(*view));
 	if (view == NULL)
 		return es_error_set(err, ES_ENOMEM, "out of memory");
 	view->db = read_db;
-	for (i = 0; i < ST_COUNT; i++) {
-		if (sqlite3_prepare_v2(read_db, stmt_sql[i], -1, &view->stmt[i],
-				       NULL) != SQLITE_OK) {
-			int rc = es_error_set(err, ES_EDB, "%s",
-					      sqlite3_errmsg(read_db));
-
-			es_supplier_view_close(view);
-			return rc;
-		}
+	rc = es_sql_prepare_all(view->stmt, read_db, stmt_sql, ST_COUNT, err);
+	if (rc != ES_OK) {
+		free(view);
+		return rc;
 	}
 	*out = view;
 	return ES_OK;
@@ -136,26 +133,10 @@ int es_supplier_view_open(struct es_supplier_view **out, sqlite3 *read_db,
 
 void es_supplier_view_close(struct es_supplier_view *view)
 {
-	int i;
-
 	if (view == NULL)
 		return;
-	for (i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(view->stmt[i]);
+	es_sql_finalize_all(view->stmt, ST_COUNT);
 	free(view);
-}
-
-/* Step a statement that returns no rows, then reset it for the next use. */
-static int run(struct es_supplier_view *view, enum stmt_id id,
-	       struct es_error *err)
-{
-	sqlite3_stmt *stmt = view->stmt[id];
-	int rc = ES_OK;
-
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		rc = es_error_set(err, ES_EDB, "%s", sqlite3_errmsg(view->db));
-	sqlite3_reset(stmt);
-	return rc;
 }
 
 /* Bind the product id as ?1, run the statement. */
@@ -163,7 +144,7 @@ static int run_for_product(struct es_supplier_view *view, enum stmt_id id,
 			   const struct es_event *ev, struct es_error *err)
 {
 	sqlite3_bind_int64(view->stmt[id], 1, ev->product_id);
-	return run(view, id, err);
+	return es_sql_run(view->stmt[id], err);
 }
 
 static int on_created(struct es_supplier_view *view, const struct es_event *ev,
@@ -176,18 +157,18 @@ static int on_created(struct es_supplier_view *view, const struct es_event *ev,
 
 	rc = run_for_product(view, ST_UNCOUNT, ev, err);
 	if (rc == ES_OK && sqlite3_changes(view->db) > 0)
-		rc = run(view, ST_DROP_EMPTY, err);
+		rc = es_sql_run(view->stmt[ST_DROP_EMPTY], err);
 	if (rc != ES_OK)
 		return rc;
 	sqlite3_bind_int64(put, 1, ev->product_id);
 	sqlite3_bind_text(put, 2, c->supplier_name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(put, 3, c->stock);
-	rc = run(view, ST_PUT_PRODUCT, err);
+	rc = es_sql_run(put, err);
 	if (rc != ES_OK)
 		return rc;
 	sqlite3_bind_text(count, 1, c->supplier_name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(count, 2, c->stock);
-	return run(view, ST_COUNT_PRODUCT, err);
+	return es_sql_run(count, err);
 }
 
 /* The supplier's row, then the product's own. */
@@ -244,10 +225,10 @@ int es_supplier_view_reset(struct es_supplier_view *view, struct es_error *err)
 
 	assert(view != NULL);
 
-	rc = run(view, ST_DELETE_SUMMARY, err);
+	rc = es_sql_run(view->stmt[ST_DELETE_SUMMARY], err);
 	if (rc != ES_OK)
 		return rc;
-	return run(view, ST_DELETE_PRODUCTS, err);
+	return es_sql_run(view->stmt[ST_DELETE_PRODUCTS], err);
 }
 
 /* es_store_load_all() callback: `ctx` is the view. */
@@ -265,15 +246,12 @@ int es_supplier_view_rebuild(struct es_supplier_view *view,
 	assert(view != NULL);
 	assert(store != NULL);
 
-	rc = run(view, ST_BEGIN, err);
+	rc = es_sql_run(view->stmt[ST_BEGIN], err);
 	if (rc != ES_OK)
 		return rc;
 	rc = es_supplier_view_reset(view, err);
 	if (rc == ES_OK)
 		rc = es_store_load_all(store, rebuild_one, view, err);
-	if (rc == ES_OK)
-		rc = run(view, ST_COMMIT, err);
-	if (rc != ES_OK && !sqlite3_get_autocommit(view->db))
-		run(view, ST_ROLLBACK, NULL);
-	return rc;
+	return es_sql_commit_or_rollback(rc, view->stmt[ST_COMMIT],
+					 view->stmt[ST_ROLLBACK], err);
 }

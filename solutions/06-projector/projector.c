@@ -2,15 +2,18 @@
  * projector.c - events -> view tables.
  *
  * Every statement is prepared once, in es_projector_open(), and reused:
- * bind, step, reset. Projecting one event is one transaction; rebuilding
- * is one transaction around the whole log, so the per-event work inside
- * it (es_projector_apply) handles no transaction of its own, and neither
- * does wiping the views (es_projector_reset).
+ * bind, then es_sql_run() (step, reset; see es_sql.h). Projecting one
+ * event is one transaction; rebuilding is one transaction around the
+ * whole log, so the per-event work inside it (es_projector_apply) handles
+ * no transaction of its own, and neither does wiping the views
+ * (es_projector_reset).
  */
 #include "projector.h"
 
 #include <assert.h>
 #include <stdlib.h>
+
+#include "es_sql.h"
 
 enum stmt_id {
 	ST_INSERT_DETAIL,
@@ -50,15 +53,14 @@ static const char *const stmt_sql[ST_COUNT] = {
 };
 
 struct es_projector {
-	sqlite3 *db; /* borrowed */
-	sqlite3_stmt *stmt[ST_COUNT];
+	sqlite3_stmt *stmt[ST_COUNT]; /* prepared on the borrowed read DB */
 };
 
 int es_projector_open(struct es_projector **out, sqlite3 *read_db,
 		      struct es_error *err)
 {
 	struct es_projector *prj;
-	int i;
+	int rc;
 
 	assert(out != NULL);
 	assert(read_db != NULL);
@@ -66,17 +68,10 @@ int es_projector_open(struct es_projector **out, sqlite3 *read_db,
 	prj = calloc(1, sizeof(*prj));
 	if (prj == NULL)
 		return es_error_set(err, ES_ENOMEM, "out of memory");
-	prj->db = read_db;
-	for (i = 0; i < ST_COUNT; i++) {
-		int rc = sqlite3_prepare_v2(read_db, stmt_sql[i], -1,
-					    &prj->stmt[i], NULL);
-
-		if (rc != SQLITE_OK) {
-			rc = es_error_set(err, ES_EDB, "%s",
-					  sqlite3_errmsg(read_db));
-			es_projector_close(prj);
-			return rc;
-		}
+	rc = es_sql_prepare_all(prj->stmt, read_db, stmt_sql, ST_COUNT, err);
+	if (rc != ES_OK) {
+		free(prj);
+		return rc;
 	}
 	*out = prj;
 	return ES_OK;
@@ -84,35 +79,10 @@ int es_projector_open(struct es_projector **out, sqlite3 *read_db,
 
 void es_projector_close(struct es_projector *prj)
 {
-	int i;
-
 	if (prj == NULL)
 		return;
-	for (i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(prj->stmt[i]);
+	es_sql_finalize_all(prj->stmt, ST_COUNT);
 	free(prj);
-}
-
-/*
- * Step a statement that returns no rows, then reset it for the next use.
- * The bound values are not cleared: every use binds every parameter again.
- */
-static int run(struct es_projector *prj, enum stmt_id id, struct es_error *err)
-{
-	sqlite3_stmt *stmt = prj->stmt[id];
-	int rc = ES_OK;
-
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		rc = es_error_set(err, ES_EDB, "%s", sqlite3_errmsg(prj->db));
-	sqlite3_reset(stmt);
-	return rc;
-}
-
-/* Roll back the open transaction, if there is one; nothing to report. */
-static void rollback(struct es_projector *prj)
-{
-	if (!sqlite3_get_autocommit(prj->db))
-		run(prj, ST_ROLLBACK, NULL);
 }
 
 /*
@@ -143,7 +113,7 @@ static int on_created(struct es_projector *prj, const struct es_event *ev,
 	bind_text(detail, 7, c->supplier_name);
 	bind_text(detail, 8, ev->occurred_at);
 	bind_text(detail, 9, ev->occurred_at);
-	rc = run(prj, ST_INSERT_DETAIL, err);
+	rc = es_sql_run(detail, err);
 	if (rc != ES_OK)
 		return rc;
 	sqlite3_bind_int64(list, 1, ev->product_id);
@@ -151,7 +121,7 @@ static int on_created(struct es_projector *prj, const struct es_event *ev,
 	sqlite3_bind_double(list, 3, c->price);
 	sqlite3_bind_int64(list, 4, c->stock);
 	bind_text(list, 5, c->supplier_name);
-	return run(prj, ST_INSERT_LIST, err);
+	return es_sql_run(list, err);
 }
 
 static int on_stock_updated(struct es_projector *prj, const struct es_event *ev,
@@ -164,12 +134,12 @@ static int on_stock_updated(struct es_projector *prj, const struct es_event *ev,
 	sqlite3_bind_int64(detail, 1, ev->stock.new_stock);
 	bind_text(detail, 2, ev->occurred_at);
 	sqlite3_bind_int64(detail, 3, ev->product_id);
-	rc = run(prj, ST_STOCK_DETAIL, err);
+	rc = es_sql_run(detail, err);
 	if (rc != ES_OK)
 		return rc;
 	sqlite3_bind_int64(list, 1, ev->stock.new_stock);
 	sqlite3_bind_int64(list, 2, ev->product_id);
-	return run(prj, ST_STOCK_LIST, err);
+	return es_sql_run(list, err);
 }
 
 static int on_price_changed(struct es_projector *prj, const struct es_event *ev,
@@ -182,19 +152,21 @@ static int on_price_changed(struct es_projector *prj, const struct es_event *ev,
 	sqlite3_bind_double(detail, 1, ev->price.new_price);
 	bind_text(detail, 2, ev->occurred_at);
 	sqlite3_bind_int64(detail, 3, ev->product_id);
-	rc = run(prj, ST_PRICE_DETAIL, err);
+	rc = es_sql_run(detail, err);
 	if (rc != ES_OK)
 		return rc;
 	sqlite3_bind_double(list, 1, ev->price.new_price);
 	sqlite3_bind_int64(list, 2, ev->product_id);
-	return run(prj, ST_PRICE_LIST, err);
+	return es_sql_run(list, err);
 }
 
 static int on_viewed(struct es_projector *prj, const struct es_event *ev,
 		     struct es_error *err)
 {
-	sqlite3_bind_int64(prj->stmt[ST_VIEWED_DETAIL], 1, ev->product_id);
-	return run(prj, ST_VIEWED_DETAIL, err);
+	sqlite3_stmt *detail = prj->stmt[ST_VIEWED_DETAIL];
+
+	sqlite3_bind_int64(detail, 1, ev->product_id);
+	return es_sql_run(detail, err);
 }
 
 int es_projector_apply(struct es_projector *prj, const struct es_event *ev,
@@ -226,15 +198,12 @@ int es_projector_project(struct es_projector *prj, const struct es_event *ev,
 	assert(prj != NULL);
 	assert(ev != NULL);
 
-	rc = run(prj, ST_BEGIN, err);
+	rc = es_sql_run(prj->stmt[ST_BEGIN], err);
 	if (rc != ES_OK)
 		return rc;
 	rc = es_projector_apply(prj, ev, err);
-	if (rc == ES_OK)
-		rc = run(prj, ST_COMMIT, err);
-	if (rc != ES_OK)
-		rollback(prj);
-	return rc;
+	return es_sql_commit_or_rollback(rc, prj->stmt[ST_COMMIT],
+					 prj->stmt[ST_ROLLBACK], err);
 }
 
 int es_projector_reset(struct es_projector *prj, struct es_error *err)
@@ -243,10 +212,10 @@ int es_projector_reset(struct es_projector *prj, struct es_error *err)
 
 	assert(prj != NULL);
 
-	rc = run(prj, ST_DELETE_DETAIL, err);
+	rc = es_sql_run(prj->stmt[ST_DELETE_DETAIL], err);
 	if (rc != ES_OK)
 		return rc;
-	return run(prj, ST_DELETE_LIST, err);
+	return es_sql_run(prj->stmt[ST_DELETE_LIST], err);
 }
 
 /* es_store_load_all() callback: `ctx` is the projector. */
@@ -264,15 +233,12 @@ int es_projector_rebuild_all(struct es_projector *prj, struct es_store *store,
 	assert(prj != NULL);
 	assert(store != NULL);
 
-	rc = run(prj, ST_BEGIN, err);
+	rc = es_sql_run(prj->stmt[ST_BEGIN], err);
 	if (rc != ES_OK)
 		return rc;
 	rc = es_projector_reset(prj, err);
 	if (rc == ES_OK)
 		rc = es_store_load_all(store, rebuild_one, prj, err);
-	if (rc == ES_OK)
-		rc = run(prj, ST_COMMIT, err);
-	if (rc != ES_OK)
-		rollback(prj);
-	return rc;
+	return es_sql_commit_or_rollback(rc, prj->stmt[ST_COMMIT],
+					 prj->stmt[ST_ROLLBACK], err);
 }

@@ -2,15 +2,17 @@
  * insights.c - view_count_summary and low_stock_alert_view.
  *
  * The same shape as the step 6 projector: statements prepared once, in a
- * table indexed by an enum; per event, bind, step, reset; no transaction
- * here (the caller owns it). What is new is that the tables are created
- * here, when missing: a new read model brings its own schema, and a
+ * table indexed by an enum (es_sql.h); per event, bind, es_sql_run(); no
+ * transaction here (the caller owns it). What is new is that the tables are
+ * created here, when missing: a new read model brings its own schema, and a
  * rebuild fills it from the log.
  */
 #include "insights.h"
 
 #include <assert.h>
 #include <stdlib.h>
+
+#include "es_sql.h"
 
 static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS view_count_summary ("
@@ -57,34 +59,27 @@ static const char *const stmt_sql[ST_COUNT] = {
 };
 
 struct es_insights {
-	sqlite3 *db; /* borrowed */
-	sqlite3_stmt *stmt[ST_COUNT];
+	sqlite3_stmt *stmt[ST_COUNT]; /* prepared on the borrowed read DB */
 };
 
 int es_insights_open(struct es_insights **out, sqlite3 *read_db,
 		     struct es_error *err)
 {
 	struct es_insights *ins;
+	int rc;
 
 	assert(out != NULL);
 	assert(read_db != NULL);
 
 	if (sqlite3_exec(read_db, schema_sql, NULL, NULL, NULL) != SQLITE_OK)
-		return es_error_set(err, ES_EDB, "%s", sqlite3_errmsg(read_db));
+		return es_sql_error(read_db, err);
 	ins = calloc(1, sizeof(*ins));
 	if (ins == NULL)
 		return es_error_set(err, ES_ENOMEM, "out of memory");
-	ins->db = read_db;
-	for (int i = 0; i < ST_COUNT; i++) {
-		int rc = sqlite3_prepare_v2(read_db, stmt_sql[i], -1,
-					    &ins->stmt[i], NULL);
-
-		if (rc != SQLITE_OK) {
-			rc = es_error_set(err, ES_EDB, "%s",
-					  sqlite3_errmsg(read_db));
-			es_insights_close(ins);
-			return rc;
-		}
+	rc = es_sql_prepare_all(ins->stmt, read_db, stmt_sql, ST_COUNT, err);
+	if (rc != ES_OK) {
+		free(ins);
+		return rc;
 	}
 	*out = ins;
 	return ES_OK;
@@ -94,37 +89,25 @@ void es_insights_close(struct es_insights *ins)
 {
 	if (ins == NULL)
 		return;
-	for (int i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(ins->stmt[i]);
+	es_sql_finalize_all(ins->stmt, ST_COUNT);
 	free(ins);
-}
-
-/* Step a statement that returns no rows, then reset it for the next use. */
-static int run(struct es_insights *ins, enum stmt_id id, struct es_error *err)
-{
-	sqlite3_stmt *stmt = ins->stmt[id];
-	int rc = ES_OK;
-
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		rc = es_error_set(err, ES_EDB, "%s", sqlite3_errmsg(ins->db));
-	sqlite3_reset(stmt);
-	return rc;
 }
 
 /* Make the product's alert row agree with its stock_level row. */
 static int refresh_alert(struct es_insights *ins, int64_t product_id,
 			 struct es_error *err)
 {
+	sqlite3_stmt *drop = ins->stmt[ST_ALERT_DELETE];
 	sqlite3_stmt *insert = ins->stmt[ST_ALERT_INSERT];
 	int rc;
 
-	sqlite3_bind_int64(ins->stmt[ST_ALERT_DELETE], 1, product_id);
-	rc = run(ins, ST_ALERT_DELETE, err);
+	sqlite3_bind_int64(drop, 1, product_id);
+	rc = es_sql_run(drop, err);
 	if (rc != ES_OK)
 		return rc;
 	sqlite3_bind_int64(insert, 1, product_id);
 	sqlite3_bind_int64(insert, 2, ES_LOW_STOCK_THRESHOLD);
-	return run(ins, ST_ALERT_INSERT, err);
+	return es_sql_run(insert, err);
 }
 
 static int on_created(struct es_insights *ins, const struct es_event *ev,
@@ -136,7 +119,7 @@ static int on_created(struct es_insights *ins, const struct es_event *ev,
 	sqlite3_bind_int64(level, 1, ev->product_id);
 	sqlite3_bind_text(level, 2, ev->created.name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(level, 3, ev->created.stock);
-	rc = run(ins, ST_LEVEL_CREATED, err);
+	rc = es_sql_run(level, err);
 	if (rc != ES_OK)
 		return rc;
 	return refresh_alert(ins, ev->product_id, err);
@@ -151,7 +134,7 @@ static int on_stock_updated(struct es_insights *ins, const struct es_event *ev,
 
 	sqlite3_bind_int64(level, 1, ev->stock.new_stock);
 	sqlite3_bind_int64(level, 2, ev->product_id);
-	rc = run(ins, ST_LEVEL_STOCK, err);
+	rc = es_sql_run(level, err);
 	if (rc != ES_OK)
 		return rc;
 	return refresh_alert(ins, ev->product_id, err);
@@ -160,8 +143,10 @@ static int on_stock_updated(struct es_insights *ins, const struct es_event *ev,
 static int on_viewed(struct es_insights *ins, const struct es_event *ev,
 		     struct es_error *err)
 {
-	sqlite3_bind_int64(ins->stmt[ST_COUNT_VIEW], 1, ev->product_id);
-	return run(ins, ST_COUNT_VIEW, err);
+	sqlite3_stmt *count = ins->stmt[ST_COUNT_VIEW];
+
+	sqlite3_bind_int64(count, 1, ev->product_id);
+	return es_sql_run(count, err);
 }
 
 int es_insights_apply(struct es_insights *ins, const struct es_event *ev,
@@ -191,10 +176,10 @@ int es_insights_reset(struct es_insights *ins, struct es_error *err)
 
 	assert(ins != NULL);
 
-	rc = run(ins, ST_RESET_SUMMARY, err);
+	rc = es_sql_run(ins->stmt[ST_RESET_SUMMARY], err);
 	if (rc == ES_OK)
-		rc = run(ins, ST_RESET_ALERT, err);
+		rc = es_sql_run(ins->stmt[ST_RESET_ALERT], err);
 	if (rc == ES_OK)
-		rc = run(ins, ST_RESET_LEVEL, err);
+		rc = es_sql_run(ins->stmt[ST_RESET_LEVEL], err);
 	return rc;
 }

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 
+#include "es_sql.h"
 #include "insights.h"
 #include "projector.h"
 
@@ -42,10 +43,9 @@ static const char *const stmt_sql[ST_COUNT] = {
 };
 
 struct es_views {
-	sqlite3 *db; /* borrowed */
 	struct es_projector *prj;
 	struct es_insights *ins;
-	sqlite3_stmt *stmt[ST_COUNT];
+	sqlite3_stmt *stmt[ST_COUNT]; /* prepared on the borrowed read DB */
 };
 
 /* What one catch-up or rebuild has done so far. */
@@ -54,21 +54,6 @@ struct pass {
 	int64_t count;	 /* events applied */
 	int64_t last_id; /* the id of the last one */
 };
-
-static int db_error(struct es_views *views, struct es_error *err)
-{
-	return es_error_set(err, ES_EDB, "%s", sqlite3_errmsg(views->db));
-}
-
-static int prepare_all(struct es_views *views, struct es_error *err)
-{
-	for (int i = 0; i < ST_COUNT; i++) {
-		if (sqlite3_prepare_v2(views->db, stmt_sql[i], -1,
-				       &views->stmt[i], NULL) != SQLITE_OK)
-			return db_error(views, err);
-	}
-	return ES_OK;
-}
 
 int es_views_open(struct es_views **out, sqlite3 *read_db, struct es_error *err)
 {
@@ -81,15 +66,15 @@ int es_views_open(struct es_views **out, sqlite3 *read_db, struct es_error *err)
 	views = calloc(1, sizeof(*views));
 	if (views == NULL)
 		return es_error_set(err, ES_ENOMEM, "out of memory");
-	views->db = read_db;
 	rc = es_projector_open(&views->prj, read_db, err);
 	if (rc == ES_OK)
 		rc = es_insights_open(&views->ins, read_db, err);
 	if (rc == ES_OK &&
 	    sqlite3_exec(read_db, schema_sql, NULL, NULL, NULL) != SQLITE_OK)
-		rc = db_error(views, err);
+		rc = es_sql_error(read_db, err);
 	if (rc == ES_OK)
-		rc = prepare_all(views, err);
+		rc = es_sql_prepare_all(views->stmt, read_db, stmt_sql,
+					ST_COUNT, err);
 	if (rc != ES_OK) {
 		es_views_close(views);
 		return rc;
@@ -102,30 +87,10 @@ void es_views_close(struct es_views *views)
 {
 	if (views == NULL)
 		return;
-	for (int i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(views->stmt[i]);
+	es_sql_finalize_all(views->stmt, ST_COUNT);
 	es_insights_close(views->ins);
 	es_projector_close(views->prj);
 	free(views);
-}
-
-/* Step a statement that returns no rows, then reset it for the next use. */
-static int run(struct es_views *views, enum stmt_id id, struct es_error *err)
-{
-	sqlite3_stmt *stmt = views->stmt[id];
-	int rc = ES_OK;
-
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		rc = db_error(views, err);
-	sqlite3_reset(stmt);
-	return rc;
-}
-
-/* Roll back the open transaction, if there is one; nothing to report. */
-static void rollback(struct es_views *views)
-{
-	if (!sqlite3_get_autocommit(views->db))
-		run(views, ST_ROLLBACK, NULL);
 }
 
 /* Read the checkpoint row; `*found` is false when there is none. */
@@ -143,7 +108,7 @@ static int read_checkpoint(int64_t *out, bool *found, struct es_views *views,
 	if (step == SQLITE_ROW)
 		*out = sqlite3_column_int64(stmt, 0);
 	else if (step != SQLITE_DONE)
-		rc = db_error(views, err);
+		rc = es_sql_error(sqlite3_db_handle(stmt), err);
 	sqlite3_reset(stmt);
 	return rc;
 }
@@ -155,7 +120,7 @@ static int write_checkpoint(struct es_views *views, int64_t last_id,
 
 	sqlite3_bind_text(stmt, 1, ES_VIEWS_CHECKPOINT, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, last_id);
-	return run(views, ST_SET_CHECKPOINT, err);
+	return es_sql_run(stmt, err);
 }
 
 int es_views_checkpoint(int64_t *out, struct es_views *views,
@@ -216,12 +181,10 @@ static int project_after(struct pass *pass, struct es_store *store,
 static int finish(int rc, int64_t *projected, struct pass *pass,
 		  struct es_error *err)
 {
-	if (rc == ES_OK)
-		rc = run(pass->views, ST_COMMIT, err);
-	if (rc != ES_OK) {
-		rollback(pass->views);
+	rc = es_sql_commit_or_rollback(rc, pass->views->stmt[ST_COMMIT],
+				       pass->views->stmt[ST_ROLLBACK], err);
+	if (rc != ES_OK)
 		pass->count = 0;
-	}
 	if (projected != NULL)
 		*projected = pass->count;
 	return rc;
@@ -238,7 +201,7 @@ int es_views_catch_up(int64_t *projected, struct es_views *views,
 	assert(views != NULL);
 	assert(store != NULL);
 
-	rc = run(views, ST_BEGIN, err);
+	rc = es_sql_run(views->stmt[ST_BEGIN], err);
 	if (rc == ES_OK)
 		rc = read_checkpoint(&checkpoint, &found, views, err);
 	/* No checkpoint: whatever the views hold, nobody knows up to where. */
@@ -258,7 +221,7 @@ int es_views_rebuild(int64_t *projected, struct es_views *views,
 	assert(views != NULL);
 	assert(store != NULL);
 
-	rc = run(views, ST_BEGIN, err);
+	rc = es_sql_run(views->stmt[ST_BEGIN], err);
 	if (rc == ES_OK)
 		rc = reset_all(views, err);
 	if (rc == ES_OK)
