@@ -37,7 +37,7 @@ const char list_sql[] =
 
 /* ---- running catalog ----------------------------------------------------- */
 
-static const char *catalog_binary(void)
+const char *catalog_binary(void)
 {
 	const char *path = getenv("ES_CATALOG");
 

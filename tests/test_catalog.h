@@ -64,6 +64,9 @@ extern const char list_sql[];
 
 /* ---- running catalog ---------------------------------------------------- */
 
+/* The path of the catalog program under test: $ES_CATALOG. */
+const char *catalog_binary(void);
+
 /* es_test_run() of ES_CATALOG: see program.h. */
 void run_args(const char *in, const char *out, const char *cwd,
 	      const char *const args[], int nargs);
