@@ -322,7 +322,7 @@ static void test_project_is_atomic(void)
 	for (int i = 1; i <= 2; i++) {
 		ES_ASSERT_CODE(es_projector_project(prj, &events[i], &err),
 			       ES_EDB, &err);
-		ES_ASSERT_TRUE(strstr(err.msg, "product_list_view") != NULL);
+		ES_ASSERT_STR_CONTAINS(err.msg, "product_list_view");
 		ES_ASSERT_SAME_DUMP(dump_detail(&after), before.text,
 				    "product_detail_view");
 		ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
@@ -401,7 +401,7 @@ static void test_apply_that_fails_leaves_the_transaction_to_the_caller(void)
 	es_test_exec(read_db, "BEGIN IMMEDIATE");
 	ES_ASSERT_CODE(es_projector_apply(prj, &events[0], &err), ES_EDB,
 		       &err);
-	ES_ASSERT_TRUE(strstr(err.msg, "product_list_view") != NULL);
+	ES_ASSERT_STR_CONTAINS(err.msg, "product_list_view");
 	/* Still open: committing or rolling back is the caller's call. */
 	ES_ASSERT_TRUE(!sqlite3_get_autocommit(read_db));
 	ES_ASSERT_INT_EQ(es_test_query_int(read_db, "SELECT COUNT(*) FROM "
@@ -444,7 +444,7 @@ static void test_reset_that_fails_returns_ES_EDB(void)
 	project_ok(&events[0]);
 	es_test_exec(read_db, "DROP TABLE product_list_view");
 	ES_ASSERT_CODE(es_projector_reset(prj, &err), ES_EDB, &err);
-	ES_ASSERT_TRUE(strstr(err.msg, "product_list_view") != NULL);
+	ES_ASSERT_STR_CONTAINS(err.msg, "product_list_view");
 	ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
 }
 
@@ -625,7 +625,7 @@ static void test_rebuild_that_fails_on_the_views_keeps_them(void)
 	es_test_exec(read_db, "DROP TABLE product_list_view");
 	ES_ASSERT_CODE(es_projector_rebuild_all(prj, store, &err), ES_EDB,
 		       &err);
-	ES_ASSERT_TRUE(strstr(err.msg, "product_list_view") != NULL);
+	ES_ASSERT_STR_CONTAINS(err.msg, "product_list_view");
 	ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
 	ES_ASSERT_SAME_DUMP(dump_detail(&after), before.text,
 			    "product_detail_view after a failed rebuild_all");
@@ -654,7 +654,7 @@ static void test_open_without_views_fails(void)
 	/* `raw` here is an empty database: no view tables in it. */
 	es_test_open_db(&raw, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
 	ES_ASSERT_CODE(es_projector_open(&bare_prj, raw, &err), ES_EDB, &err);
-	ES_ASSERT_TRUE(strstr(err.msg, "no such table") != NULL);
+	ES_ASSERT_STR_CONTAINS(err.msg, "no such table");
 	ES_ASSERT_TRUE(bare_prj == NULL);
 }
 

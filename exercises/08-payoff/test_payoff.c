@@ -900,7 +900,7 @@ static void test_first_catch_up_counts_nothing_twice(void)
 	open_step6_projector();
 	run_script(0, SCRIPT_EVENTS, true);
 	dump_rows(&before, "SELECT * FROM product_detail_view ORDER BY id");
-	ES_ASSERT_TRUE(strstr(before.text, "|2|'Acme Corp'|") != NULL);
+	ES_ASSERT_STR_CONTAINS(before.text, "|2|'Acme Corp'|");
 	/* Views without a checkpoint: no one knows what they hold. */
 	open_views();
 	ES_ASSERT_INT_EQ(catch_up(), SCRIPT_EVENTS);
@@ -1050,9 +1050,7 @@ static void expect_failed_catch_up(int code, const char *msg_part)
 	dump_views(&before);
 	ES_ASSERT_CODE(es_views_catch_up(&projected, views, store, &err), code,
 		       &err);
-	if (strstr(err.msg, msg_part) == NULL)
-		ES_FAIL("the message \"%s\" does not say \"%s\"", err.msg,
-			msg_part);
+	ES_ASSERT_STR_CONTAINS(err.msg, msg_part);
 	ES_ASSERT_INT_EQ(projected, 0);
 	ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
 	ES_ASSERT_SAME_DUMP(dump_views(&after), before.text,
@@ -1245,7 +1243,7 @@ static void test_views_open_without_views_fails(void)
 	/* `raw` here is an empty database: no step 0 views in it. */
 	es_test_open_db(&raw, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
 	ES_ASSERT_CODE(es_views_open(&bare, raw, &err), ES_EDB, &err);
-	ES_ASSERT_TRUE(strstr(err.msg, "no such table") != NULL);
+	ES_ASSERT_STR_CONTAINS(err.msg, "no such table");
 	ES_ASSERT_TRUE(bare == NULL);
 }
 

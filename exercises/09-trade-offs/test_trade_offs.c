@@ -1536,7 +1536,7 @@ static void test_row_with_both_names_is_corrupt(void)
 	es_store_set_upcaster(store, NULL, NULL);
 	ES_ASSERT_CODE(es_store_load(&events, store, 1, &err), ES_ECORRUPT,
 		       &err);
-	ES_ASSERT_TRUE(strstr(err.msg, "quantity") != NULL);
+	ES_ASSERT_STR_CONTAINS(err.msg, "quantity");
 }
 
 /* ---- history ------------------------------------------------------------- */
