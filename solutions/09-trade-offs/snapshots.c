@@ -13,13 +13,13 @@
 
 #include <assert.h>
 #include <inttypes.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
 #include <sqlite3.h>
 
+#include "es_sql.h"
 #include "json_text.h"
 
 /*
@@ -37,54 +37,57 @@ static const char schema_sql[] = "CREATE TABLE IF NOT EXISTS snapshots (\n"
 				 "    PRIMARY KEY (product_id, last_event_id)\n"
 				 ");\n";
 
-/* The number of fields in `state`, one per member of struct es_product. */
-#define STATE_FIELDS 10
-/* 2^53: integers in JSON are exact below it. */
-#define INT_LIMIT 9007199254740992.0
+enum stmt_id {
+	ST_INSERT,	 /* a snapshot */
+	ST_LATEST,	 /* the snapshot a load starts from */
+	ST_DELETE_STALE, /* the repair after an ignored one */
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_INSERT] = "INSERT OR REPLACE INTO snapshots (product_id,"
+		      " last_event_id, version, occurred_at, schema_version,"
+		      " state) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[ST_LATEST] = "SELECT last_event_id, version, occurred_at,"
+		      " schema_version, state FROM snapshots"
+		      " WHERE product_id = ?1"
+		      " AND (?2 IS NULL OR occurred_at <= ?2)"
+		      " ORDER BY last_event_id DESC LIMIT 1",
+	[ST_DELETE_STALE] = "DELETE FROM snapshots WHERE product_id = ?1"
+			    " AND (schema_version <> ?2 OR last_event_id = ?3"
+			    " OR last_event_id > ?4)",
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+};
+
+/* The members of `state`, one per member of struct es_product, in order. */
+static const char *const state_fields[] = {
+	"id",
+	"name",
+	"description",
+	"price",
+	"cost_price",
+	"supplier_id",
+	"supplier_name",
+	"stock",
+	"view_count",
+	"version",
+	NULL,
+};
+
+/* How many there are: a state has every one of them, once. */
+#define STATE_FIELDS ((int)(sizeof(state_fields) / sizeof(state_fields[0])) - 1)
 
 struct es_snapshots {
 	struct es_store *store; /* borrowed: the log, through its API */
 	sqlite3 *db;		/* owned: the snapshots table's */
 	int every;
-	sqlite3_stmt *insert;	    /* a snapshot */
-	sqlite3_stmt *latest;	    /* the snapshot a load starts from */
-	sqlite3_stmt *delete_stale; /* the repair after an ignored one */
+	sqlite3_stmt *stmt[ST_COUNT]; /* prepared on db */
 };
-
-static int db_error(sqlite3 *db, struct es_error *err)
-{
-	return es_error_set(err, ES_EDB, "%s", sqlite3_errmsg(db));
-}
-
-static int prepare_all(struct es_snapshots *snaps, struct es_error *err)
-{
-	const struct {
-		sqlite3_stmt **stmt;
-		const char *sql;
-	} all[] = {
-		{&snaps->insert,
-		 "INSERT OR REPLACE INTO snapshots (product_id,"
-		 " last_event_id, version, occurred_at, schema_version,"
-		 " state) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
-		{&snaps->latest,
-		 "SELECT last_event_id, version, occurred_at, schema_version,"
-		 " state FROM snapshots WHERE product_id = ?1"
-		 " AND (?2 IS NULL OR occurred_at <= ?2)"
-		 " ORDER BY last_event_id DESC LIMIT 1"},
-		{&snaps->delete_stale,
-		 "DELETE FROM snapshots WHERE product_id = ?1"
-		 " AND (schema_version <> ?2 OR last_event_id = ?3"
-		 " OR last_event_id > ?4)"},
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		if (sqlite3_prepare_v2(snaps->db, all[i].sql, -1, all[i].stmt,
-				       NULL) != SQLITE_OK)
-			return db_error(snaps->db, err);
-	}
-	return ES_OK;
-}
 
 int es_snapshots_open(struct es_snapshots **out, struct es_store *store,
 		      int every, struct es_error *err)
@@ -110,9 +113,10 @@ int es_snapshots_open(struct es_snapshots **out, struct es_store *store,
 	    sqlite3_busy_timeout(snaps->db, ES_STORE_BUSY_TIMEOUT_MS) !=
 		    SQLITE_OK ||
 	    sqlite3_exec(snaps->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK)
-		rc = db_error(snaps->db, err);
+		rc = es_sql_error(snaps->db, err);
 	if (rc == ES_OK)
-		rc = prepare_all(snaps, err);
+		rc = es_sql_prepare_all(snaps->stmt, snaps->db, stmt_sql,
+					ST_COUNT, err);
 	if (rc != ES_OK) {
 		es_snapshots_close(snaps);
 		return rc;
@@ -125,9 +129,7 @@ void es_snapshots_close(struct es_snapshots *snaps)
 {
 	if (snaps == NULL)
 		return;
-	sqlite3_finalize(snaps->insert);
-	sqlite3_finalize(snaps->latest);
-	sqlite3_finalize(snaps->delete_stale);
+	es_sql_finalize_all(snaps->stmt, ST_COUNT);
 	sqlite3_close(snaps->db);
 	free(snaps);
 }
@@ -179,82 +181,50 @@ out:
 }
 
 /*
- * A whole number strictly inside +-2^53: how JSON carries an int64_t (see
- * events.c). The range check comes first, so the cast is defined.
- */
-static bool get_int(int64_t *out, const cJSON *object, const char *key)
-{
-	const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, key);
-	double v;
-
-	if (!cJSON_IsNumber(item))
-		return false;
-	v = item->valuedouble;
-	if (!(v > -INT_LIMIT && v < INT_LIMIT) || (double)(int64_t)v != v)
-		return false;
-	*out = (int64_t)v;
-	return true;
-}
-
-/* A finite number: cJSON reads 1e999 as infinity. */
-static bool get_float(double *out, const cJSON *object, const char *key)
-{
-	const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, key);
-
-	if (!cJSON_IsNumber(item) || !isfinite(item->valuedouble))
-		return false;
-	*out = item->valuedouble;
-	return true;
-}
-
-/* A copy of a string field; JSON null gives NULL when `nullable`. */
-static int get_string(char **out, const cJSON *object, const char *key,
-		      bool nullable)
-{
-	const cJSON *item = cJSON_GetObjectItemCaseSensitive(object, key);
-
-	if (nullable && cJSON_IsNull(item))
-		return ES_OK;
-	if (!cJSON_IsString(item))
-		return ES_ECORRUPT;
-	*out = strdup(item->valuestring);
-	return *out == NULL ? ES_ENOMEM : ES_OK;
-}
-
-/*
- * Decode `json` into `*p` (empty on entry): ES_OK, ES_ENOMEM, or
- * ES_ECORRUPT for anything this code would not have written for product
- * `product_id` at `version`. Whatever the outcome, the caller disposes
- * `*p`. Why a snapshot is not trusted is nobody's business but the
- * load's, so no message is written.
+ * Decode `json` into `*p` (empty on entry) with json_text.h's getters:
+ * ES_OK, ES_ENOMEM, or ES_ECORRUPT for anything this code would not have
+ * written for product `product_id` at `version`. Whatever the outcome,
+ * the caller disposes `*p`. Why a snapshot is not trusted is nobody's
+ * business but the load's, so no message is written (`err` is NULL).
  */
 static int decode_state(struct es_product *p, const char *json,
 			int64_t product_id, int64_t version)
 {
 	cJSON *root = cJSON_ParseWithOpts(json, NULL, 1);
-	int rc = ES_ECORRUPT;
+	int rc = ES_EINVAL;
 
-	if (!cJSON_IsObject(root) || cJSON_GetArraySize(root) != STATE_FIELDS)
-		goto out;
-	if (!get_int(&p->id, root, "id") ||
-	    !get_float(&p->price, root, "price") ||
-	    !get_float(&p->cost_price, root, "cost_price") ||
-	    !get_int(&p->supplier_id, root, "supplier_id") ||
-	    !get_int(&p->stock, root, "stock") ||
-	    !get_int(&p->view_count, root, "view_count") ||
-	    !get_int(&p->version, root, "version"))
-		goto out;
-	if (p->id != product_id || p->version != version)
-		goto out;
-	rc = get_string(&p->name, root, "name", false);
+	/* Declared members only, each once, and all of them. */
+	if (cJSON_IsObject(root) && cJSON_GetArraySize(root) == STATE_FIELDS)
+		rc = es_json_check_fields(root, state_fields, NULL);
 	if (rc == ES_OK)
-		rc = get_string(&p->supplier_name, root, "supplier_name",
-				false);
+		rc = es_json_get_int(&p->id, root, "id", NULL);
 	if (rc == ES_OK)
-		rc = get_string(&p->description, root, "description", true);
-out:
+		rc = es_json_get_string(&p->name, root, "name", NULL);
+	if (rc == ES_OK)
+		rc = es_json_get_nullable_string(&p->description, root,
+						 "description", NULL);
+	if (rc == ES_OK)
+		rc = es_json_get_double(&p->price, root, "price", NULL);
+	if (rc == ES_OK)
+		rc = es_json_get_double(&p->cost_price, root, "cost_price",
+					NULL);
+	if (rc == ES_OK)
+		rc = es_json_get_int(&p->supplier_id, root, "supplier_id",
+				     NULL);
+	if (rc == ES_OK)
+		rc = es_json_get_string(&p->supplier_name, root,
+					"supplier_name", NULL);
+	if (rc == ES_OK)
+		rc = es_json_get_int(&p->stock, root, "stock", NULL);
+	if (rc == ES_OK)
+		rc = es_json_get_int(&p->view_count, root, "view_count", NULL);
+	if (rc == ES_OK)
+		rc = es_json_get_int(&p->version, root, "version", NULL);
+	if (rc == ES_OK && (p->id != product_id || p->version != version))
+		rc = ES_EINVAL;
 	cJSON_Delete(root);
-	return rc;
+	/* The getters call a bad field ES_EINVAL; stored, it is corrupt. */
+	return rc == ES_EINVAL ? ES_ECORRUPT : rc;
 }
 
 /* One load in progress: what every entry point shares. */
@@ -307,7 +277,7 @@ static int use_snapshot(struct load *ld, sqlite3_stmt *row,
 /* The latest snapshot (at or before `before`), if there is one. */
 static int load_snapshot(struct load *ld, struct es_error *err)
 {
-	sqlite3_stmt *stmt = ld->snaps->latest;
+	sqlite3_stmt *stmt = ld->snaps->stmt[ST_LATEST];
 	int rc = ES_OK;
 	int step;
 
@@ -315,12 +285,12 @@ static int load_snapshot(struct load *ld, struct es_error *err)
 	if (sqlite3_bind_int64(stmt, 1, ld->product_id) != SQLITE_OK ||
 	    sqlite3_bind_text(stmt, 2, ld->before, -1, SQLITE_TRANSIENT) !=
 		    SQLITE_OK)
-		return db_error(ld->snaps->db, err);
+		return es_sql_error(ld->snaps->db, err);
 	step = sqlite3_step(stmt);
 	if (step == SQLITE_ROW)
 		rc = use_snapshot(ld, stmt, err);
 	else if (step != SQLITE_DONE)
-		rc = db_error(ld->snaps->db, err);
+		rc = es_sql_error(ld->snaps->db, err);
 	sqlite3_reset(stmt);
 	return rc;
 }
@@ -352,8 +322,7 @@ static int replay_events(struct load *ld, struct es_error *err)
 static int insert_snapshot(struct load *ld, const char *state,
 			   struct es_error *err)
 {
-	sqlite3_stmt *stmt = ld->snaps->insert;
-	int rc = ES_OK;
+	sqlite3_stmt *stmt = ld->snaps->stmt[ST_INSERT];
 
 	if (sqlite3_bind_int64(stmt, 1, ld->product_id) != SQLITE_OK ||
 	    sqlite3_bind_int64(stmt, 2, ld->last_event_id) != SQLITE_OK ||
@@ -362,11 +331,9 @@ static int insert_snapshot(struct load *ld, const char *state,
 		    SQLITE_OK ||
 	    sqlite3_bind_int(stmt, 5, ES_SNAPSHOT_SCHEMA) != SQLITE_OK ||
 	    sqlite3_bind_text(stmt, 6, state, -1, SQLITE_TRANSIENT) !=
-		    SQLITE_OK ||
-	    sqlite3_step(stmt) != SQLITE_DONE)
-		rc = db_error(ld->snaps->db, err);
-	sqlite3_reset(stmt);
-	return rc;
+		    SQLITE_OK)
+		return es_sql_error(ld->snaps->db, err);
+	return es_sql_run(stmt, err);
 }
 
 /*
@@ -376,17 +343,14 @@ static int insert_snapshot(struct load *ld, const char *state,
  */
 static int delete_stale(struct load *ld, struct es_error *err)
 {
-	sqlite3_stmt *stmt = ld->snaps->delete_stale;
-	int rc = ES_OK;
+	sqlite3_stmt *stmt = ld->snaps->stmt[ST_DELETE_STALE];
 
 	if (sqlite3_bind_int64(stmt, 1, ld->product_id) != SQLITE_OK ||
 	    sqlite3_bind_int(stmt, 2, ES_SNAPSHOT_SCHEMA) != SQLITE_OK ||
 	    sqlite3_bind_int64(stmt, 3, ld->ignored_event_id) != SQLITE_OK ||
-	    sqlite3_bind_int64(stmt, 4, ld->last_event_id) != SQLITE_OK ||
-	    sqlite3_step(stmt) != SQLITE_DONE)
-		rc = db_error(ld->snaps->db, err);
-	sqlite3_reset(stmt);
-	return rc;
+	    sqlite3_bind_int64(stmt, 4, ld->last_event_id) != SQLITE_OK)
+		return es_sql_error(ld->snaps->db, err);
+	return es_sql_run(stmt, err);
 }
 
 /*
@@ -396,30 +360,25 @@ static int delete_stale(struct load *ld, struct es_error *err)
  */
 static int write_snapshot(struct load *ld, struct es_error *err)
 {
-	sqlite3 *db = ld->snaps->db;
+	sqlite3_stmt **stmt = ld->snaps->stmt;
 	bool exists = es_product_exists(&ld->product);
 	char *state = NULL;
 	int rc = ES_OK;
 
 	if (exists)
 		rc = encode_state(&state, &ld->product, err);
-	if (rc == ES_OK &&
-	    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		rc = db_error(db, err);
-	if (rc != ES_OK) {
-		cJSON_free(state);
-		return rc;
-	}
+	if (rc == ES_OK)
+		rc = es_sql_run(stmt[ST_BEGIN], err);
+	if (rc != ES_OK)
+		goto out;
 	if (ld->stats.ignored)
 		rc = delete_stale(ld, err);
 	if (rc == ES_OK && exists)
 		rc = insert_snapshot(ld, state, err);
-	if (rc == ES_OK &&
-	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		rc = db_error(db, err);
-	if (rc != ES_OK)
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	rc = es_sql_commit_or_rollback(rc, stmt[ST_COMMIT], stmt[ST_ROLLBACK],
+				       err);
 	ld->stats.taken = rc == ES_OK && exists;
+out:
 	cJSON_free(state);
 	return rc;
 }
