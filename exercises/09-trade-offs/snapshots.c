@@ -21,9 +21,9 @@ int es_snapshots_open(struct es_snapshots **out, struct es_store *store,
 	 * es_store_path(store) with SQLITE_OPEN_READWRITE, and
 	 * sqlite3_busy_timeout() it to ES_STORE_BUSY_TIMEOUT_MS; CREATE
 	 * TABLE IF NOT EXISTS snapshots (the header's columns) with
-	 * sqlite3_exec(); then sqlite3_prepare_v2() the insert, the select
-	 * of the latest snapshot and the delete. On failure copy
-	 * sqlite3_errmsg() into err and close the half-built handle.
+	 * sqlite3_exec(); then es_sql_prepare_all() the insert, the select
+	 * of the latest snapshot, the delete and the transaction's
+	 * statements (es_sql.h). On failure close the half-built handle.
 	 * See docs/09-trade-offs.md, "Snapshots in C".
 	 */
 	(void)store;
@@ -36,8 +36,8 @@ int es_snapshots_open(struct es_snapshots **out, struct es_store *store,
 void es_snapshots_close(struct es_snapshots *snaps)
 {
 	/*
-	 * TODO: return when snaps is NULL; sqlite3_finalize() every
-	 * statement, sqlite3_close() your connection and free the handle.
+	 * TODO: return when snaps is NULL; es_sql_finalize_all() the
+	 * statements, sqlite3_close() your connection and free the handle.
 	 * The store is borrowed: leave it open.
 	 * See docs/09-trade-offs.md, "Snapshots in C".
 	 */
@@ -51,8 +51,8 @@ int es_snapshots_load(struct es_product *out, struct es_replay_stats *stats,
 	/*
 	 * TODO: es_product_init(out). Select the product's latest snapshot
 	 * (the greatest last_event_id); trust it only when schema_version
-	 * is ES_SNAPSHOT_SCHEMA and its state decodes (cJSON, every field
-	 * checked, id and version those of the row). Then
+	 * is ES_SNAPSHOT_SCHEMA and its state decodes (every field read
+	 * with json_text.h's getters, id and version those of the row). Then
 	 * es_store_load_range() the events after its last_event_id (0
 	 * without one) and es_product_apply() each, counting them and
 	 * keeping the last id and the latest occurred_at. When a snapshot
