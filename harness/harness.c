@@ -102,7 +102,7 @@ static int64_t test_clock_now(void *ctx)
 
 struct es_clock es_test_clock(struct es_test_clock *state)
 {
-	struct es_clock clock = { test_clock_now, state };
+	struct es_clock clock = {test_clock_now, state};
 
 	state->next = ES_TEST_EPOCH_US;
 	return clock;
@@ -201,8 +201,8 @@ static char failure[1024];
 
 static void fail_now(const char *file, int line)
 {
-	CU_assertImplementation(CU_FALSE, (unsigned int)line, failure, file,
-				"", CU_TRUE);
+	CU_assertImplementation(CU_FALSE, (unsigned int)line, failure, file, "",
+				CU_TRUE);
 }
 
 static void pass(const char *file, int line)
@@ -259,7 +259,8 @@ void es_assert_str_eq(const char *actual, const char *expected,
 		pass(file, line);
 		return;
 	}
-	if (actual != NULL && expected != NULL && strcmp(actual, expected) == 0) {
+	if (actual != NULL && expected != NULL &&
+	    strcmp(actual, expected) == 0) {
 		pass(file, line);
 		return;
 	}
@@ -271,8 +272,9 @@ void es_assert_str_eq(const char *actual, const char *expected,
 		es_test_fail(file, line, "%s is \"%.400s\", expected NULL",
 			     expr, actual);
 	else
-		es_test_fail(file, line, "%s is \"%.400s\", expected \"%.400s\"",
-			     expr, actual, expected);
+		es_test_fail(file, line,
+			     "%s is \"%.400s\", expected \"%.400s\"", expr,
+			     actual, expected);
 }
 
 void es_assert_str_contains(const char *haystack, const char *needle,

@@ -60,7 +60,7 @@ char *es_test_path(char *buf, size_t size, const char *name);
  * are distinct, ordered, and the same on every run.
  */
 #define ES_TEST_EPOCH_US INT64_C(1795789925123456)
-#define ES_TEST_STEP_US INT64_C(1000001)
+#define ES_TEST_STEP_US	 INT64_C(1000001)
 
 struct es_test_clock {
 	int64_t next; /* what the next call returns */
@@ -115,24 +115,24 @@ void es_test_require_setup(const char *file, int line);
 void es_test_setup_open_db(sqlite3 **db, const char *path, int flags);
 
 /* Assertions. Each prints both sides, the file and the line. */
-#define ES_ASSERT_TRUE(cond)                                                 \
+#define ES_ASSERT_TRUE(cond)                                                   \
 	es_assert_true((cond) != 0, #cond, __FILE__, __LINE__)
-#define ES_ASSERT_INT_EQ(actual, expected)                                   \
-	es_assert_int_eq((long long)(actual), (long long)(expected), #actual, \
+#define ES_ASSERT_INT_EQ(actual, expected)                                     \
+	es_assert_int_eq((long long)(actual), (long long)(expected), #actual,  \
 			 __FILE__, __LINE__)
-#define ES_ASSERT_DOUBLE_EQ(actual, expected)                                \
+#define ES_ASSERT_DOUBLE_EQ(actual, expected)                                  \
 	es_assert_double_eq((actual), (expected), #actual, __FILE__, __LINE__)
-#define ES_ASSERT_STR_EQ(actual, expected)                                   \
+#define ES_ASSERT_STR_EQ(actual, expected)                                     \
 	es_assert_str_eq((actual), (expected), #actual, __FILE__, __LINE__)
 /* haystack must hold needle; on failure prints both strings. */
-#define ES_ASSERT_STR_CONTAINS(haystack, needle)                             \
-	es_assert_str_contains((haystack), (needle), #haystack, __FILE__,    \
+#define ES_ASSERT_STR_CONTAINS(haystack, needle)                               \
+	es_assert_str_contains((haystack), (needle), #haystack, __FILE__,      \
 			       __LINE__)
 /* rc must be ES_OK; on failure prints the code's name and err's message. */
-#define ES_ASSERT_OK(rc, err)                                                \
+#define ES_ASSERT_OK(rc, err)                                                  \
 	es_assert_code((rc), ES_OK, (err), #rc, __FILE__, __LINE__)
 /* rc must be `code` (say ES_EINVAL). */
-#define ES_ASSERT_CODE(rc, code, err)                                        \
+#define ES_ASSERT_CODE(rc, code, err)                                          \
 	es_assert_code((rc), (code), (err), #rc, __FILE__, __LINE__)
 
 void es_assert_true(int ok, const char *expr, const char *file, int line);

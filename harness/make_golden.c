@@ -10,10 +10,10 @@
  * Each scenario is a list of command lines. Its answers (.results) are
  * what the program CATALOG (build/bin/catalog) prints for them: make_golden
  * runs `CATALOG apply` on the .commands file, with new databases in a
- * temporary directory that it removes afterwards. Its log and views are those of the lines
- * sent through the reference here as `catalog apply` sends them, but with
- * the harness's fixed clock: parse, handle, bring every view up to date.
- * Those databases live in memory; only the files are written, and the
+ * temporary directory that it removes afterwards. Its log and views are those
+ * of the lines sent through the reference here as `catalog apply` sends them,
+ * but with the harness's fixed clock: parse, handle, bring every view up to
+ * date. Those databases live in memory; only the files are written, and the
  * same program always writes the same bytes.
  *
  * The Makefile links this program twice: with the reference, for
@@ -477,12 +477,10 @@ static int write_log(const char *dir, const char *name, struct run *run,
 	FILE *f = NULL;
 	int rc;
 
-	rc = open_golden(&f, title, dir, name, ".events.sql", "event log",
-			 err);
+	rc = open_golden(&f, title, dir, name, ".events.sql", "event log", err);
 	/* The store is closed: the tables are read on a connection of ours. */
-	if (rc == ES_OK &&
-	    sqlite3_open_v2(path, &log, SQLITE_OPEN_READONLY, NULL) !=
-		    SQLITE_OK)
+	if (rc == ES_OK && sqlite3_open_v2(path, &log, SQLITE_OPEN_READONLY,
+					   NULL) != SQLITE_OK)
 		rc = es_error_set(err, ES_EDB, "%s: %s", path,
 				  sqlite3_errmsg(log));
 	if (rc == ES_OK)
@@ -523,16 +521,15 @@ static int make_work_dir(char work[1024], struct es_error *err)
  * output into `dir`/`name`.results. Its databases are new ones in `work`.
  * It must exit 0; its standard error is this program's.
  */
-static int write_results(const char *dir, const char *name,
-			 const char *catalog, const char *work,
-			 struct es_error *err)
+static int write_results(const char *dir, const char *name, const char *catalog,
+			 const char *work, struct es_error *err)
 {
 	char commands[1024];
 	char results[1024];
 	char events_db[1100];
 	char read_db[1100];
 	char *argv[] = {(char *)catalog, "--events", events_db, "--read",
-			read_db, "apply", NULL};
+			read_db,	 "apply",    NULL};
 	int status = 0;
 	int rc;
 
@@ -540,8 +537,7 @@ static int write_results(const char *dir, const char *name,
 	snprintf(results, sizeof(results), "%s/%s.results", dir, name);
 	snprintf(events_db, sizeof(events_db), "%s/event_store.db", work);
 	snprintf(read_db, sizeof(read_db), "%s/read_model.db", work);
-	rc = es_process_run(&status, argv, commands, results, NULL, NULL,
-			    err);
+	rc = es_process_run(&status, argv, commands, results, NULL, NULL, err);
 	if (rc == ES_OK && status != 0)
 		rc = es_error_set(err, ES_EINVAL,
 				  "%s apply < %s exited with status %d",
@@ -558,6 +554,7 @@ static int write_scenario(const char *dir, const char *catalog,
 	char work[1024];
 	int rc;
 
+	memset(&run, 0, sizeof(run)); /* run_close() may come first */
 	rc = make_work_dir(work, err);
 	if (rc != ES_OK)
 		return rc;
@@ -577,8 +574,7 @@ static int write_scenario(const char *dir, const char *catalog,
 	return rc;
 }
 
-static int write_all(const char *dir, const char *catalog,
-		     struct es_error *err)
+static int write_all(const char *dir, const char *catalog, struct es_error *err)
 {
 	struct lines lines = {NULL, 0, 0};
 	int rc;

@@ -33,9 +33,9 @@ struct style {
 
 static struct style style_for_stdout(void)
 {
-	static const struct style plain = { "", "", "", "", "" };
-	static const struct style color = { "\033[32m", "\033[31m", "\033[2m",
-					    "\033[1m", "\033[0m" };
+	static const struct style plain = {"", "", "", "", ""};
+	static const struct style color = {"\033[32m", "\033[31m", "\033[2m",
+					   "\033[1m", "\033[0m"};
 	const char *no_color = getenv("NO_COLOR");
 
 	if ((no_color != NULL && no_color[0] != '\0') || !isatty(STDOUT_FILENO))
@@ -189,7 +189,8 @@ static void print_next_steps(unsigned failed, unsigned blocked,
 	int step = guide_step();
 
 	if (blocked > 0 && step > 0)
-		printf("\n%s%u of the failures come from an earlier step that is"
+		printf("\n%s%u of the failures come from an earlier step that "
+		       "is"
 		       " not written yet.%s\nFinish that step first, or build "
 		       "this one on the reference: make check STEP=%d "
 		       "PRIOR=solutions\n",
@@ -216,7 +217,8 @@ int main(void)
 	out_style = style_for_stdout();
 	if (CU_initialize_registry() != CUE_SUCCESS ||
 	    CU_register_suites(es_suites) != CUE_SUCCESS) {
-		fprintf(stderr, "cannot set up CUnit: %s\n", CU_get_error_msg());
+		fprintf(stderr, "cannot set up CUnit: %s\n",
+			CU_get_error_msg());
 		CU_cleanup_registry();
 		return 2;
 	}
@@ -225,7 +227,8 @@ int main(void)
 		for (test = suite->pTest; test != NULL; test = test->pNext) {
 			if (!selected(test))
 				continue;
-			switch (run_isolated(suite, test, timeout, &out_style)) {
+			switch (run_isolated(suite, test, timeout,
+					     &out_style)) {
 			case PASSED:
 				passed++;
 				break;

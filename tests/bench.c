@@ -43,13 +43,13 @@
 #include "snapshots.h"
 
 #define PRODUCTS 1000
-#define HANDLED 2000
+#define HANDLED	 2000
 
 /* The two histories compared, and how many commands each is timed for. */
-#define HISTORY_SHORT 100
-#define HISTORY_LONG 100000
-#define TIMED_FAST 400 /* the catalog strategy */
-#define TIMED_SLOW 20  /* step 5, which replays 100,000 events a command */
+#define HISTORY_SHORT  100
+#define HISTORY_LONG   100000
+#define TIMED_FAST     400 /* the catalog strategy */
+#define TIMED_SLOW     20  /* step 5, which replays 100,000 events a command */
 #define SNAPSHOT_EVERY 100 /* as catalog apply takes them */
 
 static double cpu_seconds(void)
@@ -78,8 +78,7 @@ static void report(const char *what, long n, double seconds)
 static int append_event(struct es_store *store, long i, struct es_error *err)
 {
 	static const struct es_product_created fields = {
-		"Bench product", 9.99, 4.5, 1, "Bench supplier", 100, NULL
-	};
+		"Bench product", 9.99, 4.5, 1, "Bench supplier", 100, NULL};
 	const char *at = "2026-11-27T14:32:05.123456+00:00";
 	int64_t id = i % PRODUCTS + 1;
 	struct es_event ev;
@@ -119,7 +118,7 @@ static int bench_append(struct es_store *store, long n, struct es_error *err)
 
 static int bench_load(struct es_store *store, struct es_error *err)
 {
-	struct es_event_list events = { 0 };
+	struct es_event_list events = {0};
 	double start = now_seconds();
 	int rc = es_store_load(&events, store, 1, err);
 
@@ -143,12 +142,12 @@ static int bench_rebuild(struct es_store *store, struct es_projector *prj,
 static int bench_handle(struct es_store *store, struct es_projector *prj,
 			struct es_error *err)
 {
-	struct es_command_handler handler = { store, { es_clock_system, NULL } };
+	struct es_command_handler handler = {store, {es_clock_system, NULL}};
 	double start = now_seconds();
 	int rc = ES_OK;
 
 	for (long i = 0; rc == ES_OK && i < HANDLED; i++) {
-		struct es_command cmd = { .type = ES_UPDATE_STOCK };
+		struct es_command cmd = {.type = ES_UPDATE_STOCK};
 		struct es_event ev;
 
 		cmd.update_stock.product_id = i % PRODUCTS + 1;
@@ -171,11 +170,10 @@ static int append_histories(struct es_store *store, int64_t short_id,
 			    int64_t long_id, struct es_error *err)
 {
 	static const struct es_product_created fields = {
-		"History product", 9.99, 4.5, 1, "Bench supplier", 100, NULL
-	};
+		"History product", 9.99, 4.5, 1, "Bench supplier", 100, NULL};
 	const char *at = "2026-11-27T14:32:05.123456+00:00";
-	const int64_t ids[2] = { short_id, long_id };
-	const long sizes[2] = { HISTORY_SHORT, HISTORY_LONG };
+	const int64_t ids[2] = {short_id, long_id};
+	const long sizes[2] = {HISTORY_SHORT, HISTORY_LONG};
 	int rc = es_store_begin(store, err);
 
 	for (int p = 0; p < 2 && rc == ES_OK; p++) {
@@ -210,7 +208,7 @@ struct strategy {
 static int handle_one(struct strategy *s, int64_t product_id, long i,
 		      struct es_error *err)
 {
-	struct es_command cmd = { .type = ES_UPDATE_STOCK };
+	struct es_command cmd = {.type = ES_UPDATE_STOCK};
 	struct es_event ev;
 	int rc;
 
@@ -225,8 +223,8 @@ static int handle_one(struct strategy *s, int64_t product_id, long i,
 }
 
 /* CPU seconds per command on `product_id`, after one untimed command. */
-static int cpu_per_command(double *out, struct strategy *s,
-			   int64_t product_id, struct es_error *err)
+static int cpu_per_command(double *out, struct strategy *s, int64_t product_id,
+			   struct es_error *err)
 {
 	double start;
 	int rc = handle_one(s, product_id, 0, err);
@@ -240,11 +238,11 @@ static int cpu_per_command(double *out, struct strategy *s,
 
 static int bench_history(struct es_store *store, struct es_error *err)
 {
-	struct es_clock clock = { es_clock_system, NULL };
+	struct es_clock clock = {es_clock_system, NULL};
 	struct es_snapshots *snaps = NULL;
 	struct strategy strategies[2] = {
-		{ "step 5", TIMED_SLOW, { store, clock }, NULL },
-		{ "catalog", TIMED_FAST, { store, clock }, NULL },
+		{"step 5", TIMED_SLOW, {store, clock}, NULL},
+		{"catalog", TIMED_FAST, {store, clock}, NULL},
 	};
 	/* Ids past the generated ones: products with nothing else. */
 	const int64_t short_id = PRODUCTS + 1, long_id = PRODUCTS + 2;
@@ -257,8 +255,8 @@ static int bench_history(struct es_store *store, struct es_error *err)
 		rc = es_optimistic_open(&strategies[1].optimistic, store, clock,
 					snaps, err);
 	printf("CPU per UpdateStock, against the product's history:\n");
-	printf("%-8s %12s %12s %8s\n", "handler", "100 events",
-	       "100000 events", "ratio");
+	printf("%-8s %12s %12s %8s\n", "handler", "100 events", "100000 events",
+	       "ratio");
 	for (int k = 0; k < 2 && rc == ES_OK; k++) {
 		double fast = 0, slow = 0;
 
@@ -288,7 +286,8 @@ static int run(const char *dir, long n, struct es_error *err)
 	snprintf(read_path, sizeof(read_path), "%s/read_model.db", dir);
 	rc = es_store_open(&store, events_path, ES_STORE_WRITE, err);
 	if (rc == ES_OK)
-		rc = es_read_db_open(&read_db, read_path, ES_READ_DB_WRITE, err);
+		rc = es_read_db_open(&read_db, read_path, ES_READ_DB_WRITE,
+				     err);
 	if (rc == ES_OK)
 		rc = es_projector_open(&prj, read_db, err);
 	if (rc == ES_OK)
@@ -312,7 +311,7 @@ static void remove_files(const char *dir)
 {
 	static const char *const names[] = {
 		"event_store.db", "event_store.db-wal", "event_store.db-shm",
-		"read_model.db",  "read_model.db-wal",  "read_model.db-shm",
+		"read_model.db",  "read_model.db-wal",	"read_model.db-shm",
 	};
 	char path[600];
 
@@ -327,7 +326,7 @@ int main(int argc, char **argv)
 {
 	long n = argc > 1 ? strtol(argv[1], NULL, 10) : 100000;
 	const char *tmp = getenv("TMPDIR");
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 	char dir[256];
 	int rc;
 

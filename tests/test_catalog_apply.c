@@ -287,8 +287,8 @@ static void test_apply_catches_up(void)
  * and 10 lines each: enough to check the memory of every path.
  */
 #define CONTENTION_PROCESSES 4
-#define CONTENTION_HISTORY 30000
-#define CONTENTION_LINES 200
+#define CONTENTION_HISTORY   30000
+#define CONTENTION_LINES     200
 
 /*
  * Start `catalog apply` with standard input from `in` and output into
@@ -300,9 +300,13 @@ extern char **environ; /* POSIX: the environment, for posix_spawn() */
 
 static pid_t start_apply(const char *in, const char *out)
 {
-	char *const argv[] = {(char *)catalog_binary(), "--events",
-			      (char *)events_db, "--read", (char *)read_db,
-			      "apply", NULL};
+	char *const argv[] = {(char *)catalog_binary(),
+			      "--events",
+			      (char *)events_db,
+			      "--read",
+			      (char *)read_db,
+			      "apply",
+			      NULL};
 	posix_spawn_file_actions_t files;
 	pid_t pid = -1;
 	int rc;
@@ -341,17 +345,17 @@ static void test_apply_writers_on_a_long_history(void)
 	CATALOG(path, "apply");
 	es_test_expect_status(0);
 	/* The history, appended with SQL as the seed's Python could. */
-	es_test_db_exec(events_db,
-			es_test_format(
-				"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL"
-				" SELECT i + 1 FROM n WHERE i < %d)"
-				" INSERT INTO events (product_id, event_type,"
-				" data, occurred_at) SELECT 1, 'StockUpdated',"
-				" '{\"product_id\": 1, \"new_stock\": ' ||"
-				" (i %% 500) || ', \"occurred_at\": "
-				"\"2026-11-27T14:32:05.123456+00:00\"}',"
-				" '2026-11-27T14:32:05.123456+00:00' FROM n",
-				history));
+	es_test_db_exec(
+		events_db,
+		es_test_format("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL"
+			       " SELECT i + 1 FROM n WHERE i < %d)"
+			       " INSERT INTO events (product_id, event_type,"
+			       " data, occurred_at) SELECT 1, 'StockUpdated',"
+			       " '{\"product_id\": 1, \"new_stock\": ' ||"
+			       " (i %% 500) || ', \"occurred_at\": "
+			       "\"2026-11-27T14:32:05.123456+00:00\"}',"
+			       " '2026-11-27T14:32:05.123456+00:00' FROM n",
+			       history));
 	for (int i = 0; i < lines; i++)
 		es_test_buf_str(&want, "{\"ok\":true}\n");
 	answers = es_test_buf_own(&want);
@@ -360,10 +364,11 @@ static void test_apply_writers_on_a_long_history(void)
 		const char *in_path = es_test_file(es_test_format("in%d", p));
 
 		for (int i = 0; i < lines; i++)
-			es_test_buf_printf(&in,
-					   "{\"type\":\"UpdateStock\","
-					   "\"product_id\":1,\"new_stock\":%d}\n",
-					   p * 1000 + i);
+			es_test_buf_printf(
+				&in,
+				"{\"type\":\"UpdateStock\","
+				"\"product_id\":1,\"new_stock\":%d}\n",
+				p * 1000 + i);
 		es_test_write_file(in_path, in.s, in.len);
 		es_test_buf_own(&in); /* freed with the test */
 		out[p] = es_test_file(es_test_format("out%d", p));
@@ -384,8 +389,9 @@ static void test_apply_writers_on_a_long_history(void)
 			 1 + history + CONTENTION_PROCESSES * lines);
 	/* The views agree with the log: the last stock written is shown. */
 	ES_ASSERT_INT_EQ(
-		es_test_db_query_int(read_db, "SELECT stock FROM "
-					      "product_detail_view WHERE id = 1"),
+		es_test_db_query_int(read_db,
+				     "SELECT stock FROM "
+				     "product_detail_view WHERE id = 1"),
 		es_test_db_query_int(events_db,
 				     "SELECT json_extract(data, '$.new_stock')"
 				     " FROM events ORDER BY id DESC LIMIT 1"));
@@ -393,7 +399,8 @@ static void test_apply_writers_on_a_long_history(void)
 
 CU_TestInfo catalog_apply_tests[] = {
 	{"four apply processes on one product with 30,000 events answer "
-	 "every line ok", test_apply_writers_on_a_long_history},
+	 "every line ok",
+	 test_apply_writers_on_a_long_history},
 	{"apply answers each line, stores and projects each event",
 	 test_apply_scenario},
 	{"apply reads a FILE argument, or standard input for -",

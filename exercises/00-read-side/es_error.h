@@ -19,18 +19,19 @@
 enum es_code {
 	ES_OK = 0,
 	ES_ENOTFOUND = -1, /* the product or row asked for does not exist */
-	ES_EINVAL = -2,    /* bad input: a refused command, a malformed line */
-	ES_ECONFLICT = -3, /* someone else wrote first (optimistic concurrency) */
-	ES_EDB = -4,       /* SQLite reported an error */
-	ES_ENOMEM = -5,    /* an allocation failed */
-	ES_ECORRUPT = -6,  /* stored data cannot be decoded */
-	ES_ENOTIMPL = -7   /* a kata stub that the learner has not written yet */
+	ES_EINVAL = -2,	   /* bad input: a refused command, a malformed line */
+	ES_ECONFLICT =
+		-3,	/* someone else wrote first (optimistic concurrency) */
+	ES_EDB = -4,	/* SQLite reported an error */
+	ES_ENOMEM = -5, /* an allocation failed */
+	ES_ECORRUPT = -6, /* stored data cannot be decoded */
+	ES_ENOTIMPL = -7  /* a kata stub that the learner has not written yet */
 };
 
 #define ES_ERROR_MSG_SIZE 256
 
 struct es_error {
-	int code;                    /* one of enum es_code */
+	int code;		     /* one of enum es_code */
 	char msg[ES_ERROR_MSG_SIZE]; /* one line, no trailing newline */
 };
 

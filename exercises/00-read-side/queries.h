@@ -23,7 +23,6 @@
 #include "es_error.h"
 #include "es_time.h" /* ES_TIMESTAMP_SIZE */
 
-
 /* The product page: everything the detail view holds. */
 struct es_product_detail {
 	int64_t id;

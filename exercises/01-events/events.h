@@ -46,13 +46,13 @@ enum es_event_type {
 };
 
 struct es_product_created {
-	char *name;          /* owned by the event */
+	char *name; /* owned by the event */
 	double price;
 	double cost_price;
 	int64_t supplier_id;
 	char *supplier_name; /* owned by the event */
 	int64_t stock;
-	char *description;   /* owned by the event; NULL for JSON null */
+	char *description; /* owned by the event; NULL for JSON null */
 };
 
 struct es_stock_updated {
@@ -70,8 +70,8 @@ struct es_event {
 	char occurred_at[ES_TIMESTAMP_SIZE];
 	union {
 		struct es_product_created created; /* ES_PRODUCT_CREATED */
-		struct es_stock_updated stock;     /* ES_STOCK_UPDATED */
-		struct es_price_changed price;     /* ES_PRICE_CHANGED */
+		struct es_stock_updated stock;	   /* ES_STOCK_UPDATED */
+		struct es_price_changed price;	   /* ES_PRICE_CHANGED */
 		/* ES_PRODUCT_VIEWED has no fields of its own */
 	};
 };

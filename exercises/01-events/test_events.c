@@ -19,29 +19,29 @@
 #include "harness.h"
 
 /* The fixed clock's first timestamp. */
-#define AT "2026-11-27T14:32:05.123456+00:00"
+#define AT	 "2026-11-27T14:32:05.123456+00:00"
 #define OCCURRED "\"occurred_at\": \"" AT "\""
 
 /* The seed's first product, as Python writes its ProductCreated. */
-#define WIDGET_JSON                                                        \
-	"{\"product_id\": 1, \"name\": \"Widget Pro\", \"price\": 29.99, "  \
-	"\"cost_price\": 12.0, \"supplier_id\": 1, \"supplier_name\": "    \
+#define WIDGET_JSON                                                            \
+	"{\"product_id\": 1, \"name\": \"Widget Pro\", \"price\": 29.99, "     \
+	"\"cost_price\": 12.0, \"supplier_id\": 1, \"supplier_name\": "        \
 	"\"Acme Corp\", \"stock\": 100, " OCCURRED ", \"description\": null}"
 
 /* A product with a description. */
-#define GADGET_JSON                                                        \
-	"{\"product_id\": 2, \"name\": \"Gadget Plus\", \"price\": 49.99, " \
-	"\"cost_price\": 22.5, \"supplier_id\": 1, \"supplier_name\": "    \
-	"\"Acme Corp\", \"stock\": 0, " OCCURRED ", \"description\": "     \
+#define GADGET_JSON                                                            \
+	"{\"product_id\": 2, \"name\": \"Gadget Plus\", \"price\": 49.99, "    \
+	"\"cost_price\": 22.5, \"supplier_id\": 1, \"supplier_name\": "        \
+	"\"Acme Corp\", \"stock\": 0, " OCCURRED ", \"description\": "         \
 	"\"A gadget, plus\"}"
 
-#define STOCK_JSON "{\"product_id\": 2, \"new_stock\": 50, " OCCURRED "}"
-#define PRICE_JSON "{\"product_id\": 2, \"new_price\": 44.99, " OCCURRED "}"
+#define STOCK_JSON  "{\"product_id\": 2, \"new_stock\": 50, " OCCURRED "}"
+#define PRICE_JSON  "{\"product_id\": 2, \"new_price\": 44.99, " OCCURRED "}"
 #define VIEWED_JSON "{\"product_id\": 1, " OCCURRED "}"
 
 static struct es_event ev;   /* the event under test */
 static struct es_event back; /* an event es_event_from_json() read */
-static char *json;           /* what es_event_to_json() wrote */
+static char *json;	     /* what es_event_to_json() wrote */
 static struct es_error err;
 
 static void setup(void)
@@ -75,9 +75,9 @@ static struct es_product_created widget_fields(void)
  * upper-case macros.
  */
 #define CHECK_CODE(row, rc, code) check_code(__LINE__, row, rc, code)
-#define CHECK_STR(row, what, actual, expected) \
+#define CHECK_STR(row, what, actual, expected)                                 \
 	check_str(__LINE__, row, what, actual, expected)
-#define MAKE_CREATED(row, out, id, fields) \
+#define MAKE_CREATED(row, out, id, fields)                                     \
 	make_created(__LINE__, row, out, id, fields)
 #define ENCODE(row, e) encode(__LINE__, row, e)
 
@@ -131,10 +131,10 @@ struct type_row {
 };
 
 static const struct type_row type_rows[] = {
-	{ ES_PRODUCT_CREATED, "ProductCreated" },
-	{ ES_STOCK_UPDATED, "StockUpdated" },
-	{ ES_PRICE_CHANGED, "PriceChanged" },
-	{ ES_PRODUCT_VIEWED, "ProductViewed" },
+	{ES_PRODUCT_CREATED, "ProductCreated"},
+	{ES_STOCK_UPDATED, "StockUpdated"},
+	{ES_PRICE_CHANGED, "PriceChanged"},
+	{ES_PRODUCT_VIEWED, "ProductViewed"},
 };
 
 #define TYPE_ROWS (sizeof(type_rows) / sizeof(type_rows[0]))
@@ -171,8 +171,8 @@ static void test_type_parse_unknown(void)
 	enum es_event_type type;
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(expected, sizeof(expected),
-			 "unknown event type '%s'", names[i]);
+		snprintf(expected, sizeof(expected), "unknown event type '%s'",
+			 names[i]);
 		CHECK_CODE(names[i], es_event_type_parse(&type, names[i], &err),
 			   ES_EINVAL);
 		CHECK_STR(names[i], "the message", err.msg, expected);
@@ -189,8 +189,7 @@ static void test_created_fills_every_field(void)
 
 	fields.description = "Our best widget";
 	ev.id = 99;
-	ES_ASSERT_OK(es_event_product_created(&ev, 7, &fields, AT, &err),
-		     &err);
+	ES_ASSERT_OK(es_event_product_created(&ev, 7, &fields, AT, &err), &err);
 	ES_ASSERT_INT_EQ(ev.type, ES_PRODUCT_CREATED);
 	ES_ASSERT_INT_EQ(ev.id, 0);
 	ES_ASSERT_INT_EQ(ev.product_id, 7);
@@ -215,8 +214,7 @@ static void test_created_copies_its_strings(void)
 	fields.name = name;
 	fields.supplier_name = supplier;
 	fields.description = description;
-	ES_ASSERT_OK(es_event_product_created(&ev, 1, &fields, at, &err),
-		     &err);
+	ES_ASSERT_OK(es_event_product_created(&ev, 1, &fields, at, &err), &err);
 	memset(name, 'x', sizeof(name) - 1);
 	memset(supplier, 'x', sizeof(supplier) - 1);
 	memset(description, 'x', sizeof(description) - 1);
@@ -231,8 +229,7 @@ static void test_created_keeps_no_description(void)
 {
 	struct es_product_created fields = widget_fields();
 
-	ES_ASSERT_OK(es_event_product_created(&ev, 1, &fields, AT, &err),
-		     &err);
+	ES_ASSERT_OK(es_event_product_created(&ev, 1, &fields, AT, &err), &err);
 	ES_ASSERT_STR_EQ(ev.created.name, "Widget Pro");
 	ES_ASSERT_STR_EQ(ev.created.description, NULL);
 }
@@ -323,31 +320,29 @@ static void test_dispose_decoded(void)
 	ES_ASSERT_TRUE(back.created.description == NULL);
 }
 
-
 static CU_TestInfo tests[] = {
-	{ "es_event_type_name gives the seed's class names", test_type_name },
-	{ "es_event_type_parse finds every event type by its name",
-	  test_type_parse },
-	{ "es_event_type_parse refuses any other name",
-	  test_type_parse_unknown },
-	{ "es_event_product_created fills every field",
-	  test_created_fills_every_field },
-	{ "es_event_product_created copies its strings",
-	  test_created_copies_its_strings },
-	{ "es_event_product_created keeps a NULL description NULL",
-	  test_created_keeps_no_description },
-	{ "the other constructors fill their events", test_other_constructors },
-	{ "es_event_dispose frees, zeroes, and may be called twice",
-	  test_dispose },
-	{ "the constructors' events are stored as Python writes them",
-	  test_constructed_events_as_json },
-	{ "es_event_dispose frees what es_event_from_json read",
-	  test_dispose_decoded },
+	{"es_event_type_name gives the seed's class names", test_type_name},
+	{"es_event_type_parse finds every event type by its name",
+	 test_type_parse},
+	{"es_event_type_parse refuses any other name", test_type_parse_unknown},
+	{"es_event_product_created fills every field",
+	 test_created_fills_every_field},
+	{"es_event_product_created copies its strings",
+	 test_created_copies_its_strings},
+	{"es_event_product_created keeps a NULL description NULL",
+	 test_created_keeps_no_description},
+	{"the other constructors fill their events", test_other_constructors},
+	{"es_event_dispose frees, zeroes, and may be called twice",
+	 test_dispose},
+	{"the constructors' events are stored as Python writes them",
+	 test_constructed_events_as_json},
+	{"es_event_dispose frees what es_event_from_json read",
+	 test_dispose_decoded},
 	CU_TEST_INFO_NULL,
 };
 
 CU_SuiteInfo es_suites[] = {
-	{ "step 1: events", NULL, NULL, setup, teardown, tests },
+	{"step 1: events", NULL, NULL, setup, teardown, tests},
 	CU_SUITE_INFO_NULL,
 };
 

@@ -19,10 +19,10 @@ int es_store_open(struct es_store **out, const char *path,
 	 * TODO: calloc the handle and keep a strdup() of path and whether
 	 * mode is ES_STORE_WRITE. Open path with sqlite3_open_v2()
 	 * (READWRITE | CREATE for ES_STORE_WRITE, READONLY for
-	 * ES_STORE_READONLY) and set the busy timeout. In write mode refuse a read-only file
-	 * (sqlite3_db_readonly), set WAL and synchronous=FULL, and create the
-	 * two tables, the index on events(product_id, id) and the two
-	 * triggers. Then prepare the cached statements. On failure copy
+	 * ES_STORE_READONLY) and set the busy timeout. In write mode refuse a
+	 * read-only file (sqlite3_db_readonly), set WAL and synchronous=FULL,
+	 * and create the two tables, the index on events(product_id, id) and
+	 * the two triggers. Then prepare the cached statements. On failure copy
 	 * sqlite3_errmsg() into err after the path, close the handle and
 	 * return ES_EDB. On success *out is yours to es_store_close().
 	 * See docs/02-event-store.md, "The handle" and "Opening".
@@ -136,8 +136,9 @@ int es_event_list_push(struct es_event_list *list, struct es_event *ev,
 	 */
 	(void)list;
 	(void)ev;
-	return es_error_set(err, ES_ENOTIMPL,
-			    "step 2: es_event_list_push is not implemented yet");
+	return es_error_set(
+		err, ES_ENOTIMPL,
+		"step 2: es_event_list_push is not implemented yet");
 }
 
 int es_store_load(struct es_event_list *out, struct es_store *store,
@@ -259,8 +260,9 @@ int es_store_write_end(struct es_store *store, bool own, int rc,
 	(void)store;
 	(void)own;
 	(void)rc;
-	return es_error_set(err, ES_ENOTIMPL,
-			    "step 2: es_store_write_end is not implemented yet");
+	return es_error_set(
+		err, ES_ENOTIMPL,
+		"step 2: es_store_write_end is not implemented yet");
 }
 
 int es_store_collect(struct es_event_list *out, struct es_store *store,

@@ -47,7 +47,7 @@
 struct es_store;
 
 enum es_store_mode {
-	ES_STORE_WRITE,   /* create the file and tables when missing */
+	ES_STORE_WRITE,	  /* create the file and tables when missing */
 	ES_STORE_READONLY /* the file must exist; nothing is ever written */
 };
 
@@ -191,8 +191,8 @@ int es_store_load_range(struct es_event_list *out, struct es_store *store,
  * table yet counts the rows instead. Sets `*out` (0 for a product without
  * such events). Returns ES_OK or ES_EDB.
  */
-int es_store_version(int64_t *out, struct es_store *store,
-		     int64_t product_id, struct es_error *err);
+int es_store_version(int64_t *out, struct es_store *store, int64_t product_id,
+		     struct es_error *err);
 
 /*
  * Step 9. Append `ev` only if its product's version is still

@@ -135,10 +135,10 @@ static void teardown(void)
 }
 
 /* Most tests start here: the store setup opened must be open. */
-#define REQUIRE_STORE()                                                      \
-	es_assert_code(setup_rc, ES_OK, &setup_err,                          \
-		       "es_store_open(&store, path, ES_STORE_WRITE, &err) "  \
-		       "in setup",                                           \
+#define REQUIRE_STORE()                                                        \
+	es_assert_code(setup_rc, ES_OK, &setup_err,                            \
+		       "es_store_open(&store, path, ES_STORE_WRITE, &err) "    \
+		       "in setup",                                             \
 		       __FILE__, __LINE__)
 
 /* Open `raw` on `path`. Its busy timeout is 0: it never waits for a lock. */
@@ -158,8 +158,7 @@ static int64_t count_products(void)
 }
 
 /* A StockUpdated stamped with the fixed clock's `n`-th tick. */
-static struct es_event stock_event(int64_t product_id, int64_t new_stock,
-				   int n)
+static struct es_event stock_event(int64_t product_id, int64_t new_stock, int n)
 {
 	char at[ES_TIMESTAMP_SIZE];
 	struct es_event ev;
@@ -174,7 +173,7 @@ static int64_t append_stock(struct es_store *s, int64_t product_id,
 			    int64_t new_stock, int n)
 {
 	struct es_event ev = stock_event(product_id, new_stock, n);
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 
 	ES_ASSERT_OK(es_store_append(s, &ev, &err), &err);
 	return ev.id;
@@ -184,13 +183,14 @@ static int64_t append_stock(struct es_store *s, int64_t product_id,
 static void make_created(int64_t product_id, const char *description,
 			 const char *at)
 {
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 	struct es_product_created fields = es_test_widget_fields();
 
 	fields.description = (char *)description;
 	es_event_dispose(&created);
-	ES_ASSERT_OK(es_event_product_created(&created, product_id, &fields,
-					      at, &err), &err);
+	ES_ASSERT_OK(es_event_product_created(&created, product_id, &fields, at,
+					      &err),
+		     &err);
 }
 
 /* Append a ProductCreated to `s` and return its id. */
@@ -198,7 +198,7 @@ static int64_t append_created(struct es_store *s, int64_t product_id,
 			      const char *description, int n)
 {
 	char at[ES_TIMESTAMP_SIZE];
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 
 	es_test_timestamp(at, n);
 	make_created(product_id, description, at);
@@ -265,8 +265,8 @@ static int record(void *ctx, const struct es_event *ev, struct es_error *err)
 				    SEEN_MAX);
 	seen->id[i] = ev->id;
 	seen->product_id[i] = ev->product_id;
-	seen->new_stock[i] = ev->type == ES_STOCK_UPDATED ?
-				     ev->stock.new_stock : -1;
+	seen->new_stock[i] =
+		ev->type == ES_STOCK_UPDATED ? ev->stock.new_stock : -1;
 	memcpy(seen->occurred_at[i], ev->occurred_at, ES_TIMESTAMP_SIZE);
 	if (seen->calls == seen->stop_at)
 		return es_error_set(err, seen->stop_code, "stop at call %d",
@@ -313,8 +313,8 @@ static void assert_columns(const char *table, const struct column_case *cases,
 		notnull = sqlite3_column_int(stmt, 2);
 		pk = sqlite3_column_int(stmt, 3);
 		if (strcmp(name, want->name) != 0 ||
-		    strcmp(type, want->type) != 0 ||
-		    notnull != want->notnull || pk != want->pk) {
+		    strcmp(type, want->type) != 0 || notnull != want->notnull ||
+		    pk != want->pk) {
 			sqlite3_finalize(stmt);
 			ES_FAIL("%s column %d is %s %s notnull=%d pk=%d, "
 				"expected %s %s notnull=%d pk=%d",
@@ -331,11 +331,9 @@ static void assert_columns(const char *table, const struct column_case *cases,
 static void test_open_creates_the_seeds_events_table(void)
 {
 	static const struct column_case columns[] = {
-		{ "id", "INTEGER", 0, 1 },
-		{ "product_id", "INTEGER", 1, 0 },
-		{ "event_type", "TEXT", 1, 0 },
-		{ "data", "TEXT", 1, 0 },
-		{ "occurred_at", "TEXT", 1, 0 },
+		{"id", "INTEGER", 0, 1},       {"product_id", "INTEGER", 1, 0},
+		{"event_type", "TEXT", 1, 0},  {"data", "TEXT", 1, 0},
+		{"occurred_at", "TEXT", 1, 0},
 	};
 
 	REQUIRE_STORE();
@@ -352,7 +350,7 @@ static void test_open_creates_the_seeds_events_table(void)
 static void test_open_creates_the_seeds_product_registry(void)
 {
 	static const struct column_case columns[] = {
-		{ "id", "INTEGER", 0, 1 },
+		{"id", "INTEGER", 0, 1},
 	};
 
 	REQUIRE_STORE();
@@ -407,10 +405,12 @@ static void test_loading_a_product_uses_the_index(void)
 	sqlite3_finalize(stmt);
 	if (strstr(plan, "INDEX events_product_id") == NULL)
 		ES_FAIL("the plan is \"%s\", expected a SEARCH using index "
-			"events_product_id", plan);
+			"events_product_id",
+			plan);
 	if (strstr(plan, "TEMP B-TREE") != NULL)
 		ES_FAIL("the plan is \"%s\": it sorts, but the index on "
-			"(product_id, id) is already in order", plan);
+			"(product_id, id) is already in order",
+			plan);
 }
 
 /* An event written over event 1: any INSERT that names id 1. */
@@ -422,17 +422,17 @@ static void test_the_log_refuses_rewrites(void)
 		const char *name;
 		const char *sql;
 	} rewrites[] = {
-		{ "update one event", "UPDATE events SET data = '{}'"
-				      " WHERE id = 1" },
-		{ "delete one event", "DELETE FROM events WHERE id = 1" },
-		{ "delete every event", "DELETE FROM events" },
+		{"update one event", "UPDATE events SET data = '{}'"
+				     " WHERE id = 1"},
+		{"delete one event", "DELETE FROM events WHERE id = 1"},
+		{"delete every event", "DELETE FROM events"},
 		/* REPLACE deletes the old row without a DELETE trigger. */
-		{ "insert or replace one event",
-		  "INSERT OR REPLACE INTO events VALUES " OVER_ONE },
-		{ "replace one event", "REPLACE INTO events VALUES " OVER_ONE },
-		{ "upsert one event", "INSERT INTO events VALUES " OVER_ONE
-				      " ON CONFLICT(id) DO UPDATE SET"
-				      " data = excluded.data" },
+		{"insert or replace one event",
+		 "INSERT OR REPLACE INTO events VALUES " OVER_ONE},
+		{"replace one event", "REPLACE INTO events VALUES " OVER_ONE},
+		{"upsert one event", "INSERT INTO events VALUES " OVER_ONE
+				     " ON CONFLICT(id) DO UPDATE SET"
+				     " data = excluded.data"},
 	};
 	struct raw_row want, row;
 	int rc;
@@ -470,8 +470,8 @@ static void test_the_log_is_in_wal_mode(void)
 	REQUIRE_STORE();
 	open_raw(db_path);
 	/* WAL is a property of the file, so another connection sees it. */
-	if (sqlite3_prepare_v2(raw, "PRAGMA journal_mode", -1, &stmt,
-			       NULL) == SQLITE_OK &&
+	if (sqlite3_prepare_v2(raw, "PRAGMA journal_mode", -1, &stmt, NULL) ==
+		    SQLITE_OK &&
 	    sqlite3_step(stmt) == SQLITE_ROW)
 		snprintf(mode, sizeof(mode), "%s",
 			 (const char *)sqlite3_column_text(stmt, 0));
@@ -482,7 +482,7 @@ static void test_the_log_is_in_wal_mode(void)
 static void test_a_commit_syncs_the_log(void)
 {
 	char path[PATH_SIZE];
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 
 	spy_install();
 	es_test_path(path, sizeof(path), "synced.db");
@@ -506,7 +506,7 @@ static void test_a_commit_syncs_the_log(void)
 
 static void test_new_product_id_counts_from_one(void)
 {
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 	int64_t id = 0;
 
 	REQUIRE_STORE();
@@ -531,19 +531,18 @@ struct stored_case {
 };
 
 static const struct stored_case stored_cases[] = {
-	{ "ProductCreated", ES_PRODUCT_CREATED, 1, T0,
-	  "{\"product_id\": 1, \"name\": \"Widget Pro\", \"price\": 29.99, "
-	  "\"cost_price\": 12.0, \"supplier_id\": 1, \"supplier_name\": "
-	  "\"Acme Corp\", \"stock\": 100, \"occurred_at\": \"" T0 "\", "
-	  "\"description\": null}" },
-	{ "StockUpdated", ES_STOCK_UPDATED, 2, T1,
-	  "{\"product_id\": 2, \"new_stock\": 50, \"occurred_at\": \"" T1
-	  "\"}" },
-	{ "PriceChanged", ES_PRICE_CHANGED, 2, T2,
-	  "{\"product_id\": 2, \"new_price\": 44.99, \"occurred_at\": \"" T2
-	  "\"}" },
-	{ "ProductViewed", ES_PRODUCT_VIEWED, 1, T3,
-	  "{\"product_id\": 1, \"occurred_at\": \"" T3 "\"}" },
+	{"ProductCreated", ES_PRODUCT_CREATED, 1, T0,
+	 "{\"product_id\": 1, \"name\": \"Widget Pro\", \"price\": 29.99, "
+	 "\"cost_price\": 12.0, \"supplier_id\": 1, \"supplier_name\": "
+	 "\"Acme Corp\", \"stock\": 100, \"occurred_at\": \"" T0 "\", "
+	 "\"description\": null}"},
+	{"StockUpdated", ES_STOCK_UPDATED, 2, T1,
+	 "{\"product_id\": 2, \"new_stock\": 50, \"occurred_at\": \"" T1 "\"}"},
+	{"PriceChanged", ES_PRICE_CHANGED, 2, T2,
+	 "{\"product_id\": 2, \"new_price\": 44.99, \"occurred_at\": \"" T2
+	 "\"}"},
+	{"ProductViewed", ES_PRODUCT_VIEWED, 1, T3,
+	 "{\"product_id\": 1, \"occurred_at\": \"" T3 "\"}"},
 };
 
 #define STORED_COUNT (sizeof(stored_cases) / sizeof(stored_cases[0]))
@@ -552,7 +551,7 @@ static const struct stored_case stored_cases[] = {
 static void append_stored_cases(void)
 {
 	const struct stored_case *c;
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 	struct es_event ev;
 	int rc;
 
@@ -599,9 +598,9 @@ static void test_append_fills_the_columns(void)
 			ES_FAIL("%s: event_type is \"%s\"", c->name,
 				row.event_type);
 		if (row.product_id != c->product_id)
-			ES_FAIL("%s: product_id is %" PRId64 ", expected %"
-				PRId64, c->name, row.product_id,
-				c->product_id);
+			ES_FAIL("%s: product_id is %" PRId64
+				", expected %" PRId64,
+				c->name, row.product_id, c->product_id);
 		if (strcmp(row.occurred_at, c->occurred_at) != 0)
 			ES_FAIL("%s: occurred_at is \"%s\", expected \"%s\"",
 				c->name, row.occurred_at, c->occurred_at);
@@ -621,7 +620,8 @@ static void test_append_stores_the_json(void)
 		read_raw_row(&row, (int64_t)i + 1);
 		if (strcmp(row.data, c->data) != 0)
 			ES_FAIL("%s: data is\n        %s\n      expected\n"
-				"        %s", c->name, row.data, c->data);
+				"        %s",
+				c->name, row.data, c->data);
 	}
 }
 
@@ -640,15 +640,14 @@ static void test_append_commits_on_its_own(void)
 	open_raw(db_path);
 	ES_ASSERT_INT_EQ(count_events(), 1);
 	/* No transaction was left open: another writer gets in at once. */
-	ES_ASSERT_INT_EQ(sqlite3_exec(raw, "BEGIN IMMEDIATE", NULL, NULL,
-				      NULL),
+	ES_ASSERT_INT_EQ(sqlite3_exec(raw, "BEGIN IMMEDIATE", NULL, NULL, NULL),
 			 SQLITE_OK);
 	es_test_exec(raw, "ROLLBACK");
 }
 
 static void test_append_of_a_bad_event_appends_nothing(void)
 {
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 	struct es_product_created fields = {
 		.name = (char *)"Widget \xff", /* not UTF-8 */
 		.price = 29.99,
@@ -662,8 +661,7 @@ static void test_append_of_a_bad_event_appends_nothing(void)
 	ES_ASSERT_INT_EQ(price.id, 0);
 	ES_ASSERT_OK(es_event_product_created(&created, 1, &fields, T1, &err),
 		     &err);
-	ES_ASSERT_CODE(es_store_append(store, &created, &err), ES_EINVAL,
-		       &err);
+	ES_ASSERT_CODE(es_store_append(store, &created, &err), ES_EINVAL, &err);
 	ES_ASSERT_INT_EQ(created.id, 0);
 	open_raw(db_path);
 	ES_ASSERT_INT_EQ(count_events(), 0);
@@ -673,9 +671,9 @@ static void test_append_of_a_bad_event_appends_nothing(void)
 
 static void test_load_returns_one_products_events_in_order(void)
 {
-	static const int64_t want_id[] = { 1, 3, 5 };
-	static const int64_t want_stock[] = { 10, 30, 50 };
-	struct es_error err = { 0, "" };
+	static const int64_t want_id[] = {1, 3, 5};
+	static const int64_t want_stock[] = {10, 30, 50};
+	struct es_error err = {0, ""};
 
 	REQUIRE_STORE();
 	/* Stamped in reverse: the log's order is the ids', not the clock's. */
@@ -696,7 +694,7 @@ static void test_load_returns_one_products_events_in_order(void)
 
 static void test_load_returns_every_field(void)
 {
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 	const struct es_event *ev;
 	char at[ES_TIMESTAMP_SIZE];
 	struct es_event price;
@@ -729,7 +727,7 @@ static void test_load_returns_every_field(void)
 
 static void test_load_of_an_unknown_product_is_empty(void)
 {
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 
 	REQUIRE_STORE();
 	append_stock(store, 1, 10, 0);
@@ -743,7 +741,7 @@ static void test_load_of_an_unknown_product_is_empty(void)
 
 static void test_load_grows_the_list(void)
 {
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 
 	REQUIRE_STORE();
 	ES_ASSERT_OK(es_store_begin(store, &err), &err);
@@ -756,16 +754,17 @@ static void test_load_grows_the_list(void)
 	for (size_t i = 0; i < 100; i++) {
 		if (list.items[i].id != (int64_t)i + 1 ||
 		    list.items[i].stock.new_stock != (int64_t)i)
-			ES_FAIL("event %zu has id %" PRId64 " and new_stock %"
-				PRId64 ", expected %zu and %zu", i,
-				list.items[i].id,
+			ES_FAIL("event %zu has id %" PRId64
+				" and new_stock %" PRId64
+				", expected %zu and %zu",
+				i, list.items[i].id,
 				list.items[i].stock.new_stock, i + 1, i);
 	}
 }
 
 static void test_event_list_dispose_empties_the_list(void)
 {
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 
 	REQUIRE_STORE();
 	append_created(store, 1, "A fine widget", 0);
@@ -784,13 +783,12 @@ static void test_event_list_dispose_empties_the_list(void)
 static void test_event_list_push_takes_events_over_in_order(void)
 {
 	struct es_product_created fields = es_test_widget_fields();
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 	struct es_event ev;
 	char at[ES_TIMESTAMP_SIZE];
 
 	es_test_timestamp(at, 0);
-	ES_ASSERT_OK(es_event_product_created(&ev, 1, &fields, at, &err),
-		     &err);
+	ES_ASSERT_OK(es_event_product_created(&ev, 1, &fields, at, &err), &err);
 	/* The list owns the event's strings now: valgrind checks one free. */
 	ES_ASSERT_OK(es_event_list_push(&list, &ev, &err), &err);
 	for (int64_t i = 0; i < 20; i++) {
@@ -803,7 +801,8 @@ static void test_event_list_push_takes_events_over_in_order(void)
 	for (size_t i = 1; i < list.count; i++) {
 		if (list.items[i].type != ES_STOCK_UPDATED ||
 		    list.items[i].stock.new_stock != (int64_t)i - 1)
-			ES_FAIL("item %zu is not StockUpdated to %zu", i, i - 1);
+			ES_FAIL("item %zu is not StockUpdated to %zu", i,
+				i - 1);
 	}
 }
 
@@ -811,8 +810,8 @@ static void test_event_list_push_takes_events_over_in_order(void)
 
 static void test_load_all_streams_every_event_in_order(void)
 {
-	struct es_error err = { 0, "" };
-	struct seen seen = { 0 };
+	struct es_error err = {0, ""};
+	struct seen seen = {0};
 	char at[ES_TIMESTAMP_SIZE];
 
 	REQUIRE_STORE();
@@ -833,8 +832,8 @@ static void test_load_all_streams_every_event_in_order(void)
 
 static void test_load_all_of_an_empty_log_calls_nothing(void)
 {
-	struct es_error err = { 0, "" };
-	struct seen seen = { 0 };
+	struct es_error err = {0, ""};
+	struct seen seen = {0};
 
 	REQUIRE_STORE();
 	ES_ASSERT_OK(es_store_load_all(store, record, &seen, &err), &err);
@@ -847,8 +846,8 @@ static void test_load_all_of_an_empty_log_calls_nothing(void)
 
 static void test_load_all_stops_when_the_callback_fails(void)
 {
-	struct es_error err = { 0, "" };
-	struct seen seen = { 0 };
+	struct es_error err = {0, ""};
+	struct seen seen = {0};
 
 	REQUIRE_STORE();
 	append_stock(store, 1, 10, 0);
@@ -861,7 +860,7 @@ static void test_load_all_stops_when_the_callback_fails(void)
 	ES_ASSERT_STR_EQ(err.msg, "stop at call 2");
 	ES_ASSERT_INT_EQ(seen.calls, 2);
 	/* The walk was reset: the next one starts from the first event. */
-	seen = (struct seen){ 0 };
+	seen = (struct seen){0};
 	ES_ASSERT_OK(es_store_load_all(store, record, &seen, &err), &err);
 	ES_ASSERT_INT_EQ(seen.calls, 3);
 	ES_ASSERT_INT_EQ(seen.id[0], 1);
@@ -869,8 +868,8 @@ static void test_load_all_stops_when_the_callback_fails(void)
 
 static void test_load_all_reads_one_snapshot(void)
 {
-	struct es_error err = { 0, "" };
-	struct seen seen = { 0 };
+	struct es_error err = {0, ""};
+	struct seen seen = {0};
 
 	REQUIRE_STORE();
 	append_stock(store, 1, 10, 0);
@@ -882,7 +881,7 @@ static void test_load_all_reads_one_snapshot(void)
 	seen.append_to = other;
 	ES_ASSERT_OK(es_store_load_all(store, record, &seen, &err), &err);
 	ES_ASSERT_INT_EQ(seen.calls, 3);
-	seen = (struct seen){ 0 };
+	seen = (struct seen){0};
 	ES_ASSERT_OK(es_store_load_all(store, record, &seen, &err), &err);
 	ES_ASSERT_INT_EQ(seen.calls, 6);
 }
@@ -905,28 +904,27 @@ struct corrupt_case {
 	const char *mentions;
 };
 
-#define STOCK_DATA(id, stock, at)                                            \
-	"{\"product_id\": " id ", \"new_stock\": " stock                     \
+#define STOCK_DATA(id, stock, at)                                              \
+	"{\"product_id\": " id ", \"new_stock\": " stock                       \
 	", \"occurred_at\": \"" at "\"}"
 
 static const struct corrupt_case corrupt_cases[] = {
-	{ "data is not JSON", "StockUpdated", 1, "not json", T1, NULL, NULL },
-	{ "data is a JSON array", "StockUpdated", 1, "[1, 50]", T1, NULL,
-	  NULL },
-	{ "a field has the wrong type", "StockUpdated", 1,
-	  STOCK_DATA("1", "\"50\"", T1), T1, NULL, "new_stock" },
-	{ "a field is missing", "PriceChanged", 1,
-	  "{\"product_id\": 1, \"occurred_at\": \"" T1 "\"}", T1, NULL,
-	  "new_price" },
-	{ "the event type is unknown", "StockCorrected", 1,
-	  STOCK_DATA("1", "50", T1), T1,
-	  "unknown event type 'StockCorrected'", NULL },
-	{ "product_id differs from the data's", "StockUpdated", 1,
-	  STOCK_DATA("7", "50", T1), T1,
-	  "product_id column 1 does not match data 7", NULL },
-	{ "occurred_at differs from the data's", "StockUpdated", 1,
-	  STOCK_DATA("1", "50", T1), T3,
-	  "occurred_at column '" T3 "' does not match data '" T1 "'", NULL },
+	{"data is not JSON", "StockUpdated", 1, "not json", T1, NULL, NULL},
+	{"data is a JSON array", "StockUpdated", 1, "[1, 50]", T1, NULL, NULL},
+	{"a field has the wrong type", "StockUpdated", 1,
+	 STOCK_DATA("1", "\"50\"", T1), T1, NULL, "new_stock"},
+	{"a field is missing", "PriceChanged", 1,
+	 "{\"product_id\": 1, \"occurred_at\": \"" T1 "\"}", T1, NULL,
+	 "new_price"},
+	{"the event type is unknown", "StockCorrected", 1,
+	 STOCK_DATA("1", "50", T1), T1, "unknown event type 'StockCorrected'",
+	 NULL},
+	{"product_id differs from the data's", "StockUpdated", 1,
+	 STOCK_DATA("7", "50", T1), T1,
+	 "product_id column 1 does not match data 7", NULL},
+	{"occurred_at differs from the data's", "StockUpdated", 1,
+	 STOCK_DATA("1", "50", T1), T3,
+	 "occurred_at column '" T3 "' does not match data '" T1 "'", NULL},
 };
 
 #define CORRUPT_COUNT (sizeof(corrupt_cases) / sizeof(corrupt_cases[0]))
@@ -935,7 +933,7 @@ static const struct corrupt_case corrupt_cases[] = {
 static void given_corrupt_log(size_t i)
 {
 	const struct corrupt_case *c = &corrupt_cases[i];
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 	char path[PATH_SIZE];
 	char name[32];
 
@@ -971,8 +969,8 @@ static void assert_corrupt(const struct corrupt_case *c, int rc,
 		ES_FAIL("%s: the message \"%s\" does not start with \"%s\"",
 			c->name, err->msg, prefix);
 	if (c->exact != NULL && strcmp(reason, c->exact) != 0)
-		ES_FAIL("%s: the message is \"%s\", expected \"%s%s\"",
-			c->name, err->msg, prefix, c->exact);
+		ES_FAIL("%s: the message is \"%s\", expected \"%s%s\"", c->name,
+			err->msg, prefix, c->exact);
 	if (c->mentions != NULL && strstr(reason, c->mentions) == NULL)
 		ES_FAIL("%s: the message \"%s\" does not name %s", c->name,
 			err->msg, c->mentions);
@@ -980,15 +978,14 @@ static void assert_corrupt(const struct corrupt_case *c, int rc,
 
 static void test_load_of_a_corrupted_row_fails(void)
 {
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 	int rc;
 
 	for (size_t i = 0; i < CORRUPT_COUNT; i++) {
 		given_corrupt_log(i);
 		rc = es_store_load(&list, other, 1, &err);
 		assert_corrupt(&corrupt_cases[i], rc, &err);
-		if (list.count != 0 || list.items != NULL ||
-		    list.capacity != 0)
+		if (list.count != 0 || list.items != NULL || list.capacity != 0)
 			ES_FAIL("%s: the list holds %zu events after the "
 				"failed load, expected it empty",
 				corrupt_cases[i].name, list.count);
@@ -998,13 +995,13 @@ static void test_load_of_a_corrupted_row_fails(void)
 
 static void test_load_all_stops_at_a_corrupted_row(void)
 {
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 	struct seen seen;
 	int rc;
 
 	for (size_t i = 0; i < CORRUPT_COUNT; i++) {
 		given_corrupt_log(i);
-		seen = (struct seen){ 0 };
+		seen = (struct seen){0};
 		rc = es_store_load_all(other, record, &seen, &err);
 		assert_corrupt(&corrupt_cases[i], rc, &err);
 		if (seen.calls != 1)
@@ -1018,7 +1015,7 @@ static void test_load_all_stops_at_a_corrupted_row(void)
 /* ---- load_after ------------------------------------------------------ */
 
 /* Five StockUpdated: event k has new_stock 10 * k, of product_of[k - 1]. */
-static const int64_t product_of[] = { 1, 2, 1, 3, 1 };
+static const int64_t product_of[] = {1, 2, 1, 3, 1};
 
 static void append_five(void)
 {
@@ -1034,17 +1031,17 @@ struct after_case {
 };
 
 static const struct after_case after_cases[] = {
-	{ "after 0, every event", 0, 1, 5 },
-	{ "after 2, the last three", 2, 3, 3 },
-	{ "after 4, the last one", 4, 5, 1 },
-	{ "after the last id, none", 5, 0, 0 },
-	{ "past the end of the log, none", 99, 0, 0 },
+	{"after 0, every event", 0, 1, 5},
+	{"after 2, the last three", 2, 3, 3},
+	{"after 4, the last one", 4, 5, 1},
+	{"after the last id, none", 5, 0, 0},
+	{"past the end of the log, none", 99, 0, 0},
 };
 
 static void test_load_after_streams_the_events_after_the_id(void)
 {
 	const struct after_case *c;
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 	struct seen seen;
 	int rc, k;
 
@@ -1053,7 +1050,7 @@ static void test_load_after_streams_the_events_after_the_id(void)
 	for (size_t i = 0; i < sizeof(after_cases) / sizeof(after_cases[0]);
 	     i++) {
 		c = &after_cases[i];
-		seen = (struct seen){ 0 };
+		seen = (struct seen){0};
 		rc = es_store_load_after(store, c->after_id, record, &seen,
 					 &err);
 		if (rc != ES_OK)
@@ -1067,8 +1064,9 @@ static void test_load_after_streams_the_events_after_the_id(void)
 			if (seen.id[j] != k || seen.new_stock[j] != 10 * k ||
 			    seen.product_id[j] != product_of[k - 1])
 				ES_FAIL("%s: call %d saw event %" PRId64
-					" (product %" PRId64 ", new_stock %"
-					PRId64 "), expected event %d",
+					" (product %" PRId64
+					", new_stock %" PRId64
+					"), expected event %d",
 					c->name, j + 1, seen.id[j],
 					seen.product_id[j], seen.new_stock[j],
 					k);
@@ -1078,16 +1076,15 @@ static void test_load_after_streams_the_events_after_the_id(void)
 
 static void test_load_after_zero_is_load_all(void)
 {
-	struct es_error err = { 0, "" };
-	struct seen all = { 0 };
-	struct seen after = { 0 };
+	struct es_error err = {0, ""};
+	struct seen all = {0};
+	struct seen after = {0};
 
 	REQUIRE_STORE();
 	append_stored_cases();
 	append_five();
 	ES_ASSERT_OK(es_store_load_all(store, record, &all, &err), &err);
-	ES_ASSERT_OK(es_store_load_after(store, 0, record, &after, &err),
-		     &err);
+	ES_ASSERT_OK(es_store_load_after(store, 0, record, &after, &err), &err);
 	ES_ASSERT_INT_EQ(after.calls, all.calls);
 	ES_ASSERT_INT_EQ(all.calls, 9);
 	for (int i = 0; i < all.calls; i++) {
@@ -1100,8 +1097,8 @@ static void test_load_after_zero_is_load_all(void)
 
 static void test_load_after_stops_when_the_callback_fails(void)
 {
-	struct es_error err = { 0, "" };
-	struct seen seen = { 0 };
+	struct es_error err = {0, ""};
+	struct seen seen = {0};
 
 	REQUIRE_STORE();
 	append_five();
@@ -1112,9 +1109,8 @@ static void test_load_after_stops_when_the_callback_fails(void)
 	ES_ASSERT_STR_EQ(err.msg, "stop at call 2");
 	ES_ASSERT_INT_EQ(seen.calls, 2);
 	/* The walk was reset: the next one starts again after its id. */
-	seen = (struct seen){ 0 };
-	ES_ASSERT_OK(es_store_load_after(store, 3, record, &seen, &err),
-		     &err);
+	seen = (struct seen){0};
+	ES_ASSERT_OK(es_store_load_after(store, 3, record, &seen, &err), &err);
 	ES_ASSERT_INT_EQ(seen.calls, 2);
 	ES_ASSERT_INT_EQ(seen.id[0], 4);
 }
@@ -1134,8 +1130,8 @@ static void test_path_is_the_path_opened(void)
 }
 
 /* The five columns es_store_collect() reads, then one it ignores. */
-#define SELECT_ROW                                                           \
-	"SELECT id, product_id, event_type, data, occurred_at, 'more'"       \
+#define SELECT_ROW                                                             \
+	"SELECT id, product_id, event_type, data, occurred_at, 'more'"         \
 	" FROM events WHERE id >= ? ORDER BY id"
 
 /*
@@ -1144,7 +1140,7 @@ static void test_path_is_the_path_opened(void)
  */
 static void select_by_hand(struct es_store *st, int64_t id)
 {
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 	sqlite3_stmt *first;
 
 	ES_ASSERT_OK(es_store_prepare_once(&hand, st, SELECT_ROW, &err), &err);
@@ -1158,7 +1154,7 @@ static void select_by_hand(struct es_store *st, int64_t id)
 
 static void test_collect_decodes_rows_selected_by_hand(void)
 {
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 	char at[ES_TIMESTAMP_SIZE];
 
 	REQUIRE_STORE();
@@ -1188,7 +1184,7 @@ static void test_collect_decodes_rows_selected_by_hand(void)
 
 static void test_collect_of_a_corrupted_row_fails(void)
 {
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 	int rc;
 
 	for (size_t i = 0; i < CORRUPT_COUNT; i++) {
@@ -1206,7 +1202,7 @@ static void test_collect_of_a_corrupted_row_fails(void)
 
 static void test_write_begin_joins_or_owns(void)
 {
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 	bool own = true;
 
 	REQUIRE_STORE();
@@ -1237,7 +1233,7 @@ static void test_write_begin_joins_or_owns(void)
 /* ---- upcasters -------------------------------------------------------- */
 
 /* A StockUpdated as an older version wrote it: "quantity", not "new_stock". */
-#define OLD_STOCK_DATA                                                       \
+#define OLD_STOCK_DATA                                                         \
 	"{\"product_id\": 1, \"quantity\": 50, \"occurred_at\": \"" T1 "\"}"
 
 struct renamer {
@@ -1249,9 +1245,8 @@ struct renamer {
  * The test's upcaster: renames the key "quantity" of a StockUpdated to
  * "new_stock", and leaves every other event alone (`*upcast` NULL).
  */
-static int rename_quantity(void *ctx, enum es_event_type type,
-			   const char *data, char **upcast,
-			   struct es_error *err)
+static int rename_quantity(void *ctx, enum es_event_type type, const char *data,
+			   char **upcast, struct es_error *err)
 {
 	static const char old_key[] = "\"quantity\":";
 	static const char new_key[] = "\"new_stock\":";
@@ -1288,17 +1283,16 @@ static void given_an_old_event(void)
 
 static void test_an_upcaster_is_applied_on_load(void)
 {
-	struct renamer renamer = { 0, false };
-	struct es_error err = { 0, "" };
-	struct seen seen = { 0 };
+	struct renamer renamer = {0, false};
+	struct es_error err = {0, ""};
+	struct seen seen = {0};
 	struct raw_row before, after;
 
 	REQUIRE_STORE();
 	given_an_old_event();
 	read_raw_row(&before, 2);
 	/* Without the upcaster, the old shape does not decode. */
-	ES_ASSERT_CODE(es_store_load(&list, store, 1, &err), ES_ECORRUPT,
-		       &err);
+	ES_ASSERT_CODE(es_store_load(&list, store, 1, &err), ES_ECORRUPT, &err);
 	es_store_set_upcaster(store, rename_quantity, &renamer);
 	ES_ASSERT_OK(es_store_load(&list, store, 1, &err), &err);
 	ES_ASSERT_INT_EQ(list.count, 3);
@@ -1306,8 +1300,7 @@ static void test_an_upcaster_is_applied_on_load(void)
 	ES_ASSERT_INT_EQ(list.items[1].stock.new_stock, 50);
 	ES_ASSERT_INT_EQ(list.items[2].stock.new_stock, 60);
 	ES_ASSERT_INT_EQ(renamer.calls, 3); /* every row, old or new */
-	ES_ASSERT_OK(es_store_load_after(store, 1, record, &seen, &err),
-		     &err);
+	ES_ASSERT_OK(es_store_load_after(store, 1, record, &seen, &err), &err);
 	ES_ASSERT_INT_EQ(seen.calls, 2);
 	ES_ASSERT_INT_EQ(seen.new_stock[0], 50);
 	es_event_list_dispose(&list);
@@ -1323,21 +1316,19 @@ static void test_an_upcaster_is_applied_on_load(void)
 	/* NULL removes the upcaster. */
 	es_event_list_dispose(&list);
 	es_store_set_upcaster(store, NULL, NULL);
-	ES_ASSERT_CODE(es_store_load(&list, store, 1, &err), ES_ECORRUPT,
-		       &err);
+	ES_ASSERT_CODE(es_store_load(&list, store, 1, &err), ES_ECORRUPT, &err);
 	ES_ASSERT_INT_EQ(renamer.calls, 7); /* 3 + 2 + 2 rows by hand */
 }
 
 static void test_an_upcasters_failure_stops_the_load(void)
 {
-	struct renamer renamer = { 0, true };
-	struct es_error err = { 0, "" };
+	struct renamer renamer = {0, true};
+	struct es_error err = {0, ""};
 
 	REQUIRE_STORE();
 	given_an_old_event();
 	es_store_set_upcaster(store, rename_quantity, &renamer);
-	ES_ASSERT_CODE(es_store_load(&list, store, 1, &err), ES_ECORRUPT,
-		       &err);
+	ES_ASSERT_CODE(es_store_load(&list, store, 1, &err), ES_ECORRUPT, &err);
 	ES_ASSERT_STR_EQ(err.msg, "event 1: cannot upcast");
 	ES_ASSERT_INT_EQ(list.count, 0);
 	ES_ASSERT_INT_EQ(renamer.calls, 1);
@@ -1347,7 +1338,7 @@ static void test_an_upcasters_failure_stops_the_load(void)
 
 static void test_a_transaction_is_seen_only_after_commit(void)
 {
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 	int64_t id = 0;
 
 	REQUIRE_STORE();
@@ -1364,7 +1355,7 @@ static void test_a_transaction_is_seen_only_after_commit(void)
 
 static void test_rollback_leaves_nothing(void)
 {
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 	int64_t id = 0;
 
 	REQUIRE_STORE();
@@ -1385,25 +1376,23 @@ static void test_rollback_leaves_nothing(void)
 
 static void test_begin_makes_other_writers_wait(void)
 {
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 
 	REQUIRE_STORE();
 	open_raw(db_path);
 	ES_ASSERT_OK(es_store_begin(store, &err), &err);
 	/* A plain BEGIN would take no lock until the first write. */
-	ES_ASSERT_INT_EQ(sqlite3_exec(raw, "BEGIN IMMEDIATE", NULL, NULL,
-				      NULL),
+	ES_ASSERT_INT_EQ(sqlite3_exec(raw, "BEGIN IMMEDIATE", NULL, NULL, NULL),
 			 SQLITE_BUSY);
 	ES_ASSERT_OK(es_store_commit(store, &err), &err);
-	ES_ASSERT_INT_EQ(sqlite3_exec(raw, "BEGIN IMMEDIATE", NULL, NULL,
-				      NULL),
+	ES_ASSERT_INT_EQ(sqlite3_exec(raw, "BEGIN IMMEDIATE", NULL, NULL, NULL),
 			 SQLITE_OK);
 	es_test_exec(raw, "ROLLBACK");
 }
 
 static void test_transactions_do_not_nest(void)
 {
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 
 	REQUIRE_STORE();
 	ES_ASSERT_CODE(es_store_commit(store, &err), ES_EDB, &err);
@@ -1419,8 +1408,8 @@ static void test_transactions_do_not_nest(void)
 
 static void test_reopening_keeps_the_log(void)
 {
-	struct es_error err = { 0, "" };
-	struct seen seen = { 0 };
+	struct es_error err = {0, ""};
+	struct seen seen = {0};
 	int64_t id = 0;
 
 	REQUIRE_STORE();
@@ -1441,15 +1430,14 @@ static void test_reopening_keeps_the_log(void)
 
 static void test_readonly_open_of_a_missing_file_fails(void)
 {
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 	char path[PATH_SIZE];
 	char want[PATH_SIZE + 64];
 
 	es_test_path(path, sizeof(path), "missing.db");
 	ES_ASSERT_CODE(es_store_open(&other, path, ES_STORE_READONLY, &err),
 		       ES_EDB, &err);
-	snprintf(want, sizeof(want), "%s: unable to open database file",
-		 path);
+	snprintf(want, sizeof(want), "%s: unable to open database file", path);
 	ES_ASSERT_STR_EQ(err.msg, want);
 	ES_ASSERT_TRUE(other == NULL);
 	ES_ASSERT_INT_EQ(access(path, F_OK), -1);
@@ -1457,8 +1445,8 @@ static void test_readonly_open_of_a_missing_file_fails(void)
 
 static void test_a_readonly_store_reads_the_log(void)
 {
-	struct es_error err = { 0, "" };
-	struct seen seen = { 0 };
+	struct es_error err = {0, ""};
+	struct seen seen = {0};
 
 	REQUIRE_STORE();
 	append_stock(store, 1, 10, 0);
@@ -1476,7 +1464,7 @@ static void test_a_readonly_store_reads_the_log(void)
 
 static void test_a_readonly_store_refuses_writes(void)
 {
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 	struct es_event ev = stock_event(1, 20, 1);
 	int64_t id = 0;
 
@@ -1487,8 +1475,7 @@ static void test_a_readonly_store_refuses_writes(void)
 	ES_ASSERT_CODE(es_store_append(other, &ev, &err), ES_EDB, &err);
 	ES_ASSERT_STR_EQ(err.msg, "attempt to write a readonly database");
 	ES_ASSERT_INT_EQ(ev.id, 0);
-	ES_ASSERT_CODE(es_store_new_product_id(other, &id, &err), ES_EDB,
-		       &err);
+	ES_ASSERT_CODE(es_store_new_product_id(other, &id, &err), ES_EDB, &err);
 	ES_ASSERT_STR_EQ(err.msg, "attempt to write a readonly database");
 	open_raw(db_path);
 	ES_ASSERT_INT_EQ(count_events(), 1);
@@ -1499,7 +1486,7 @@ static void test_a_readonly_store_refuses_writes(void)
 
 static void test_write_mode_on_a_write_protected_file_fails(void)
 {
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 	char path[PATH_SIZE];
 	char want[PATH_SIZE + 64];
 
@@ -1516,8 +1503,8 @@ static void test_write_mode_on_a_write_protected_file_fails(void)
 	spy_deny_writes = true;
 	ES_ASSERT_CODE(es_store_open(&other, path, ES_STORE_WRITE, &err),
 		       ES_EDB, &err);
-	snprintf(want, sizeof(want),
-		 "%s: attempt to write a readonly database", path);
+	snprintf(want, sizeof(want), "%s: attempt to write a readonly database",
+		 path);
 	ES_ASSERT_STR_EQ(err.msg, want);
 	ES_ASSERT_TRUE(other == NULL);
 }
@@ -1528,11 +1515,11 @@ static void test_open_refuses_a_file_that_is_not_a_database(void)
 		const char *name;
 		enum es_store_mode mode;
 	} modes[] = {
-		{ "write mode", ES_STORE_WRITE },
-		{ "read-only mode", ES_STORE_READONLY },
+		{"write mode", ES_STORE_WRITE},
+		{"read-only mode", ES_STORE_READONLY},
 	};
 	static const char junk[] = "this is not an SQLite database\n";
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 	char path[PATH_SIZE];
 	char want[PATH_SIZE + 64];
 	char back[sizeof(junk) * 64];
@@ -1551,7 +1538,8 @@ static void test_open_refuses_a_file_that_is_not_a_database(void)
 		rc = es_store_open(&other, path, modes[i].mode, &err);
 		if (rc != ES_EDB || strcmp(err.msg, want) != 0)
 			ES_FAIL("%s: returned %s (\"%s\"), expected ES_EDB "
-				"(\"%s\")", modes[i].name, es_code_name(rc),
+				"(\"%s\")",
+				modes[i].name, es_code_name(rc),
 				rc ? err.msg : "", want);
 		ES_ASSERT_TRUE(other == NULL);
 	}
@@ -1566,98 +1554,101 @@ static void test_open_refuses_a_file_that_is_not_a_database(void)
 }
 
 static CU_TestInfo tests[] = {
-	{ "open creates the seed's events table, column for column",
-	  test_open_creates_the_seeds_events_table },
-	{ "open creates the seed's product_registry table",
-	  test_open_creates_the_seeds_product_registry },
-	{ "open creates an index on events(product_id, id)",
-	  test_open_creates_the_index },
-	{ "loading one product searches the index, in order, without sorting",
-	  test_loading_a_product_uses_the_index },
-	{ "the log refuses UPDATE, DELETE and REPLACE of its events",
-	  test_the_log_refuses_rewrites },
-	{ "the log is in WAL mode", test_the_log_is_in_wal_mode },
-	{ "a commit syncs the write-ahead log (synchronous is FULL)",
-	  test_a_commit_syncs_the_log },
-	{ "new_product_id gives 1, 2, 3, whatever the events",
-	  test_new_product_id_counts_from_one },
-	{ "append stores the type's name, product_id and occurred_at",
-	  test_append_fills_the_columns },
-	{ "append stores the event's JSON as data, byte for byte",
-	  test_append_stores_the_json },
-	{ "append sets the event's id to its position in the log",
-	  test_append_sets_the_id },
-	{ "append outside a transaction commits on its own",
-	  test_append_commits_on_its_own },
-	{ "append of an event that cannot be written as JSON appends nothing",
-	  test_append_of_a_bad_event_appends_nothing },
-	{ "load returns only that product's events, in order of id",
-	  test_load_returns_one_products_events_in_order },
-	{ "load returns every field of every event",
-	  test_load_returns_every_field },
-	{ "load of a product without events is empty and OK",
-	  test_load_of_an_unknown_product_is_empty },
-	{ "load grows the list to hold a hundred events",
-	  test_load_grows_the_list },
-	{ "event_list_dispose frees the events and empties the list",
-	  test_event_list_dispose_empties_the_list },
-	{ "event_list_push takes events over, in order, growing the list",
-	  test_event_list_push_takes_events_over_in_order },
-	{ "load_all streams every event in order of id",
-	  test_load_all_streams_every_event_in_order },
-	{ "load_all of an empty log calls nothing and returns OK",
-	  test_load_all_of_an_empty_log_calls_nothing },
-	{ "load_all stops when the callback fails and returns its code",
-	  test_load_all_stops_when_the_callback_fails },
-	{ "load_all reads one snapshot: events appended meanwhile are unseen",
-	  test_load_all_reads_one_snapshot },
-	{ "load of a corrupted row is ES_ECORRUPT naming it, the list empty",
-	  test_load_of_a_corrupted_row_fails },
-	{ "load_all stops at a corrupted row with ES_ECORRUPT naming it",
-	  test_load_all_stops_at_a_corrupted_row },
-	{ "load_after streams only the events after the id, in order",
-	  test_load_after_streams_the_events_after_the_id },
-	{ "load_after(0) sees exactly what load_all sees",
-	  test_load_after_zero_is_load_all },
-	{ "load_after stops when the callback fails and returns its code",
-	  test_load_after_stops_when_the_callback_fails },
-	{ "path is the store's own copy of the path it was opened on",
-	  test_path_is_the_path_opened },
-	{ "collect decodes the rows of a statement prepared once, ids "
-	  "included", test_collect_decodes_rows_selected_by_hand },
-	{ "collect of a corrupted row is ES_ECORRUPT naming it, the list "
-	  "empty", test_collect_of_a_corrupted_row_fails },
-	{ "a write owns a transaction when none is open and joins the "
-	  "caller's", test_write_begin_joins_or_owns },
-	{ "an upcaster is applied on load and the log is left as it was",
-	  test_an_upcaster_is_applied_on_load },
-	{ "an upcaster's failure stops the load with ES_ECORRUPT naming it",
-	  test_an_upcasters_failure_stops_the_load },
-	{ "writes inside a transaction are seen by others only after commit",
-	  test_a_transaction_is_seen_only_after_commit },
-	{ "rollback leaves no event and no registry row",
-	  test_rollback_leaves_nothing },
-	{ "begin makes other writers wait until commit",
-	  test_begin_makes_other_writers_wait },
-	{ "commit needs a transaction, and transactions do not nest",
-	  test_transactions_do_not_nest },
-	{ "reopening the file keeps the log and goes on numbering",
-	  test_reopening_keeps_the_log },
-	{ "read-only open of a missing file fails and creates nothing",
-	  test_readonly_open_of_a_missing_file_fails },
-	{ "a read-only store loads and streams the log",
-	  test_a_readonly_store_reads_the_log },
-	{ "a read-only store refuses writes and the log is unchanged",
-	  test_a_readonly_store_refuses_writes },
-	{ "write mode on a write-protected file fails, naming it",
-	  test_write_mode_on_a_write_protected_file_fails },
-	{ "open refuses a file that is not a database, naming it",
-	  test_open_refuses_a_file_that_is_not_a_database },
+	{"open creates the seed's events table, column for column",
+	 test_open_creates_the_seeds_events_table},
+	{"open creates the seed's product_registry table",
+	 test_open_creates_the_seeds_product_registry},
+	{"open creates an index on events(product_id, id)",
+	 test_open_creates_the_index},
+	{"loading one product searches the index, in order, without sorting",
+	 test_loading_a_product_uses_the_index},
+	{"the log refuses UPDATE, DELETE and REPLACE of its events",
+	 test_the_log_refuses_rewrites},
+	{"the log is in WAL mode", test_the_log_is_in_wal_mode},
+	{"a commit syncs the write-ahead log (synchronous is FULL)",
+	 test_a_commit_syncs_the_log},
+	{"new_product_id gives 1, 2, 3, whatever the events",
+	 test_new_product_id_counts_from_one},
+	{"append stores the type's name, product_id and occurred_at",
+	 test_append_fills_the_columns},
+	{"append stores the event's JSON as data, byte for byte",
+	 test_append_stores_the_json},
+	{"append sets the event's id to its position in the log",
+	 test_append_sets_the_id},
+	{"append outside a transaction commits on its own",
+	 test_append_commits_on_its_own},
+	{"append of an event that cannot be written as JSON appends nothing",
+	 test_append_of_a_bad_event_appends_nothing},
+	{"load returns only that product's events, in order of id",
+	 test_load_returns_one_products_events_in_order},
+	{"load returns every field of every event",
+	 test_load_returns_every_field},
+	{"load of a product without events is empty and OK",
+	 test_load_of_an_unknown_product_is_empty},
+	{"load grows the list to hold a hundred events",
+	 test_load_grows_the_list},
+	{"event_list_dispose frees the events and empties the list",
+	 test_event_list_dispose_empties_the_list},
+	{"event_list_push takes events over, in order, growing the list",
+	 test_event_list_push_takes_events_over_in_order},
+	{"load_all streams every event in order of id",
+	 test_load_all_streams_every_event_in_order},
+	{"load_all of an empty log calls nothing and returns OK",
+	 test_load_all_of_an_empty_log_calls_nothing},
+	{"load_all stops when the callback fails and returns its code",
+	 test_load_all_stops_when_the_callback_fails},
+	{"load_all reads one snapshot: events appended meanwhile are unseen",
+	 test_load_all_reads_one_snapshot},
+	{"load of a corrupted row is ES_ECORRUPT naming it, the list empty",
+	 test_load_of_a_corrupted_row_fails},
+	{"load_all stops at a corrupted row with ES_ECORRUPT naming it",
+	 test_load_all_stops_at_a_corrupted_row},
+	{"load_after streams only the events after the id, in order",
+	 test_load_after_streams_the_events_after_the_id},
+	{"load_after(0) sees exactly what load_all sees",
+	 test_load_after_zero_is_load_all},
+	{"load_after stops when the callback fails and returns its code",
+	 test_load_after_stops_when_the_callback_fails},
+	{"path is the store's own copy of the path it was opened on",
+	 test_path_is_the_path_opened},
+	{"collect decodes the rows of a statement prepared once, ids "
+	 "included",
+	 test_collect_decodes_rows_selected_by_hand},
+	{"collect of a corrupted row is ES_ECORRUPT naming it, the list "
+	 "empty",
+	 test_collect_of_a_corrupted_row_fails},
+	{"a write owns a transaction when none is open and joins the "
+	 "caller's",
+	 test_write_begin_joins_or_owns},
+	{"an upcaster is applied on load and the log is left as it was",
+	 test_an_upcaster_is_applied_on_load},
+	{"an upcaster's failure stops the load with ES_ECORRUPT naming it",
+	 test_an_upcasters_failure_stops_the_load},
+	{"writes inside a transaction are seen by others only after commit",
+	 test_a_transaction_is_seen_only_after_commit},
+	{"rollback leaves no event and no registry row",
+	 test_rollback_leaves_nothing},
+	{"begin makes other writers wait until commit",
+	 test_begin_makes_other_writers_wait},
+	{"commit needs a transaction, and transactions do not nest",
+	 test_transactions_do_not_nest},
+	{"reopening the file keeps the log and goes on numbering",
+	 test_reopening_keeps_the_log},
+	{"read-only open of a missing file fails and creates nothing",
+	 test_readonly_open_of_a_missing_file_fails},
+	{"a read-only store loads and streams the log",
+	 test_a_readonly_store_reads_the_log},
+	{"a read-only store refuses writes and the log is unchanged",
+	 test_a_readonly_store_refuses_writes},
+	{"write mode on a write-protected file fails, naming it",
+	 test_write_mode_on_a_write_protected_file_fails},
+	{"open refuses a file that is not a database, naming it",
+	 test_open_refuses_a_file_that_is_not_a_database},
 	CU_TEST_INFO_NULL,
 };
 
 CU_SuiteInfo es_suites[] = {
-	{ "step 2: event store", NULL, NULL, setup, teardown, tests },
+	{"step 2: event store", NULL, NULL, setup, teardown, tests},
 	CU_SUITE_INFO_NULL,
 };
 

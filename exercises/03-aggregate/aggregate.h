@@ -27,9 +27,9 @@
 #include "events.h"
 
 struct es_product {
-	int64_t id;          /* 0 until ProductCreated is applied */
-	char *name;          /* owned; NULL until created */
-	char *description;   /* owned; NULL when none */
+	int64_t id;	   /* 0 until ProductCreated is applied */
+	char *name;	   /* owned; NULL until created */
+	char *description; /* owned; NULL when none */
 	double price;
 	double cost_price;
 	int64_t supplier_id;

@@ -32,13 +32,13 @@ enum es_command_type {
 };
 
 struct es_create_product {
-	char *name;          /* owned by the command */
+	char *name; /* owned by the command */
 	double price;
 	double cost_price;
 	int64_t supplier_id;
 	char *supplier_name; /* owned by the command */
 	int64_t stock;
-	char *description;   /* owned by the command; NULL when absent */
+	char *description; /* owned by the command; NULL when absent */
 };
 
 struct es_update_stock {

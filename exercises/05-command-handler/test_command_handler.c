@@ -112,8 +112,7 @@ static void assert_timestamp(const char *actual, int n)
 }
 
 /* `ev` is Widget Pro's ProductCreated for product `id`, at clock tick n. */
-static void assert_widget_created(const struct es_event *ev, int64_t id,
-				  int n)
+static void assert_widget_created(const struct es_event *ev, int64_t id, int n)
 {
 	ES_ASSERT_INT_EQ(ev->type, ES_PRODUCT_CREATED);
 	ES_ASSERT_INT_EQ(ev->product_id, id);
@@ -228,69 +227,86 @@ struct refusal {
 
 /* Product 1 (Widget Pro) exists when these run; product 99 does not. */
 static const struct refusal refusals[] = {
-	{ "create with an empty name",
-	  { .type = ES_CREATE_PRODUCT,
-	    .create = { "", 29.99, 12.0, 1, "Acme Corp", 100, NULL } },
-	  ES_EINVAL, "Name cannot be empty" },
-	{ "create with a name of only whitespace",
-	  { .type = ES_CREATE_PRODUCT,
-	    .create = { " \t\n ", 29.99, 12.0, 1, "Acme Corp", 100, NULL } },
-	  ES_EINVAL, "Name cannot be empty" },
-	{ "create with a zero price",
-	  { .type = ES_CREATE_PRODUCT,
-	    .create = { "Widget", 0.0, 12.0, 1, "Acme Corp", 100, NULL } },
-	  ES_EINVAL, "Price must be positive" },
-	{ "create with a negative price",
-	  { .type = ES_CREATE_PRODUCT,
-	    .create = { "Widget", -0.01, 12.0, 1, "Acme Corp", 100, NULL } },
-	  ES_EINVAL, "Price must be positive" },
-	{ "create with a negative cost price",
-	  { .type = ES_CREATE_PRODUCT,
-	    .create = { "Widget", 29.99, -1.0, 1, "Acme Corp", 100, NULL } },
-	  ES_EINVAL, "Cost price cannot be negative" },
-	{ "create with a negative stock",
-	  { .type = ES_CREATE_PRODUCT,
-	    .create = { "Widget", 29.99, 12.0, 1, "Acme Corp", -1, NULL } },
-	  ES_EINVAL, "Stock cannot be negative" },
-	{ "create with an empty supplier name",
-	  { .type = ES_CREATE_PRODUCT,
-	    .create = { "Widget", 29.99, 12.0, 1, "", 100, NULL } },
-	  ES_EINVAL, "Supplier name cannot be empty" },
-	{ "create with a supplier name of only whitespace",
-	  { .type = ES_CREATE_PRODUCT,
-	    .create = { "Widget", 29.99, 12.0, 1, "  ", 100, NULL } },
-	  ES_EINVAL, "Supplier name cannot be empty" },
-	{ "create breaking every rule reports the name first",
-	  { .type = ES_CREATE_PRODUCT,
-	    .create = { "", 0.0, -1.0, 1, "", -1, NULL } },
-	  ES_EINVAL, "Name cannot be empty" },
-	{ "create with a bad price and stock reports the price first",
-	  { .type = ES_CREATE_PRODUCT,
-	    .create = { "Widget", -5.0, 12.0, 1, "", -1, NULL } },
-	  ES_EINVAL, "Price must be positive" },
-	{ "create with a bad cost price and stock reports the cost price",
-	  { .type = ES_CREATE_PRODUCT,
-	    .create = { "Widget", 5.0, -12.0, 1, "", -1, NULL } },
-	  ES_EINVAL, "Cost price cannot be negative" },
-	{ "create with a bad stock and supplier reports the stock first",
-	  { .type = ES_CREATE_PRODUCT,
-	    .create = { "Widget", 5.0, 0.0, 1, "", -1, NULL } },
-	  ES_EINVAL, "Stock cannot be negative" },
-	{ "update stock of an unknown product",
-	  { .type = ES_UPDATE_STOCK, .update_stock = { 99, 10 } },
-	  ES_ENOTFOUND, "Product 99 not found" },
-	{ "update stock to a negative number",
-	  { .type = ES_UPDATE_STOCK, .update_stock = { 1, -1 } },
-	  ES_EINVAL, "Stock cannot be negative" },
-	{ "change price of an unknown product",
-	  { .type = ES_CHANGE_PRICE, .change_price = { 99, 10.0 } },
-	  ES_ENOTFOUND, "Product 99 not found" },
-	{ "change price to zero",
-	  { .type = ES_CHANGE_PRICE, .change_price = { 1, 0.0 } },
-	  ES_EINVAL, "Price must be positive" },
-	{ "change price to a negative number",
-	  { .type = ES_CHANGE_PRICE, .change_price = { 1, -44.99 } },
-	  ES_EINVAL, "Price must be positive" },
+	{"create with an empty name",
+	 {.type = ES_CREATE_PRODUCT,
+	  .create = {"", 29.99, 12.0, 1, "Acme Corp", 100, NULL}},
+	 ES_EINVAL,
+	 "Name cannot be empty"},
+	{"create with a name of only whitespace",
+	 {.type = ES_CREATE_PRODUCT,
+	  .create = {" \t\n ", 29.99, 12.0, 1, "Acme Corp", 100, NULL}},
+	 ES_EINVAL,
+	 "Name cannot be empty"},
+	{"create with a zero price",
+	 {.type = ES_CREATE_PRODUCT,
+	  .create = {"Widget", 0.0, 12.0, 1, "Acme Corp", 100, NULL}},
+	 ES_EINVAL,
+	 "Price must be positive"},
+	{"create with a negative price",
+	 {.type = ES_CREATE_PRODUCT,
+	  .create = {"Widget", -0.01, 12.0, 1, "Acme Corp", 100, NULL}},
+	 ES_EINVAL,
+	 "Price must be positive"},
+	{"create with a negative cost price",
+	 {.type = ES_CREATE_PRODUCT,
+	  .create = {"Widget", 29.99, -1.0, 1, "Acme Corp", 100, NULL}},
+	 ES_EINVAL,
+	 "Cost price cannot be negative"},
+	{"create with a negative stock",
+	 {.type = ES_CREATE_PRODUCT,
+	  .create = {"Widget", 29.99, 12.0, 1, "Acme Corp", -1, NULL}},
+	 ES_EINVAL,
+	 "Stock cannot be negative"},
+	{"create with an empty supplier name",
+	 {.type = ES_CREATE_PRODUCT,
+	  .create = {"Widget", 29.99, 12.0, 1, "", 100, NULL}},
+	 ES_EINVAL,
+	 "Supplier name cannot be empty"},
+	{"create with a supplier name of only whitespace",
+	 {.type = ES_CREATE_PRODUCT,
+	  .create = {"Widget", 29.99, 12.0, 1, "  ", 100, NULL}},
+	 ES_EINVAL,
+	 "Supplier name cannot be empty"},
+	{"create breaking every rule reports the name first",
+	 {.type = ES_CREATE_PRODUCT,
+	  .create = {"", 0.0, -1.0, 1, "", -1, NULL}},
+	 ES_EINVAL,
+	 "Name cannot be empty"},
+	{"create with a bad price and stock reports the price first",
+	 {.type = ES_CREATE_PRODUCT,
+	  .create = {"Widget", -5.0, 12.0, 1, "", -1, NULL}},
+	 ES_EINVAL,
+	 "Price must be positive"},
+	{"create with a bad cost price and stock reports the cost price",
+	 {.type = ES_CREATE_PRODUCT,
+	  .create = {"Widget", 5.0, -12.0, 1, "", -1, NULL}},
+	 ES_EINVAL,
+	 "Cost price cannot be negative"},
+	{"create with a bad stock and supplier reports the stock first",
+	 {.type = ES_CREATE_PRODUCT,
+	  .create = {"Widget", 5.0, 0.0, 1, "", -1, NULL}},
+	 ES_EINVAL,
+	 "Stock cannot be negative"},
+	{"update stock of an unknown product",
+	 {.type = ES_UPDATE_STOCK, .update_stock = {99, 10}},
+	 ES_ENOTFOUND,
+	 "Product 99 not found"},
+	{"update stock to a negative number",
+	 {.type = ES_UPDATE_STOCK, .update_stock = {1, -1}},
+	 ES_EINVAL,
+	 "Stock cannot be negative"},
+	{"change price of an unknown product",
+	 {.type = ES_CHANGE_PRICE, .change_price = {99, 10.0}},
+	 ES_ENOTFOUND,
+	 "Product 99 not found"},
+	{"change price to zero",
+	 {.type = ES_CHANGE_PRICE, .change_price = {1, 0.0}},
+	 ES_EINVAL,
+	 "Price must be positive"},
+	{"change price to a negative number",
+	 {.type = ES_CHANGE_PRICE, .change_price = {1, -44.99}},
+	 ES_EINVAL,
+	 "Price must be positive"},
 };
 
 /* Handle `cmd`, expecting it refused with `code` and `message`. */
@@ -309,15 +325,15 @@ static void expect_refusal(const char *name, const struct es_command *cmd,
 	rc = es_handle(&got, &handler, cmd, &err);
 	if (rc != code || strcmp(err.msg, message) != 0)
 		ES_FAIL("%s: returned %s \"%s\", expected %s \"%s\"", name,
-			es_code_name(rc), err.msg, es_code_name(code),
-			message);
+			es_code_name(rc), err.msg, es_code_name(code), message);
 	if (count_events() != events_before)
 		ES_FAIL("%s: refused, yet events went from %" PRId64
-			" to %" PRId64, name, events_before, count_events());
+			" to %" PRId64,
+			name, events_before, count_events());
 	if (count_products() != products_before)
 		ES_FAIL("%s: refused, yet product_registry went from %" PRId64
-			" to %" PRId64, name, products_before,
-			count_products());
+			" to %" PRId64,
+			name, products_before, count_products());
 }
 
 static void test_refusals(void)
@@ -396,8 +412,9 @@ static void test_update_uses_earlier_events(void)
 		assert_timestamp(loaded.items[i].occurred_at, i);
 	ES_ASSERT_TRUE(loaded.items[0].id < loaded.items[1].id);
 	ES_ASSERT_TRUE(loaded.items[1].id < loaded.items[2].id);
-	ES_ASSERT_OK(es_product_replay(&product, loaded.items, loaded.count,
-				       &err), &err);
+	ES_ASSERT_OK(
+		es_product_replay(&product, loaded.items, loaded.count, &err),
+		&err);
 	ES_ASSERT_INT_EQ(product.version, 3);
 	ES_ASSERT_INT_EQ(product.stock, 50);
 	ES_ASSERT_DOUBLE_EQ(product.price, 44.99);
@@ -432,8 +449,7 @@ static void test_store_failure_appends_nothing(void)
 	ro_handler = handler;
 	ro_handler.store = ro_store;
 	es_event_dispose(&got);
-	ES_ASSERT_CODE(es_handle(&got, &ro_handler, &cmd, &err), ES_EDB,
-		       &err);
+	ES_ASSERT_CODE(es_handle(&got, &ro_handler, &cmd, &err), ES_EDB, &err);
 	ES_ASSERT_TRUE(err.msg[0] != '\0');
 	ES_ASSERT_INT_EQ(count_events(), 1);
 	ES_ASSERT_INT_EQ(count_products(), 1);
@@ -467,7 +483,7 @@ static void decide_teardown(void)
 /* Product 1 as created: Widget Pro, stock 100, price 29.99. */
 static void make_widget_state(void)
 {
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 	struct es_product_created fields = es_test_widget_fields();
 	struct es_event ev;
 
@@ -484,43 +500,61 @@ static const struct decide_refusal {
 	int code;
 	const char *msg;
 } decide_refusals[] = {
-	{ "a blank name", false,
-	  { ES_CREATE_PRODUCT, .create = { " \t", 1.0, 0.0, 1, "Acme", 1,
-					   NULL } },
-	  ES_EINVAL, "Name cannot be empty" },
-	{ "a price of zero", false,
-	  { ES_CREATE_PRODUCT, .create = { "W", 0.0, 0.0, 1, "Acme", 1,
-					   NULL } },
-	  ES_EINVAL, "Price must be positive" },
-	{ "a negative cost price", false,
-	  { ES_CREATE_PRODUCT, .create = { "W", 1.0, -0.5, 1, "Acme", 1,
-					   NULL } },
-	  ES_EINVAL, "Cost price cannot be negative" },
-	{ "a negative stock at creation", false,
-	  { ES_CREATE_PRODUCT, .create = { "W", 1.0, 0.0, 1, "Acme", -1,
-					   NULL } },
-	  ES_EINVAL, "Stock cannot be negative" },
-	{ "a blank supplier name", false,
-	  { ES_CREATE_PRODUCT, .create = { "W", 1.0, 0.0, 1, "", 1, NULL } },
-	  ES_EINVAL, "Supplier name cannot be empty" },
-	{ "a stock update of a product never created", false,
-	  { ES_UPDATE_STOCK, .update_stock = { 1, 5 } },
-	  ES_ENOTFOUND, "Product 1 not found" },
-	{ "not found before a negative stock", false,
-	  { ES_UPDATE_STOCK, .update_stock = { 1, -5 } },
-	  ES_ENOTFOUND, "Product 1 not found" },
-	{ "a negative stock", true,
-	  { ES_UPDATE_STOCK, .update_stock = { 1, -1 } },
-	  ES_EINVAL, "Stock cannot be negative" },
-	{ "a price change of a product never created", false,
-	  { ES_CHANGE_PRICE, .change_price = { 1, 5.0 } },
-	  ES_ENOTFOUND, "Product 1 not found" },
-	{ "a new price of zero", true,
-	  { ES_CHANGE_PRICE, .change_price = { 1, 0.0 } },
-	  ES_EINVAL, "Price must be positive" },
-	{ "a negative new price", true,
-	  { ES_CHANGE_PRICE, .change_price = { 1, -44.99 } },
-	  ES_EINVAL, "Price must be positive" },
+	{"a blank name",
+	 false,
+	 {ES_CREATE_PRODUCT, .create = {" \t", 1.0, 0.0, 1, "Acme", 1, NULL}},
+	 ES_EINVAL,
+	 "Name cannot be empty"},
+	{"a price of zero",
+	 false,
+	 {ES_CREATE_PRODUCT, .create = {"W", 0.0, 0.0, 1, "Acme", 1, NULL}},
+	 ES_EINVAL,
+	 "Price must be positive"},
+	{"a negative cost price",
+	 false,
+	 {ES_CREATE_PRODUCT, .create = {"W", 1.0, -0.5, 1, "Acme", 1, NULL}},
+	 ES_EINVAL,
+	 "Cost price cannot be negative"},
+	{"a negative stock at creation",
+	 false,
+	 {ES_CREATE_PRODUCT, .create = {"W", 1.0, 0.0, 1, "Acme", -1, NULL}},
+	 ES_EINVAL,
+	 "Stock cannot be negative"},
+	{"a blank supplier name",
+	 false,
+	 {ES_CREATE_PRODUCT, .create = {"W", 1.0, 0.0, 1, "", 1, NULL}},
+	 ES_EINVAL,
+	 "Supplier name cannot be empty"},
+	{"a stock update of a product never created",
+	 false,
+	 {ES_UPDATE_STOCK, .update_stock = {1, 5}},
+	 ES_ENOTFOUND,
+	 "Product 1 not found"},
+	{"not found before a negative stock",
+	 false,
+	 {ES_UPDATE_STOCK, .update_stock = {1, -5}},
+	 ES_ENOTFOUND,
+	 "Product 1 not found"},
+	{"a negative stock",
+	 true,
+	 {ES_UPDATE_STOCK, .update_stock = {1, -1}},
+	 ES_EINVAL,
+	 "Stock cannot be negative"},
+	{"a price change of a product never created",
+	 false,
+	 {ES_CHANGE_PRICE, .change_price = {1, 5.0}},
+	 ES_ENOTFOUND,
+	 "Product 1 not found"},
+	{"a new price of zero",
+	 true,
+	 {ES_CHANGE_PRICE, .change_price = {1, 0.0}},
+	 ES_EINVAL,
+	 "Price must be positive"},
+	{"a negative new price",
+	 true,
+	 {ES_CHANGE_PRICE, .change_price = {1, -44.99}},
+	 ES_EINVAL,
+	 "Price must be positive"},
 };
 
 static void test_decide_refusals(void)
@@ -529,7 +563,7 @@ static void test_decide_refusals(void)
 
 	for (size_t i = 0; i < n; i++) {
 		const struct decide_refusal *r = &decide_refusals[i];
-		struct es_error err = { 0, "" };
+		struct es_error err = {0, ""};
 		int rc;
 
 		es_product_dispose(&product);
@@ -545,7 +579,7 @@ static void test_decide_refusals(void)
 
 static void test_decide_nan_price_is_not_positive(void)
 {
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 	struct es_command cmd = es_test_cmd_change_price(1, 0.0);
 
 	make_widget_state();
@@ -557,7 +591,7 @@ static void test_decide_nan_price_is_not_positive(void)
 
 static void test_decide_update_stock(void)
 {
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 	struct es_command cmd = es_test_cmd_update_stock(1, 0);
 
 	make_widget_state();
@@ -571,7 +605,7 @@ static void test_decide_update_stock(void)
 
 static void test_decide_change_price(void)
 {
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 	struct es_command cmd = es_test_cmd_change_price(1, 44.99);
 
 	make_widget_state();
@@ -584,7 +618,7 @@ static void test_decide_change_price(void)
 
 static void test_decide_view_of_unknown_product(void)
 {
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 	struct es_command cmd = es_test_cmd_record_view(42);
 
 	ES_ASSERT_OK(es_decide(&decided, &product, &cmd, NOW, &err), &err);
@@ -595,7 +629,7 @@ static void test_decide_view_of_unknown_product(void)
 
 static void test_decide_create(void)
 {
-	struct es_error err = { 0, "" };
+	struct es_error err = {0, ""};
 	struct es_command cmd = es_test_cmd_widget();
 
 	ES_ASSERT_OK(es_decide(&decided, &product, &cmd, NOW, &err), &err);
@@ -625,61 +659,62 @@ static void test_command_state_id(void)
 }
 
 static CU_TestInfo decide_tests[] = {
-	{ "decide refuses each rule's breach with its message",
-	  test_decide_refusals },
-	{ "decide takes a NaN price for not positive",
-	  test_decide_nan_price_is_not_positive },
-	{ "decide turns UpdateStock into StockUpdated stamped now",
-	  test_decide_update_stock },
-	{ "decide turns ChangePrice into PriceChanged stamped now",
-	  test_decide_change_price },
-	{ "decide records a view of a product never created",
-	  test_decide_view_of_unknown_product },
-	{ "decide turns CreateProduct into ProductCreated with id 0",
-	  test_decide_create },
-	{ "only stock and price commands name a state to load",
-	  test_command_state_id },
+	{"decide refuses each rule's breach with its message",
+	 test_decide_refusals},
+	{"decide takes a NaN price for not positive",
+	 test_decide_nan_price_is_not_positive},
+	{"decide turns UpdateStock into StockUpdated stamped now",
+	 test_decide_update_stock},
+	{"decide turns ChangePrice into PriceChanged stamped now",
+	 test_decide_change_price},
+	{"decide records a view of a product never created",
+	 test_decide_view_of_unknown_product},
+	{"decide turns CreateProduct into ProductCreated with id 0",
+	 test_decide_create},
+	{"only stock and price commands name a state to load",
+	 test_command_state_id},
 	CU_TEST_INFO_NULL,
 };
 
 static CU_TestInfo tests[] = {
-	{ "create returns product ids 1, then 2",
-	  test_create_returns_ids_in_order },
-	{ "create appends a ProductCreated with every field and the clock's "
-	  "time", test_create_appends_every_field },
-	{ "create without a description stores none",
-	  test_create_without_description },
-	{ "update stock appends one StockUpdated",
-	  test_update_stock_appends_one_event },
-	{ "update stock to zero is allowed",
-	  test_update_stock_to_zero_is_allowed },
-	{ "change price appends one PriceChanged",
-	  test_change_price_appends_one_event },
-	{ "record view appends one ProductViewed",
-	  test_record_view_appends_one_event },
-	{ "a refused command returns the rule's message and appends nothing",
-	  test_refusals },
-	{ "not found is checked before the value rule",
-	  test_not_found_comes_before_the_value_rule },
-	{ "a product with only view events is not found",
-	  test_views_only_product_is_not_found },
-	{ "a view of an unknown product is recorded",
-	  test_view_of_unknown_product_is_recorded },
-	{ "a refused create does not use up a product id",
-	  test_refused_create_keeps_the_next_id },
-	{ "an update builds on the state of earlier events",
-	  test_update_uses_earlier_events },
-	{ "a corrupted log refuses the command with ES_ECORRUPT",
-	  test_corrupted_log_refuses_the_command },
-	{ "a store that cannot write returns ES_EDB and appends nothing",
-	  test_store_failure_appends_nothing },
+	{"create returns product ids 1, then 2",
+	 test_create_returns_ids_in_order},
+	{"create appends a ProductCreated with every field and the clock's "
+	 "time",
+	 test_create_appends_every_field},
+	{"create without a description stores none",
+	 test_create_without_description},
+	{"update stock appends one StockUpdated",
+	 test_update_stock_appends_one_event},
+	{"update stock to zero is allowed",
+	 test_update_stock_to_zero_is_allowed},
+	{"change price appends one PriceChanged",
+	 test_change_price_appends_one_event},
+	{"record view appends one ProductViewed",
+	 test_record_view_appends_one_event},
+	{"a refused command returns the rule's message and appends nothing",
+	 test_refusals},
+	{"not found is checked before the value rule",
+	 test_not_found_comes_before_the_value_rule},
+	{"a product with only view events is not found",
+	 test_views_only_product_is_not_found},
+	{"a view of an unknown product is recorded",
+	 test_view_of_unknown_product_is_recorded},
+	{"a refused create does not use up a product id",
+	 test_refused_create_keeps_the_next_id},
+	{"an update builds on the state of earlier events",
+	 test_update_uses_earlier_events},
+	{"a corrupted log refuses the command with ES_ECORRUPT",
+	 test_corrupted_log_refuses_the_command},
+	{"a store that cannot write returns ES_EDB and appends nothing",
+	 test_store_failure_appends_nothing},
 	CU_TEST_INFO_NULL,
 };
 
 CU_SuiteInfo es_suites[] = {
-	{ "step 5: command handler", NULL, NULL, setup, teardown, tests },
-	{ "step 5: decide, without a database", NULL, NULL, decide_setup,
-	  decide_teardown, decide_tests },
+	{"step 5: command handler", NULL, NULL, setup, teardown, tests},
+	{"step 5: decide, without a database", NULL, NULL, decide_setup,
+	 decide_teardown, decide_tests},
 	CU_SUITE_INFO_NULL,
 };
 

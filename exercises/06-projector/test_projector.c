@@ -31,7 +31,7 @@ static struct es_test_clock clock_state;
 static struct es_store *store;
 static sqlite3 *read_db;
 static struct es_projector *prj;
-static sqlite3 *raw;   /* a second connection, for writing behind backs */
+static sqlite3 *raw; /* a second connection, for writing behind backs */
 static struct es_command_handler handler;
 static struct es_event events[EVENT_MAX];
 static struct es_event got;
@@ -105,8 +105,9 @@ static void make_created(struct es_event *ev, int64_t product_id,
 	fields.name = (char *)name;
 	fields.description = (char *)description;
 	es_test_timestamp(at, n);
-	ES_ASSERT_OK(es_event_product_created(ev, product_id, &fields, at,
-					      &err), &err);
+	ES_ASSERT_OK(
+		es_event_product_created(ev, product_id, &fields, at, &err),
+		&err);
 }
 
 static void make_stock(struct es_event *ev, int64_t product_id,
@@ -187,8 +188,10 @@ static const char *widget_detail(char *buf, size_t size, const char *rest,
 
 	es_test_timestamp(created, n);
 	es_test_timestamp(updated, m);
-	snprintf(buf, size, "1|'Widget Pro'|'A fine widget'|%s|'Acme Corp'|"
-		 "'%s'|'%s'\n", rest, created, updated);
+	snprintf(buf, size,
+		 "1|'Widget Pro'|'A fine widget'|%s|'Acme Corp'|"
+		 "'%s'|'%s'\n",
+		 rest, created, updated);
 	return buf;
 }
 
@@ -211,14 +214,16 @@ static void test_created_inserts_into_both_views(void)
 
 	make_created(&events[0], 1, "Widget Pro", "A fine widget", 0);
 	es_test_timestamp(at, 1);
-	ES_ASSERT_OK(es_event_product_created(&events[1], 2, &gadget, at,
-					      &err), &err);
+	ES_ASSERT_OK(es_event_product_created(&events[1], 2, &gadget, at, &err),
+		     &err);
 	project_ok(&events[0]);
 	project_ok(&events[1]);
 	widget_detail(expected, sizeof(expected), "29.99|100|0", 0, 0);
-	snprintf(expected + strlen(expected), sizeof(expected) -
-		 strlen(expected), "2|'Gadget Plus'|NULL|12.0|0|0|"
-		 "'Bolt & Nut'|'%s'|'%s'\n", at, at);
+	snprintf(expected + strlen(expected),
+		 sizeof(expected) - strlen(expected),
+		 "2|'Gadget Plus'|NULL|12.0|0|0|"
+		 "'Bolt & Nut'|'%s'|'%s'\n",
+		 at, at);
 	ES_ASSERT_STR_EQ(dump_detail(&after), expected);
 	ES_ASSERT_STR_EQ(dump_list(&after),
 			 "1|'Widget Pro'|29.99|100|'Acme Corp'\n"
@@ -233,9 +238,9 @@ static void test_stock_updated_sets_stock(void)
 	make_stock(&events[1], 1, 40, 1);
 	project_ok(&events[0]);
 	project_ok(&events[1]);
-	ES_ASSERT_STR_EQ(dump_detail(&after),
-			 widget_detail(expected, sizeof(expected),
-				       "29.99|40|0", 0, 1));
+	ES_ASSERT_STR_EQ(
+		dump_detail(&after),
+		widget_detail(expected, sizeof(expected), "29.99|40|0", 0, 1));
 	ES_ASSERT_STR_EQ(dump_list(&after),
 			 "1|'Widget Pro'|29.99|40|'Acme Corp'\n");
 }
@@ -248,9 +253,9 @@ static void test_price_changed_sets_price(void)
 	make_price(&events[1], 1, 44.99, 1);
 	project_ok(&events[0]);
 	project_ok(&events[1]);
-	ES_ASSERT_STR_EQ(dump_detail(&after),
-			 widget_detail(expected, sizeof(expected),
-				       "44.99|100|0", 0, 1));
+	ES_ASSERT_STR_EQ(
+		dump_detail(&after),
+		widget_detail(expected, sizeof(expected), "44.99|100|0", 0, 1));
 	ES_ASSERT_STR_EQ(dump_list(&after),
 			 "1|'Widget Pro'|44.99|100|'Acme Corp'\n");
 }
@@ -266,9 +271,9 @@ static void test_viewed_counts_views(void)
 	for (int i = 0; i < 4; i++)
 		project_ok(&events[i]);
 	/* As in the seed, a view is not an update: updated_at stays. */
-	ES_ASSERT_STR_EQ(dump_detail(&after),
-			 widget_detail(expected, sizeof(expected),
-				       "29.99|40|2", 0, 1));
+	ES_ASSERT_STR_EQ(
+		dump_detail(&after),
+		widget_detail(expected, sizeof(expected), "29.99|40|2", 0, 1));
 	ES_ASSERT_STR_EQ(dump_list(&after),
 			 "1|'Widget Pro'|29.99|40|'Acme Corp'\n");
 }
@@ -284,8 +289,10 @@ static void test_created_again_replaces_the_product(void)
 	for (int i = 0; i < 3; i++)
 		project_ok(&events[i]);
 	es_test_timestamp(at, 2);
-	snprintf(expected, sizeof(expected), "1|'Widget Max'|NULL|29.99|100|0|"
-		 "'Acme Corp'|'%s'|'%s'\n", at, at);
+	snprintf(expected, sizeof(expected),
+		 "1|'Widget Max'|NULL|29.99|100|0|"
+		 "'Acme Corp'|'%s'|'%s'\n",
+		 at, at);
 	ES_ASSERT_STR_EQ(dump_detail(&after), expected);
 	ES_ASSERT_STR_EQ(dump_list(&after),
 			 "1|'Widget Max'|29.99|100|'Acme Corp'\n");
@@ -299,7 +306,8 @@ static void test_update_of_unknown_product_changes_nothing(void)
 	make_viewed(&events[3], 9, 3);
 	project_ok(&events[0]);
 	ES_ASSERT_INT_EQ(es_test_query_int(read_db, "SELECT COUNT(*) FROM "
-					   "product_detail_view"), 1);
+						    "product_detail_view"),
+			 1);
 	dump_views(&before);
 	for (int i = 1; i <= 3; i++)
 		project_ok(&events[i]);
@@ -329,7 +337,8 @@ static void test_project_is_atomic(void)
 	}
 	/* No transaction was left open: the next event projects. */
 	project_ok(&events[3]);
-	ES_ASSERT_INT_EQ(es_test_query_int(read_db, "SELECT view_count FROM "
+	ES_ASSERT_INT_EQ(es_test_query_int(read_db,
+					   "SELECT view_count FROM "
 					   "product_detail_view WHERE id = 1"),
 			 1);
 }
@@ -355,9 +364,9 @@ static void test_apply_changes_the_views_without_a_transaction(void)
 	for (int i = 0; i < 3; i++)
 		apply_ok(&events[i]);
 	ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
-	ES_ASSERT_STR_EQ(dump_detail(&after),
-			 widget_detail(expected, sizeof(expected),
-				       "29.99|40|1", 0, 1));
+	ES_ASSERT_STR_EQ(
+		dump_detail(&after),
+		widget_detail(expected, sizeof(expected), "29.99|40|1", 0, 1));
 	ES_ASSERT_STR_EQ(dump_list(&after),
 			 "1|'Widget Pro'|29.99|40|'Acme Corp'\n");
 }
@@ -386,9 +395,9 @@ static void test_apply_joins_the_callers_transaction(void)
 	es_test_exec(read_db, "BEGIN IMMEDIATE");
 	apply_ok(&events[1]);
 	es_test_exec(read_db, "COMMIT");
-	ES_ASSERT_STR_EQ(dump_detail(&after),
-			 widget_detail(expected, sizeof(expected),
-				       "44.99|100|0", 0, 1));
+	ES_ASSERT_STR_EQ(
+		dump_detail(&after),
+		widget_detail(expected, sizeof(expected), "44.99|100|0", 0, 1));
 }
 
 static void test_apply_that_fails_leaves_the_transaction_to_the_caller(void)
@@ -399,16 +408,17 @@ static void test_apply_that_fails_leaves_the_transaction_to_the_caller(void)
 	ES_REQUIRE_SETUP();
 	es_test_exec(read_db, "DROP TABLE product_list_view");
 	es_test_exec(read_db, "BEGIN IMMEDIATE");
-	ES_ASSERT_CODE(es_projector_apply(prj, &events[0], &err), ES_EDB,
-		       &err);
+	ES_ASSERT_CODE(es_projector_apply(prj, &events[0], &err), ES_EDB, &err);
 	ES_ASSERT_STR_CONTAINS(err.msg, "product_list_view");
 	/* Still open: committing or rolling back is the caller's call. */
 	ES_ASSERT_TRUE(!sqlite3_get_autocommit(read_db));
 	ES_ASSERT_INT_EQ(es_test_query_int(read_db, "SELECT COUNT(*) FROM "
-					   "product_detail_view"), 1);
+						    "product_detail_view"),
+			 1);
 	es_test_exec(read_db, "ROLLBACK");
 	ES_ASSERT_INT_EQ(es_test_query_int(read_db, "SELECT COUNT(*) FROM "
-					   "product_detail_view"), 0);
+						    "product_detail_view"),
+			 0);
 }
 
 static void test_reset_empties_both_views(void)
@@ -457,8 +467,8 @@ static uint32_t lcg_next(uint32_t *state)
 	return *state >> 8;
 }
 
-static const char *const suppliers[] = { "Acme Corp", "Bolt & Nut",
-					 "Cogs \"R\" Us" };
+static const char *const suppliers[] = {"Acme Corp", "Bolt & Nut",
+					"Cogs \"R\" Us"};
 
 /*
  * A pseudo-random command: a fifth creates (a few of them invalid), the
@@ -471,7 +481,7 @@ static struct es_command random_command(uint32_t *state, int64_t products,
 	uint32_t kind = lcg_next(state) % 10;
 	uint32_t r = lcg_next(state);
 	int64_t id = 1 + (int64_t)(r % (uint32_t)(products + 2));
-	struct es_command cmd = { .type = ES_RECORD_PRODUCT_VIEW };
+	struct es_command cmd = {.type = ES_RECORD_PRODUCT_VIEW};
 
 	if (r % 7 == 0)
 		name[0] = '\0'; /* refused: "Name cannot be empty" */
@@ -480,9 +490,12 @@ static struct es_command random_command(uint32_t *state, int64_t products,
 	if (kind < 2) {
 		cmd.type = ES_CREATE_PRODUCT;
 		cmd.create = (struct es_create_product){
-			name, (double)(r % 5000) / 100.0 + 0.01,
-			(double)(r % 300) / 10.0, (int64_t)(r % 3) + 1,
-			(char *)suppliers[r % 3], (int64_t)(r % 200),
+			name,
+			(double)(r % 5000) / 100.0 + 0.01,
+			(double)(r % 300) / 10.0,
+			(int64_t)(r % 3) + 1,
+			(char *)suppliers[r % 3],
+			(int64_t)(r % 200),
 			r % 2 ? "described" : NULL,
 		};
 	} else if (kind < 5) {
@@ -545,7 +558,7 @@ static void test_rebuild_equals_live_projection(void)
 	ES_ASSERT_TRUE(run_commands(2026, 200) >= 20);
 	dump_views(&before);
 	ES_ASSERT_TRUE(es_test_query_int(read_db, "SELECT COUNT(*) FROM "
-					 "product_detail_view") >= 20);
+						  "product_detail_view") >= 20);
 	spoil_views();
 	ES_ASSERT_OK(es_projector_rebuild_all(prj, store, &err), &err);
 	ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
@@ -562,13 +575,14 @@ static void test_rebuild_twice_gives_the_same_views(void)
 	ES_ASSERT_OK(es_projector_rebuild_all(prj, store, &err), &err);
 	dump_views(&before);
 	ES_ASSERT_TRUE(es_test_query_int(read_db, "SELECT COUNT(*) FROM "
-					 "product_list_view") > 0);
+						  "product_list_view") > 0);
 	ES_ASSERT_OK(es_projector_rebuild_all(prj, store, &err), &err);
 	ES_ASSERT_SAME_DUMP(dump_views(&after), before.text,
 			    "views after the second rebuild_all");
 	/* And the first rebuild repaired the spoiled views, as checked
 	 * more thoroughly by the test above. */
-	ES_ASSERT_INT_EQ(es_test_query_int(read_db, "SELECT COUNT(*) FROM "
+	ES_ASSERT_INT_EQ(es_test_query_int(read_db,
+					   "SELECT COUNT(*) FROM "
 					   "product_list_view WHERE stock < 0"),
 			 0);
 }
@@ -608,8 +622,8 @@ static void test_rebuild_of_corrupted_log_keeps_old_views(void)
 			  " '2026-11-27T14:32:05+00:00')");
 	ES_ASSERT_TRUE(run_commands(6, 20) > 0);
 	dump_views(&before);
-	ES_ASSERT_CODE(es_projector_rebuild_all(prj, store, &err),
-		       ES_ECORRUPT, &err);
+	ES_ASSERT_CODE(es_projector_rebuild_all(prj, store, &err), ES_ECORRUPT,
+		       &err);
 	ES_ASSERT_TRUE(err.msg[0] != '\0');
 	ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
 	ES_ASSERT_SAME_DUMP(dump_views(&after), before.text,
@@ -638,7 +652,8 @@ static void test_rebuild_of_empty_log_empties_the_views(void)
 	make_created(&events[0], 1, "Widget Pro", "A fine widget", 0);
 	project_ok(&events[0]); /* projected, but never appended */
 	ES_ASSERT_INT_EQ(es_test_query_int(read_db, "SELECT COUNT(*) FROM "
-					   "product_list_view"), 1);
+						    "product_list_view"),
+			 1);
 	ES_ASSERT_OK(es_projector_rebuild_all(prj, store, &err), &err);
 	ES_ASSERT_STR_EQ(dump_views(&after), "product_detail_view:\n"
 					     "product_list_view:\n");
@@ -659,49 +674,49 @@ static void test_open_without_views_fails(void)
 }
 
 static CU_TestInfo tests[] = {
-	{ "ProductCreated inserts the product into both views",
-	  test_created_inserts_into_both_views },
-	{ "StockUpdated sets stock in both views and updated_at",
-	  test_stock_updated_sets_stock },
-	{ "PriceChanged sets price in both views and updated_at",
-	  test_price_changed_sets_price },
-	{ "ProductViewed adds one to view_count and leaves updated_at",
-	  test_viewed_counts_views },
-	{ "ProductCreated for a known id replaces the product",
-	  test_created_again_replaces_the_product },
-	{ "an update for an unknown product changes nothing and is OK",
-	  test_update_of_unknown_product_changes_nothing },
-	{ "project changes both views or neither",
-	  test_project_is_atomic },
-	{ "apply changes the views without a transaction of its own",
-	  test_apply_changes_the_views_without_a_transaction },
-	{ "apply joins the caller's transaction: its rollback undoes apply",
-	  test_apply_joins_the_callers_transaction },
-	{ "apply that fails returns ES_EDB and leaves the caller's transaction",
-	  test_apply_that_fails_leaves_the_transaction_to_the_caller },
-	{ "reset empties both views, inside the caller's transaction or not",
-	  test_reset_empties_both_views },
-	{ "reset on a read DB without the views returns ES_EDB",
-	  test_reset_that_fails_returns_ES_EDB },
-	{ "rebuild_all gives the views that live projection gave",
-	  test_rebuild_equals_live_projection },
-	{ "rebuild_all twice gives the same views",
-	  test_rebuild_twice_gives_the_same_views },
-	{ "rebuild_all wipes rows that are not in the log",
-	  test_rebuild_wipes_rows_not_in_the_log },
-	{ "rebuild_all of a corrupted log returns ES_ECORRUPT and keeps the "
-	  "old views", test_rebuild_of_corrupted_log_keeps_old_views },
-	{ "rebuild_all that fails on the read DB keeps the old views",
-	  test_rebuild_that_fails_on_the_views_keeps_them },
-	{ "rebuild_all of an empty log empties the views",
-	  test_rebuild_of_empty_log_empties_the_views },
-	{ "open on a database without the views returns ES_EDB",
-	  test_open_without_views_fails },
+	{"ProductCreated inserts the product into both views",
+	 test_created_inserts_into_both_views},
+	{"StockUpdated sets stock in both views and updated_at",
+	 test_stock_updated_sets_stock},
+	{"PriceChanged sets price in both views and updated_at",
+	 test_price_changed_sets_price},
+	{"ProductViewed adds one to view_count and leaves updated_at",
+	 test_viewed_counts_views},
+	{"ProductCreated for a known id replaces the product",
+	 test_created_again_replaces_the_product},
+	{"an update for an unknown product changes nothing and is OK",
+	 test_update_of_unknown_product_changes_nothing},
+	{"project changes both views or neither", test_project_is_atomic},
+	{"apply changes the views without a transaction of its own",
+	 test_apply_changes_the_views_without_a_transaction},
+	{"apply joins the caller's transaction: its rollback undoes apply",
+	 test_apply_joins_the_callers_transaction},
+	{"apply that fails returns ES_EDB and leaves the caller's transaction",
+	 test_apply_that_fails_leaves_the_transaction_to_the_caller},
+	{"reset empties both views, inside the caller's transaction or not",
+	 test_reset_empties_both_views},
+	{"reset on a read DB without the views returns ES_EDB",
+	 test_reset_that_fails_returns_ES_EDB},
+	{"rebuild_all gives the views that live projection gave",
+	 test_rebuild_equals_live_projection},
+	{"rebuild_all twice gives the same views",
+	 test_rebuild_twice_gives_the_same_views},
+	{"rebuild_all wipes rows that are not in the log",
+	 test_rebuild_wipes_rows_not_in_the_log},
+	{"rebuild_all of a corrupted log returns ES_ECORRUPT and keeps the "
+	 "old views",
+	 test_rebuild_of_corrupted_log_keeps_old_views},
+	{"rebuild_all that fails on the read DB keeps the old views",
+	 test_rebuild_that_fails_on_the_views_keeps_them},
+	{"rebuild_all of an empty log empties the views",
+	 test_rebuild_of_empty_log_empties_the_views},
+	{"open on a database without the views returns ES_EDB",
+	 test_open_without_views_fails},
 	CU_TEST_INFO_NULL,
 };
 
 CU_SuiteInfo es_suites[] = {
-	{ "step 6: projector", NULL, NULL, setup, teardown, tests },
+	{"step 6: projector", NULL, NULL, setup, teardown, tests},
 	CU_SUITE_INFO_NULL,
 };
 

@@ -19,13 +19,14 @@ int es_store_load_range(struct es_event_list *out, struct es_store *store,
 	 * three values and let es_store_collect() fill *out.
 	 * See docs/08-payoff.md, "The store's part: a range of events".
 	 */
-	struct es_event_list empty = { 0 };
+	struct es_event_list empty = {0};
 
 	(void)store;
 	(void)product_id;
 	(void)after_id;
 	(void)until;
 	*out = empty;
-	return es_error_set(err, ES_ENOTIMPL,
-			    "step 8: es_store_load_range is not implemented yet");
+	return es_error_set(
+		err, ES_ENOTIMPL,
+		"step 8: es_store_load_range is not implemented yet");
 }

@@ -521,12 +521,10 @@ static void test_load_range_after_an_id_up_to_a_moment(void)
 		if (rows[i].until >= 0)
 			es_test_timestamp(until, rows[i].until);
 		es_event_list_dispose(&list);
-		ES_ASSERT_OK(es_store_load_range(&list, store,
-						 rows[i].product_id,
-						 rows[i].after_id,
-						 rows[i].until >= 0 ? until
-								    : NULL,
-						 &err),
+		ES_ASSERT_OK(es_store_load_range(
+				     &list, store, rows[i].product_id,
+				     rows[i].after_id,
+				     rows[i].until >= 0 ? until : NULL, &err),
 			     &err);
 		if (strcmp(ids_of(&list), rows[i].ids) != 0)
 			ES_FAIL("product %" PRId64 " after %" PRId64
@@ -1257,7 +1255,8 @@ static CU_TestInfo tests[] = {
 	{"time_travel_load returns the events up to the moment, by id",
 	 test_time_travel_load_stops_at_the_moment},
 	{"the store's load_range takes a product's events after an id, up "
-	 "to a moment", test_load_range_after_an_id_up_to_a_moment},
+	 "to a moment",
+	 test_load_range_after_an_id_up_to_a_moment},
 	{"time_travel_product gives the state at each event's moment",
 	 test_time_travel_product_at_each_event},
 	{"time_travel_product before the product existed is ES_ENOTFOUND",

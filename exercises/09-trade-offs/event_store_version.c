@@ -8,8 +8,8 @@
  */
 #include "event_store_private.h"
 
-int es_store_version(int64_t *out, struct es_store *store,
-		     int64_t product_id, struct es_error *err)
+int es_store_version(int64_t *out, struct es_store *store, int64_t product_id,
+		     struct es_error *err)
 {
 	/*
 	 * TODO: the first time (store->select_version is NULL), on a
@@ -42,6 +42,7 @@ int es_store_append_expected(struct es_store *store, struct es_event *ev,
 	(void)store;
 	(void)ev;
 	(void)expected_version;
-	return es_error_set(err, ES_ENOTIMPL,
-			    "step 9: es_store_append_expected is not implemented yet");
+	return es_error_set(
+		err, ES_ENOTIMPL,
+		"step 9: es_store_append_expected is not implemented yet");
 }

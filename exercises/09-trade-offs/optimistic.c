@@ -11,7 +11,7 @@
 #include <string.h>
 
 struct es_optimistic {
-	struct es_store *store;     /* borrowed */
+	struct es_store *store; /* borrowed */
 	struct es_clock clock;
 	struct es_snapshots *snaps; /* borrowed; NULL: replay every event */
 	es_optimistic_hook hook;    /* NULL: none */
@@ -31,8 +31,9 @@ int es_optimistic_open(struct es_optimistic **out, struct es_store *store,
 	(void)clock;
 	(void)snaps;
 	*out = NULL;
-	return es_error_set(err, ES_ENOTIMPL,
-			    "step 9: es_optimistic_open is not implemented yet");
+	return es_error_set(
+		err, ES_ENOTIMPL,
+		"step 9: es_optimistic_open is not implemented yet");
 }
 
 void es_optimistic_close(struct es_optimistic *opt)
@@ -68,6 +69,7 @@ int es_optimistic_handle(struct es_event *out, struct es_optimistic *opt,
 	(void)opt;
 	(void)cmd;
 	memset(out, 0, sizeof(*out));
-	return es_error_set(err, ES_ENOTIMPL,
-			    "step 9: es_optimistic_handle is not implemented yet");
+	return es_error_set(
+		err, ES_ENOTIMPL,
+		"step 9: es_optimistic_handle is not implemented yet");
 }

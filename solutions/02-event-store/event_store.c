@@ -109,28 +109,27 @@ static int prepare_all(struct es_store *store, const char *path,
 		sqlite3_stmt **stmt;
 		const char *sql;
 	} all[] = {
-		{ &store->insert_event,
-		  "INSERT INTO events (product_id, event_type, data,"
-		  " occurred_at) VALUES (?, ?, ?, ?)" },
-		{ &store->insert_product,
-		  "INSERT INTO product_registry DEFAULT VALUES" },
-		{ &store->select_product,
-		  "SELECT id, product_id, event_type, data, occurred_at"
-		  " FROM events WHERE product_id = ? ORDER BY id" },
-		{ &store->select_after,
-		  "SELECT id, product_id, event_type, data, occurred_at"
-		  " FROM events WHERE id > ? ORDER BY id" },
-		{ &store->begin, "BEGIN IMMEDIATE" },
-		{ &store->commit, "COMMIT" },
-		{ &store->rollback, "ROLLBACK" },
+		{&store->insert_event,
+		 "INSERT INTO events (product_id, event_type, data,"
+		 " occurred_at) VALUES (?, ?, ?, ?)"},
+		{&store->insert_product,
+		 "INSERT INTO product_registry DEFAULT VALUES"},
+		{&store->select_product,
+		 "SELECT id, product_id, event_type, data, occurred_at"
+		 " FROM events WHERE product_id = ? ORDER BY id"},
+		{&store->select_after,
+		 "SELECT id, product_id, event_type, data, occurred_at"
+		 " FROM events WHERE id > ? ORDER BY id"},
+		{&store->begin, "BEGIN IMMEDIATE"},
+		{&store->commit, "COMMIT"},
+		{&store->rollback, "ROLLBACK"},
 	};
 	size_t i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		if (sqlite3_prepare_v2(store->db, all[i].sql, -1, all[i].stmt,
 				       NULL) != SQLITE_OK)
-			return open_error(path, sqlite3_errmsg(store->db),
-					  err);
+			return open_error(path, sqlite3_errmsg(store->db), err);
 	}
 	return ES_OK;
 }
@@ -204,8 +203,7 @@ void es_store_set_upcaster(struct es_store *store, es_upcast_fn fn, void *ctx)
 }
 
 /* Run a cached statement that returns no rows, then reset it for reuse. */
-static int run(struct es_store *store, sqlite3_stmt *stmt,
-	       struct es_error *err)
+static int run(struct es_store *store, sqlite3_stmt *stmt, struct es_error *err)
 {
 	int rc = ES_OK;
 
@@ -289,8 +287,8 @@ static int insert_event(struct es_store *store, const struct es_event *ev,
 			      SQLITE_TRANSIENT) != SQLITE_OK ||
 	    sqlite3_bind_text(stmt, 3, json, -1, SQLITE_TRANSIENT) !=
 		    SQLITE_OK ||
-	    sqlite3_bind_text(stmt, 4, ev->occurred_at, -1,
-			      SQLITE_TRANSIENT) != SQLITE_OK)
+	    sqlite3_bind_text(stmt, 4, ev->occurred_at, -1, SQLITE_TRANSIENT) !=
+		    SQLITE_OK)
 		return es_store_db_error(store, err);
 	rc = run(store, stmt, err);
 	if (rc == ES_OK)
@@ -343,8 +341,7 @@ int es_event_list_push(struct es_event_list *list, struct es_event *ev,
 		struct es_event *items = NULL;
 
 		if (capacity <= SIZE_MAX / sizeof(*items))
-			items = realloc(list->items,
-					capacity * sizeof(*items));
+			items = realloc(list->items, capacity * sizeof(*items));
 		if (items == NULL) {
 			es_event_dispose(ev);
 			return es_error_set(err, ES_ENOMEM,
@@ -366,8 +363,9 @@ static int check_columns(const struct es_event *ev, int64_t product_id,
 {
 	if (ev->product_id != product_id)
 		return es_error_set(err, ES_ECORRUPT,
-				    "event %" PRId64 ": product_id column %"
-				    PRId64 " does not match data %" PRId64,
+				    "event %" PRId64
+				    ": product_id column %" PRId64
+				    " does not match data %" PRId64,
 				    ev->id, product_id, ev->product_id);
 	if (strcmp(ev->occurred_at, occurred_at) != 0)
 		return es_error_set(err, ES_ECORRUPT,
@@ -385,7 +383,7 @@ static int check_columns(const struct es_event *ev, int64_t product_id,
 static int decode(struct es_event *ev, struct es_store *store, int64_t id,
 		  const char *type_name, const char *data, struct es_error *err)
 {
-	struct es_error why = { 0, "" }; /* an upcaster may forget to set it */
+	struct es_error why = {0, ""}; /* an upcaster may forget to set it */
 	enum es_event_type type;
 	char *upcast = NULL;
 	int rc;
@@ -431,8 +429,7 @@ static int read_row(struct es_event *out, struct es_store *store,
 	if (rc != ES_OK)
 		return rc;
 	out->id = id;
-	rc = check_columns(out, sqlite3_column_int64(row, 1), occurred_at,
-			   err);
+	rc = check_columns(out, sqlite3_column_int64(row, 1), occurred_at, err);
 	if (rc != ES_OK)
 		es_event_dispose(out);
 	return rc;
@@ -458,7 +455,7 @@ static int next_event(struct es_event *ev, bool *done, struct es_store *store,
 int es_store_collect(struct es_event_list *out, struct es_store *store,
 		     sqlite3_stmt *stmt, struct es_error *err)
 {
-	struct es_event_list list = { 0 };
+	struct es_event_list list = {0};
 	struct es_event ev;
 	bool done;
 	int rc;
@@ -481,7 +478,7 @@ int es_store_collect(struct es_event_list *out, struct es_store *store,
 int es_store_load(struct es_event_list *out, struct es_store *store,
 		  int64_t product_id, struct es_error *err)
 {
-	struct es_event_list empty = { 0 };
+	struct es_event_list empty = {0};
 
 	assert(out != NULL && store != NULL);
 	if (sqlite3_bind_int64(store->select_product, 1, product_id) !=

@@ -25,7 +25,7 @@
 static int load_state(struct es_product *state, struct es_store *store,
 		      const struct es_command *cmd, struct es_error *err)
 {
-	struct es_event_list events = { 0 };
+	struct es_event_list events = {0};
 	int64_t product_id = es_command_state_id(cmd);
 	int rc;
 
@@ -38,14 +38,25 @@ static int load_state(struct es_product *state, struct es_store *store,
 	return rc;
 }
 
+/* Read the clock once, and decide with what it says. */
+static int decide_now(struct es_event *ev,
+		      const struct es_command_handler *handler,
+		      const struct es_product *state,
+		      const struct es_command *cmd, struct es_error *err)
+{
+	char now[ES_TIMESTAMP_SIZE];
+
+	es_time_format(now, handler->clock.now(handler->clock.ctx));
+	return es_decide(ev, state, cmd, now, err);
+}
+
 /* Append the decided event; a new product gets its id first. */
 static int append(struct es_event *ev, struct es_store *store,
 		  struct es_error *err)
 {
-	int rc;
-
 	if (ev->type == ES_PRODUCT_CREATED) {
-		rc = es_store_new_product_id(store, &ev->product_id, err);
+		int rc = es_store_new_product_id(store, &ev->product_id, err);
+
 		if (rc != ES_OK)
 			return rc;
 	}
@@ -55,7 +66,6 @@ static int append(struct es_event *ev, struct es_store *store,
 int es_handle(struct es_event *out, struct es_command_handler *handler,
 	      const struct es_command *cmd, struct es_error *err)
 {
-	char now[ES_TIMESTAMP_SIZE];
 	struct es_product state;
 	struct es_event ev;
 	int rc;
@@ -72,10 +82,8 @@ int es_handle(struct es_event *out, struct es_command_handler *handler,
 	if (rc != ES_OK)
 		return rc;
 	rc = load_state(&state, handler->store, cmd, err);
-	if (rc == ES_OK) {
-		es_time_format(now, handler->clock.now(handler->clock.ctx));
-		rc = es_decide(&ev, &state, cmd, now, err);
-	}
+	if (rc == ES_OK)
+		rc = decide_now(&ev, handler, &state, cmd, err);
 	if (rc == ES_OK)
 		rc = append(&ev, handler->store, err);
 	if (rc == ES_OK)

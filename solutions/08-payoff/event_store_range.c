@@ -19,22 +19,20 @@ int es_store_load_range(struct es_event_list *out, struct es_store *store,
 			int64_t product_id, int64_t after_id, const char *until,
 			struct es_error *err)
 {
-	struct es_event_list empty = { 0 };
+	struct es_event_list empty = {0};
 	sqlite3_stmt *stmt;
 	int rc;
 
 	assert(out != NULL && store != NULL);
 	*out = empty;
-	rc = es_store_prepare_once(&store->select_range, store, range_sql,
-				   err);
+	rc = es_store_prepare_once(&store->select_range, store, range_sql, err);
 	if (rc != ES_OK)
 		return rc;
 	stmt = store->select_range;
 	/* SQLITE_STATIC: `until` outlives the statement's use here. */
 	if (sqlite3_bind_int64(stmt, 1, product_id) != SQLITE_OK ||
 	    sqlite3_bind_int64(stmt, 2, after_id) != SQLITE_OK ||
-	    sqlite3_bind_text(stmt, 3, until, -1, SQLITE_STATIC) !=
-		    SQLITE_OK) {
+	    sqlite3_bind_text(stmt, 3, until, -1, SQLITE_STATIC) != SQLITE_OK) {
 		sqlite3_reset(stmt);
 		return es_store_db_error(store, err);
 	}

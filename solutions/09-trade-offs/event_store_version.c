@@ -98,12 +98,12 @@ static int prepare_version(struct es_store *store, struct es_error *err)
 	rc = es_store_write_end(store, own, rc, err);
 	if (rc != ES_OK)
 		return rc;
-	return es_store_prepare_once(&store->select_version, store,
-				     version_sql, err);
+	return es_store_prepare_once(&store->select_version, store, version_sql,
+				     err);
 }
 
-int es_store_version(int64_t *out, struct es_store *store,
-		     int64_t product_id, struct es_error *err)
+int es_store_version(int64_t *out, struct es_store *store, int64_t product_id,
+		     struct es_error *err)
 {
 	sqlite3_stmt *stmt;
 	int step;

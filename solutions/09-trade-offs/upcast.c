@@ -25,8 +25,7 @@
  * cJSON has no call that renames a member, so the copy is built member by
  * member.
  */
-static int rename_member(char **out, const cJSON *object,
-			 struct es_error *err)
+static int rename_member(char **out, const cJSON *object, struct es_error *err)
 {
 	cJSON *copy = cJSON_CreateObject();
 	const cJSON *item;
@@ -36,7 +35,8 @@ static int rename_member(char **out, const cJSON *object,
 	*out = NULL;
 	if (copy == NULL)
 		goto out;
-	cJSON_ArrayForEach(item, object) {
+	cJSON_ArrayForEach(item, object)
+	{
 		const char *key = item->string;
 
 		if (strcmp(key, OLD_NAME) == 0)

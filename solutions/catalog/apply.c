@@ -253,7 +253,7 @@ static int apply_stream(struct apply_run *run, FILE *in, const char *name)
 /* Open the write side: the store, its snapshots, the handler. */
 static int open_writer(struct apply_run *run, const struct catalog_opts *opts)
 {
-	struct es_clock clock = { es_clock_system, NULL };
+	struct es_clock clock = {es_clock_system, NULL};
 	struct es_error err;
 	int status;
 
@@ -273,7 +273,7 @@ static int open_writer(struct apply_run *run, const struct catalog_opts *opts)
 static int apply_with(const struct catalog_opts *opts, FILE *in,
 		      const char *name)
 {
-	struct apply_run run = { 0 };
+	struct apply_run run = {0};
 	sqlite3 *read_db = NULL;
 	struct es_error err;
 	int status;

@@ -167,7 +167,7 @@ static int rebuild_views(struct es_store *store, sqlite3 *read_db,
  */
 static int run_then_rebuild(const struct catalog_opts *opts, bool scenario)
 {
-	struct es_clock clock = { es_clock_system, NULL };
+	struct es_clock clock = {es_clock_system, NULL};
 	struct es_store *store = NULL;
 	sqlite3 *read_db = NULL;
 	struct es_error err;
@@ -209,15 +209,15 @@ struct verb {
 };
 
 static const struct verb verbs[] = {
-	{ "demo", "demo", 0, 0, run_demo },
-	{ "apply", "apply [FILE]", 0, 1, catalog_apply },
-	{ "log", "log [PRODUCT_ID]", 0, 1, catalog_log },
-	{ "state", "state ID [--at TIME]", 1, 3, catalog_state },
-	{ "detail", "detail ID", 1, 1, catalog_detail },
-	{ "card", "card ID", 1, 1, catalog_card },
-	{ "list", "list", 0, 0, catalog_list },
-	{ "search", "search TEXT", 1, 1, catalog_search },
-	{ "rebuild", "rebuild", 0, 0, run_rebuild },
+	{"demo", "demo", 0, 0, run_demo},
+	{"apply", "apply [FILE]", 0, 1, catalog_apply},
+	{"log", "log [PRODUCT_ID]", 0, 1, catalog_log},
+	{"state", "state ID [--at TIME]", 1, 3, catalog_state},
+	{"detail", "detail ID", 1, 1, catalog_detail},
+	{"card", "card ID", 1, 1, catalog_card},
+	{"list", "list", 0, 0, catalog_list},
+	{"search", "search TEXT", 1, 1, catalog_search},
+	{"rebuild", "rebuild", 0, 0, run_rebuild},
 };
 
 static const struct verb *find_verb(const char *name)
@@ -286,7 +286,7 @@ static int finish_output(int status)
 
 int main(int argc, char **argv)
 {
-	struct catalog_opts opts = { "event_store.db", "read_model.db" };
+	struct catalog_opts opts = {"event_store.db", "read_model.db"};
 	const struct verb *verb;
 	int verb_at;
 	int nargs;

@@ -341,7 +341,7 @@ static int print_answer(const struct catalog_opts *opts, query_fn ask,
 static int print_product_answer(const struct catalog_opts *opts, query_fn ask,
 				const char *arg)
 {
-	struct query q = { 0, NULL };
+	struct query q = {0, NULL};
 	int status;
 
 	status = catalog_parse_id(&q.product_id, arg);
@@ -364,7 +364,7 @@ int catalog_card(const struct catalog_opts *opts, int argc, char **argv)
 
 int catalog_list(const struct catalog_opts *opts, int argc, char **argv)
 {
-	const struct query q = { 0, NULL };
+	const struct query q = {0, NULL};
 
 	(void)argc;
 	(void)argv;
@@ -373,7 +373,7 @@ int catalog_list(const struct catalog_opts *opts, int argc, char **argv)
 
 int catalog_search(const struct catalog_opts *opts, int argc, char **argv)
 {
-	const struct query q = { 0, argv[0] };
+	const struct query q = {0, argv[0]};
 
 	(void)argc;
 	return print_answer(opts, ask_products, &q);
