@@ -13,9 +13,8 @@ int es_handle(struct es_event *out, struct es_command_handler *handler,
 	      const struct es_command *cmd, struct es_error *err)
 {
 	/*
-	 * TODO: zero *out and es_store_begin(). When es_command_state_id()
-	 * names a product, es_store_load() and es_product_replay() it into a
-	 * struct es_product (a create or a view reads no state). Stamp the time
+	 * TODO: zero *out and es_store_begin(). es_handler_load() the state
+	 * the decision reads into a struct es_product. Stamp the time
 	 * with handler->clock and es_time_format() and call es_decide(): it
 	 * checks every rule. A ProductCreated gets its id from
 	 * es_store_new_product_id() before it is appended. es_store_append()
@@ -29,4 +28,20 @@ int es_handle(struct es_event *out, struct es_command_handler *handler,
 	memset(out, 0, sizeof(*out));
 	return es_error_set(err, ES_ENOTIMPL,
 			    "step 5: es_handle is not implemented yet");
+}
+
+int es_handler_load(struct es_product *state, struct es_store *store,
+		    const struct es_command *cmd, struct es_error *err)
+{
+	/*
+	 * TODO: when es_command_state_id() names a product, es_store_load()
+	 * its events and es_product_replay() them into *state; a create or
+	 * a view reads no state, and *state stays empty. Dispose the list.
+	 * See docs/05-command-handler.md, "The handler: glue".
+	 */
+	(void)state;
+	(void)store;
+	(void)cmd;
+	return es_error_set(err, ES_ENOTIMPL,
+			    "step 5: es_handler_load is not implemented yet");
 }

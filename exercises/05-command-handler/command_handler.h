@@ -12,6 +12,7 @@
 #ifndef ES_COMMAND_HANDLER_H
 #define ES_COMMAND_HANDLER_H
 
+#include "aggregate.h"
 #include "commands.h"
 #include "decide.h"
 #include "es_error.h"
@@ -38,5 +39,16 @@ struct es_command_handler {
  */
 int es_handle(struct es_event *out, struct es_command_handler *handler,
 	      const struct es_command *cmd, struct es_error *err);
+
+/*
+ * Replay into `*state` (initialized, and empty) the product whose state
+ * es_decide() reads for `cmd` (es_command_state_id); leave it empty when
+ * the decision reads none, a create or a view. Every handler that loads
+ * the whole log loads this way (step 9's loads from a snapshot instead).
+ * The caller disposes `*state`. Returns ES_OK, or the error of the load
+ * or the replay (ES_ENOMEM, ES_EDB, ES_ECORRUPT).
+ */
+int es_handler_load(struct es_product *state, struct es_store *store,
+		    const struct es_command *cmd, struct es_error *err);
 
 #endif /* ES_COMMAND_HANDLER_H */

@@ -396,6 +396,30 @@ static void test_refused_create_keeps_the_next_id(void)
 	ES_ASSERT_INT_EQ(count_products(), 1);
 }
 
+static void test_handler_load_replays_what_decide_reads(void)
+{
+	struct es_error err = {0, ""};
+	struct es_command stock = es_test_cmd_update_stock(1, 7);
+	struct es_command view = es_test_cmd_record_view(1);
+	struct es_command create = es_test_cmd_widget();
+
+	ES_REQUIRE_SETUP();
+	handle_ok(es_test_cmd_widget());
+	handle_ok(es_test_cmd_update_stock(1, 50));
+	handle_ok(es_test_cmd_record_view(1));
+	ES_ASSERT_OK(es_handler_load(&product, store, &stock, &err), &err);
+	ES_ASSERT_INT_EQ(product.id, 1);
+	ES_ASSERT_INT_EQ(product.stock, 50);
+	ES_ASSERT_INT_EQ(product.view_count, 1);
+	ES_ASSERT_INT_EQ(product.version, 2);
+	/* A view and a create read no state: nothing is loaded. */
+	es_product_dispose(&product);
+	ES_ASSERT_OK(es_handler_load(&product, store, &view, &err), &err);
+	ES_ASSERT_TRUE(!es_product_exists(&product));
+	ES_ASSERT_OK(es_handler_load(&product, store, &create, &err), &err);
+	ES_ASSERT_TRUE(!es_product_exists(&product));
+}
+
 static void test_update_uses_earlier_events(void)
 {
 	struct es_error err;
@@ -702,6 +726,9 @@ static CU_TestInfo tests[] = {
 	 test_view_of_unknown_product_is_recorded},
 	{"a refused create does not use up a product id",
 	 test_refused_create_keeps_the_next_id},
+	{"handler_load replays the product a decision reads, none for a "
+	 "create or a view",
+	 test_handler_load_replays_what_decide_reads},
 	{"an update builds on the state of earlier events",
 	 test_update_uses_earlier_events},
 	{"a corrupted log refuses the command with ES_ECORRUPT",

@@ -57,8 +57,8 @@ int es_optimistic_handle(struct es_event *out, struct es_optimistic *opt,
 	/*
 	 * TODO: up to ES_OPTIMISTIC_ATTEMPTS times while the result is
 	 * ES_ECONFLICT: load the command's product with no transaction open
-	 * (es_snapshots_load when opt has snapshots, else es_store_load and
-	 * es_product_replay; nothing for a create), call the hook, stamp the
+	 * (es_snapshots_load when opt has snapshots and the command reads a
+	 * product, else step 5's es_handler_load), call the hook, stamp the
 	 * time and es_decide(). Append: a ProductCreated registers its id and
 	 * appends in one transaction; an event es_event_versioned() says no
 	 * to goes in with es_store_append(); the others with

@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "aggregate.h"
+#include "command_handler.h"
 #include "commands.h"
 #include "decide.h"
 #include "es_error.h"

@@ -127,10 +127,10 @@ static size_t golden_problems(sqlite3 *db, const char *const *tables)
 }
 
 /*
- * Passes against the stub: "the shipped read model disagrees with the golden
- * views" It reads read_model.sql and the golden views, not your code: it is
- * there to show you, before anything else, what the shipped projector got
- * wrong. The diff printed above its name is the bug report.
+ * Passes against the stub: "the shipped read model disagrees with the golden views"
+ * It reads read_model.sql and the golden views, not your code: it is there to
+ * show you, before anything else, what the shipped projector got wrong. The
+ * diff printed above its name is the bug report.
  */
 static void test_shipped_read_model_is_wrong(void)
 {
@@ -329,11 +329,11 @@ static size_t read_bytes(unsigned char **out, const char *path)
 }
 
 /*
- * Passes against the stub: "the event log is byte-identical before and after a
- * rebuild" It fails when your rebuild does not run, but the shipped projector
- * runs fine: it only reads the log, as every projector must. That is what makes
- * the repair safe: whatever the bug did to the views, the facts they were
- * computed from are untouched.
+ * Passes against the stub: "the event log is byte-identical before and after a rebuild"
+ * It fails when your rebuild does not run, but the shipped projector runs
+ * fine: it only reads the log, as every projector must. That is what makes the
+ * repair safe: whatever the bug did to the views, the facts they were computed
+ * from are untouched.
  */
 static void test_rebuild_leaves_the_log_unchanged(void)
 {
@@ -383,12 +383,11 @@ static int project_live(void *ctx, const struct es_event *e,
 }
 
 /*
- * Passes against the stub: "projecting event by event gives the same rows as a
- * rebuild" The shipped projector is wrong, but wrong in the same way every
- * time: a replay does exactly what live projection did, bug included. That is
- * why the shipped read model can be trusted to show the bug, and why, once the
- * code is fixed, a replay gives what live projection would have given all
- * along.
+ * Passes against the stub: "projecting event by event gives the same rows as a rebuild"
+ * The shipped projector is wrong, but wrong in the same way every time: a
+ * replay does exactly what live projection did, bug included. That is why the
+ * shipped read model can be trusted to show the bug, and why, once the code is
+ * fixed, a replay gives what live projection would have given all along.
  */
 static void test_live_projection_equals_rebuild(void)
 {
@@ -463,9 +462,9 @@ static void test_product_created_again_moves(void)
 }
 
 /*
- * Passes against the stub: "a failed rebuild keeps the old rows, no transaction
- * open" The shipped rebuild rolls back correctly; this checks that it still
- * does after your fix.
+ * Passes against the stub: "a failed rebuild keeps the old rows, no transaction open"
+ * The shipped rebuild rolls back correctly; this checks that it still does
+ * after your fix.
  */
 static void test_failed_rebuild_keeps_the_old_rows(void)
 {
@@ -497,9 +496,9 @@ static void test_failed_rebuild_keeps_the_old_rows(void)
 }
 
 /*
- * Passes against the stub: "open fails with ES_EDB on a read DB it cannot
- * write" The shipped open reports SQLite's error correctly; this checks that it
- * still does after your fix.
+ * Passes against the stub: "open fails with ES_EDB on a read DB it cannot write"
+ * The shipped open reports SQLite's error correctly; this checks that it still
+ * does after your fix.
  */
 static void test_open_fails_on_a_read_only_db(void)
 {

@@ -18,17 +18,14 @@
 #include "aggregate.h"
 #include "decide.h"
 
-/*
- * Replay the product the decision reads into `*state` (already
- * initialized). A create or a view reads none: the state stays empty.
- */
-static int load_state(struct es_product *state, struct es_store *store,
-		      const struct es_command *cmd, struct es_error *err)
+int es_handler_load(struct es_product *state, struct es_store *store,
+		    const struct es_command *cmd, struct es_error *err)
 {
 	struct es_event_list events = {0};
 	int64_t product_id = es_command_state_id(cmd);
 	int rc;
 
+	assert(state != NULL && store != NULL && cmd != NULL);
 	if (product_id == 0)
 		return ES_OK; /* the decision reads no state */
 	rc = es_store_load(&events, store, product_id, err);
@@ -81,7 +78,7 @@ int es_handle(struct es_event *out, struct es_command_handler *handler,
 	rc = es_store_begin(handler->store, err);
 	if (rc != ES_OK)
 		return rc;
-	rc = load_state(&state, handler->store, cmd, err);
+	rc = es_handler_load(&state, handler->store, cmd, err);
 	if (rc == ES_OK)
 		rc = decide_now(&ev, handler, &state, cmd, err);
 	if (rc == ES_OK)

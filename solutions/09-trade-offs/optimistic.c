@@ -53,28 +53,18 @@ void es_optimistic_set_hook(struct es_optimistic *opt, es_optimistic_hook fn,
 }
 
 /*
- * The product the decision reads, as it is now, from its snapshot when
- * there are some. A create or a view reads none: `*out` stays empty.
+ * The product the decision reads, as it is now: from its latest snapshot
+ * when there are some, else step 5's full replay.
  */
 static int load_state(struct es_product *out, struct es_optimistic *opt,
 		      const struct es_command *cmd, struct es_error *err)
 {
-	struct es_event_list events = {0};
 	int64_t product_id = es_command_state_id(cmd);
-	int rc;
 
-	if (product_id == 0)
-		return ES_OK; /* the decision reads no state */
-	if (opt->snaps != NULL) {
-		es_product_dispose(out);
-		return es_snapshots_load(out, NULL, opt->snaps, product_id,
-					 err);
-	}
-	rc = es_store_load(&events, opt->store, product_id, err);
-	if (rc == ES_OK)
-		rc = es_product_replay(out, events.items, events.count, err);
-	es_event_list_dispose(&events);
-	return rc;
+	if (opt->snaps == NULL || product_id == 0)
+		return es_handler_load(out, opt->store, cmd, err);
+	es_product_dispose(out);
+	return es_snapshots_load(out, NULL, opt->snaps, product_id, err);
 }
 
 /* A new product registers its id and appends in one transaction. */
