@@ -313,3 +313,26 @@ void es_assert_code(int rc, int expected, const struct es_error *err,
 		es_test_fail(file, line, "%s returned %s, expected %s", expr,
 			     es_code_name(rc), es_code_name(expected));
 }
+
+void es_check_code(const char *file, int line, const char *row, int rc,
+		   int code, const struct es_error *err)
+{
+	if (rc == code)
+		return;
+	es_test_fail(file, line, "%s: returned %s (\"%s\"), expected %s", row,
+		     es_code_name(rc), rc == ES_OK ? "" : err->msg,
+		     es_code_name(code));
+}
+
+void es_check_str(const char *file, int line, const char *row, const char *what,
+		  const char *actual, const char *expected)
+{
+	if (actual != NULL && strcmp(actual, expected) == 0)
+		return;
+	if (actual == NULL)
+		es_test_fail(file, line, "%s: %s is NULL, expected \"%s\"", row,
+			     what, expected);
+	else
+		es_test_fail(file, line, "%s: %s is \"%s\", expected \"%s\"",
+			     row, what, actual, expected);
+}

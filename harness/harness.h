@@ -156,6 +156,21 @@ void es_test_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)))
 #endif
 	;
+/*
+ * For table-driven tests, whose rows name themselves: fail, with the row's
+ * name and the file and line of the check, unless `rc` is `code` (err's
+ * message shown when it is not ES_OK), or unless the string `what` is
+ * `expected` (NULL is never equal).
+ */
+#define ES_CHECK_CODE(row, rc, code, err)                                      \
+	es_check_code(__FILE__, __LINE__, (row), (rc), (code), (err))
+#define ES_CHECK_STR(row, what, actual, expected)                              \
+	es_check_str(__FILE__, __LINE__, (row), (what), (actual), (expected))
+void es_check_code(const char *file, int line, const char *row, int rc,
+		   int code, const struct es_error *err);
+void es_check_str(const char *file, int line, const char *row, const char *what,
+		  const char *actual, const char *expected);
+
 #define ES_FAIL(...) es_test_fail(__FILE__, __LINE__, __VA_ARGS__)
 
 #endif /* ES_HARNESS_H */

@@ -113,35 +113,12 @@ static struct es_product_created widget_fields(void)
  * fault, and report the line of the test that called them, through the
  * upper-case macros.
  */
-#define CHECK_CODE(row, rc, code) check_code(__LINE__, row, rc, code)
+#define CHECK_CODE(row, rc, code) ES_CHECK_CODE(row, rc, code, &err)
 #define CHECK_STR(row, what, actual, expected)                                 \
-	check_str(__LINE__, row, what, actual, expected)
+	ES_CHECK_STR(row, what, actual, expected)
 #define CHECK_MSG(row, part)	check_msg(__LINE__, row, part)
 #define ENCODE(row, e)		encode(__LINE__, row, e)
 #define DECODE(row, type, text) decode(__LINE__, row, type, text)
-
-/* Fail unless `rc` is `code`. */
-static void check_code(int line, const char *row, int rc, int code)
-{
-	if (rc == code)
-		return;
-	es_test_fail(__FILE__, line, "%s: returned %s (\"%s\"), expected %s",
-		     row, es_code_name(rc), rc == ES_OK ? "" : err.msg,
-		     es_code_name(code));
-}
-
-/* Fail unless the strings are equal. */
-static void check_str(int line, const char *row, const char *what,
-		      const char *actual, const char *expected)
-{
-	if (actual != NULL && strcmp(actual, expected) == 0)
-		return;
-	if (actual == NULL)
-		es_test_fail(__FILE__, line, "%s: %s is NULL, expected \"%s\"",
-			     row, what, expected);
-	es_test_fail(__FILE__, line, "%s: %s is \"%s\", expected \"%s\"", row,
-		     what, actual, expected);
-}
 
 /* Fail unless err.msg contains `part`. */
 static void check_msg(int line, const char *row, const char *part)
@@ -199,7 +176,8 @@ static const char *encode(int line, const char *row, const struct es_event *e)
 {
 	free(json);
 	json = NULL;
-	check_code(line, row, es_event_to_json(&json, e, &err), ES_OK);
+	es_check_code(__FILE__, line, row, es_event_to_json(&json, e, &err),
+		      ES_OK, &err);
 	return json;
 }
 
@@ -208,8 +186,8 @@ static void decode(int line, const char *row, enum es_event_type type,
 		   const char *text)
 {
 	free_decoded(&back);
-	check_code(line, row, es_event_from_json(&back, type, text, &err),
-		   ES_OK);
+	es_check_code(__FILE__, line, row,
+		      es_event_from_json(&back, type, text, &err), ES_OK, &err);
 }
 
 /* ---- to JSON ------------------------------------------------------------ */

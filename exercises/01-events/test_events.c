@@ -74,44 +74,22 @@ static struct es_product_created widget_fields(void)
  * fault, and report the line of the test that called them, through the
  * upper-case macros.
  */
-#define CHECK_CODE(row, rc, code) check_code(__LINE__, row, rc, code)
+#define CHECK_CODE(row, rc, code) ES_CHECK_CODE(row, rc, code, &err)
 #define CHECK_STR(row, what, actual, expected)                                 \
-	check_str(__LINE__, row, what, actual, expected)
+	ES_CHECK_STR(row, what, actual, expected)
 #define MAKE_CREATED(row, out, id, fields)                                     \
 	make_created(__LINE__, row, out, id, fields)
 #define ENCODE(row, e) encode(__LINE__, row, e)
-
-/* Fail unless `rc` is `code`. */
-static void check_code(int line, const char *row, int rc, int code)
-{
-	if (rc == code)
-		return;
-	es_test_fail(__FILE__, line, "%s: returned %s (\"%s\"), expected %s",
-		     row, es_code_name(rc), rc == ES_OK ? "" : err.msg,
-		     es_code_name(code));
-}
-
-/* Fail unless the strings are equal. */
-static void check_str(int line, const char *row, const char *what,
-		      const char *actual, const char *expected)
-{
-	if (actual != NULL && strcmp(actual, expected) == 0)
-		return;
-	if (actual == NULL)
-		es_test_fail(__FILE__, line, "%s: %s is NULL, expected \"%s\"",
-			     row, what, expected);
-	es_test_fail(__FILE__, line, "%s: %s is \"%s\", expected \"%s\"", row,
-		     what, actual, expected);
-}
 
 /* ProductCreated for `fields`, stamped AT, into `out`. */
 static void make_created(int line, const char *row, struct es_event *out,
 			 int64_t product_id,
 			 const struct es_product_created *fields)
 {
-	check_code(line, row,
-		   es_event_product_created(out, product_id, fields, AT, &err),
-		   ES_OK);
+	es_check_code(
+		__FILE__, line, row,
+		es_event_product_created(out, product_id, fields, AT, &err),
+		ES_OK, &err);
 }
 
 /* Serialize `e` into `json`; a failure fails the test. */
@@ -119,7 +97,8 @@ static const char *encode(int line, const char *row, const struct es_event *e)
 {
 	free(json);
 	json = NULL;
-	check_code(line, row, es_event_to_json(&json, e, &err), ES_OK);
+	es_check_code(__FILE__, line, row, es_event_to_json(&json, e, &err),
+		      ES_OK, &err);
 	return json;
 }
 

@@ -994,43 +994,24 @@ struct refusal {
 	const char *message;
 };
 
-/* Product 1 exists; product 5 has only views; 99 and 7 have nothing. */
+/*
+ * Every rule is es_decide()'s, and step 5's suite tests each one. These
+ * rows only show that the optimistic handler hands a refusal back as it
+ * is, appending nothing: one of each kind. Product 1 exists; product 5
+ * has only views.
+ */
 static const struct refusal refusals[] = {
 	{"create with an empty name",
 	 {.type = ES_CREATE_PRODUCT,
 	  .create = {"", 1.0, 0.0, 1, "Acme", 1, NULL}},
 	 ES_EINVAL,
 	 "Name cannot be empty"},
-	{"update stock of an unknown product",
-	 {.type = ES_UPDATE_STOCK, .update_stock = {99, 10}},
-	 ES_ENOTFOUND,
-	 "Product 99 not found"},
 	{"update stock of a product with only views",
 	 {.type = ES_UPDATE_STOCK, .update_stock = {5, 10}},
 	 ES_ENOTFOUND,
 	 "Product 5 not found"},
-	{"update stock to a negative number",
-	 {.type = ES_UPDATE_STOCK, .update_stock = {1, -1}},
-	 ES_EINVAL,
-	 "Stock cannot be negative"},
-	{"not found comes before the value rule",
-	 {.type = ES_UPDATE_STOCK, .update_stock = {7, -1}},
-	 ES_ENOTFOUND,
-	 "Product 7 not found"},
-	{"change price of an unknown product",
-	 {.type = ES_CHANGE_PRICE, .change_price = {99, 10.0}},
-	 ES_ENOTFOUND,
-	 "Product 99 not found"},
-	{"change price to zero",
-	 {.type = ES_CHANGE_PRICE, .change_price = {1, 0.0}},
-	 ES_EINVAL,
-	 "Price must be positive"},
 	{"change price to a negative number",
 	 {.type = ES_CHANGE_PRICE, .change_price = {1, -44.99}},
-	 ES_EINVAL,
-	 "Price must be positive"},
-	{"change price to NaN",
-	 {.type = ES_CHANGE_PRICE, .change_price = {1, NAN}},
 	 ES_EINVAL,
 	 "Price must be positive"},
 };
