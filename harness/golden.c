@@ -110,22 +110,37 @@ static int step_table_sql(sqlite3_stmt **stmt, sqlite3 *db, const char *name)
 	return rc;
 }
 
-/* True when `db` has the table `name`; a failing query is an error. */
-static int has_table(bool *out, sqlite3 *db, const char *name,
-		     struct es_error *err)
+/*
+ * Set `*exists` to whether `db` has the table `name` and, when it has and
+ * `out` is not NULL, write its CREATE TABLE statement there, as SQLite
+ * keeps it. A failing query is an error.
+ */
+static int look_up_table(bool *exists, FILE *out, sqlite3 *db, const char *name,
+			 struct es_error *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc;
 
 	rc = step_table_sql(&stmt, db, name);
+	if (rc == SQLITE_ROW && out != NULL)
+		fprintf(out, "%s;\n",
+			(const char *)sqlite3_column_text(stmt, 0));
 	if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
-		*out = rc == SQLITE_ROW;
+		*exists = rc == SQLITE_ROW;
 		rc = ES_OK;
 	} else {
-		rc = es_error_set(err, ES_EDB, "%s", sqlite3_errmsg(db));
+		rc = es_error_set(err, ES_EDB, "%s: %s", name,
+				  sqlite3_errmsg(db));
 	}
 	sqlite3_finalize(stmt);
 	return rc;
+}
+
+/* True when `db` has the table `name`; a failing query is an error. */
+static int has_table(bool *out, sqlite3 *db, const char *name,
+		     struct es_error *err)
+{
+	return look_up_table(out, NULL, db, name, err);
 }
 
 /* A value on a line of its own: \ newline and CR as \\ \n \r. */
@@ -215,19 +230,12 @@ int es_golden_write_views(FILE *out, sqlite3 *db, const char *title,
 static int write_create(FILE *out, sqlite3 *db, const char *name,
 			struct es_error *err)
 {
-	sqlite3_stmt *stmt = NULL;
+	bool exists = false;
 	int rc;
 
-	rc = step_table_sql(&stmt, db, name);
-	if (rc == SQLITE_ROW) {
-		fprintf(out, "%s;\n",
-			(const char *)sqlite3_column_text(stmt, 0));
-		rc = ES_OK;
-	} else {
-		rc = es_error_set(err, ES_EDB, "%s: %s", name,
-				  sqlite3_errmsg(db));
-	}
-	sqlite3_finalize(stmt);
+	rc = look_up_table(&exists, out, db, name, err);
+	if (rc == ES_OK && !exists)
+		rc = es_error_set(err, ES_EDB, "%s: no such table", name);
 	return rc;
 }
 
