@@ -69,6 +69,37 @@ struct es_command es_test_cmd_record_view(int64_t product_id)
 	};
 }
 
+/* ---- events built by hand ----------------------------------------------- */
+
+/* An event of `type` and `product_id`, stamped es_test_timestamp(n). */
+static void stamp(struct es_event *out, enum es_event_type type,
+		  int64_t product_id, int n)
+{
+	memset(out, 0, sizeof(*out));
+	out->type = type;
+	out->product_id = product_id;
+	es_test_timestamp(out->occurred_at, n);
+}
+
+void es_test_stock_updated(struct es_event *out, int64_t product_id,
+			   int64_t new_stock, int n)
+{
+	stamp(out, ES_STOCK_UPDATED, product_id, n);
+	out->stock.new_stock = new_stock;
+}
+
+void es_test_price_changed(struct es_event *out, int64_t product_id,
+			   double new_price, int n)
+{
+	stamp(out, ES_PRICE_CHANGED, product_id, n);
+	out->price.new_price = new_price;
+}
+
+void es_test_product_viewed(struct es_event *out, int64_t product_id, int n)
+{
+	stamp(out, ES_PRODUCT_VIEWED, product_id, n);
+}
+
 /* ---- the log behind the store's back ------------------------------------ */
 
 void es_test_insert_event(sqlite3 *db, int64_t product_id, const char *type,

@@ -42,6 +42,19 @@ struct es_command es_test_cmd_change_price(int64_t product_id,
 					   double new_price);
 struct es_command es_test_cmd_record_view(int64_t product_id);
 
+/* ---- events built by hand ----------------------------------------------- */
+
+/*
+ * A StockUpdated, PriceChanged or ProductViewed of `product_id` in `*out`,
+ * stamped es_test_timestamp(n), its fields set one by one (no step 1
+ * code). They own nothing; es_event_dispose() on them is harmless.
+ */
+void es_test_stock_updated(struct es_event *out, int64_t product_id,
+			   int64_t new_stock, int n);
+void es_test_price_changed(struct es_event *out, int64_t product_id,
+			   double new_price, int n);
+void es_test_product_viewed(struct es_event *out, int64_t product_id, int n);
+
 /* ---- the log behind the store's back ------------------------------------ */
 
 /*

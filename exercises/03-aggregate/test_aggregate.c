@@ -59,32 +59,6 @@ static void make_created(struct es_event *ev, int64_t product_id,
 		&err);
 }
 
-static void make_stock(struct es_event *ev, int64_t product_id,
-		       int64_t new_stock, int n)
-{
-	char at[ES_TIMESTAMP_SIZE];
-
-	es_test_timestamp(at, n);
-	es_event_stock_updated(ev, product_id, new_stock, at);
-}
-
-static void make_price(struct es_event *ev, int64_t product_id,
-		       double new_price, int n)
-{
-	char at[ES_TIMESTAMP_SIZE];
-
-	es_test_timestamp(at, n);
-	es_event_price_changed(ev, product_id, new_price, at);
-}
-
-static void make_viewed(struct es_event *ev, int64_t product_id, int n)
-{
-	char at[ES_TIMESTAMP_SIZE];
-
-	es_test_timestamp(at, n);
-	es_event_product_viewed(ev, product_id, at);
-}
-
 static int str_differs(const char *a, const char *b)
 {
 	if (a == NULL || b == NULL)
@@ -192,8 +166,8 @@ static void test_stock_updated_sets_the_stock(void)
 	struct es_error err = {0, ""};
 
 	make_created(&events[0], 7, "Widget Pro", NULL, 0);
-	make_stock(&events[1], 7, 40, 1);
-	make_stock(&events[2], 7, 0, 2);
+	es_test_stock_updated(&events[1], 7, 40, 1);
+	es_test_stock_updated(&events[2], 7, 0, 2);
 	ES_ASSERT_OK(es_product_apply(&product, &events[0], &err), &err);
 	ES_ASSERT_OK(es_product_apply(&product, &events[1], &err), &err);
 	ES_ASSERT_INT_EQ(product.stock, 40);
@@ -207,7 +181,7 @@ static void test_price_changed_sets_the_price(void)
 	struct es_error err = {0, ""};
 
 	make_created(&events[0], 7, "Widget Pro", NULL, 0);
-	make_price(&events[1], 7, 44.99, 1);
+	es_test_price_changed(&events[1], 7, 44.99, 1);
 	ES_ASSERT_OK(es_product_apply(&product, &events[0], &err), &err);
 	ES_ASSERT_OK(es_product_apply(&product, &events[1], &err), &err);
 	ES_ASSERT_DOUBLE_EQ(product.price, 44.99);
@@ -221,7 +195,7 @@ static void test_each_view_adds_one(void)
 
 	make_created(&events[0], 7, "Widget Pro", NULL, 0);
 	for (int i = 1; i <= 3; i++)
-		make_viewed(&events[i], 7, i);
+		es_test_product_viewed(&events[i], 7, i);
 	ES_ASSERT_OK(es_product_apply(&product, &events[0], &err), &err);
 	for (int i = 1; i <= 3; i++) {
 		ES_ASSERT_OK(es_product_apply(&product, &events[i], &err),
@@ -236,12 +210,13 @@ static void test_version_counts_decision_events(void)
 	static const int64_t expected[] = {0, 1, 2, 3, 3, 4};
 	struct es_error err = {0, ""};
 
-	make_viewed(&events[0], 7, 0);
+	es_test_product_viewed(&events[0], 7, 0);
 	make_created(&events[1], 7, "Widget Pro", NULL, 1);
-	make_stock(&events[2], 7, 5, 2);
-	make_price(&events[3], 7, 1.5, 3);
-	make_viewed(&events[4], 7, 4);
-	make_stock(&events[5], 7, 5, 5); /* no change, still an event */
+	es_test_stock_updated(&events[2], 7, 5, 2);
+	es_test_price_changed(&events[3], 7, 1.5, 3);
+	es_test_product_viewed(&events[4], 7, 4);
+	es_test_stock_updated(&events[5], 7, 5,
+			      5); /* no change, still an event */
 	for (int i = 0; i < 6; i++) {
 		ES_ASSERT_OK(es_product_apply(&product, &events[i], &err),
 			     &err);
@@ -264,11 +239,11 @@ static void test_replay_equals_applying_one_by_one(void)
 	const char *field;
 
 	make_created(&events[0], 7, "Widget Pro", "A fine widget", 0);
-	make_stock(&events[1], 7, 40, 1);
-	make_viewed(&events[2], 7, 2);
-	make_price(&events[3], 7, 44.99, 3);
-	make_viewed(&events[4], 7, 4);
-	make_stock(&events[5], 7, 35, 5);
+	es_test_stock_updated(&events[1], 7, 40, 1);
+	es_test_product_viewed(&events[2], 7, 2);
+	es_test_price_changed(&events[3], 7, 44.99, 3);
+	es_test_product_viewed(&events[4], 7, 4);
+	es_test_stock_updated(&events[5], 7, 35, 5);
 	for (int i = 0; i < 6; i++)
 		ES_ASSERT_OK(es_product_apply(&other, &events[i], &err), &err);
 	ES_ASSERT_OK(es_product_replay(&product, events, 6, &err), &err);
@@ -316,14 +291,15 @@ static void make_random_history(uint32_t seed, size_t count)
 				     r % 3 == 0 ? NULL : "described", n);
 			break;
 		case 1:
-			make_stock(&events[i], 3, (int64_t)(r % 500), n);
+			es_test_stock_updated(&events[i], 3, (int64_t)(r % 500),
+					      n);
 			break;
 		case 2:
-			make_price(&events[i], 3, (double)(r % 10000) / 100.0,
-				   n);
+			es_test_price_changed(&events[i], 3,
+					      (double)(r % 10000) / 100.0, n);
 			break;
 		default:
-			make_viewed(&events[i], 3, n);
+			es_test_product_viewed(&events[i], 3, n);
 			break;
 		}
 	}
@@ -377,7 +353,7 @@ static void test_views_only_history_does_not_exist(void)
 	struct es_error err = {0, ""};
 
 	for (int i = 0; i < 3; i++)
-		make_viewed(&events[i], 9, i);
+		es_test_product_viewed(&events[i], 9, i);
 	ES_ASSERT_OK(es_product_replay(&product, events, 3, &err), &err);
 	ES_ASSERT_INT_EQ(product.view_count, 3);
 	ES_ASSERT_INT_EQ(product.version, 0);
@@ -390,7 +366,7 @@ static void test_event_of_another_product_is_refused(void)
 	const char *field;
 
 	make_created(&events[0], 2, "Widget Pro", "A fine widget", 0);
-	make_stock(&events[1], 3, 40, 1);
+	es_test_stock_updated(&events[1], 3, 40, 1);
 	make_created(&events[2], 3, "Gadget", NULL, 2);
 	ES_ASSERT_OK(es_product_apply(&product, &events[0], &err), &err);
 	ES_ASSERT_OK(es_product_apply(&other, &events[0], &err), &err);
@@ -411,9 +387,9 @@ static void test_replay_stops_at_the_first_error(void)
 	struct es_error err = {0, ""};
 
 	make_created(&events[0], 2, "Widget Pro", NULL, 0);
-	make_stock(&events[1], 2, 40, 1);
-	make_stock(&events[2], 3, 10, 2);
-	make_stock(&events[3], 2, 20, 3);
+	es_test_stock_updated(&events[1], 2, 40, 1);
+	es_test_stock_updated(&events[2], 3, 10, 2);
+	es_test_stock_updated(&events[3], 2, 20, 3);
 	ES_ASSERT_CODE(es_product_replay(&product, events, 4, &err), ES_EINVAL,
 		       &err);
 	ES_ASSERT_STR_EQ(err.msg, "event for product 3 applied to product 2");
@@ -426,7 +402,7 @@ static void test_dispose_then_reuse(void)
 	struct es_error err = {0, ""};
 
 	make_created(&events[0], 2, "Widget Pro", "A fine widget", 0);
-	make_viewed(&events[1], 2, 1);
+	es_test_product_viewed(&events[1], 2, 1);
 	make_created(&events[2], 5, "Gadget", NULL, 2);
 	ES_ASSERT_OK(es_product_replay(&product, events, 2, &err), &err);
 	es_product_dispose(&product);

@@ -110,32 +110,6 @@ static void make_created(struct es_event *ev, int64_t product_id,
 		&err);
 }
 
-static void make_stock(struct es_event *ev, int64_t product_id,
-		       int64_t new_stock, int n)
-{
-	char at[ES_TIMESTAMP_SIZE];
-
-	es_test_timestamp(at, n);
-	es_event_stock_updated(ev, product_id, new_stock, at);
-}
-
-static void make_price(struct es_event *ev, int64_t product_id,
-		       double new_price, int n)
-{
-	char at[ES_TIMESTAMP_SIZE];
-
-	es_test_timestamp(at, n);
-	es_event_price_changed(ev, product_id, new_price, at);
-}
-
-static void make_viewed(struct es_event *ev, int64_t product_id, int n)
-{
-	char at[ES_TIMESTAMP_SIZE];
-
-	es_test_timestamp(at, n);
-	es_event_product_viewed(ev, product_id, at);
-}
-
 static void project_ok(const struct es_event *ev)
 {
 	struct es_error err;
@@ -235,7 +209,7 @@ static void test_stock_updated_sets_stock(void)
 	char expected[512];
 
 	make_created(&events[0], 1, "Widget Pro", "A fine widget", 0);
-	make_stock(&events[1], 1, 40, 1);
+	es_test_stock_updated(&events[1], 1, 40, 1);
 	project_ok(&events[0]);
 	project_ok(&events[1]);
 	ES_ASSERT_STR_EQ(
@@ -250,7 +224,7 @@ static void test_price_changed_sets_price(void)
 	char expected[512];
 
 	make_created(&events[0], 1, "Widget Pro", "A fine widget", 0);
-	make_price(&events[1], 1, 44.99, 1);
+	es_test_price_changed(&events[1], 1, 44.99, 1);
 	project_ok(&events[0]);
 	project_ok(&events[1]);
 	ES_ASSERT_STR_EQ(
@@ -265,9 +239,9 @@ static void test_viewed_counts_views(void)
 	char expected[512];
 
 	make_created(&events[0], 1, "Widget Pro", "A fine widget", 0);
-	make_stock(&events[1], 1, 40, 1);
-	make_viewed(&events[2], 1, 2);
-	make_viewed(&events[3], 1, 3);
+	es_test_stock_updated(&events[1], 1, 40, 1);
+	es_test_product_viewed(&events[2], 1, 2);
+	es_test_product_viewed(&events[3], 1, 3);
 	for (int i = 0; i < 4; i++)
 		project_ok(&events[i]);
 	/* As in the seed, a view is not an update: updated_at stays. */
@@ -284,7 +258,7 @@ static void test_created_again_replaces_the_product(void)
 	char at[ES_TIMESTAMP_SIZE];
 
 	make_created(&events[0], 1, "Widget Pro", "A fine widget", 0);
-	make_viewed(&events[1], 1, 1);
+	es_test_product_viewed(&events[1], 1, 1);
 	make_created(&events[2], 1, "Widget Max", NULL, 2);
 	for (int i = 0; i < 3; i++)
 		project_ok(&events[i]);
@@ -301,9 +275,9 @@ static void test_created_again_replaces_the_product(void)
 static void test_update_of_unknown_product_changes_nothing(void)
 {
 	make_created(&events[0], 1, "Widget Pro", "A fine widget", 0);
-	make_stock(&events[1], 9, 40, 1);
-	make_price(&events[2], 9, 44.99, 2);
-	make_viewed(&events[3], 9, 3);
+	es_test_stock_updated(&events[1], 9, 40, 1);
+	es_test_price_changed(&events[2], 9, 44.99, 2);
+	es_test_product_viewed(&events[3], 9, 3);
 	project_ok(&events[0]);
 	ES_ASSERT_INT_EQ(es_test_query_int(read_db, "SELECT COUNT(*) FROM "
 						    "product_detail_view"),
@@ -320,8 +294,8 @@ static void test_project_is_atomic(void)
 
 	make_created(&events[0], 1, "Widget Pro", "A fine widget", 0);
 	make_created(&events[1], 2, "Gadget Plus", NULL, 1);
-	make_stock(&events[2], 1, 40, 2);
-	make_viewed(&events[3], 1, 3);
+	es_test_stock_updated(&events[2], 1, 40, 2);
+	es_test_product_viewed(&events[3], 1, 3);
 	project_ok(&events[0]);
 	dump_detail(&before);
 	/* The detail view's statement runs first and succeeds; the list
@@ -358,8 +332,8 @@ static void test_apply_changes_the_views_without_a_transaction(void)
 	char expected[512];
 
 	make_created(&events[0], 1, "Widget Pro", "A fine widget", 0);
-	make_stock(&events[1], 1, 40, 1);
-	make_viewed(&events[2], 1, 2);
+	es_test_stock_updated(&events[1], 1, 40, 1);
+	es_test_product_viewed(&events[2], 1, 2);
 	/* Outside a transaction, each statement commits on its own. */
 	for (int i = 0; i < 3; i++)
 		apply_ok(&events[i]);
@@ -376,7 +350,7 @@ static void test_apply_joins_the_callers_transaction(void)
 	char expected[512];
 
 	make_created(&events[0], 1, "Widget Pro", "A fine widget", 0);
-	make_price(&events[1], 1, 44.99, 1);
+	es_test_price_changed(&events[1], 1, 44.99, 1);
 	make_created(&events[2], 2, "Gadget Plus", NULL, 2);
 	project_ok(&events[0]);
 	dump_views(&before);
