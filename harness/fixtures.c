@@ -69,6 +69,32 @@ struct es_command es_test_cmd_record_view(int64_t product_id)
 	};
 }
 
+void es_assert_widget_created(const struct es_event *ev, int64_t id, int n,
+			      const char *file, int line)
+{
+	struct es_product_created w = es_test_widget_fields();
+	const struct es_product_created *c = &ev->created;
+	char at[ES_TIMESTAMP_SIZE];
+
+	es_test_timestamp(at, n);
+	es_assert_int_eq(ev->type, ES_PRODUCT_CREATED, "type", file, line);
+	if (ev->type != ES_PRODUCT_CREATED)
+		return; /* the other fields mean nothing then */
+	es_assert_int_eq(ev->product_id, id, "product_id", file, line);
+	es_assert_str_eq(ev->occurred_at, at, "occurred_at", file, line);
+	es_assert_str_eq(c->name, w.name, "name", file, line);
+	es_assert_double_eq(c->price, w.price, "price", file, line);
+	es_assert_double_eq(c->cost_price, w.cost_price, "cost_price", file,
+			    line);
+	es_assert_int_eq(c->supplier_id, w.supplier_id, "supplier_id", file,
+			 line);
+	es_assert_str_eq(c->supplier_name, w.supplier_name, "supplier_name",
+			 file, line);
+	es_assert_int_eq(c->stock, w.stock, "stock", file, line);
+	es_assert_str_eq(c->description, w.description, "description", file,
+			 line);
+}
+
 /* ---- events built by hand ----------------------------------------------- */
 
 /* An event of `type` and `product_id`, stamped es_test_timestamp(n). */

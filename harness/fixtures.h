@@ -42,6 +42,26 @@ struct es_command es_test_cmd_change_price(int64_t product_id,
 					   double new_price);
 struct es_command es_test_cmd_record_view(int64_t product_id);
 
+/*
+ * A row of a table of refused commands: its name, the command, and the
+ * code and exact message it must be refused with.
+ */
+struct es_test_refusal {
+	const char *name;
+	struct es_command cmd;
+	int code;
+	const char *message;
+};
+
+/*
+ * Fail the test unless `ev` is Widget Pro's ProductCreated (every field of
+ * es_test_widget_fields()) for product `id`, stamped es_test_timestamp(n).
+ */
+#define ES_ASSERT_WIDGET_CREATED(ev, id, n)                                    \
+	es_assert_widget_created((ev), (id), (n), __FILE__, __LINE__)
+void es_assert_widget_created(const struct es_event *ev, int64_t id, int n,
+			      const char *file, int line);
+
 /* ---- events built by hand ----------------------------------------------- */
 
 /*

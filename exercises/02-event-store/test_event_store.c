@@ -696,7 +696,6 @@ static void test_load_returns_every_field(void)
 {
 	struct es_error err = {0, ""};
 	const struct es_event *ev;
-	char at[ES_TIMESTAMP_SIZE];
 	struct es_event price;
 
 	REQUIRE_STORE();
@@ -706,18 +705,8 @@ static void test_load_returns_every_field(void)
 	ES_ASSERT_OK(es_store_load(&list, store, 1, &err), &err);
 	ES_ASSERT_INT_EQ(list.count, 2);
 	ev = &list.items[0];
-	es_test_timestamp(at, 0);
-	ES_ASSERT_INT_EQ(ev->type, ES_PRODUCT_CREATED);
 	ES_ASSERT_INT_EQ(ev->id, 1);
-	ES_ASSERT_INT_EQ(ev->product_id, 1);
-	ES_ASSERT_STR_EQ(ev->occurred_at, at);
-	ES_ASSERT_STR_EQ(ev->created.name, "Widget Pro");
-	ES_ASSERT_DOUBLE_EQ(ev->created.price, 29.99);
-	ES_ASSERT_DOUBLE_EQ(ev->created.cost_price, 12.0);
-	ES_ASSERT_INT_EQ(ev->created.supplier_id, 1);
-	ES_ASSERT_STR_EQ(ev->created.supplier_name, "Acme Corp");
-	ES_ASSERT_INT_EQ(ev->created.stock, 100);
-	ES_ASSERT_STR_EQ(ev->created.description, "A fine widget");
+	ES_ASSERT_WIDGET_CREATED(ev, 1, 0);
 	ev = &list.items[1];
 	ES_ASSERT_INT_EQ(ev->type, ES_PRICE_CHANGED);
 	ES_ASSERT_INT_EQ(ev->id, 2);

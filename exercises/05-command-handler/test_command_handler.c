@@ -111,21 +111,6 @@ static void assert_timestamp(const char *actual, int n)
 	ES_ASSERT_STR_EQ(actual, expected);
 }
 
-/* `ev` is Widget Pro's ProductCreated for product `id`, at clock tick n. */
-static void assert_widget_created(const struct es_event *ev, int64_t id, int n)
-{
-	ES_ASSERT_INT_EQ(ev->type, ES_PRODUCT_CREATED);
-	ES_ASSERT_INT_EQ(ev->product_id, id);
-	ES_ASSERT_STR_EQ(ev->created.name, "Widget Pro");
-	ES_ASSERT_DOUBLE_EQ(ev->created.price, 29.99);
-	ES_ASSERT_DOUBLE_EQ(ev->created.cost_price, 12.0);
-	ES_ASSERT_INT_EQ(ev->created.supplier_id, 1);
-	ES_ASSERT_STR_EQ(ev->created.supplier_name, "Acme Corp");
-	ES_ASSERT_INT_EQ(ev->created.stock, 100);
-	ES_ASSERT_STR_EQ(ev->created.description, "A fine widget");
-	assert_timestamp(ev->occurred_at, n);
-}
-
 static void test_create_returns_ids_in_order(void)
 {
 	handle_ok(es_test_cmd_widget());
@@ -139,10 +124,10 @@ static void test_create_returns_ids_in_order(void)
 static void test_create_appends_every_field(void)
 {
 	handle_ok(es_test_cmd_widget());
-	assert_widget_created(&got, 1, 0);
+	ES_ASSERT_WIDGET_CREATED(&got, 1, 0);
 	load(1);
 	ES_ASSERT_INT_EQ(loaded.count, 1);
-	assert_widget_created(&loaded.items[0], 1, 0);
+	ES_ASSERT_WIDGET_CREATED(&loaded.items[0], 1, 0);
 	ES_ASSERT_TRUE(got.id > 0);
 	ES_ASSERT_INT_EQ(got.id, loaded.items[0].id);
 }
@@ -218,15 +203,8 @@ static void test_record_view_appends_one_event(void)
 	assert_timestamp(loaded.items[1].occurred_at, 1);
 }
 
-struct refusal {
-	const char *name;
-	struct es_command cmd;
-	int code;
-	const char *message;
-};
-
 /* Product 1 (Widget Pro) exists when these run; product 99 does not. */
-static const struct refusal refusals[] = {
+static const struct es_test_refusal refusals[] = {
 	{"create with an empty name",
 	 {.type = ES_CREATE_PRODUCT,
 	  .create = {"", 29.99, 12.0, 1, "Acme Corp", 100, NULL}},
@@ -525,7 +503,7 @@ static void make_widget_state(void)
 static void test_decide_refusals(void)
 {
 	for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
-		const struct refusal *r = &refusals[i];
+		const struct es_test_refusal *r = &refusals[i];
 		bool on_widget = (r->cmd.type == ES_UPDATE_STOCK &&
 				  r->cmd.update_stock.product_id == 1) ||
 				 (r->cmd.type == ES_CHANGE_PRICE &&

@@ -987,20 +987,13 @@ static void test_optimistic_handler_handles_every_command(void)
 	ES_ASSERT_INT_EQ(count_events(), 5);
 }
 
-struct refusal {
-	const char *name;
-	struct es_command cmd;
-	int code;
-	const char *message;
-};
-
 /*
  * Every rule is es_decide()'s, and step 5's suite tests each one. These
  * rows only show that the optimistic handler hands a refusal back as it
  * is, appending nothing: one of each kind. Product 1 exists; product 5
  * has only views.
  */
-static const struct refusal refusals[] = {
+static const struct es_test_refusal refusals[] = {
 	{"create with an empty name",
 	 {.type = ES_CREATE_PRODUCT,
 	  .create = {"", 1.0, 0.0, 1, "Acme", 1, NULL}},
@@ -1028,7 +1021,7 @@ static void test_optimistic_handler_refusals(void)
 	open_optimistic();
 	before = count_events();
 	for (size_t i = 0; i < n; i++) {
-		const struct refusal *r = &refusals[i];
+		const struct es_test_refusal *r = &refusals[i];
 
 		es_error_clear(&err);
 		es_event_dispose(&ev);
