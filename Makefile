@@ -120,12 +120,12 @@ $(BENCH): $(SOLUTION_LIB) $(call obj,tests/bench.c)
 $(foreach n,$(STEP_NUMBERS),$(eval $(call suite_rule,solutions,solutions,$(n))))
 
 # make_golden writes the golden data (harness/golden.h) with the reference,
-# the answers by running $(CATALOG) apply; linked with step 10's shipped
-# supplier_view.c instead, the read model that step 10 ships. make test
+# the answers by running $(CATALOG) apply; linked with step 15's shipped
+# supplier_view.c instead, the read model that step 15 ships. make test
 # writes both again under build/golden/ to compare.
 GOLDEN_DIR ?= harness/golden
-SHIPPED_READ_MODEL ?= exercises/10-break-fix-replay/read_model.sql
-SHIPPED_VIEW := 10-break-fix-replay/supplier_view.c
+SHIPPED_READ_MODEL ?= exercises/15-break-fix-replay/read_model.sql
+SHIPPED_VIEW := 15-break-fix-replay/supplier_view.c
 MAKE_GOLDEN := $(BUILD)/bin/make_golden
 MAKE_GOLDEN_SHIPPED := $(BUILD)/bin/make_golden_shipped
 GOLDEN_OBJS := $(call obj,harness/make_golden.c harness/golden.c \
@@ -211,7 +211,7 @@ test: $(SUITE_BINS) $(CATALOG) $(DEMO) $(CATALOG_TEST) ## the kata checks itself
 	@BUILD=$(BUILD) CATALOG=$(CATALOG) CC="$(CC)" MAKE="$(MAKE)" \
 		sh tests/run.sh $(SUITE_BINS) $(CATALOG_TEST)
 
-golden: $(MAKE_GOLDEN) $(MAKE_GOLDEN_SHIPPED) $(CATALOG) ## rewrite harness/golden/ and step 10's read model
+golden: $(MAKE_GOLDEN) $(MAKE_GOLDEN_SHIPPED) $(CATALOG) ## rewrite harness/golden/ and step 15's read model
 	@mkdir -p $(GOLDEN_DIR)
 	$(MAKE_GOLDEN) $(GOLDEN_DIR) $(CATALOG)
 	$(MAKE_GOLDEN_SHIPPED) --read-model $(SHIPPED_READ_MODEL)

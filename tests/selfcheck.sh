@@ -13,7 +13,7 @@
 #  5. each deliberately broken variant of the reference (tests/broken/) is
 #     caught by the step that should catch it;
 #  6. make golden, run again into $BUILD/golden/, writes the very bytes of
-#     harness/golden/ and of step 10's read_model.sql, and catalog apply
+#     harness/golden/ and of step 15's read_model.sql, and catalog apply
 #     answers each golden scenario's commands with its golden results.
 #
 # Environment: BUILD, CC, MAKE (set by the Makefile), ES_CATALOG.
@@ -206,7 +206,7 @@ done
 
 # ---- 6. golden data ----------------------------------------------------------
 gold="$BUILD/golden"
-shipped=exercises/10-break-fix-replay/read_model.sql
+shipped=exercises/15-break-fix-replay/read_model.sql
 rm -rf "$gold" && mkdir -p "$gold"
 if $MAKE -s --no-print-directory golden BUILD="$BUILD" GOLDEN_DIR="$gold" \
 	SHIPPED_READ_MODEL="$gold/read_model.sql" >"$out/golden.txt" 2>&1; then

@@ -34,8 +34,8 @@
  * sums the supplier's rows of product_detail_view: count(*), sum(stock),
  * sum(view_count).
  *
- * Step 10's exercise file ships with a bug in this projector, and a read
- * DB that the buggy projector built: docs/10-break-fix-replay.md.
+ * Step 15's exercise file ships with a bug in this projector, and a read
+ * DB that the buggy projector built: docs/15-break-fix-replay.md.
  */
 #ifndef ES_SUPPLIER_VIEW_H
 #define ES_SUPPLIER_VIEW_H

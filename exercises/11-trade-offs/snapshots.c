@@ -24,7 +24,7 @@ int es_snapshots_open(struct es_snapshots **out, struct es_store *store,
 	 * sqlite3_exec(); then es_sql_prepare_all() the insert, the select
 	 * of the latest snapshot, the delete and the transaction's
 	 * statements (es_sql.h). On failure close the half-built handle.
-	 * See docs/09-trade-offs.md, "Snapshots in C".
+	 * See docs/11-trade-offs.md, "Snapshots in C".
 	 */
 	(void)store;
 	(void)every;
@@ -39,7 +39,7 @@ void es_snapshots_close(struct es_snapshots *snaps)
 	 * TODO: return when snaps is NULL; es_sql_finalize_all() the
 	 * statements, sqlite3_close() your connection and free the handle.
 	 * The store is borrowed: leave it open.
-	 * See docs/09-trade-offs.md, "Snapshots in C".
+	 * See docs/11-trade-offs.md, "Snapshots in C".
 	 */
 	(void)snaps;
 }
@@ -63,7 +63,7 @@ int es_snapshots_load(struct es_product *out, struct es_replay_stats *stats,
 	 * its state, written with cJSON_CreateObject() and json_text.h's
 	 * es_json_add_float_to_object() / es_json_add_int_to_object(), then
 	 * cJSON_PrintUnformatted(). Fill *stats when it is not NULL.
-	 * See docs/09-trade-offs.md, "Snapshots in C".
+	 * See docs/11-trade-offs.md, "Snapshots in C".
 	 */
 	(void)snaps;
 	(void)product_id;
@@ -84,7 +84,7 @@ int es_snapshots_load_at(struct es_product *out, struct es_replay_stats *stats,
 	 * es_store_load_range(..., before, ...). Write nothing, even when a
 	 * snapshot is ignored. Binding a NULL `before` binds SQL NULL, so
 	 * one query with "(?2 IS NULL OR occurred_at <= ?2)" serves both.
-	 * See docs/09-trade-offs.md, "Snapshots in C".
+	 * See docs/11-trade-offs.md, "Snapshots in C".
 	 */
 	(void)snaps;
 	(void)product_id;
@@ -104,7 +104,7 @@ int es_snapshots_take(struct es_snapshots *snaps, int64_t product_id,
 	 * TODO: es_snapshots_load() as if `every` were 1, so that any event
 	 * after the latest snapshot makes a new one; then ES_ENOTFOUND
 	 * ("Product 7 not found") when the product does not exist.
-	 * See docs/09-trade-offs.md, "Snapshots in C".
+	 * See docs/11-trade-offs.md, "Snapshots in C".
 	 */
 	(void)snaps;
 	(void)product_id;

@@ -20,7 +20,7 @@ int es_store_version(int64_t *out, struct es_store *store, int64_t product_id,
 	 * that keeps it; then es_store_prepare_once() the SELECT of a
 	 * version. A read-only store without the table counts the rows
 	 * instead. Then bind, step, and set *out (0 when there is no row).
-	 * See docs/09-trade-offs.md, "A version kept, not counted".
+	 * See docs/11-trade-offs.md, "A version kept, not counted".
 	 */
 	(void)out;
 	(void)store;
@@ -37,7 +37,7 @@ int es_store_append_expected(struct es_store *store, struct es_event *ev,
 	 * the version of ev->product_id; when it is not expected_version,
 	 * fail with ES_ECONFLICT, "Product 1 changed while you worked:
 	 * expected version 3, found 4"; else es_store_append().
-	 * See docs/09-trade-offs.md, "A version kept, not counted".
+	 * See docs/11-trade-offs.md, "A version kept, not counted".
 	 */
 	(void)store;
 	(void)ev;

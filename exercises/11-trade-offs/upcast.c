@@ -20,7 +20,7 @@ int es_upcast_data(void *ctx, enum es_event_type type, const char *data,
 	 * object member by member (cJSON_ArrayForEach, cJSON_Duplicate,
 	 * cJSON_AddItemToObject) naming that member "new_stock", print it,
 	 * and hand over a strdup() of the text.
-	 * See docs/09-trade-offs.md, "Upcasting in C".
+	 * See docs/11-trade-offs.md, "Upcasting in C".
 	 */
 	(void)ctx;
 	(void)type;

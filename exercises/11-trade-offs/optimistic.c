@@ -25,7 +25,7 @@ int es_optimistic_open(struct es_optimistic **out, struct es_store *store,
 	/*
 	 * TODO: calloc the handle (ES_ENOMEM when it fails) and keep the
 	 * store, the clock and snaps (which may be NULL).
-	 * See docs/09-trade-offs.md, "Optimistic concurrency".
+	 * See docs/11-trade-offs.md, "Optimistic concurrency".
 	 */
 	(void)store;
 	(void)clock;
@@ -64,7 +64,7 @@ int es_optimistic_handle(struct es_event *out, struct es_optimistic *opt,
 	 * to goes in with es_store_append(); the others with
 	 * es_store_append_expected(..., state.version, ...). On success move
 	 * the event into *out; on failure dispose it.
-	 * See docs/09-trade-offs.md, "Optimistic concurrency".
+	 * See docs/11-trade-offs.md, "Optimistic concurrency".
 	 */
 	(void)opt;
 	(void)cmd;

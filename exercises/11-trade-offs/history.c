@@ -17,7 +17,7 @@ int es_history_count(int64_t *out, struct es_store *store,
 	 * ? AND occurred_at >= ?", bind es_event_type_name(type) and since,
 	 * step once, read the count; finalize and close, even on failure.
 	 * SQLite failures are ES_EDB with sqlite3_errmsg().
-	 * See docs/09-trade-offs.md, "History queries in C".
+	 * See docs/11-trade-offs.md, "History queries in C".
 	 */
 	(void)store;
 	(void)type;
@@ -37,7 +37,7 @@ int es_history_price_changes(int64_t *out, struct es_store *store,
 	 * go back days * 24 hours, es_time_format() that and keep its first
 	 * 10 characters, the date: that is date('now', '-30 days'). Then
 	 * es_history_count() the PriceChanged events since that date.
-	 * See docs/09-trade-offs.md, "History queries in C".
+	 * See docs/11-trade-offs.md, "History queries in C".
 	 */
 	(void)store;
 	(void)clock;

@@ -1,5 +1,5 @@
 /*
- * supplier_view.c - step 10: the supplier view's projector, as it shipped.
+ * supplier_view.c - step 15: the supplier view's projector, as it shipped.
  *
  * This projector went live a while ago. It is complete: it compiles, every
  * event goes through it, nothing crashes, and make memcheck finds no leak.
@@ -11,8 +11,8 @@
  * 1655." Nobody can say since when.
  *
  * This file ships with a bug; the event log has none. Observe, find the
- * bug, fix it here, replay: docs/10-break-fix-replay.md walks you through
- * it, and make check STEP=10 starts by showing what the shipped read model
+ * bug, fix it here, replay: docs/15-break-fix-replay.md walks you through
+ * it, and make check STEP=15 starts by showing what the shipped read model
  * got wrong.
  *
  * The projector of step 6 again, for a view that sums over products: the

@@ -1768,4 +1768,4 @@ CU_SuiteInfo es_suites[] = {
 	CU_SUITE_INFO_NULL,
 };
 
-const char *es_suite_guide = "docs/09-trade-offs.md";
+const char *es_suite_guide = "docs/11-trade-offs.md";
