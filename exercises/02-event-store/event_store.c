@@ -21,10 +21,11 @@ int es_store_open(struct es_store **out, const char *path,
 	 * (READWRITE | CREATE for ES_STORE_WRITE, READONLY for
 	 * ES_STORE_READONLY) and set the busy timeout. In write mode refuse a
 	 * read-only file (sqlite3_db_readonly), set WAL and synchronous=FULL,
-	 * and create the two tables, the index on events(product_id, id) and
-	 * the two triggers. Then prepare the cached statements. On failure copy
-	 * sqlite3_errmsg() into err after the path, close the handle and
-	 * return ES_EDB. On success *out is yours to es_store_close().
+	 * and run the given es_store_schema_sql (the tables, the index and
+	 * the triggers) in one transaction. Then es_sql_prepare_all() the
+	 * statements of enum es_store_stmt from a table of their SQL. On
+	 * failure put the path before the message (es_error_prefix), close
+	 * the handle and return ES_EDB. On success *out is yours to es_store_close().
 	 * See docs/02-event-store.md, "The handle" and "Opening".
 	 */
 	(void)path;
@@ -37,8 +38,8 @@ int es_store_open(struct es_store **out, const char *path,
 void es_store_close(struct es_store *store)
 {
 	/*
-	 * TODO: return when store is NULL; sqlite3_finalize() every
-	 * statement in struct es_store, the later steps' too (NULL is fine),
+	 * TODO: return when store is NULL; es_sql_finalize_all() the
+	 * statements, sqlite3_finalize() the later steps' two (NULL is fine),
 	 * sqlite3_close() the connection, free the path and the handle.
 	 * See docs/02-event-store.md, "The handle".
 	 */
@@ -112,33 +113,6 @@ int es_store_append(struct es_store *store, struct es_event *ev,
 	(void)ev;
 	return es_error_set(err, ES_ENOTIMPL,
 			    "step 2: es_store_append is not implemented yet");
-}
-
-void es_event_list_dispose(struct es_event_list *list)
-{
-	/*
-	 * TODO: return when list is NULL; es_event_dispose() each of the
-	 * count items, free() items, and zero the list.
-	 * See docs/02-event-store.md, "Load: rows into a growable list".
-	 */
-	(void)list;
-}
-
-int es_event_list_push(struct es_event_list *list, struct es_event *ev,
-		       struct es_error *err)
-{
-	/*
-	 * TODO: when count == capacity, grow items with realloc() to twice
-	 * the capacity (8 for an empty list); if that fails, dispose *ev and
-	 * return ES_ENOMEM. Then copy *ev into items[count++]: the list owns
-	 * its strings now. See docs/02-event-store.md, "Load: rows into a
-	 * growable list".
-	 */
-	(void)list;
-	(void)ev;
-	return es_error_set(
-		err, ES_ENOTIMPL,
-		"step 2: es_event_list_push is not implemented yet");
 }
 
 int es_store_load(struct es_event_list *out, struct es_store *store,

@@ -22,27 +22,43 @@
 #include "events.h"
 
 /*
- * The connection and the statements the store runs again and again. Those
- * of event_store.c are prepared at open; the others are prepared by their
- * file the first time they are needed (es_store_prepare_once), and every
- * one is finalized by es_store_close().
+ * The statements event_store.c runs again and again, prepared together
+ * at open (es_sql_prepare_all, in this order).
+ */
+enum es_store_stmt {
+	ES_STORE_INSERT_EVENT,	 /* es_store_append */
+	ES_STORE_INSERT_PRODUCT, /* es_store_new_product_id */
+	ES_STORE_SELECT_PRODUCT, /* es_store_load */
+	ES_STORE_SELECT_AFTER,	 /* es_store_load_after */
+	ES_STORE_BEGIN,
+	ES_STORE_COMMIT,
+	ES_STORE_ROLLBACK,
+	ES_STORE_STMT_COUNT
+};
+
+/*
+ * The connection and its statements. Those of event_store.c are
+ * prepared at open; the later steps' files prepare theirs the first time
+ * they need them (es_store_prepare_once). es_store_close() finalizes them
+ * all.
  */
 struct es_store {
 	sqlite3 *db;
-	char *path;		      /* owned copy of the path opened */
-	bool writable;		      /* ES_STORE_WRITE */
-	sqlite3_stmt *insert_event;   /* es_store_append */
-	sqlite3_stmt *insert_product; /* es_store_new_product_id */
-	sqlite3_stmt *select_product; /* es_store_load */
-	sqlite3_stmt *select_after;   /* es_store_load_after */
-	sqlite3_stmt *begin;
-	sqlite3_stmt *commit;
-	sqlite3_stmt *rollback;
+	char *path;    /* owned copy of the path opened */
+	bool writable; /* ES_STORE_WRITE */
+	sqlite3_stmt *stmt[ES_STORE_STMT_COUNT];
 	sqlite3_stmt *select_range;   /* es_store_load_range, step 8 */
 	sqlite3_stmt *select_version; /* es_store_version, step 9 */
 	es_upcast_fn upcast; /* every load's, or NULL: es_store_set_upcaster */
 	void *upcast_ctx;
 };
+
+/*
+ * The seed's two tables, byte for byte, and what a real log adds and
+ * Python ignores: the index on events(product_id, id) and the triggers
+ * that refuse to rewrite history. Given (event_store_schema.c).
+ */
+extern const char es_store_schema_sql[];
 
 /* Copy SQLite's latest message on the store's connection; returns ES_EDB. */
 int es_store_db_error(struct es_store *store, struct es_error *err);

@@ -769,6 +769,11 @@ static void test_event_list_dispose_empties_the_list(void)
 	es_event_list_dispose(NULL);
 }
 
+/*
+ * Passes against the stub: "event_list_push takes events over, in order, growing the list"
+ * The event list is given (event_list.c), and this test uses nothing of
+ * yours: it is here, not in step 0, because it needs step 1's events.
+ */
 static void test_event_list_push_takes_events_over_in_order(void)
 {
 	struct es_product_created fields = es_test_widget_fields();

@@ -11,36 +11,7 @@
 
 #include <sqlite3.h>
 
-/*
- * The seed's two tables, byte for byte, so the seed's Python code opens the
- * file as its own; then what a real log adds and Python ignores: an index
- * for loading one product, and triggers that make SQLite itself refuse to
- * rewrite history. INSERT OR REPLACE deletes the row it replaces without
- * firing a DELETE trigger, so an INSERT of an existing id is refused too.
- */
-static const char schema_sql[] =
-	"CREATE TABLE IF NOT EXISTS events (\n"
-	"    id           INTEGER PRIMARY KEY AUTOINCREMENT,\n"
-	"    product_id   INTEGER NOT NULL,\n"
-	"    event_type   TEXT NOT NULL,\n"
-	"    data         TEXT NOT NULL,\n"
-	"    occurred_at  TEXT NOT NULL\n"
-	");\n"
-	"CREATE TABLE IF NOT EXISTS product_registry (\n"
-	"    id INTEGER PRIMARY KEY AUTOINCREMENT\n"
-	");\n"
-	"CREATE INDEX IF NOT EXISTS events_product_id"
-	" ON events(product_id, id);\n"
-	"CREATE TRIGGER IF NOT EXISTS events_no_update\n"
-	"BEFORE UPDATE ON events\n"
-	"BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;\n"
-	"CREATE TRIGGER IF NOT EXISTS events_no_delete\n"
-	"BEFORE DELETE ON events\n"
-	"BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;\n"
-	"CREATE TRIGGER IF NOT EXISTS events_no_replace\n"
-	"BEFORE INSERT ON events WHEN NEW.id IS NOT NULL\n"
-	" AND EXISTS (SELECT 1 FROM events WHERE id = NEW.id)\n"
-	"BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;\n";
+#include "es_sql.h"
 
 /*
  * WAL lets readers go on reading while a writer appends; synchronous=FULL
@@ -87,7 +58,8 @@ static int setup_for_writing(sqlite3 *db, const char *path,
 	/* One transaction: two writers opening a new file create it once. */
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return open_error(path, sqlite3_errmsg(db), err);
-	if (sqlite3_exec(db, schema_sql, NULL, NULL, NULL) != SQLITE_OK ||
+	if (sqlite3_exec(db, es_store_schema_sql, NULL, NULL, NULL) !=
+		    SQLITE_OK ||
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		open_error(path, sqlite3_errmsg(db), err);
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -96,42 +68,38 @@ static int setup_for_writing(sqlite3 *db, const char *path,
 	return ES_OK;
 }
 
+/* The SQL of each statement of enum es_store_stmt. */
+static const char *const stmt_sql[ES_STORE_STMT_COUNT] = {
+	[ES_STORE_INSERT_EVENT] = "INSERT INTO events (product_id, event_type,"
+				  " data, occurred_at) VALUES (?, ?, ?, ?)",
+	[ES_STORE_INSERT_PRODUCT] =
+		"INSERT INTO product_registry DEFAULT VALUES",
+	/* Both selects return the columns es_store_collect() reads. */
+	[ES_STORE_SELECT_PRODUCT] = "SELECT id, product_id, event_type, data,"
+				    " occurred_at FROM events"
+				    " WHERE product_id = ? ORDER BY id",
+	[ES_STORE_SELECT_AFTER] = "SELECT id, product_id, event_type, data,"
+				  " occurred_at FROM events"
+				  " WHERE id > ? ORDER BY id",
+	[ES_STORE_BEGIN] = "BEGIN IMMEDIATE",
+	[ES_STORE_COMMIT] = "COMMIT",
+	[ES_STORE_ROLLBACK] = "ROLLBACK",
+};
+
 /*
  * Prepare every cached statement. In read-only mode this is also the first
  * time SQLite reads the file, so a missing table or a file that is not a
- * database is reported here, at open, and not at the first load.
+ * database is reported here, at open, with the path.
  */
 static int prepare_all(struct es_store *store, const char *path,
 		       struct es_error *err)
 {
-	/* Both selects return the columns es_store_collect() reads. */
-	const struct {
-		sqlite3_stmt **stmt;
-		const char *sql;
-	} all[] = {
-		{&store->insert_event,
-		 "INSERT INTO events (product_id, event_type, data,"
-		 " occurred_at) VALUES (?, ?, ?, ?)"},
-		{&store->insert_product,
-		 "INSERT INTO product_registry DEFAULT VALUES"},
-		{&store->select_product,
-		 "SELECT id, product_id, event_type, data, occurred_at"
-		 " FROM events WHERE product_id = ? ORDER BY id"},
-		{&store->select_after,
-		 "SELECT id, product_id, event_type, data, occurred_at"
-		 " FROM events WHERE id > ? ORDER BY id"},
-		{&store->begin, "BEGIN IMMEDIATE"},
-		{&store->commit, "COMMIT"},
-		{&store->rollback, "ROLLBACK"},
-	};
-	size_t i;
+	int rc = es_sql_prepare_all(store->stmt, store->db, stmt_sql,
+				    ES_STORE_STMT_COUNT, err);
 
-	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-		if (sqlite3_prepare_v2(store->db, all[i].sql, -1, all[i].stmt,
-				       NULL) != SQLITE_OK)
-			return open_error(path, sqlite3_errmsg(store->db), err);
-	}
-	return ES_OK;
+	if (rc == ES_EDB)
+		rc = es_error_prefix(err, rc, path);
+	return rc;
 }
 
 int es_store_open(struct es_store **out, const char *path,
@@ -174,13 +142,7 @@ void es_store_close(struct es_store *store)
 	if (store == NULL)
 		return;
 	/* sqlite3_finalize() accepts NULL: open may have failed half way. */
-	sqlite3_finalize(store->insert_event);
-	sqlite3_finalize(store->insert_product);
-	sqlite3_finalize(store->select_product);
-	sqlite3_finalize(store->select_after);
-	sqlite3_finalize(store->begin);
-	sqlite3_finalize(store->commit);
-	sqlite3_finalize(store->rollback);
+	es_sql_finalize_all(store->stmt, ES_STORE_STMT_COUNT);
 	sqlite3_finalize(store->select_range);
 	sqlite3_finalize(store->select_version);
 	/* Closing rolls back a transaction still open. */
@@ -202,35 +164,22 @@ void es_store_set_upcaster(struct es_store *store, es_upcast_fn fn, void *ctx)
 	store->upcast_ctx = ctx;
 }
 
-/* Run a cached statement that returns no rows, then reset it for reuse. */
-static int run(struct es_store *store, sqlite3_stmt *stmt, struct es_error *err)
-{
-	int rc = ES_OK;
-
-	if (sqlite3_step(stmt) != SQLITE_DONE)
-		rc = es_store_db_error(store, err);
-	sqlite3_reset(stmt);
-	return rc;
-}
-
 int es_store_begin(struct es_store *store, struct es_error *err)
 {
 	assert(store != NULL);
-	return run(store, store->begin, err);
+	return es_sql_run(store->stmt[ES_STORE_BEGIN], err);
 }
 
 int es_store_commit(struct es_store *store, struct es_error *err)
 {
 	assert(store != NULL);
-	return run(store, store->commit, err);
+	return es_sql_run(store->stmt[ES_STORE_COMMIT], err);
 }
 
 void es_store_rollback(struct es_store *store)
 {
 	assert(store != NULL);
-	if (sqlite3_get_autocommit(store->db))
-		return; /* no transaction is open */
-	run(store, store->rollback, NULL);
+	es_sql_rollback(store->stmt[ES_STORE_ROLLBACK]);
 }
 
 int es_store_write_begin(struct es_store *store, bool *own,
@@ -265,7 +214,7 @@ int es_store_new_product_id(struct es_store *store, int64_t *out,
 	rc = es_store_write_begin(store, &own, err);
 	if (rc != ES_OK)
 		return rc;
-	rc = run(store, store->insert_product, err);
+	rc = es_sql_run(store->stmt[ES_STORE_INSERT_PRODUCT], err);
 	if (rc == ES_OK)
 		id = sqlite3_last_insert_rowid(store->db);
 	rc = es_store_write_end(store, own, rc, err);
@@ -278,7 +227,7 @@ int es_store_new_product_id(struct es_store *store, int64_t *out,
 static int insert_event(struct es_store *store, const struct es_event *ev,
 			const char *json, int64_t *id, struct es_error *err)
 {
-	sqlite3_stmt *stmt = store->insert_event;
+	sqlite3_stmt *stmt = store->stmt[ES_STORE_INSERT_EVENT];
 	int rc;
 
 	/* SQLITE_TRANSIENT: SQLite copies, so nothing dangles after reset. */
@@ -290,7 +239,7 @@ static int insert_event(struct es_store *store, const struct es_event *ev,
 	    sqlite3_bind_text(stmt, 4, ev->occurred_at, -1, SQLITE_TRANSIENT) !=
 		    SQLITE_OK)
 		return es_store_db_error(store, err);
-	rc = run(store, stmt, err);
+	rc = es_sql_run(stmt, err);
 	if (rc == ES_OK)
 		*id = sqlite3_last_insert_rowid(store->db);
 	return rc;
@@ -317,41 +266,6 @@ int es_store_append(struct es_store *store, struct es_event *ev,
 		ev->id = id;
 	free(json);
 	return rc;
-}
-
-void es_event_list_dispose(struct es_event_list *list)
-{
-	size_t i;
-
-	if (list == NULL)
-		return;
-	for (i = 0; i < list->count; i++)
-		es_event_dispose(&list->items[i]);
-	free(list->items);
-	list->items = NULL;
-	list->count = 0;
-	list->capacity = 0;
-}
-
-int es_event_list_push(struct es_event_list *list, struct es_event *ev,
-		       struct es_error *err)
-{
-	if (list->count == list->capacity) {
-		size_t capacity = list->capacity ? list->capacity * 2 : 8;
-		struct es_event *items = NULL;
-
-		if (capacity <= SIZE_MAX / sizeof(*items))
-			items = realloc(list->items, capacity * sizeof(*items));
-		if (items == NULL) {
-			es_event_dispose(ev);
-			return es_error_set(err, ES_ENOMEM,
-					    "out of memory loading events");
-		}
-		list->items = items;
-		list->capacity = capacity;
-	}
-	list->items[list->count++] = *ev;
-	return ES_OK;
 }
 
 /*
@@ -481,12 +395,13 @@ int es_store_load(struct es_event_list *out, struct es_store *store,
 	struct es_event_list empty = {0};
 
 	assert(out != NULL && store != NULL);
-	if (sqlite3_bind_int64(store->select_product, 1, product_id) !=
-	    SQLITE_OK) {
+	if (sqlite3_bind_int64(store->stmt[ES_STORE_SELECT_PRODUCT], 1,
+			       product_id) != SQLITE_OK) {
 		*out = empty;
 		return es_store_db_error(store, err);
 	}
-	return es_store_collect(out, store, store->select_product, err);
+	return es_store_collect(out, store,
+				store->stmt[ES_STORE_SELECT_PRODUCT], err);
 }
 
 int es_store_load_all(struct es_store *store, es_event_fn fn, void *ctx,
@@ -508,7 +423,7 @@ int es_store_load_after(struct es_store *store, int64_t after_id,
 	 * One statement, stepped to the end: its read transaction is the
 	 * snapshot, and only the current row's event is in memory.
 	 */
-	stmt = store->select_after;
+	stmt = store->stmt[ES_STORE_SELECT_AFTER];
 	if (sqlite3_bind_int64(stmt, 1, after_id) != SQLITE_OK)
 		return es_store_db_error(store, err);
 	for (;;) {
