@@ -8,6 +8,8 @@
 #     ("Passes against the stub: \"<test name>\"" in the suite file);
 #  2. stubs and solutions define the same functions, and the files given
 #     complete (step 0, main.c) exist once, in exercises/;
+#  2b. no step asks the learner for more than 350 lines of code (blank
+#     lines and comments not counted);
 #  3. every header compiles on its own;
 #  4. every function, file and make target a guide names exists;
 #  5. each deliberately broken variant of the reference (tests/broken/) is
@@ -136,6 +138,43 @@ if [ -z "$given_twice" ]; then
 	ok "solutions/ holds only what the learner writes; given files live once, in exercises/"
 else
 	fail "solutions/ files with no stub, or the same as it:$given_twice"
+fi
+
+# ---- 2b. one idea per step: at most 350 lines to write ------------------------
+# The lines of reference code a learner writes in a step: the step's .c
+# files in solutions/ (files given complete live in exercises/ only),
+# without blank lines and without comments.
+code_lines() {
+	awk '
+	{
+		line = $0; out = ""
+		while (line != "") {
+			if (incomment) {
+				i = index(line, "*/")
+				if (i == 0) { line = "" } else { line = substr(line, i + 2); incomment = 0 }
+			} else {
+				i = index(line, "/*")
+				if (i == 0) { out = out line; line = "" }
+				else { out = out substr(line, 1, i - 1); line = substr(line, i + 2); incomment = 1 }
+			}
+		}
+		if (out ~ /[^ \t]/) n++
+	}
+	END { print n + 0 }' "$@"
+}
+over=""
+table=""
+for d in $(steps); do
+	set -- solutions/"$d"/*.c
+	[ -f "$1" ] || continue
+	n=$(code_lines "$@")
+	table="$table $(number_of "$d"):$n"
+	[ "$n" -gt 350 ] && over="$over step $(number_of "$d") ($n)"
+done
+if [ -z "$over" ]; then
+	ok "no step asks for more than 350 lines of code (step:lines$table)"
+else
+	fail "steps over 350 lines of code to write:$over (step:lines$table)"
 fi
 
 # ---- 3. headers compile on their own ---------------------------------------
