@@ -72,7 +72,11 @@ given_srcs = $(filter-out $(patsubst $(1)/%,exercises/%,$(call own_srcs,$(1),$(2
 	$(wildcard exercises/$(2)/*.c))
 lib_srcs = $(filter-out %/main.c $(wildcard exercises/$(2)/test_*.c),\
 	$(sort $(call own_srcs,$(1),$(2)) $(call given_srcs,$(1),$(2))))
-steps_before = $(wordlist 1,$(1),$(STEPS))
+# steps_before N  -> the step folders before step N's (by name, so that a
+# gap in the numbers, while steps are being split, does not shift them)
+steps_before = $(call dirs_before,$(call step_dir,$(1)),$(STEPS))
+dirs_before = $(if $(2),$(if $(filter $(1),$(firstword $(2))),,\
+	$(firstword $(2)) $(call dirs_before,$(1),$(wordlist 2,$(words $(2)),$(2)))))
 step_tests = $(wildcard exercises/$(1)/test_*.c)
 HARNESS_OBJS := $(call obj,harness/harness.c harness/golden.c harness/fixtures.c \
 	harness/process.c harness/scratch.c harness/sqlfile.c harness/program.c \

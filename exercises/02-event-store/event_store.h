@@ -157,8 +157,8 @@ int es_store_load_after(struct es_store *store, int64_t after_id,
 /*
  * The path the store was opened on, borrowed for as long as the store is
  * open: for a module that keeps a table of its own in the same file
- * (snapshots, step 9) or reads it on a connection of its own (history
- * queries, step 9). Neither touches `events`. Can't fail.
+ * (snapshots, step 11) or reads it on a connection of its own (history
+ * queries, step 14). Neither touches `events`. Can't fail.
  */
 const char *es_store_path(const struct es_store *store);
 
@@ -176,7 +176,7 @@ int es_store_load_range(struct es_event_list *out, struct es_store *store,
 			struct es_error *err);
 
 /*
- * Step 9 (event_store_version.c). A product's stream version: the number
+ * Step 13 (event_store_version.c). A product's stream version: the number
  * of its events that decisions read (es_event_versioned: ProductCreated,
  * StockUpdated, PriceChanged; never ProductViewed), the same count as
  * struct es_product's `version`. It is kept in a table of its own,
@@ -195,7 +195,7 @@ int es_store_version(int64_t *out, struct es_store *store, int64_t product_id,
 		     struct es_error *err);
 
 /*
- * Step 9. Append `ev` only if its product's version is still
+ * Step 13. Append `ev` only if its product's version is still
  * `expected_version`: the check and the append are one short write
  * transaction (the caller's open one, or one of its own), and nothing else
  * (no load, no replay) happens under that lock. On success sets `ev->id`.
@@ -208,7 +208,7 @@ int es_store_append_expected(struct es_store *store, struct es_event *ev,
 
 /*
  * An upcaster rewrites the `data` of an event stored in an older shape
- * into the current shape, before it is decoded (step 9). It sets
+ * into the current shape, before it is decoded (step 12). It sets
  * `*upcast` to a new string (freed with free()) when it changed
  * something, or to NULL when `data` is current already. Returns ES_OK,
  * or an error that stops the load.

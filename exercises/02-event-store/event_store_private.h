@@ -5,7 +5,7 @@
  * The store is closed: only its files read or write `events` and
  * `product_registry`. They are event_store.c (step 2: open, append, load),
  * event_store_range.c (step 8: a product's events after an id, up to a
- * time) and event_store_version.c (step 9: a stream's version, and the
+ * time) and event_store_version.c (step 13: a stream's version, and the
  * append that expects one). Every other module goes through
  * event_store.h. This header is given complete: it is the handle's layout
  * and the few helpers the three files have in common.
@@ -48,7 +48,7 @@ struct es_store {
 	bool writable; /* ES_STORE_WRITE */
 	sqlite3_stmt *stmt[ES_STORE_STMT_COUNT];
 	sqlite3_stmt *select_range;   /* es_store_load_range, step 8 */
-	sqlite3_stmt *select_version; /* es_store_version, step 9 */
+	sqlite3_stmt *select_version; /* es_store_version, step 13 */
 	es_upcast_fn upcast; /* every load's, or NULL: es_store_set_upcaster */
 	void *upcast_ctx;
 };

@@ -40,7 +40,7 @@ struct es_product {
 	 * The number of events applied that decisions read (see
 	 * es_event_versioned): a page view does not count. A writer that
 	 * decided on version N can later insist that nobody changed what it
-	 * read since (optimistic concurrency, step 9).
+	 * read since (optimistic concurrency, step 13).
 	 */
 	int64_t version;
 };

@@ -10,7 +10,7 @@
  * can be tested with a struct on the stack (test_command_handler.c does).
  *
  * Every handler is a thin strategy around it: load the state, decide,
- * append the event. Step 5's es_handle() does it under one lock; step 9's
+ * append the event. Step 5's es_handle() does it under one lock; step 13's
  * optimistic handler does it without holding the lock while it loads.
  * None of them checks a rule of its own, so no rule is ever written twice.
  *

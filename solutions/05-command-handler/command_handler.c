@@ -6,7 +6,7 @@
  * state it decided on is still the product's state when the event is
  * appended. That is the simplest handler that is correct, and its cost is
  * plain: every command replays its product's whole history while every
- * other writer waits. Step 9 keeps the same decide and changes only the
+ * other writer waits. Step 13 keeps the same decide and changes only the
  * strategy around it: load without the lock, append only if the version
  * is still the one loaded.
  */

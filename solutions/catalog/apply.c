@@ -3,8 +3,8 @@
  *
  * Every input line goes through the whole system before the next one is
  * read: parse the command, let the handler decide and append the event,
- * bring the read model up to date, answer. The handler is step 9's
- * optimistic one, loading from snapshots: it holds the write lock only for
+ * bring the read model up to date, answer. The handler is step 13's
+ * optimistic one, loading from step 11's snapshots: it holds the write lock only for
  * the version check and the append, and replays at most about
  * CATALOG_SNAPSHOT_EVERY events, so the cost of a command does not grow
  * with its product's history and writers on one product do not queue

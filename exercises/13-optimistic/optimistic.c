@@ -1,9 +1,9 @@
 /*
- * optimistic.c - step 9: the optimistic handler (see optimistic.h). The
+ * optimistic.c - step 13: the optimistic handler (see optimistic.h). The
  * same load, es_decide(), append as step 5, with the lock taken only by
  * the append.
  *
- * Run make check STEP=9 to see what is missing.
+ * Run make check STEP=13 to see what is missing.
  */
 #include "optimistic.h"
 
@@ -25,7 +25,7 @@ int es_optimistic_open(struct es_optimistic **out, struct es_store *store,
 	/*
 	 * TODO: calloc the handle (ES_ENOMEM when it fails) and keep the
 	 * store, the clock and snaps (which may be NULL).
-	 * See docs/11-trade-offs.md, "Optimistic concurrency".
+	 * See docs/13-optimistic.md, "Optimistic concurrency".
 	 */
 	(void)store;
 	(void)clock;
@@ -33,7 +33,7 @@ int es_optimistic_open(struct es_optimistic **out, struct es_store *store,
 	*out = NULL;
 	return es_error_set(
 		err, ES_ENOTIMPL,
-		"step 9: es_optimistic_open is not implemented yet");
+		"step 13: es_optimistic_open is not implemented yet");
 }
 
 void es_optimistic_close(struct es_optimistic *opt)
@@ -64,12 +64,12 @@ int es_optimistic_handle(struct es_event *out, struct es_optimistic *opt,
 	 * to goes in with es_store_append(); the others with
 	 * es_store_append_expected(..., state.version, ...). On success move
 	 * the event into *out; on failure dispose it.
-	 * See docs/11-trade-offs.md, "Optimistic concurrency".
+	 * See docs/13-optimistic.md, "Optimistic concurrency".
 	 */
 	(void)opt;
 	(void)cmd;
 	memset(out, 0, sizeof(*out));
 	return es_error_set(
 		err, ES_ENOTIMPL,
-		"step 9: es_optimistic_handle is not implemented yet");
+		"step 13: es_optimistic_handle is not implemented yet");
 }

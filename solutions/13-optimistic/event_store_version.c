@@ -8,7 +8,7 @@
  * reads. A trigger, because the seed's Python appends too, and it knows
  * nothing of versions; SQLite runs the trigger for every writer. A
  * ProductViewed is left out, so that a page view never makes a stock or
- * price decision conflict (docs/11-trade-offs.md, "Streams that match
+ * price decision conflict (docs/13-optimistic.md, "Streams that match
  * decisions").
  */
 #include "event_store_private.h"

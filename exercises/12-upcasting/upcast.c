@@ -1,8 +1,8 @@
 /*
- * upcast.c - step 9: the upcaster (see upcast.h). You write one function
+ * upcast.c - step 12: the upcaster (see upcast.h). You write one function
  * that the store calls on every row's data before decoding it.
  *
- * Run make check STEP=9 to see what is missing.
+ * Run make check STEP=12 to see what is missing.
  */
 #include "upcast.h"
 
@@ -20,12 +20,12 @@ int es_upcast_data(void *ctx, enum es_event_type type, const char *data,
 	 * object member by member (cJSON_ArrayForEach, cJSON_Duplicate,
 	 * cJSON_AddItemToObject) naming that member "new_stock", print it,
 	 * and hand over a strdup() of the text.
-	 * See docs/11-trade-offs.md, "Upcasting in C".
+	 * See docs/12-upcasting.md, "Upcasting in C".
 	 */
 	(void)ctx;
 	(void)type;
 	(void)data;
 	*upcast = NULL;
 	return es_error_set(err, ES_ENOTIMPL,
-			    "step 9: es_upcast_data is not implemented yet");
+			    "step 12: es_upcast_data is not implemented yet");
 }

@@ -1,8 +1,8 @@
 /*
- * history.c - step 9: history queries (see history.h). Two functions that
+ * history.c - step 14: history queries (see history.h). Two functions that
  * ask the event log about the past.
  *
- * Run make check STEP=9 to see what is missing.
+ * Run make check STEP=14 to see what is missing.
  */
 #include "history.h"
 
@@ -17,14 +17,14 @@ int es_history_count(int64_t *out, struct es_store *store,
 	 * ? AND occurred_at >= ?", bind es_event_type_name(type) and since,
 	 * step once, read the count; finalize and close, even on failure.
 	 * SQLite failures are ES_EDB with sqlite3_errmsg().
-	 * See docs/11-trade-offs.md, "History queries in C".
+	 * See docs/14-history.md, "History queries in C".
 	 */
 	(void)store;
 	(void)type;
 	(void)since;
 	*out = 0;
 	return es_error_set(err, ES_ENOTIMPL,
-			    "step 9: es_history_count is not implemented yet");
+			    "step 14: es_history_count is not implemented yet");
 }
 
 int es_history_price_changes(int64_t *out, struct es_store *store,
@@ -37,7 +37,7 @@ int es_history_price_changes(int64_t *out, struct es_store *store,
 	 * go back days * 24 hours, es_time_format() that and keep its first
 	 * 10 characters, the date: that is date('now', '-30 days'). Then
 	 * es_history_count() the PriceChanged events since that date.
-	 * See docs/11-trade-offs.md, "History queries in C".
+	 * See docs/14-history.md, "History queries in C".
 	 */
 	(void)store;
 	(void)clock;
@@ -45,5 +45,5 @@ int es_history_price_changes(int64_t *out, struct es_store *store,
 	*out = 0;
 	return es_error_set(
 		err, ES_ENOTIMPL,
-		"step 9: es_history_price_changes is not implemented yet");
+		"step 14: es_history_price_changes is not implemented yet");
 }

@@ -1,10 +1,10 @@
 /*
- * event_store_version.c - step 9: the event store's part for optimistic
+ * event_store_version.c - step 13: the event store's part for optimistic
  * concurrency (see event_store.h): a stream's version, kept by a trigger,
  * and the append that expects one. The handle's layout and the helpers
  * the store's files share are in event_store_private.h.
  *
- * Run make check STEP=9 to see what is missing.
+ * Run make check STEP=13 to see what is missing.
  */
 #include "event_store_private.h"
 
@@ -20,13 +20,13 @@ int es_store_version(int64_t *out, struct es_store *store, int64_t product_id,
 	 * that keeps it; then es_store_prepare_once() the SELECT of a
 	 * version. A read-only store without the table counts the rows
 	 * instead. Then bind, step, and set *out (0 when there is no row).
-	 * See docs/11-trade-offs.md, "A version kept, not counted".
+	 * See docs/13-optimistic.md, "A version kept, not counted".
 	 */
 	(void)out;
 	(void)store;
 	(void)product_id;
 	return es_error_set(err, ES_ENOTIMPL,
-			    "step 9: es_store_version is not implemented yet");
+			    "step 13: es_store_version is not implemented yet");
 }
 
 int es_store_append_expected(struct es_store *store, struct es_event *ev,
@@ -37,12 +37,12 @@ int es_store_append_expected(struct es_store *store, struct es_event *ev,
 	 * the version of ev->product_id; when it is not expected_version,
 	 * fail with ES_ECONFLICT, "Product 1 changed while you worked:
 	 * expected version 3, found 4"; else es_store_append().
-	 * See docs/11-trade-offs.md, "A version kept, not counted".
+	 * See docs/13-optimistic.md, "A version kept, not counted".
 	 */
 	(void)store;
 	(void)ev;
 	(void)expected_version;
 	return es_error_set(
 		err, ES_ENOTIMPL,
-		"step 9: es_store_append_expected is not implemented yet");
+		"step 13: es_store_append_expected is not implemented yet");
 }

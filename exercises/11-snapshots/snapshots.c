@@ -1,11 +1,11 @@
 /*
- * snapshots.c - step 9: snapshots (see snapshots.h). You define struct
+ * snapshots.c - step 11: snapshots (see snapshots.h). You define struct
  * es_snapshots here (the borrowed store, a sqlite3 connection of your
  * own, `every`, and the statements you prepare once) and write the
  * functions that load a product from its latest snapshot plus the events
  * after it, and take a fresh snapshot when that load replayed many.
  *
- * Run make check STEP=9 to see what is missing.
+ * Run make check STEP=11 to see what is missing.
  */
 #include "snapshots.h"
 
@@ -24,13 +24,14 @@ int es_snapshots_open(struct es_snapshots **out, struct es_store *store,
 	 * sqlite3_exec(); then es_sql_prepare_all() the insert, the select
 	 * of the latest snapshot, the delete and the transaction's
 	 * statements (es_sql.h). On failure close the half-built handle.
-	 * See docs/11-trade-offs.md, "Snapshots in C".
+	 * See docs/11-snapshots.md, "Snapshots in C".
 	 */
 	(void)store;
 	(void)every;
 	*out = NULL;
-	return es_error_set(err, ES_ENOTIMPL,
-			    "step 9: es_snapshots_open is not implemented yet");
+	return es_error_set(
+		err, ES_ENOTIMPL,
+		"step 11: es_snapshots_open is not implemented yet");
 }
 
 void es_snapshots_close(struct es_snapshots *snaps)
@@ -39,7 +40,7 @@ void es_snapshots_close(struct es_snapshots *snaps)
 	 * TODO: return when snaps is NULL; es_sql_finalize_all() the
 	 * statements, sqlite3_close() your connection and free the handle.
 	 * The store is borrowed: leave it open.
-	 * See docs/11-trade-offs.md, "Snapshots in C".
+	 * See docs/11-snapshots.md, "Snapshots in C".
 	 */
 	(void)snaps;
 }
@@ -63,15 +64,16 @@ int es_snapshots_load(struct es_product *out, struct es_replay_stats *stats,
 	 * its state, written with cJSON_CreateObject() and json_text.h's
 	 * es_json_add_float_to_object() / es_json_add_int_to_object(), then
 	 * cJSON_PrintUnformatted(). Fill *stats when it is not NULL.
-	 * See docs/11-trade-offs.md, "Snapshots in C".
+	 * See docs/11-snapshots.md, "Snapshots in C".
 	 */
 	(void)snaps;
 	(void)product_id;
 	memset(out, 0, sizeof(*out));
 	if (stats != NULL)
 		memset(stats, 0, sizeof(*stats));
-	return es_error_set(err, ES_ENOTIMPL,
-			    "step 9: es_snapshots_load is not implemented yet");
+	return es_error_set(
+		err, ES_ENOTIMPL,
+		"step 11: es_snapshots_load is not implemented yet");
 }
 
 int es_snapshots_load_at(struct es_product *out, struct es_replay_stats *stats,
@@ -84,7 +86,7 @@ int es_snapshots_load_at(struct es_product *out, struct es_replay_stats *stats,
 	 * es_store_load_range(..., before, ...). Write nothing, even when a
 	 * snapshot is ignored. Binding a NULL `before` binds SQL NULL, so
 	 * one query with "(?2 IS NULL OR occurred_at <= ?2)" serves both.
-	 * See docs/11-trade-offs.md, "Snapshots in C".
+	 * See docs/11-snapshots.md, "Snapshots in C".
 	 */
 	(void)snaps;
 	(void)product_id;
@@ -94,7 +96,7 @@ int es_snapshots_load_at(struct es_product *out, struct es_replay_stats *stats,
 		memset(stats, 0, sizeof(*stats));
 	return es_error_set(
 		err, ES_ENOTIMPL,
-		"step 9: es_snapshots_load_at is not implemented yet");
+		"step 11: es_snapshots_load_at is not implemented yet");
 }
 
 int es_snapshots_take(struct es_snapshots *snaps, int64_t product_id,
@@ -104,10 +106,11 @@ int es_snapshots_take(struct es_snapshots *snaps, int64_t product_id,
 	 * TODO: es_snapshots_load() as if `every` were 1, so that any event
 	 * after the latest snapshot makes a new one; then ES_ENOTFOUND
 	 * ("Product 7 not found") when the product does not exist.
-	 * See docs/11-trade-offs.md, "Snapshots in C".
+	 * See docs/11-snapshots.md, "Snapshots in C".
 	 */
 	(void)snaps;
 	(void)product_id;
-	return es_error_set(err, ES_ENOTIMPL,
-			    "step 9: es_snapshots_take is not implemented yet");
+	return es_error_set(
+		err, ES_ENOTIMPL,
+		"step 11: es_snapshots_take is not implemented yet");
 }

@@ -1,0 +1,754 @@
+/*
+ * test_snapshots.c - step 11: a product loaded from its latest snapshot
+ * plus the events after it, snapshots taken by a load, and time travel
+ * that starts from a snapshot.
+ *
+ * Each test gets its own event store (`store`) and the harness's fixed
+ * clock. `raw` is a plain sqlite3 connection to the same file, for
+ * planting rows and counting them behind the module's back. What the
+ * tests load is kept in file-scope variables that the teardown disposes,
+ * so a failed assertion leaks nothing.
+ *
+ * The tests grow a history for product 1 with append_history(): its n-th
+ * event is ProductCreated for n = 1, then StockUpdated, PriceChanged and
+ * ProductViewed in turn, each followed by a view of product 2, so product
+ * 1's n-th event has id 2n - 1 and the clock's time number 2n - 2, and one
+ * event in three from the 4th on is a view, which its version does not
+ * count. A load is always compared with the full replay of
+ * es_store_load() (filtered by occurred_at for time travel), field by
+ * field.
+ */
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "aggregate.h"
+#include "event_store.h"
+#include "events.h"
+#include "fixtures.h"
+#include "harness.h"
+#include "snapshots.h"
+
+static struct es_test_clock clock_state;
+static struct es_clock test_clock;
+static char path[512];
+static struct es_store *store;
+static sqlite3 *raw;
+static struct es_snapshots *snaps;
+static struct es_product live;	   /* product 1, as append_history() built */
+static int64_t history_length;	   /* product 1's events so far */
+static int64_t last_event_id;	   /* the id of product 1's last event */
+static struct es_product got;	   /* what a load returned */
+static struct es_product expected; /* the full replay to compare with */
+static struct es_event_list events;
+static struct es_event ev;
+
+/*
+ * What fails here is written down and its handle left NULL: the test then
+ * stops at ES_REQUIRE_SETUP() (harness.h) with that message.
+ */
+static void setup(void)
+{
+	struct es_error err;
+	int rc;
+
+	es_product_init(&live);
+	es_product_init(&got);
+	es_product_init(&expected);
+	memset(&events, 0, sizeof(events));
+	memset(&ev, 0, sizeof(ev));
+	history_length = 0;
+	last_event_id = 0;
+	es_error_clear(&err);
+	es_test_path(path, sizeof(path), "event_store.db");
+	rc = es_store_open(&store, path, ES_STORE_WRITE, &err);
+	if (rc != ES_OK) {
+		es_test_setup_failed("es_store_open", rc, &err);
+		return;
+	}
+	es_test_setup_open_db(&raw, path, SQLITE_OPEN_READWRITE);
+	sqlite3_busy_timeout(raw, ES_STORE_BUSY_TIMEOUT_MS);
+	test_clock = es_test_clock(&clock_state);
+}
+
+static void teardown(void)
+{
+	es_event_dispose(&ev);
+	es_event_list_dispose(&events);
+	es_product_dispose(&expected);
+	es_product_dispose(&got);
+	es_product_dispose(&live);
+	es_snapshots_close(snaps);
+	snaps = NULL;
+	sqlite3_close(raw);
+	raw = NULL;
+	es_store_close(store);
+	store = NULL;
+}
+
+static void open_snapshots(int every)
+{
+	struct es_error err;
+
+	ES_REQUIRE_SETUP();
+	ES_ASSERT_OK(es_snapshots_open(&snaps, store, every, &err), &err);
+}
+
+static int64_t count_snapshots(void)
+{
+	return es_test_query_int(raw, "SELECT COUNT(*) FROM snapshots");
+}
+
+/* A column of product 1's snapshot at an event: append the event's id. */
+#define VERSION_AT                                                             \
+	"SELECT version FROM snapshots WHERE product_id = 1"                   \
+	" AND last_event_id = "
+
+#define SCHEMA_AT                                                              \
+	"SELECT schema_version FROM snapshots WHERE product_id = 1"            \
+	" AND last_event_id = "
+
+/* The next time on the fixed clock, as text. */
+static void clock_now(char out[ES_TIMESTAMP_SIZE])
+{
+	es_time_format(out, test_clock.now(test_clock.ctx));
+}
+
+/* ---- a long history for product 1 ---------------------------------------- */
+
+/* Product 1's n-th event (n from 1), at `at`. */
+static void history_event(struct es_event *out, int64_t n, const char *at)
+{
+	const struct es_product_created fields = es_test_widget_fields();
+	struct es_error err;
+
+	if (n == 1) {
+		ES_ASSERT_OK(
+			es_event_product_created(out, 1, &fields, at, &err),
+			&err);
+		return;
+	}
+	switch (n % 3) {
+	case 2:
+		es_event_stock_updated(out, 1, n, at);
+		break;
+	case 0:
+		/* 3 * 0.1 is 0.30000000000000004: every digit counts. */
+		es_event_price_changed(out, 1, (double)n * 0.1, at);
+		break;
+	default:
+		es_event_product_viewed(out, 1, at);
+		break;
+	}
+}
+
+/* Append product 1's next event, stamped `at`, and apply it to `live`. */
+static void append_next(const char *at)
+{
+	struct es_error err;
+
+	es_event_dispose(&ev);
+	history_event(&ev, history_length + 1, at);
+	ES_ASSERT_OK(es_store_append(store, &ev, &err), &err);
+	ES_ASSERT_OK(es_product_apply(&live, &ev, &err), &err);
+	history_length++;
+	last_event_id = ev.id;
+}
+
+/* Append `count` more events to product 1, each followed by a view of
+ * product 2. Nothing loads: no snapshot is taken. */
+static void append_history(int64_t count)
+{
+	char at[ES_TIMESTAMP_SIZE];
+	struct es_error err;
+
+	ES_REQUIRE_SETUP();
+	for (int64_t i = 0; i < count; i++) {
+		clock_now(at);
+		append_next(at);
+		clock_now(at);
+		es_event_dispose(&ev);
+		es_event_product_viewed(&ev, 2, at);
+		ES_ASSERT_OK(es_store_append(store, &ev, &err), &err);
+	}
+}
+
+/*
+ * `expected` := the replay of product `product_id`'s events, all of them
+ * or (`before` not NULL) those that occurred at or before `before`: the
+ * seed's load_at, written here without step 8.
+ */
+static void full_replay(int64_t product_id, const char *before)
+{
+	struct es_error err;
+
+	es_event_list_dispose(&events);
+	es_product_dispose(&expected);
+	ES_ASSERT_OK(es_store_load(&events, store, product_id, &err), &err);
+	for (size_t i = 0; i < events.count; i++) {
+		if (before != NULL &&
+		    strcmp(events.items[i].occurred_at, before) > 0)
+			continue;
+		ES_ASSERT_OK(
+			es_product_apply(&expected, &events.items[i], &err),
+			&err);
+	}
+}
+
+/* Every field of `p` on one line; %.17g tells any two doubles apart. */
+static void describe(char *out, size_t size, const struct es_product *p)
+{
+	snprintf(out, size,
+		 "id %" PRId64 ", version %" PRId64 ", name %s, description "
+		 "%s, price %.17g, cost %.17g, supplier %" PRId64
+		 " %s, stock %" PRId64 ", views %" PRId64,
+		 p->id, p->version, p->name ? p->name : "(null)",
+		 p->description ? p->description : "(null)", p->price,
+		 p->cost_price, p->supplier_id,
+		 p->supplier_name ? p->supplier_name : "(null)", p->stock,
+		 p->view_count);
+}
+
+/* `got` must equal `expected`, field by field. */
+static void assert_got_expected(const char *what)
+{
+	char a[512], b[512];
+
+	describe(a, sizeof(a), &got);
+	describe(b, sizeof(b), &expected);
+	if (strcmp(a, b) != 0)
+		ES_FAIL("%s:\n        loaded      %s\n        full replay %s",
+			what, a, b);
+}
+
+/* What a load should have done. */
+struct replay {
+	int64_t snapshot_event_id; /* the snapshot it starts from; 0: none */
+	int64_t replayed;
+	bool ignored;
+	bool taken;
+};
+
+static void assert_stats(const char *what, const struct es_replay_stats *st,
+			 struct replay want)
+{
+	if (st->snapshot_event_id != want.snapshot_event_id ||
+	    st->replayed != want.replayed || st->ignored != want.ignored ||
+	    st->taken != want.taken)
+		ES_FAIL("%s: the load started from the snapshot at event "
+			"%" PRId64 ", replayed %" PRId64 " events, ignored %s, "
+			"took %s; expected the snapshot at event %" PRId64
+			", %" PRId64 " events, ignored %s, took %s",
+			what, st->snapshot_event_id, st->replayed,
+			st->ignored ? "one" : "none",
+			st->taken ? "one" : "none", want.snapshot_event_id,
+			want.replayed, want.ignored ? "one" : "none",
+			want.taken ? "one" : "none");
+}
+
+/* Load product 1 now into `got`, with `*st`. */
+static void load_now(struct es_replay_stats *st)
+{
+	struct es_error err;
+
+	es_product_dispose(&got);
+	ES_ASSERT_OK(es_snapshots_load(&got, st, snaps, 1, &err), &err);
+}
+
+static void load_at(struct es_replay_stats *st, const char *before)
+{
+	struct es_error err;
+
+	es_product_dispose(&got);
+	ES_ASSERT_OK(es_snapshots_load_at(&got, st, snaps, 1, before, &err),
+		     &err);
+}
+
+/* Append `count` more events to product 1 as a writer that loads before
+ * each command does: append, then load (which may take a snapshot). */
+static void grow_history(int64_t count)
+{
+	for (int64_t i = 0; i < count; i++) {
+		append_history(1);
+		load_now(NULL);
+	}
+}
+
+static void print_load(const struct es_replay_stats *st)
+{
+	const char *plural = st->replayed == 1 ? "" : "s";
+	const char *took = st->taken ? ", and took a snapshot" : "";
+
+	if (st->snapshot_event_id != 0)
+		printf("      loaded version %" PRId64 " from the snapshot at "
+		       "event %" PRId64 ", replaying %" PRId64 " event%s%s\n",
+		       got.version, st->snapshot_event_id, st->replayed, plural,
+		       took);
+	else if (st->ignored)
+		printf("      loaded version %" PRId64 " ignoring the snapshot "
+		       "found, replaying %" PRId64 " event%s%s\n",
+		       got.version, st->replayed, plural, took);
+	else
+		printf("      loaded version %" PRId64 " from no snapshot, "
+		       "replaying %" PRId64 " event%s%s\n",
+		       got.version, st->replayed, plural, took);
+}
+
+/* Plant a snapshot row of product 1 with plain SQL, at product 1's event
+ * `last_id`, stamped with that event's time. */
+static void plant_snapshot(int64_t last_id, int64_t version, int schema,
+			   const char *state)
+{
+	sqlite3_stmt *stmt = NULL;
+	char at[ES_TIMESTAMP_SIZE];
+
+	es_test_timestamp(at, (int)(last_id - 1));
+	if (sqlite3_prepare_v2(raw,
+			       "INSERT OR REPLACE INTO snapshots (product_id,"
+			       " last_event_id, version, occurred_at,"
+			       " schema_version, state)"
+			       " VALUES (1, ?, ?, ?, ?, ?)",
+			       -1, &stmt, NULL) != SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 1, last_id) != SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 2, version) != SQLITE_OK ||
+	    sqlite3_bind_text(stmt, 3, at, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int(stmt, 4, schema) != SQLITE_OK ||
+	    sqlite3_bind_text(stmt, 5, state, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_step(stmt) != SQLITE_DONE) {
+		char msg[ES_ERROR_MSG_SIZE];
+
+		snprintf(msg, sizeof(msg), "%s", sqlite3_errmsg(raw));
+		sqlite3_finalize(stmt);
+		ES_FAIL("cannot plant a snapshot: %s", msg);
+	}
+	sqlite3_finalize(stmt);
+}
+
+/* ---- snapshots ----------------------------------------------------------- */
+
+static void test_load_equals_replay_after_every_event(void)
+{
+	struct es_replay_stats st;
+	char what[64];
+
+	open_snapshots(50);
+	for (int64_t n = 1; n <= 250; n++) {
+		/* The latest snapshot holds its first k = 50, 100... */
+		int64_t k = (n - 1) / 50 * 50;
+
+		append_history(1);
+		load_now(&st);
+		full_replay(1, NULL);
+		snprintf(what, sizeof(what), "after event %" PRId64, n);
+		assert_got_expected(what);
+		assert_stats(what, &st,
+			     (struct replay){k ? 2 * k - 1 : 0, n - k, false,
+					     n - k == 50});
+		if (n == 49 || n == 50 || n == 51 || n == 199 || n == 250)
+			print_load(&st);
+	}
+	ES_ASSERT_INT_EQ(count_snapshots(), 5);
+}
+
+/* Copy column `column` (occurred_at or state) of product 1's snapshot at
+ * event `last_id` into `out`. */
+static void snapshot_text(char *out, size_t size, int64_t last_id, int column)
+{
+	sqlite3_stmt *stmt = NULL;
+	const unsigned char *text;
+
+	if (sqlite3_prepare_v2(raw,
+			       "SELECT occurred_at, state FROM snapshots"
+			       " WHERE product_id = 1 AND last_event_id = ?",
+			       -1, &stmt, NULL) != SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 1, last_id) != SQLITE_OK ||
+	    sqlite3_step(stmt) != SQLITE_ROW) {
+		sqlite3_finalize(stmt);
+		ES_FAIL("no snapshot of product 1 at event %" PRId64, last_id);
+	}
+	text = sqlite3_column_text(stmt, column);
+	snprintf(out, size, "%s", text ? (const char *)text : "(null)");
+	sqlite3_finalize(stmt);
+}
+
+static void test_load_takes_a_snapshot(void)
+{
+	char at[ES_TIMESTAMP_SIZE], text[512];
+
+	open_snapshots(5);
+	grow_history(4);
+	/* Loads that replayed 1 to 4 events wrote nothing. */
+	ES_ASSERT_INT_EQ(count_snapshots(), 0);
+	grow_history(6);
+	/* The loads after events 5 and 10 replayed 5 each: events 9, 19. */
+	ES_ASSERT_INT_EQ(count_snapshots(), 2);
+	ES_ASSERT_INT_EQ(es_test_query_int(raw, SCHEMA_AT "9"), 2);
+	ES_ASSERT_INT_EQ(es_test_query_int(raw, SCHEMA_AT "19"), 2);
+	/* Events 4, 7 and 10 are views: versions 4 and 7. */
+	ES_ASSERT_INT_EQ(es_test_query_int(raw, VERSION_AT "9"), 4);
+	ES_ASSERT_INT_EQ(es_test_query_int(raw, VERSION_AT "19"), 7);
+	/* Its time is that of event 19, the clock's time number 18. */
+	es_test_timestamp(at, 18);
+	snapshot_text(text, sizeof(text), 19, 0);
+	ES_ASSERT_STR_EQ(text, at);
+	/* Events 1-5: created, stock 2, price 3 * 0.1, a view, stock 5. */
+	snapshot_text(text, sizeof(text), 9, 1);
+	ES_ASSERT_STR_EQ(text, "{\"id\":1,\"name\":\"Widget Pro\","
+			       "\"description\":\"A fine widget\","
+			       "\"price\":0.30000000000000004,"
+			       "\"cost_price\":12.0,\"supplier_id\":1,"
+			       "\"supplier_name\":\"Acme Corp\",\"stock\":5,"
+			       "\"view_count\":1,\"version\":4}");
+}
+
+struct schema_case {
+	const char *name;
+	int schema_version;
+};
+
+static const struct schema_case other_schemas[] = {
+	{"a snapshot of schema 1 (older)", 1},
+	{"a snapshot of schema 3 (newer)", 3},
+};
+
+/* 120 events, 39 of them views: version 81. */
+#define VERSION_120 81
+
+/* Well formed and believable: only its schema_version gives it away. */
+static const char poisoned_state[] =
+	"{\"id\":1,\"name\":\"Poisoned\",\"description\":null,"
+	"\"price\":0.01,\"cost_price\":0.0,\"supplier_id\":1,"
+	"\"supplier_name\":\"Nobody\",\"stock\":999999,\"view_count\":0,"
+	"\"version\":81}";
+
+static void test_other_schema_is_ignored_and_replaced(void)
+{
+	struct es_replay_stats st;
+	char what[128];
+
+	open_snapshots(50);
+	append_history(120);
+	ES_ASSERT_INT_EQ(live.version, VERSION_120);
+	full_replay(1, NULL);
+	for (size_t i = 0; i < 2; i++) {
+		const struct schema_case *c = &other_schemas[i];
+
+		plant_snapshot(last_event_id, VERSION_120, c->schema_version,
+			       poisoned_state);
+		/* Time travel ignores it too, and writes nothing. */
+		load_at(&st, "9999-12-31T23:59:59+00:00");
+		snprintf(what, sizeof(what), "%s, load_at", c->name);
+		assert_got_expected(what);
+		assert_stats(what, &st, (struct replay){0, 120, true, false});
+		ES_ASSERT_INT_EQ(es_test_query_int(raw, "SELECT COUNT(*) FROM"
+							" snapshots WHERE"
+							" schema_version <> 2"),
+				 1);
+		load_now(&st);
+		snprintf(what, sizeof(what), "%s, first load", c->name);
+		assert_got_expected(what);
+		assert_stats(what, &st, (struct replay){0, 120, true, true});
+		print_load(&st);
+		/* Replaced: none of another schema left, a fresh one. */
+		ES_ASSERT_INT_EQ(es_test_query_int(raw, "SELECT COUNT(*) FROM"
+							" snapshots WHERE"
+							" schema_version <> 2"),
+				 0);
+		ES_ASSERT_INT_EQ(count_snapshots(), 1);
+		load_now(&st);
+		snprintf(what, sizeof(what), "%s, second load", c->name);
+		assert_got_expected(what);
+		assert_stats(what, &st,
+			     (struct replay){last_event_id, 0, false, false});
+	}
+}
+
+struct state_case {
+	const char *name;
+	const char *state;
+	bool trusted;
+};
+
+/* 60 events, 19 of them views: version 41. */
+#define VERSION_60     41
+#define STATE_HEAD     "{\"id\":1,\"name\":\"Poisoned\",\"description\":null,"
+#define STATE_PRICES   "\"price\":0.01,\"cost_price\":0.0,"
+#define STATE_SUPPLIER "\"supplier_id\":1,\"supplier_name\":\"Nobody\","
+
+static const struct state_case states[] = {
+	{"a well-formed state is trusted (the control)",
+	 STATE_HEAD STATE_PRICES STATE_SUPPLIER
+	 "\"stock\":999999,\"view_count\":0,\"version\":41}",
+	 true},
+	{"a state that is not JSON", "{\"id\":1,\"name\":", false},
+	{"a state that is an array", "[1,2,3]", false},
+	{"a state with text after it",
+	 STATE_HEAD STATE_PRICES STATE_SUPPLIER
+	 "\"stock\":999999,\"view_count\":0,\"version\":41} x",
+	 false},
+	{"a state without a stock",
+	 STATE_HEAD STATE_PRICES STATE_SUPPLIER
+	 "\"view_count\":0,\"version\":41}",
+	 false},
+	{"a state with the stock as text",
+	 STATE_HEAD STATE_PRICES STATE_SUPPLIER
+	 "\"stock\":\"999999\",\"view_count\":0,\"version\":41}",
+	 false},
+	{"a state with a view count that is not whole",
+	 STATE_HEAD STATE_PRICES STATE_SUPPLIER
+	 "\"stock\":999999,\"view_count\":2.5,\"version\":41}",
+	 false},
+	{"a state with an infinite price",
+	 STATE_HEAD "\"price\":1e999,\"cost_price\":0.0," STATE_SUPPLIER
+		    "\"stock\":999999,\"view_count\":0,\"version\":41}",
+	 false},
+	{"a state with a null name",
+	 "{\"id\":1,\"name\":null,\"description\":null," STATE_PRICES
+		 STATE_SUPPLIER
+	 "\"stock\":999999,\"view_count\":0,\"version\":41}",
+	 false},
+	{"a state of another product",
+	 "{\"id\":2,\"name\":\"Poisoned\",\"description\":null," STATE_PRICES
+		 STATE_SUPPLIER
+	 "\"stock\":999999,\"view_count\":0,\"version\":41}",
+	 false},
+	{"a state of another version than its row",
+	 STATE_HEAD STATE_PRICES STATE_SUPPLIER
+	 "\"stock\":999999,\"view_count\":0,\"version\":40}",
+	 false},
+	{"a state with a field too many",
+	 STATE_HEAD STATE_PRICES STATE_SUPPLIER
+	 "\"stock\":999999,\"view_count\":0,\"version\":41,"
+	 "\"colour\":\"red\"}",
+	 false},
+};
+
+static void test_corrupt_state_is_ignored_and_replaced(void)
+{
+	size_t n = sizeof(states) / sizeof(states[0]);
+	struct es_replay_stats st;
+
+	open_snapshots(50);
+	append_history(60);
+	ES_ASSERT_INT_EQ(live.version, VERSION_60);
+	for (size_t i = 0; i < n; i++) {
+		const struct state_case *c = &states[i];
+
+		plant_snapshot(last_event_id, VERSION_60, ES_SNAPSHOT_SCHEMA,
+			       c->state);
+		load_now(&st);
+		if (c->trusted) {
+			/* A cache is believed: this is why it must be ours. */
+			assert_stats(c->name, &st,
+				     (struct replay){last_event_id, 0, false,
+						     false});
+			if (got.stock != 999999)
+				ES_FAIL("%s: stock %" PRId64 ", expected the "
+					"planted 999999",
+					c->name, got.stock);
+			continue;
+		}
+		full_replay(1, NULL);
+		assert_got_expected(c->name);
+		assert_stats(c->name, &st, (struct replay){0, 60, true, true});
+		load_now(&st);
+		assert_got_expected(c->name);
+		assert_stats(c->name, &st,
+			     (struct replay){last_event_id, 0, false, false});
+	}
+	/* Broken rows beyond the events the load reads go in the repair. */
+	plant_snapshot(201, VERSION_60, ES_SNAPSHOT_SCHEMA, "oops");
+	plant_snapshot(301, VERSION_60, ES_SNAPSHOT_SCHEMA, "oops");
+	load_now(&st);
+	assert_stats("broken rows at events 201 and 301", &st,
+		     (struct replay){0, 60, true, true});
+	ES_ASSERT_INT_EQ(es_test_query_int(raw, "SELECT COUNT(*) FROM"
+						" snapshots WHERE"
+						" last_event_id > 119"),
+			 0);
+	load_now(&st);
+	assert_stats("after the repair", &st,
+		     (struct replay){119, 0, false, false});
+}
+
+static void test_load_at_uses_the_nearest_snapshot(void)
+{
+	char before[ES_TIMESTAMP_SIZE];
+	struct es_replay_stats st;
+	char what[128];
+
+	open_snapshots(50);
+	grow_history(130);
+	/* The loads after events 50 and 100 took one: at events 99, 199. */
+	ES_ASSERT_INT_EQ(count_snapshots(), 2);
+	for (int64_t n = 1; n <= 130; n++) {
+		int64_t k = n / 50 * 50;
+
+		/* At product 1's n-th event, then between it and the next. */
+		for (int i = 0; i < 2; i++) {
+			es_test_timestamp(before, (int)(2 * n - 2 + i));
+			snprintf(what, sizeof(what), "event %" PRId64 " at %s",
+				 n, before);
+			load_at(&st, before);
+			full_replay(1, before);
+			assert_got_expected(what);
+			assert_stats(what, &st,
+				     (struct replay){k ? 2 * k - 1 : 0, n - k,
+						     false, false});
+		}
+	}
+	/* Before the first event (a fraction-less time sorts first). */
+	load_at(&st, "2026-11-27T14:32:05+00:00");
+	ES_ASSERT_INT_EQ(got.version, 0);
+	ES_ASSERT_TRUE(!es_product_exists(&got));
+	assert_stats("before the first event", &st,
+		     (struct replay){0, 0, false, false});
+	load_at(&st, "9999-12-31T23:59:59+00:00");
+	full_replay(1, NULL);
+	assert_got_expected("after the last event");
+	assert_stats("after the last event", &st,
+		     (struct replay){199, 30, false, false});
+	print_load(&st);
+	/* Looking at the past wrote nothing. */
+	ES_ASSERT_INT_EQ(count_snapshots(), 2);
+}
+
+/*
+ * Two writers whose clocks disagree can log events out of time order.
+ * A snapshot's time is then the latest of its events', not its last
+ * event's, or time travel would start from a state that holds an event
+ * from after the moment asked for.
+ */
+static void test_load_at_with_events_out_of_time_order(void)
+{
+	char at[ES_TIMESTAMP_SIZE];
+	struct es_replay_stats st;
+
+	open_snapshots(3);
+	ES_REQUIRE_SETUP();
+	for (int64_t n = 1; n <= 3; n++) {
+		/* Event 2 is stamped time 4, event 3 time 2. */
+		es_test_timestamp(at, n == 1 ? 0 : n == 2 ? 4 : 2);
+		append_next(at);
+	}
+	load_now(&st);
+	assert_stats("now", &st, (struct replay){0, 3, false, true});
+	ES_ASSERT_INT_EQ(count_snapshots(), 1);
+	/* At time 3, event 2 had not occurred yet: not the snapshot at 3. */
+	es_test_timestamp(at, 3);
+	load_at(&st, at);
+	full_replay(1, at);
+	assert_got_expected("at time 3");
+	assert_stats("at time 3", &st, (struct replay){0, 2, false, false});
+	ES_ASSERT_INT_EQ(got.version, 2);
+	es_test_timestamp(at, 4);
+	load_at(&st, at);
+	full_replay(1, at);
+	assert_got_expected("at time 4");
+	assert_stats("at time 4", &st, (struct replay){3, 0, false, false});
+}
+
+static void test_product_without_events(void)
+{
+	struct es_replay_stats st = {7, 7, true, true};
+	char at[ES_TIMESTAMP_SIZE];
+	struct es_error err;
+
+	open_snapshots(50);
+	ES_ASSERT_OK(es_snapshots_load(&got, &st, snaps, 7, &err), &err);
+	ES_ASSERT_INT_EQ(got.version, 0);
+	ES_ASSERT_TRUE(!es_product_exists(&got));
+	assert_stats("product 7", &st, (struct replay){0, 0, false, false});
+	es_product_dispose(&got);
+	ES_ASSERT_OK(es_snapshots_load_at(&got, NULL, snaps, 7,
+					  "2026-11-27T14:32:05+00:00", &err),
+		     &err);
+	ES_ASSERT_INT_EQ(got.version, 0);
+	/* Views of a product never created: counted, never snapshotted. */
+	for (int i = 0; i < 60; i++) {
+		clock_now(at);
+		es_event_dispose(&ev);
+		es_event_product_viewed(&ev, 5, at);
+		ES_ASSERT_OK(es_store_append(store, &ev, &err), &err);
+	}
+	es_product_dispose(&got);
+	ES_ASSERT_OK(es_snapshots_load(&got, &st, snaps, 5, &err), &err);
+	ES_ASSERT_TRUE(!es_product_exists(&got));
+	ES_ASSERT_INT_EQ(got.view_count, 60);
+	assert_stats("product 5", &st, (struct replay){0, 60, false, false});
+	ES_ASSERT_INT_EQ(count_snapshots(), 0);
+}
+
+static void test_open_refuses_every_below_one(void)
+{
+	struct es_error err;
+	/* Not NULL to start with: the refusal must set it. */
+	struct es_snapshots *refused = (struct es_snapshots *)&err;
+
+	ES_REQUIRE_SETUP();
+	ES_ASSERT_CODE(es_snapshots_open(&refused, store, 0, &err), ES_EINVAL,
+		       &err);
+	ES_ASSERT_TRUE(refused == NULL);
+	ES_ASSERT_STR_EQ(err.msg, "snapshots: every must be at least 1, not 0");
+}
+
+static void test_take_snapshots_the_log_now(void)
+{
+	struct es_replay_stats st;
+	struct es_error err;
+
+	open_snapshots(50);
+	ES_ASSERT_CODE(es_snapshots_take(snaps, 7, &err), ES_ENOTFOUND, &err);
+	ES_ASSERT_STR_EQ(err.msg, "Product 7 not found");
+	append_history(3);
+	ES_ASSERT_OK(es_snapshots_take(snaps, 1, &err), &err);
+	ES_ASSERT_INT_EQ(es_test_query_int(raw, VERSION_AT "5"), 3);
+	/* Nothing new since: nothing written. */
+	ES_ASSERT_OK(es_snapshots_take(snaps, 1, &err), &err);
+	ES_ASSERT_INT_EQ(count_snapshots(), 1);
+	/* A view: a new snapshot, at the same version, keyed by event 7. */
+	append_history(1);
+	ES_ASSERT_OK(es_snapshots_take(snaps, 1, &err), &err);
+	ES_ASSERT_INT_EQ(count_snapshots(), 2);
+	ES_ASSERT_INT_EQ(es_test_query_int(raw, VERSION_AT "7"), 3);
+	load_now(&st);
+	full_replay(1, NULL);
+	assert_got_expected("after take");
+	assert_stats("after take", &st, (struct replay){7, 0, false, false});
+	ES_ASSERT_INT_EQ(got.view_count, 1);
+}
+
+static CU_TestInfo tests[] = {
+	{"a snapshot load equals the full replay after each event of a "
+	 "250-event history",
+	 test_load_equals_replay_after_every_event},
+	{"a load that replayed `every` events takes a snapshot: exact JSON, "
+	 "its last event, version and time",
+	 test_load_takes_a_snapshot},
+	{"a snapshot of another schema version is ignored, then replaced",
+	 test_other_schema_is_ignored_and_replaced},
+	{"a snapshot whose state does not decode is ignored, then replaced",
+	 test_corrupt_state_is_ignored_and_replaced},
+	{"time travel starts from the nearest snapshot at or before the "
+	 "moment",
+	 test_load_at_uses_the_nearest_snapshot},
+	{"time travel is exact when events were logged out of time order",
+	 test_load_at_with_events_out_of_time_order},
+	{"a product without events, or with only views, is never "
+	 "snapshotted",
+	 test_product_without_events},
+	{"snapshots every 0 events are refused",
+	 test_open_refuses_every_below_one},
+	{"take snapshots a product at its last event; one never created is "
+	 "refused",
+	 test_take_snapshots_the_log_now},
+	CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo es_suites[] = {
+	{"step 11: snapshots", NULL, NULL, setup, teardown, tests},
+	CU_SUITE_INFO_NULL,
+};
+
+const char *es_suite_guide = "docs/11-snapshots.md";
