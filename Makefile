@@ -72,7 +72,12 @@ given_srcs = $(filter-out $(patsubst $(1)/%,exercises/%,$(call own_srcs,$(1),$(2
 	$(wildcard exercises/$(2)/*.c))
 lib_srcs = $(filter-out %/main.c $(wildcard exercises/$(2)/test_*.c),\
 	$(sort $(call own_srcs,$(1),$(2)) $(call given_srcs,$(1),$(2))))
-steps_before = $(wordlist 1,$(1),$(STEPS))
+empty :=
+space := $(empty) $(empty)
+# steps_before N: the step folders before step N's, in order (numbers may
+# have gaps, so N is no count).
+steps_before = $(subst |, ,$(firstword $(subst |$(call step_dir,$(1))|,| ,\
+	|$(subst $(space),|,$(STEPS))|)))
 step_tests = $(wildcard exercises/$(1)/test_*.c)
 HARNESS_OBJS := $(call obj,harness/harness.c harness/golden.c harness/fixtures.c \
 	harness/process.c harness/scratch.c harness/sqlfile.c harness/program.c \
