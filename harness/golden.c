@@ -904,7 +904,12 @@ static void unescape(char *s)
 	for (; *s != '\0'; s++) {
 		if (*s == '\\' && s[1] != '\0') {
 			s++;
-			*to++ = *s == 'n' ? '\n' : *s == 'r' ? '\r' : *s;
+			if (*s == 'n')
+				*to++ = '\n';
+			else if (*s == 'r')
+				*to++ = '\r';
+			else
+				*to++ = *s;
 		} else {
 			*to++ = *s;
 		}
