@@ -145,9 +145,41 @@ $(MAKE_GOLDEN_SHIPPED): $(filter-out $(call obj,solutions/$(SHIPPED_VIEW)),\
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) $^ $(LIBS_TEST) -o $@
 
+# ---- observe and replay: the final step's payoff -----------------------------
+# The final step is the last folder of exercises/; its read_model.sql is the
+# read DB it shipped, built from golden log $(REPLAY_GOLDEN). harness/replay.c
+# is linked with IMPL's supplier view on the reference's earlier steps or,
+# with VIEW=all, with every step of IMPL (IMPL's own files, the given ones
+# from exercises/). observe runs no code of the learner's: it is linked with
+# the reference.
+FINAL_DIR := $(lastword $(STEPS))
+FINAL_STEP := $(lastword $(STEP_NUMBERS))
+REPLAY_GOLDEN := random
+REPLAY_PRIOR = $(if $(filter all,$(VIEW)),$(IMPL),solutions)
+REPLAY_BIN = $(BUILD)/replay/$(IMPL)-on-$(REPLAY_PRIOR)/replay
+REPLAY_OBJS := $(call obj,harness/replay.c harness/golden.c \
+	harness/harness.c harness/process.c)
+REPLAY_RUN = $(BUILD)/replay/run
+REPLAY_SHIPPED = exercises/$(FINAL_DIR)/read_model.sql
+
+$(REPLAY_BIN): $(call obj,$(foreach d,$(call steps_before,$(FINAL_STEP)),\
+		$(call lib_srcs,$(REPLAY_PRIOR),$(d))) \
+		$(call lib_srcs,$(IMPL),$(FINAL_DIR))) $(REPLAY_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) $^ $(LIBS_TEST) -o $@
+
+# replay-bin: builds $(REPLAY_BIN) for observe and replay, quietly.
+replay-bin: $(REPLAY_BIN)
+
+# STEP is optional; given, it must be the final step.
+define replay_step_check
+	@[ -z "$(STEP)" ] || [ "$(STEP)" = "$(FINAL_STEP)" ] || \
+		{ echo "make $(1) is for the final step: STEP=$(FINAL_STEP)" >&2; exit 2; }
+endef
+
 # ---- targets ---------------------------------------------------------------
 .PHONY: all demo check test memcheck progress hint diff watch reset bench lint \
-	golden help clean
+	golden help clean observe replay replay-bin
 
 all: $(CATALOG) $(DEMO) ## build build/bin/catalog and build/bin/demo
 
@@ -209,6 +241,26 @@ watch: ## re-run step STEP's suite whenever you save
 reset: ## put step STEP's stubs back (your files are kept as .backup)
 	@$(KATA) reset "$(STEP)"
 
+observe: ## the final step's supplier view as shipped, beside what the log says
+	$(call replay_step_check,observe)
+	@$(MAKE) -s --no-print-directory replay-bin IMPL=solutions VIEW=
+	@rm -rf $(REPLAY_RUN) && mkdir -p $(REPLAY_RUN)
+	@$(BUILD)/replay/solutions-on-solutions/replay observe \
+		$(REPLAY_SHIPPED) $(REPLAY_GOLDEN) $(REPLAY_RUN) || [ $$? -eq 1 ]
+
+replay: ## rebuild the final step's view with your projector (VIEW=all: every view)
+	$(call replay_step_check,replay)
+	@$(MAKE) -s --no-print-directory replay-bin
+	@rm -rf $(REPLAY_RUN) && mkdir -p $(REPLAY_RUN)
+ifeq ($(VIEW),all)
+	@$(REPLAY_BIN) all $(REPLAY_GOLDEN) $(REPLAY_RUN) "every step of $(IMPL)/"
+else ifeq ($(VIEW),)
+	@$(REPLAY_BIN) supplier $(REPLAY_SHIPPED) $(REPLAY_GOLDEN) $(REPLAY_RUN) \
+		$(IMPL)/$(FINAL_DIR)/supplier_view.c
+else
+	@echo "VIEW=$(VIEW): the only value is VIEW=all" >&2; exit 2
+endif
+
 SUITE_BINS := $(foreach n,$(STEP_NUMBERS),$(call suite_bin,solutions,solutions,$(n)))
 
 test: $(SUITE_BINS) $(CATALOG) $(DEMO) $(CATALOG_TEST) ## the kata checks itself (what CI runs)
@@ -259,6 +311,10 @@ help: ## list the targets
 	@echo "  make watch STEP=N    re-run the tests whenever you save"
 	@echo "  make reset STEP=N    put the stubs back (yours kept as .backup)"
 	@echo "  make progress        every step at a glance"
+	@echo "The last step, $(FINAL_STEP) (break, fix, replay; STEP=N is optional):"
+	@echo "  make observe         the shipped view beside what the log says"
+	@echo "  make replay          rebuild it with your projector: before, after"
+	@echo "      VIEW=all         ... every view, with all your steps"
 	@echo "Other:"
 	@echo "  make                 build $(CATALOG) and $(DEMO)"
 	@echo "  make bench [N=...]   time the reference (events per second)"

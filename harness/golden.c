@@ -296,8 +296,7 @@ static int read_text(char **out, const char *path, struct es_error *err)
 	return ES_OK;
 }
 
-/* Run the SQL file at `path` on `db`. Returns ES_OK, or a code and why. */
-static int exec_file(sqlite3 *db, const char *path, struct es_error *err)
+int es_golden_exec_file(sqlite3 *db, const char *path, struct es_error *err)
 {
 	char *text = NULL;
 	char *msg = NULL;
@@ -318,32 +317,40 @@ void es_test_exec_file(sqlite3 *db, const char *path)
 {
 	struct es_error err;
 
-	if (exec_file(db, path, &err) != ES_OK)
+	if (es_golden_exec_file(db, path, &err) != ES_OK)
 		ES_FAIL("%s", err.msg);
 }
 
-void es_test_load_golden_log(const char *name, const char *path)
+int es_golden_load_log(const char *name, const char *path, struct es_error *err)
 {
 	char sql_path[512];
-	struct es_error err;
 	sqlite3 *db = NULL;
 	int rc;
 
 	snprintf(sql_path, sizeof(sql_path), "%s/%s.events.sql", ES_GOLDEN_DIR,
 		 name);
 	if (access(path, F_OK) == 0)
-		ES_FAIL("%s exists already: a golden log goes into a new file",
-			path);
+		return es_error_set(err, ES_EINVAL,
+				    "%s exists already: a golden log goes"
+				    " into a new file",
+				    path);
 	/* sqlite3_open_v2() hands back a handle even when it fails. */
 	if (sqlite3_open_v2(path, &db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 			    NULL) != SQLITE_OK)
-		rc = es_error_set(&err, ES_EDB, "%s: %s", path,
+		rc = es_error_set(err, ES_EDB, "%s: %s", path,
 				  sqlite3_errmsg(db));
 	else
-		rc = exec_file(db, sql_path, &err);
+		rc = es_golden_exec_file(db, sql_path, err);
 	sqlite3_close(db);
-	if (rc != ES_OK)
+	return rc;
+}
+
+void es_test_load_golden_log(const char *name, const char *path)
+{
+	struct es_error err;
+
+	if (es_golden_load_log(name, path, &err) != ES_OK)
 		ES_FAIL("%s", err.msg);
 }
 
@@ -635,15 +642,15 @@ static void print_count(FILE *out, size_t n, const char *what)
 		fprintf(out, ", %zu %s", n, what);
 }
 
-/* Print the rows that are not as wanted, SHOWN_ROWS at most. */
+/* Print the rows that are not as wanted, `limit` at most. */
 static void print_rows(FILE *out, const struct golden_table *t,
 		       const struct rowset *want, const struct rowset *got,
-		       size_t problems)
+		       size_t problems, size_t limit)
 {
 	size_t shown = 0;
 	size_t i;
 
-	for (i = 0; i < want->count && shown < SHOWN_ROWS; i++) {
+	for (i = 0; i < want->count && shown < limit; i++) {
 		const struct row *w = &want->rows[i];
 
 		if (!of_table(w, t->name))
@@ -658,7 +665,7 @@ static void print_rows(FILE *out, const struct golden_table *t,
 			shown++;
 		}
 	}
-	for (i = 0; i < got->count && shown < SHOWN_ROWS; i++) {
+	for (i = 0; i < got->count && shown < limit; i++) {
 		const struct row *g = &got->rows[i];
 
 		if (!of_table(g, t->name) || g->match != NULL)
@@ -674,7 +681,7 @@ static void print_rows(FILE *out, const struct golden_table *t,
 
 /* Compare one table; print a line about it and its bad rows. */
 static size_t diff_table(FILE *out, const struct golden_table *t,
-			 struct rowset *want, struct rowset *got)
+			 struct rowset *want, struct rowset *got, size_t limit)
 {
 	struct table_diff d = match_rows(want, got, t->name);
 	size_t problems = d.differ + d.missing + d.unexpected;
@@ -696,7 +703,7 @@ static size_t diff_table(FILE *out, const struct golden_table *t,
 	print_count(out, d.missing, "missing");
 	print_count(out, d.unexpected, "unexpected");
 	fputc('\n', out);
-	print_rows(out, t, want, got, problems);
+	print_rows(out, t, want, got, problems, limit);
 	return problems;
 }
 
@@ -736,20 +743,20 @@ static int tables_to_compare(const char **list, const struct rowset *want,
 }
 
 static size_t diff_tables(FILE *out, const char *const *list,
-			  struct rowset *want, struct rowset *got)
+			  struct rowset *want, struct rowset *got, size_t limit)
 {
 	size_t problems = 0;
 	size_t i;
 
 	for (i = 0; list[i] != NULL; i++)
-		problems += diff_table(out, find_table(list[i]), want, got);
+		problems +=
+			diff_table(out, find_table(list[i]), want, got, limit);
 	return problems;
 }
 
-/* Print how `db` differs from golden NAME; count the rows that do. */
-static int golden_diff(FILE *out, size_t *problems, sqlite3 *db,
-		       const char *name, const char *const *tables,
-		       struct es_error *err)
+int es_golden_diff(FILE *out, size_t *problems, sqlite3 *db, const char *name,
+		   const char *const *tables, size_t limit,
+		   struct es_error *err)
 {
 	const char *list[KNOWN_COUNT + 1] = {NULL};
 	struct rowset want = {NULL, 0, 0, NULL};
@@ -764,7 +771,7 @@ static int golden_diff(FILE *out, size_t *problems, sqlite3 *db,
 	if (rc == ES_OK)
 		rc = read_db_rows(&got, db, list, err);
 	if (rc == ES_OK)
-		*problems = diff_tables(out, list, &want, &got);
+		*problems = diff_tables(out, list, &want, &got, limit);
 	rowset_dispose(&want);
 	rowset_dispose(&got);
 	return rc;
@@ -776,7 +783,8 @@ size_t es_test_golden_diff(FILE *out, sqlite3 *db, const char *name,
 	struct es_error err;
 	size_t problems = 0;
 
-	if (golden_diff(out, &problems, db, name, tables, &err) != ES_OK)
+	if (es_golden_diff(out, &problems, db, name, tables, SHOWN_ROWS,
+			   &err) != ES_OK)
 		ES_FAIL("%s", err.msg);
 	return problems;
 }
@@ -798,7 +806,7 @@ static int same_diff(FILE *out, size_t *problems, sqlite3 *actual,
 	if (rc == ES_OK)
 		rc = read_db_rows(&got, actual, list, err);
 	if (rc == ES_OK)
-		*problems = diff_tables(out, list, &want, &got);
+		*problems = diff_tables(out, list, &want, &got, SHOWN_ROWS);
 	rowset_dispose(&want);
 	rowset_dispose(&got);
 	return rc;
@@ -856,7 +864,7 @@ void es_assert_golden_views(sqlite3 *db, const char *name,
 		"the views differ from the golden ones in %s/%s.views"
 		" (~ differs, - missing, + unexpected):\n",
 		ES_GOLDEN_DIR, name);
-	rc = golden_diff(out, &problems, db, name, tables, &err);
+	rc = es_golden_diff(out, &problems, db, name, tables, SHOWN_ROWS, &err);
 	fclose(out);
 	report(rc, &err, problems, text, file, line);
 }
@@ -881,4 +889,94 @@ void es_assert_same_views(sqlite3 *actual, sqlite3 *expected,
 	rc = same_diff(out, &problems, actual, expected, tables, &err);
 	fclose(out);
 	report(rc, &err, problems, text, file, line);
+}
+
+/* ---- golden views as tables ------------------------------------------- */
+
+/*
+ * Undo put_escaped() in place: \\ \n \r back to the characters. The
+ * golden form holds quote() values, which are SQL literals as they are.
+ */
+static void unescape(char *s)
+{
+	char *to = s;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' && s[1] != '\0') {
+			s++;
+			if (*s == 'n')
+				*to++ = '\n';
+			else if (*s == 'r')
+				*to++ = '\r';
+			else
+				*to++ = *s;
+		} else {
+			*to++ = *s;
+		}
+	}
+	*to = '\0';
+}
+
+/*
+ * One line of a .views file as SQL on `db`: "= T|A|B" creates T (A, B),
+ * "T|x|y" inserts (x, y), values being quote()'s SQL literals. `line` is
+ * cut up; a '|' inside a quoted value stays.
+ */
+static int load_view_line(sqlite3 *db, char *line, struct es_error *err)
+{
+	struct row row;
+	char *sql = NULL;
+	size_t size = 0;
+	FILE *out;
+	size_t i;
+	int rc;
+	bool create = strncmp(line, "= ", 2) == 0;
+
+	unescape(line);
+	if (split_fields(&row, create ? line + 2 : line) != ES_OK ||
+	    find_table(row.field[0]) == NULL)
+		return es_error_set(err, ES_ECORRUPT,
+				    "not a golden line: %.80s", line);
+	out = open_memstream(&sql, &size);
+	if (out == NULL)
+		return es_error_set(err, ES_ENOMEM, "out of memory");
+	/* The table's name is one golden data knows (checked above). */
+	fprintf(out, create ? "CREATE TABLE %s (" : "INSERT INTO %s VALUES (",
+		row.field[0]);
+	for (i = 1; i < row.count; i++)
+		fprintf(out, "%s%s", i > 1 ? ", " : "", row.field[i]);
+	fputs(")", out);
+	rc = fclose(out) == 0 ? ES_OK
+			      : es_error_set(err, ES_ENOMEM, "out of memory");
+	if (rc == ES_OK && sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		rc = es_error_set(err, ES_EDB, "%.60s: %s", sql,
+				  sqlite3_errmsg(db));
+	free(sql);
+	return rc;
+}
+
+int es_golden_load_views(size_t *rows, sqlite3 *db, const char *name,
+			 struct es_error *err)
+{
+	char path[512];
+	char *text = NULL;
+	char *line;
+	int rc;
+
+	*rows = 0;
+	snprintf(path, sizeof(path), "%s/%s.views", ES_GOLDEN_DIR, name);
+	rc = read_text(&text, path, err);
+	for (line = text; rc == ES_OK && line != NULL && *line != '\0';) {
+		char *end = strchr(line, '\n');
+
+		if (end != NULL)
+			*end = '\0';
+		if (line[0] != '#' && line[0] != '\0') {
+			*rows += line[0] != '=';
+			rc = load_view_line(db, line, err);
+		}
+		line = end ? end + 1 : NULL;
+	}
+	free(text);
+	return rc;
 }

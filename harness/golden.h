@@ -74,6 +74,45 @@ int es_golden_write_sql(FILE *out, sqlite3 *db, const char *const *tables,
 			const char *title, struct es_error *err);
 
 /*
+ * Run every statement of the SQL file `path` on `db` (read_model.sql,
+ * say). Returns ES_OK, ES_ENOTFOUND when the file cannot be read, or
+ * ES_EDB with SQLite's message.
+ */
+int es_golden_exec_file(sqlite3 *db, const char *path, struct es_error *err);
+
+/*
+ * Create the event store file `path` (which must not exist yet) with the
+ * seed's two tables, filled from harness/golden/NAME.events.sql. Returns
+ * ES_OK, ES_EINVAL when the file exists, ES_ENOTFOUND when the SQL file
+ * cannot be read, or ES_EDB.
+ */
+int es_golden_load_log(const char *name, const char *path,
+		       struct es_error *err);
+
+/*
+ * Create in `db` the tables of harness/golden/NAME.views, with the
+ * columns its "= " lines name (no types, no key), and fill them with its
+ * rows: the reference's views of that log, to query like any read DB.
+ * Sets `*rows` to the number of rows. `db` must not have those tables
+ * yet. Returns ES_OK, ES_ENOTFOUND,
+ * ES_ECORRUPT for a line that is not in the golden form, or ES_EDB.
+ */
+int es_golden_load_views(size_t *rows, sqlite3 *db, const char *name,
+			 struct es_error *err);
+
+/*
+ * Compare `db`'s rows of `tables` with harness/golden/NAME.views and
+ * print what differs to `out`, as es_test_golden_diff() below does, but
+ * showing up to `limit` rows per table (SIZE_MAX: all), and returning an
+ * error instead of failing a test. Sets `*problems` to the number of
+ * rows that are not as the golden file says. Returns ES_OK, ES_ENOTFOUND,
+ * ES_EINVAL for a table golden data does not know, ES_ENOMEM or ES_EDB.
+ */
+int es_golden_diff(FILE *out, size_t *problems, sqlite3 *db, const char *name,
+		   const char *const *tables, size_t limit,
+		   struct es_error *err);
+
+/*
  * Create the event store file `path`, which must not exist yet, with
  * the seed's two tables, filled from harness/golden/NAME.events.sql.
  * Open it with es_store_open() afterwards (which adds the index and the

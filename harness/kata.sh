@@ -97,7 +97,10 @@ cmd_hint() {
 	[ "$level" -lt 1 ] && level=1
 	[ "$level" -gt "$max" ] && level=$max
 	mkdir -p "$BUILD/hints" && echo "$level" >"$state"
+	# Another "## " section after the hints (the answers to "Check
+	# yourself") is not a hint: it is never shown.
 	awk -v want="$level" '
+		/^## / && !/^## Hint [0-9]+/ && n > 0 { n = -1; show = 0 }
 		/^## Hint [0-9]+/ { n = $3; show = (n <= want) }
 		n == 0 || show { print }
 	' "$file"

@@ -16,7 +16,9 @@
 #     caught by the step that should catch it;
 #  6. make golden, run again into $BUILD/golden/, writes the very bytes of
 #     harness/golden/ and of step 15's read_model.sql, and catalog apply
-#     answers each golden scenario's commands with its golden results.
+#     answers each golden scenario's commands with its golden results;
+#  7. make replay on the final step ends with "all K rows agree" on the
+#     reference's projector and lists the differing rows on the shipped one.
 #
 # Environment: BUILD, CC, MAKE (set by the Makefile), ES_CATALOG.
 set -u
@@ -283,6 +285,32 @@ if [ -z "$differ" ]; then
 else
 	fail "catalog apply answers differently from harness/golden/ in:$differ" \
 		"(see $out/golden-apply-*)"
+fi
+
+# ---- 7. make replay on the final step ---------------------------------------
+# On the reference's projector the replay ends with "all K rows agree"; on
+# the shipped one it lists the rows that differ. Both build into $BUILD;
+# exercises/ is only read.
+final=$(steps | tail -n 1)
+fn=$(number_of "$final")
+log="$out/replay-reference.txt"
+$MAKE -s --no-print-directory replay STEP="$fn" IMPL=solutions \
+	BUILD="$BUILD" >"$log" 2>&1
+last=$(tail -n 1 "$log")
+case "$last" in
+"all "*" rows agree") ok "make replay STEP=$fn on the reference's projector: $last" ;;
+*) fail "make replay STEP=$fn on the reference's projector does not end with" \
+	"'all K rows agree' (see $log)" ;;
+esac
+log="$out/replay-shipped.txt"
+$MAKE -s --no-print-directory replay STEP="$fn" IMPL=exercises \
+	BUILD="$BUILD" >"$log" 2>&1
+differ=$(grep -c '^    ~ ' "$log")
+if grep -q -E '^[0-9]+ of [0-9]+ rows differ' "$log" && [ "$differ" -gt 0 ]; then
+	ok "make replay STEP=$fn on the shipped projector lists $differ differing rows"
+else
+	fail "make replay STEP=$fn on the shipped projector lists no differing rows" \
+		"(see $log)"
 fi
 
 echo "$passed passed, $failed failed"

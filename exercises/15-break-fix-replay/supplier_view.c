@@ -10,10 +10,10 @@
  * holds 4939 items, but add up the stock of its products and you get
  * 1655." Nobody can say since when.
  *
- * This file ships with a bug; the event log has none. Observe, find the
- * bug, fix it here, replay: docs/15-break-fix-replay.md walks you through
- * it, and make check STEP=15 starts by showing what the shipped read model
- * got wrong.
+ * This file ships with a bug; the event log has none. Observe (make
+ * observe shows the rows beside what the log says), find the bug, fix it
+ * here, replay (make replay rebuilds the view with this file):
+ * docs/15-break-fix-replay.md walks you through it.
  *
  * The projector of step 6 again, for a view that sums over products: the
  * statements are prepared once and reused, applying an event owns no

@@ -9,10 +9,10 @@
  *                         total_stock INTEGER NOT NULL,
  *                         total_views INTEGER NOT NULL)
  *
- * A StockUpdated or a ProductViewed names the product, not its supplier,
- * and a StockUpdated carries the product's new stock, not a change. So
- * the projector keeps a table of its own, which only it reads and writes,
- * with what it must remember about each product it has seen created:
+ * A StockUpdated or a ProductViewed names the product, not its supplier.
+ * So the projector keeps a table of its own, which only it reads and
+ * writes, with what it must remember about each product it has seen
+ * created:
  *
  *   supplier_product(product_id INTEGER PRIMARY KEY,
  *                    supplier_name TEXT NOT NULL,
@@ -25,17 +25,18 @@
  *                   stops counting for its old supplier, whose row goes
  *                   when no product is left, as in step 6 where the
  *                   second ProductCreated replaces the row.
- *   StockUpdated    the supplier's total_stock changes by new stock minus
- *                   the product's stock before: the event says what the
- *                   stock is now, not by how much it changed
+ *   StockUpdated    the product's stock is now new_stock, and the
+ *                   supplier's total_stock stays the sum of the stock of
+ *                   its products
  *   PriceChanged    nothing: prices are not in this view
  *   ProductViewed   total_views + 1
  * Events of a product that was never created change nothing. So each row
  * sums the supplier's rows of product_detail_view: count(*), sum(stock),
  * sum(view_count).
  *
- * Step 15's exercise file ships with a bug in this projector, and a read
- * DB that the buggy projector built: docs/15-break-fix-replay.md.
+ * The exercise file ships with a bug in this projector, and a read DB
+ * that the buggy projector built: docs/15-break-fix-replay.md. Start with
+ * make observe, before you read the code.
  */
 #ifndef ES_SUPPLIER_VIEW_H
 #define ES_SUPPLIER_VIEW_H

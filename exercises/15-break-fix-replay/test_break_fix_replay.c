@@ -130,14 +130,18 @@ static size_t golden_problems(sqlite3 *db, const char *const *tables)
  * Passes against the stub: "the shipped read model disagrees with the golden views"
  * It reads read_model.sql and the golden views, not your code: it is there to
  * show you, before anything else, what the shipped projector got wrong. The
- * diff printed above its name is the bug report.
+ * diff printed above its name is the bug report; it stays the same after
+ * your fix, because the file does (make replay shows your code's rows).
  */
 static void test_shipped_read_model_is_wrong(void)
 {
 	size_t all, suppliers;
 
 	open_shipped();
-	printf("      %s against harness/golden/%s.views:\n", SHIPPED, GOLDEN);
+	printf("      The SHIPPED read model (%s), not your code,\n"
+	       "      against harness/golden/%s.views (make replay rebuilds"
+	       " it with your code):\n",
+	       SHIPPED, GOLDEN);
 	all = es_test_golden_diff(stdout, shipped, GOLDEN, NULL);
 	fflush(stdout);
 	suppliers = golden_problems(shipped, supplier_tables);
