@@ -4,7 +4,7 @@
  * event_store_private.h (the sqlite3 connection and the statements you
  * prepare once and reuse); you write the functions that open the log, hand
  * out product ids, append events and read them back, and the few helpers
- * that the store's later files (steps 8 and 9) share with this one.
+ * that the store's later files (steps 8 and 11) share with this one.
  *
  * Run make check STEP=2 to see what is missing.
  */
