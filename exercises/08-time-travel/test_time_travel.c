@@ -77,9 +77,9 @@ static void teardown(void)
  */
 static sqlite3 *raw_store(void)
 {
-	char path[512];
-
 	if (raw == NULL) {
+		char path[512];
+
 		es_test_path(path, sizeof(path), "event_store.db");
 		es_test_open_db(&raw, path, SQLITE_OPEN_READWRITE);
 	}
