@@ -69,6 +69,21 @@ struct es_command es_test_cmd_record_view(int64_t product_id)
 	};
 }
 
+struct es_command es_test_cmd_create(const char *name, double price,
+				     int64_t stock)
+{
+	struct es_command cmd = {.type = ES_CREATE_PRODUCT};
+
+	cmd.create.name = (char *)name;
+	cmd.create.price = price;
+	cmd.create.cost_price = 12.0;
+	cmd.create.supplier_id = 1;
+	cmd.create.supplier_name = "Acme Corp";
+	cmd.create.stock = stock;
+	cmd.create.description = NULL;
+	return cmd;
+}
+
 void es_assert_widget_created(const struct es_event *ev, int64_t id, int n,
 			      const char *file, int line)
 {
@@ -153,6 +168,13 @@ void es_test_insert_event(sqlite3 *db, int64_t product_id, const char *type,
 	snprintf(msg, sizeof(msg), "%s", sqlite3_errmsg(db));
 	sqlite3_finalize(stmt);
 	ES_FAIL("inserting a raw event failed: %s", msg);
+}
+
+void es_test_insert_corrupt_event(sqlite3 *db, int64_t product_id)
+{
+	es_test_insert_event(db, product_id, "StockUpdated",
+			     "{\"product_id\": 1, oops",
+			     "2026-11-27T14:32:05+00:00");
 }
 
 /* ---- rows as text ------------------------------------------------------- */

@@ -43,6 +43,14 @@ struct es_command es_test_cmd_change_price(int64_t product_id,
 struct es_command es_test_cmd_record_view(int64_t product_id);
 
 /*
+ * A CreateProduct of `name` at `price` with `stock`: cost price 12.0,
+ * supplier 1 "Acme Corp", no description. `name` is borrowed: it must
+ * outlive the command.
+ */
+struct es_command es_test_cmd_create(const char *name, double price,
+				     int64_t stock);
+
+/*
  * A row of a table of refused commands: its name, the command, and the
  * code and exact message it must be refused with.
  */
@@ -86,6 +94,13 @@ void es_test_product_viewed(struct es_event *out, int64_t product_id, int n);
 void es_test_insert_event(sqlite3 *db, int64_t product_id, const char *type,
 			  const char *data, const char *occurred_at);
 
+/*
+ * Insert a StockUpdated row of `product_id` whose data is not JSON at all,
+ * stamped 2026-11-27T14:32:05+00:00: a row no store can decode
+ * (ES_ECORRUPT, "event N: ...").
+ */
+void es_test_insert_corrupt_event(sqlite3 *db, int64_t product_id);
+
 /* ---- rows as text ------------------------------------------------------- */
 
 /*
@@ -122,6 +137,17 @@ void es_test_dump_append(struct es_test_dump *d, const char *fmt, ...)
  * the dump is full.
  */
 void es_test_dump_query(struct es_test_dump *d, sqlite3 *db, const char *sql);
+
+/*
+ * The rows of step 9's read models, for es_test_dump_rows(): "1|2" (id,
+ * views) and "1|'Widget Pro'|4" (id, name, stock), in the order of the id.
+ */
+#define ES_TEST_VIEW_COUNTS_SQL                                                \
+	"SELECT product_id, view_count FROM view_count_summary"                \
+	" ORDER BY product_id"
+#define ES_TEST_LOW_STOCK_SQL                                                  \
+	"SELECT product_id, name, stock FROM low_stock_alert_view"             \
+	" ORDER BY product_id"
 
 /* Empty `d`, dump the rows of `sql` into it and return its text. */
 const char *es_test_dump_rows(struct es_test_dump *d, sqlite3 *db,

@@ -148,7 +148,7 @@ int es_store_load_all(struct es_store *store, es_event_fn fn, void *ctx,
 /*
  * Like es_store_load_all(), but only the events whose id is greater than
  * `after_id`: what a projector that has seen events up to `after_id` has
- * still to see (step 8). es_store_load_all() is es_store_load_after(0).
+ * still to see (step 10's catch-up). es_store_load_all() is es_store_load_after(0).
  * Neither may be called again, on the same store, from inside `fn`.
  */
 int es_store_load_after(struct es_store *store, int64_t after_id,

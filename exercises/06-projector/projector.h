@@ -48,7 +48,7 @@ int es_projector_project(struct es_projector *prj, const struct es_event *ev,
 /*
  * Apply one event to the views without a transaction of its own: for a
  * caller that holds one on the read DB and applies many events in it
- * (rebuild_all here, catch-up in step 8). Returns ES_OK or ES_EDB.
+ * (rebuild_all here, catch-up in step 10). Returns ES_OK or ES_EDB.
  */
 int es_projector_apply(struct es_projector *prj, const struct es_event *ev,
 		       struct es_error *err);

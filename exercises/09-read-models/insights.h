@@ -1,6 +1,7 @@
 /*
  * insights.h - two read models that did not exist when the first events
- * were written, filled from all of history by a rebuild (views.h).
+ * were written, filled from all of history by replaying the log into them
+ * (step 10's views.h does it with a checkpoint).
  *
  * Both live in the read DB, beside step 0's views:
  *
@@ -54,8 +55,8 @@ void es_insights_close(struct es_insights *ins);
 
 /*
  * Apply one event to both read models, without a transaction of its own:
- * the caller holds one on the read DB (es_views_catch_up, es_views_rebuild)
- * so these tables change together with the others. PriceChanged changes
+ * the caller holds one on the read DB (step 10: es_views_catch_up,
+ * es_views_rebuild) so these tables change together with the others. PriceChanged changes
  * nothing here. Returns ES_OK or ES_EDB.
  */
 int es_insights_apply(struct es_insights *ins, const struct es_event *ev,

@@ -17,7 +17,7 @@ int es_store_load_range(struct es_event_list *out, struct es_store *store,
 	 * WHERE product_id = ?1 AND id > ?2 AND (?3 IS NULL OR
 	 * occurred_at <= ?3) ORDER BY id, into store->select_range. Bind the
 	 * three values and let es_store_collect() fill *out.
-	 * See docs/08-payoff.md, "The store's part: a range of events".
+	 * See docs/08-time-travel.md, "The store's part: a range of events".
 	 */
 	struct es_event_list empty = {0};
 

@@ -20,7 +20,7 @@ int es_audit_trail(FILE *out, struct es_store *store, int64_t product_id,
 	 * es_json_add_float, as Python writes them), "created 'Name' at
 	 * 49.99, stock 0, supplier 'Acme Corp'", "viewed (2 views)".
 	 * Dispose the product and the list on every path.
-	 * See docs/08-payoff.md, "The audit trail: replay as you print".
+	 * See docs/08-time-travel.md, "The audit trail: replay as you print".
 	 */
 	(void)out;
 	(void)store;

@@ -1,11 +1,11 @@
 /*
- * insights.c - step 8: two new read models (see insights.h). You define
+ * insights.c - step 9: two new read models (see insights.h). You define
  * struct es_insights here (the statements you prepare once, on the
  * borrowed read database, with step 0's es_sql.h), create the tables, and
  * keep view_count_summary and low_stock_alert_view up to date, event by
  * event.
  *
- * Run make check STEP=8 to see what is missing.
+ * Run make check STEP=9 to see what is missing.
  */
 #include "insights.h"
 
@@ -23,13 +23,13 @@ int es_insights_open(struct es_insights **out, sqlite3 *read_db,
 	 * re-insert its alert row, and the three DELETEs of reset. On
 	 * failure (es_sql_error() for the CREATE TABLEs) err holds SQLite's
 	 * message: free what you allocated and return the code.
-	 * See docs/08-payoff.md, "Insights: a read model with its own
+	 * See docs/09-read-models.md, "Insights: a read model with its own
 	 * tables".
 	 */
 	(void)read_db;
 	*out = NULL;
 	return es_error_set(err, ES_ENOTIMPL,
-			    "step 8: es_insights_open is not implemented yet");
+			    "step 9: es_insights_open is not implemented yet");
 }
 
 void es_insights_close(struct es_insights *ins)
@@ -54,13 +54,13 @@ int es_insights_apply(struct es_insights *ins, const struct es_event *ev,
 	 * Viewed: add one to view_count_summary. PriceChanged: nothing.
 	 * Bind, then es_sql_run() each statement. No transaction here: the
 	 * caller holds one.
-	 * See docs/08-payoff.md, "Insights: a read model with its own
+	 * See docs/09-read-models.md, "Insights: a read model with its own
 	 * tables".
 	 */
 	(void)ins;
 	(void)ev;
 	return es_error_set(err, ES_ENOTIMPL,
-			    "step 8: es_insights_apply is not implemented yet");
+			    "step 9: es_insights_apply is not implemented yet");
 }
 
 int es_insights_reset(struct es_insights *ins, struct es_error *err)
@@ -71,5 +71,5 @@ int es_insights_reset(struct es_insights *ins, struct es_error *err)
 	 */
 	(void)ins;
 	return es_error_set(err, ES_ENOTIMPL,
-			    "step 8: es_insights_reset is not implemented yet");
+			    "step 9: es_insights_reset is not implemented yet");
 }

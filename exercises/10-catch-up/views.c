@@ -1,10 +1,10 @@
 /*
- * views.c - step 8: every read model, kept up to date with a checkpoint
+ * views.c - step 10: every read model, kept up to date with a checkpoint
  * (see views.h). You define struct es_views here (a projector, the
  * insights, and the statements you prepare once) and write catch-up and
  * rebuild, each one read-DB transaction.
  *
- * Run make check STEP=8 to see what is missing.
+ * Run make check STEP=10 to see what is missing.
  */
 #include "views.h"
 
@@ -22,13 +22,13 @@ int es_views_open(struct es_views **out, sqlite3 *read_db, struct es_error *err)
 	 * statements: read the checkpoint, write it, BEGIN IMMEDIATE,
 	 * COMMIT, ROLLBACK. On any failure close the half-built handle and
 	 * return the error.
-	 * See docs/08-payoff.md, "The checkpoint: one transaction for the
+	 * See docs/10-catch-up.md, "The checkpoint: one transaction for the
 	 * views and their position".
 	 */
 	(void)read_db;
 	*out = NULL;
 	return es_error_set(err, ES_ENOTIMPL,
-			    "step 8: es_views_open is not implemented yet");
+			    "step 10: es_views_open is not implemented yet");
 }
 
 void es_views_close(struct es_views *views)
@@ -51,7 +51,7 @@ int es_views_checkpoint(int64_t *out, struct es_views *views,
 	*out = 0;
 	return es_error_set(
 		err, ES_ENOTIMPL,
-		"step 8: es_views_checkpoint is not implemented yet");
+		"step 10: es_views_checkpoint is not implemented yet");
 }
 
 int es_views_catch_up(int64_t *projected, struct es_views *views,
@@ -66,15 +66,16 @@ int es_views_catch_up(int64_t *projected, struct es_views *views,
 	 * the last id as the new checkpoint; COMMIT. On any failure ROLLBACK
 	 * and return the first error unchanged, with *projected 0
 	 * (es_sql_commit_or_rollback() commits or rolls back).
-	 * See docs/08-payoff.md, "The checkpoint: one transaction for the
+	 * See docs/10-catch-up.md, "The checkpoint: one transaction for the
 	 * views and their position".
 	 */
 	(void)views;
 	(void)store;
 	if (projected != NULL)
 		*projected = 0;
-	return es_error_set(err, ES_ENOTIMPL,
-			    "step 8: es_views_catch_up is not implemented yet");
+	return es_error_set(
+		err, ES_ENOTIMPL,
+		"step 10: es_views_catch_up is not implemented yet");
 }
 
 int es_views_rebuild(int64_t *projected, struct es_views *views,
@@ -84,12 +85,12 @@ int es_views_rebuild(int64_t *projected, struct es_views *views,
 	 * TODO: the same transaction as catch-up, but always reset every
 	 * view and stream from event 0, so the checkpoint ends at the last
 	 * event's id (0 for an empty log).
-	 * See docs/08-payoff.md, "Rebuild: the same pass from zero".
+	 * See docs/10-catch-up.md, "Rebuild: the same pass from zero".
 	 */
 	(void)views;
 	(void)store;
 	if (projected != NULL)
 		*projected = 0;
 	return es_error_set(err, ES_ENOTIMPL,
-			    "step 8: es_views_rebuild is not implemented yet");
+			    "step 10: es_views_rebuild is not implemented yet");
 }

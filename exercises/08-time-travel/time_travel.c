@@ -17,7 +17,7 @@ int es_time_travel_load(struct es_event_list *out, struct es_store *store,
 	 * TODO: the events of product_id that occurred at or before
 	 * `before`: that is the store's es_store_load_range() with after_id
 	 * 0, which you write in event_store_range.c.
-	 * See docs/08-payoff.md, "Time travel: the store's range".
+	 * See docs/08-time-travel.md, "Time travel: the store's range".
 	 */
 	(void)store;
 	(void)product_id;
@@ -37,7 +37,7 @@ int es_time_travel_product(struct es_product *out, struct es_store *store,
 	 * es_product_replay() the events. A product that does not exist
 	 * after them is ES_ENOTFOUND, "Product N did not exist at <before>".
 	 * On failure dispose *out; dispose the list on every path.
-	 * See docs/08-payoff.md, "Time travel: the store's range".
+	 * See docs/08-time-travel.md, "Time travel: the store's range".
 	 */
 	(void)store;
 	(void)product_id;
