@@ -11,7 +11,9 @@
 #  2b. no step asks the learner for more than 350 lines of code (blank
 #     lines and comments not counted);
 #  3. every header compiles on its own;
-#  4. every function, file and make target a guide names exists;
+#  4. every function, file and make target a guide names exists, and every
+#     guide has "You will learn" and "Check yourself" (answered in its
+#     hints file);
 #  5. each deliberately broken variant of the reference (tests/broken/) is
 #     caught by the step that should catch it;
 #  6. make golden, run again into $BUILD/golden/, writes the very bytes of
@@ -213,6 +215,18 @@ for t in $(grep -h -o -E '(^|`|\$ )make [a-z][a-z-]*' docs/*.md docs/hints/*.md 
 		README.md | sed 's/.*make //' | sort -u); do
 	echo "$targets" | grep -q -x "$t" || missing="$missing make:$t"
 done
+# Every guide opens with what it teaches and closes with questions whose
+# answers are in its hints file (step 0's guide is the overview).
+for g in docs/[0-9][0-9]-*.md; do
+	b=${g#docs/}; b=${b%.md}
+	h=docs/hints/$b.md
+	[ "$b" = 00-overview ] && h=docs/hints/00-read-side.md
+	grep -q "You will learn" "$g" || missing="$missing $g:no-you-will-learn"
+	grep -q "^## Check yourself" "$g" || missing="$missing $g:no-check-yourself"
+	grep -q "^## Check yourself: answers" "$h" 2>/dev/null ||
+		missing="$missing $h:no-answers"
+done
+[ -f docs/glossary.md ] || missing="$missing docs/glossary.md"
 if [ -z "$missing" ]; then
 	ok "every function, file and make target the guides name exists"
 else
