@@ -110,6 +110,60 @@ void es_assert_widget_created(const struct es_event *ev, int64_t id, int n,
 			 line);
 }
 
+/* ---- products and loads ------------------------------------------------- */
+
+/* Every field of `p` on one line; %.17g tells any two doubles apart. */
+static void describe(char *out, size_t size, const struct es_product *p)
+{
+	snprintf(out, size,
+		 "id %lld, version %lld, name %s, description %s, price %.17g,"
+		 " cost %.17g, supplier %lld %s, stock %lld, views %lld",
+		 (long long)p->id, (long long)p->version,
+		 p->name ? p->name : "(null)",
+		 p->description ? p->description : "(null)", p->price,
+		 p->cost_price, (long long)p->supplier_id,
+		 p->supplier_name ? p->supplier_name : "(null)",
+		 (long long)p->stock, (long long)p->view_count);
+}
+
+void es_assert_same_product(const struct es_product *actual,
+			    const struct es_product *expected, const char *what,
+			    const char *file, int line)
+{
+	char a[512], b[512];
+
+	describe(a, sizeof(a), actual);
+	describe(b, sizeof(b), expected);
+	if (strcmp(a, b) != 0)
+		es_test_fail(
+			file, line,
+			"%s:\n        loaded      %s\n        full replay %s",
+			what, a, b);
+}
+
+static const char *one_or_none(bool b)
+{
+	return b ? "one" : "none";
+}
+
+void es_assert_replay(const char *what, const struct es_replay_stats *st,
+		      struct es_test_replay want, const char *file, int line)
+{
+	if (st->snapshot_event_id == want.snapshot_event_id &&
+	    st->replayed == want.replayed && st->ignored == want.ignored &&
+	    st->taken == want.taken)
+		return;
+	es_test_fail(
+		file, line,
+		"%s: the load started from the snapshot at event %lld,"
+		" replayed %lld events, ignored %s, took %s; expected the"
+		" snapshot at event %lld, %lld events, ignored %s, took %s",
+		what, (long long)st->snapshot_event_id, (long long)st->replayed,
+		one_or_none(st->ignored), one_or_none(st->taken),
+		(long long)want.snapshot_event_id, (long long)want.replayed,
+		one_or_none(want.ignored), one_or_none(want.taken));
+}
+
 /* ---- events built by hand ----------------------------------------------- */
 
 /* An event of `type` and `product_id`, stamped es_test_timestamp(n). */

@@ -16,8 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aggregate.h"
 #include "commands.h"
 #include "events.h"
+#include "snapshots.h"
 
 /* ---- Widget Pro and the commands ---------------------------------------- */
 
@@ -69,6 +71,33 @@ struct es_test_refusal {
 	es_assert_widget_created((ev), (id), (n), __FILE__, __LINE__)
 void es_assert_widget_created(const struct es_event *ev, int64_t id, int n,
 			      const char *file, int line);
+
+/* ---- products and loads ------------------------------------------------- */
+
+/*
+ * Fail the test unless the products `actual` and `expected` are equal in
+ * every field, printing both, each on one line, after `what`.
+ */
+#define ES_ASSERT_SAME_PRODUCT(actual, expected, what)                         \
+	es_assert_same_product((actual), (expected), (what), __FILE__, __LINE__)
+void es_assert_same_product(const struct es_product *actual,
+			    const struct es_product *expected, const char *what,
+			    const char *file, int line);
+
+/* What a snapshot load (snapshots.h) should have done. */
+struct es_test_replay {
+	int64_t snapshot_event_id; /* the snapshot it starts from; 0: none */
+	int64_t replayed;
+	bool ignored;
+	bool taken;
+};
+
+/* Fail the test, after `what`, unless `st` says what `want` says. */
+#define ES_ASSERT_REPLAY(what, st, ...)                                        \
+	es_assert_replay((what), (st), (struct es_test_replay){__VA_ARGS__},   \
+			 __FILE__, __LINE__)
+void es_assert_replay(const char *what, const struct es_replay_stats *st,
+		      struct es_test_replay want, const char *file, int line);
 
 /* ---- events built by hand ----------------------------------------------- */
 

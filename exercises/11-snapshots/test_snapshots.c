@@ -196,57 +196,6 @@ static void full_replay(int64_t product_id, const char *before)
 	}
 }
 
-/* Every field of `p` on one line; %.17g tells any two doubles apart. */
-static void describe(char *out, size_t size, const struct es_product *p)
-{
-	snprintf(out, size,
-		 "id %" PRId64 ", version %" PRId64 ", name %s, description "
-		 "%s, price %.17g, cost %.17g, supplier %" PRId64
-		 " %s, stock %" PRId64 ", views %" PRId64,
-		 p->id, p->version, p->name ? p->name : "(null)",
-		 p->description ? p->description : "(null)", p->price,
-		 p->cost_price, p->supplier_id,
-		 p->supplier_name ? p->supplier_name : "(null)", p->stock,
-		 p->view_count);
-}
-
-/* `got` must equal `expected`, field by field. */
-static void assert_got_expected(const char *what)
-{
-	char a[512], b[512];
-
-	describe(a, sizeof(a), &got);
-	describe(b, sizeof(b), &expected);
-	if (strcmp(a, b) != 0)
-		ES_FAIL("%s:\n        loaded      %s\n        full replay %s",
-			what, a, b);
-}
-
-/* What a load should have done. */
-struct replay {
-	int64_t snapshot_event_id; /* the snapshot it starts from; 0: none */
-	int64_t replayed;
-	bool ignored;
-	bool taken;
-};
-
-static void assert_stats(const char *what, const struct es_replay_stats *st,
-			 struct replay want)
-{
-	if (st->snapshot_event_id != want.snapshot_event_id ||
-	    st->replayed != want.replayed || st->ignored != want.ignored ||
-	    st->taken != want.taken)
-		ES_FAIL("%s: the load started from the snapshot at event "
-			"%" PRId64 ", replayed %" PRId64 " events, ignored %s, "
-			"took %s; expected the snapshot at event %" PRId64
-			", %" PRId64 " events, ignored %s, took %s",
-			what, st->snapshot_event_id, st->replayed,
-			st->ignored ? "one" : "none",
-			st->taken ? "one" : "none", want.snapshot_event_id,
-			want.replayed, want.ignored ? "one" : "none",
-			want.taken ? "one" : "none");
-}
-
 /* Load product 1 now into `got`, with `*st`. */
 static void load_now(struct es_replay_stats *st)
 {
@@ -341,10 +290,9 @@ static void test_load_equals_replay_after_every_event(void)
 		load_now(&st);
 		full_replay(1, NULL);
 		snprintf(what, sizeof(what), "after event %" PRId64, n);
-		assert_got_expected(what);
-		assert_stats(what, &st,
-			     (struct replay){k ? 2 * k - 1 : 0, n - k, false,
-					     n - k == 50});
+		ES_ASSERT_SAME_PRODUCT(&got, &expected, what);
+		ES_ASSERT_REPLAY(what, &st, k ? 2 * k - 1 : 0, n - k, false,
+				 n - k == 50);
 		if (n == 49 || n == 50 || n == 51 || n == 199 || n == 250)
 			print_load(&st);
 	}
@@ -439,16 +387,16 @@ static void test_other_schema_is_ignored_and_replaced(void)
 		/* Time travel ignores it too, and writes nothing. */
 		load_at(&st, "9999-12-31T23:59:59+00:00");
 		snprintf(what, sizeof(what), "%s, load_at", c->name);
-		assert_got_expected(what);
-		assert_stats(what, &st, (struct replay){0, 120, true, false});
+		ES_ASSERT_SAME_PRODUCT(&got, &expected, what);
+		ES_ASSERT_REPLAY(what, &st, 0, 120, true, false);
 		ES_ASSERT_INT_EQ(es_test_query_int(raw, "SELECT COUNT(*) FROM"
 							" snapshots WHERE"
 							" schema_version <> 2"),
 				 1);
 		load_now(&st);
 		snprintf(what, sizeof(what), "%s, first load", c->name);
-		assert_got_expected(what);
-		assert_stats(what, &st, (struct replay){0, 120, true, true});
+		ES_ASSERT_SAME_PRODUCT(&got, &expected, what);
+		ES_ASSERT_REPLAY(what, &st, 0, 120, true, true);
 		print_load(&st);
 		/* Replaced: none of another schema left, a fresh one. */
 		ES_ASSERT_INT_EQ(es_test_query_int(raw, "SELECT COUNT(*) FROM"
@@ -458,9 +406,8 @@ static void test_other_schema_is_ignored_and_replaced(void)
 		ES_ASSERT_INT_EQ(count_snapshots(), 1);
 		load_now(&st);
 		snprintf(what, sizeof(what), "%s, second load", c->name);
-		assert_got_expected(what);
-		assert_stats(what, &st,
-			     (struct replay){last_event_id, 0, false, false});
+		ES_ASSERT_SAME_PRODUCT(&got, &expected, what);
+		ES_ASSERT_REPLAY(what, &st, last_event_id, 0, false, false);
 	}
 }
 
@@ -540,9 +487,8 @@ static void test_corrupt_state_is_ignored_and_replaced(void)
 		load_now(&st);
 		if (c->trusted) {
 			/* A cache is believed: this is why it must be ours. */
-			assert_stats(c->name, &st,
-				     (struct replay){last_event_id, 0, false,
-						     false});
+			ES_ASSERT_REPLAY(c->name, &st, last_event_id, 0, false,
+					 false);
 			if (got.stock != 999999)
 				ES_FAIL("%s: stock %" PRId64 ", expected the "
 					"planted 999999",
@@ -550,26 +496,24 @@ static void test_corrupt_state_is_ignored_and_replaced(void)
 			continue;
 		}
 		full_replay(1, NULL);
-		assert_got_expected(c->name);
-		assert_stats(c->name, &st, (struct replay){0, 60, true, true});
+		ES_ASSERT_SAME_PRODUCT(&got, &expected, c->name);
+		ES_ASSERT_REPLAY(c->name, &st, 0, 60, true, true);
 		load_now(&st);
-		assert_got_expected(c->name);
-		assert_stats(c->name, &st,
-			     (struct replay){last_event_id, 0, false, false});
+		ES_ASSERT_SAME_PRODUCT(&got, &expected, c->name);
+		ES_ASSERT_REPLAY(c->name, &st, last_event_id, 0, false, false);
 	}
 	/* Broken rows beyond the events the load reads go in the repair. */
 	plant_snapshot(201, VERSION_60, ES_SNAPSHOT_SCHEMA, "oops");
 	plant_snapshot(301, VERSION_60, ES_SNAPSHOT_SCHEMA, "oops");
 	load_now(&st);
-	assert_stats("broken rows at events 201 and 301", &st,
-		     (struct replay){0, 60, true, true});
+	ES_ASSERT_REPLAY("broken rows at events 201 and 301", &st, 0, 60, true,
+			 true);
 	ES_ASSERT_INT_EQ(es_test_query_int(raw, "SELECT COUNT(*) FROM"
 						" snapshots WHERE"
 						" last_event_id > 119"),
 			 0);
 	load_now(&st);
-	assert_stats("after the repair", &st,
-		     (struct replay){119, 0, false, false});
+	ES_ASSERT_REPLAY("after the repair", &st, 119, 0, false, false);
 }
 
 static void test_load_at_uses_the_nearest_snapshot(void)
@@ -592,23 +536,20 @@ static void test_load_at_uses_the_nearest_snapshot(void)
 				 n, before);
 			load_at(&st, before);
 			full_replay(1, before);
-			assert_got_expected(what);
-			assert_stats(what, &st,
-				     (struct replay){k ? 2 * k - 1 : 0, n - k,
-						     false, false});
+			ES_ASSERT_SAME_PRODUCT(&got, &expected, what);
+			ES_ASSERT_REPLAY(what, &st, k ? 2 * k - 1 : 0, n - k,
+					 false, false);
 		}
 	}
 	/* Before the first event (a fraction-less time sorts first). */
 	load_at(&st, "2026-11-27T14:32:05+00:00");
 	ES_ASSERT_INT_EQ(got.version, 0);
 	ES_ASSERT_TRUE(!es_product_exists(&got));
-	assert_stats("before the first event", &st,
-		     (struct replay){0, 0, false, false});
+	ES_ASSERT_REPLAY("before the first event", &st, 0, 0, false, false);
 	load_at(&st, "9999-12-31T23:59:59+00:00");
 	full_replay(1, NULL);
-	assert_got_expected("after the last event");
-	assert_stats("after the last event", &st,
-		     (struct replay){199, 30, false, false});
+	ES_ASSERT_SAME_PRODUCT(&got, &expected, "after the last event");
+	ES_ASSERT_REPLAY("after the last event", &st, 199, 30, false, false);
 	print_load(&st);
 	/* Looking at the past wrote nothing. */
 	ES_ASSERT_INT_EQ(count_snapshots(), 2);
@@ -633,20 +574,20 @@ static void test_load_at_with_events_out_of_time_order(void)
 		append_next(at);
 	}
 	load_now(&st);
-	assert_stats("now", &st, (struct replay){0, 3, false, true});
+	ES_ASSERT_REPLAY("now", &st, 0, 3, false, true);
 	ES_ASSERT_INT_EQ(count_snapshots(), 1);
 	/* At time 3, event 2 had not occurred yet: not the snapshot at 3. */
 	es_test_timestamp(at, 3);
 	load_at(&st, at);
 	full_replay(1, at);
-	assert_got_expected("at time 3");
-	assert_stats("at time 3", &st, (struct replay){0, 2, false, false});
+	ES_ASSERT_SAME_PRODUCT(&got, &expected, "at time 3");
+	ES_ASSERT_REPLAY("at time 3", &st, 0, 2, false, false);
 	ES_ASSERT_INT_EQ(got.version, 2);
 	es_test_timestamp(at, 4);
 	load_at(&st, at);
 	full_replay(1, at);
-	assert_got_expected("at time 4");
-	assert_stats("at time 4", &st, (struct replay){3, 0, false, false});
+	ES_ASSERT_SAME_PRODUCT(&got, &expected, "at time 4");
+	ES_ASSERT_REPLAY("at time 4", &st, 3, 0, false, false);
 }
 
 static void test_product_without_events(void)
@@ -659,7 +600,7 @@ static void test_product_without_events(void)
 	ES_ASSERT_OK(es_snapshots_load(&got, &st, snaps, 7, &err), &err);
 	ES_ASSERT_INT_EQ(got.version, 0);
 	ES_ASSERT_TRUE(!es_product_exists(&got));
-	assert_stats("product 7", &st, (struct replay){0, 0, false, false});
+	ES_ASSERT_REPLAY("product 7", &st, 0, 0, false, false);
 	es_product_dispose(&got);
 	ES_ASSERT_OK(es_snapshots_load_at(&got, NULL, snaps, 7,
 					  "2026-11-27T14:32:05+00:00", &err),
@@ -676,7 +617,7 @@ static void test_product_without_events(void)
 	ES_ASSERT_OK(es_snapshots_load(&got, &st, snaps, 5, &err), &err);
 	ES_ASSERT_TRUE(!es_product_exists(&got));
 	ES_ASSERT_INT_EQ(got.view_count, 60);
-	assert_stats("product 5", &st, (struct replay){0, 60, false, false});
+	ES_ASSERT_REPLAY("product 5", &st, 0, 60, false, false);
 	ES_ASSERT_INT_EQ(count_snapshots(), 0);
 }
 
@@ -714,8 +655,8 @@ static void test_take_snapshots_the_log_now(void)
 	ES_ASSERT_INT_EQ(es_test_query_int(raw, VERSION_AT "7"), 3);
 	load_now(&st);
 	full_replay(1, NULL);
-	assert_got_expected("after take");
-	assert_stats("after take", &st, (struct replay){7, 0, false, false});
+	ES_ASSERT_SAME_PRODUCT(&got, &expected, "after take");
+	ES_ASSERT_REPLAY("after take", &st, 7, 0, false, false);
 	ES_ASSERT_INT_EQ(got.view_count, 1);
 }
 

@@ -162,57 +162,6 @@ static void optimistic_ok(struct es_command cmd)
 
 /* ---- what a snapshot load did ------------------------------------------ */
 
-/* Every field of `p` on one line; %.17g tells any two doubles apart. */
-static void describe(char *out, size_t size, const struct es_product *p)
-{
-	snprintf(out, size,
-		 "id %" PRId64 ", version %" PRId64 ", name %s, description "
-		 "%s, price %.17g, cost %.17g, supplier %" PRId64
-		 " %s, stock %" PRId64 ", views %" PRId64,
-		 p->id, p->version, p->name ? p->name : "(null)",
-		 p->description ? p->description : "(null)", p->price,
-		 p->cost_price, p->supplier_id,
-		 p->supplier_name ? p->supplier_name : "(null)", p->stock,
-		 p->view_count);
-}
-
-/* `got` must equal `expected`, field by field. */
-static void assert_got_expected(const char *what)
-{
-	char a[512], b[512];
-
-	describe(a, sizeof(a), &got);
-	describe(b, sizeof(b), &expected);
-	if (strcmp(a, b) != 0)
-		ES_FAIL("%s:\n        loaded      %s\n        full replay %s",
-			what, a, b);
-}
-
-/* What a load should have done. */
-struct replay {
-	int64_t snapshot_event_id; /* the snapshot it starts from; 0: none */
-	int64_t replayed;
-	bool ignored;
-	bool taken;
-};
-
-static void assert_stats(const char *what, const struct es_replay_stats *st,
-			 struct replay want)
-{
-	if (st->snapshot_event_id != want.snapshot_event_id ||
-	    st->replayed != want.replayed || st->ignored != want.ignored ||
-	    st->taken != want.taken)
-		ES_FAIL("%s: the load started from the snapshot at event "
-			"%" PRId64 ", replayed %" PRId64 " events, ignored %s, "
-			"took %s; expected the snapshot at event %" PRId64
-			", %" PRId64 " events, ignored %s, took %s",
-			what, st->snapshot_event_id, st->replayed,
-			st->ignored ? "one" : "none",
-			st->taken ? "one" : "none", want.snapshot_event_id,
-			want.replayed, want.ignored ? "one" : "none",
-			want.taken ? "one" : "none");
-}
-
 /* Load product 1 now into `got`, with `*st`. */
 static void load_now(struct es_replay_stats *st)
 {
@@ -638,9 +587,8 @@ static void test_handler_takes_snapshots(void)
 	ES_ASSERT_INT_EQ(es_test_query_int(raw, VERSION_AT "6"), 6);
 	load_now(&st);
 	load_version(store, 1);
-	assert_got_expected("after the handler");
-	assert_stats("after the handler", &st,
-		     (struct replay){6, 3, false, true});
+	ES_ASSERT_SAME_PRODUCT(&got, &expected, "after the handler");
+	ES_ASSERT_REPLAY("after the handler", &st, 6, 3, false, true);
 }
 
 /* ---- two processes ------------------------------------------------------- */
