@@ -8,7 +8,9 @@
  * the version check and the append, and replays at most about
  * CATALOG_SNAPSHOT_EVERY events, so the cost of a command does not grow
  * with its product's history and writers on one product do not queue
- * behind each other's replays. The read model catches up from
+ * behind each other's replays. A command that keeps losing to other
+ * writers of its product is tried again after a random, growing wait,
+ * for up to CATALOG_CONFLICT_BUDGET_MS. The read model catches up from
  * its checkpoint (views.h) rather than projecting the one new event, so
  * events that an earlier run appended and never projected (it crashed, or
  * was another program) are projected too, and none twice. A refused
@@ -23,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -43,6 +47,13 @@
  */
 #define CATALOG_SNAPSHOT_EVERY 100
 
+/*
+ * How long one line may keep losing to other writers of its product
+ * before it is answered with the conflict. Each lost try appended
+ * nothing, so trying again is always safe.
+ */
+#define CATALOG_CONFLICT_BUDGET_MS 30000
+
 /* What one run of apply works with. */
 struct apply_run {
 	struct es_store *store;
@@ -51,6 +62,7 @@ struct apply_run {
 	struct es_views *views;
 	int64_t line_no;
 	bool behind; /* a catch-up failed: stop trying until the next run */
+	unsigned int jitter; /* state of the back-off's pseudo-random waits */
 };
 
 /*
@@ -183,6 +195,50 @@ static void catch_up(struct apply_run *run)
 		     run->line_no, stops_at, err.msg);
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Wait before try `round` + 2: a random time up to 1, 2, 4 ... 64 ms, so
+ * that writers who lost together do not come back together.
+ */
+static void back_off(struct apply_run *run, int round)
+{
+	long limit_us = 1000L << (round < 6 ? round : 6);
+	struct timespec ts;
+
+	run->jitter = run->jitter * 1103515245u + 12345u;
+	ts.tv_sec = 0;
+	ts.tv_nsec = (long)(run->jitter % (unsigned long)limit_us) * 1000L;
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * The optimistic handler, tried again while other writers keep changing
+ * the product first (it gives up after ES_OPTIMISTIC_ATTEMPTS quick
+ * tries), with a growing, random wait between rounds, for at most
+ * CATALOG_CONFLICT_BUDGET_MS.
+ */
+static int handle_patiently(struct es_event *ev, struct apply_run *run,
+			    const struct es_command *cmd, struct es_error *err)
+{
+	int64_t start = now_ms();
+
+	for (int round = 0;; round++) {
+		int rc = es_optimistic_handle(ev, run->writer, cmd, err);
+
+		if (rc != ES_ECONFLICT ||
+		    now_ms() - start > CATALOG_CONFLICT_BUDGET_MS)
+			return rc;
+		back_off(run, round);
+	}
+}
+
 /*
  * Handle the command on one line (without its newline; `len` bytes).
  * Returns false when the run must stop: the event log failed, or the
@@ -202,7 +258,7 @@ static bool apply_line(struct apply_run *run, char *line, size_t len)
 		return refuse("empty line");
 	if (es_command_parse(&cmd, line, &err) != ES_OK)
 		return refuse(err.msg);
-	rc = es_optimistic_handle(&ev, run->writer, &cmd, &err);
+	rc = handle_patiently(&ev, run, &cmd, &err);
 	es_command_dispose(&cmd);
 	/* A conflict that outlived every retry appended nothing either. */
 	if (rc == ES_EINVAL || rc == ES_ENOTFOUND || rc == ES_ECONFLICT)
@@ -273,7 +329,7 @@ static int open_writer(struct apply_run *run, const struct catalog_opts *opts)
 static int apply_with(const struct catalog_opts *opts, FILE *in,
 		      const char *name)
 {
-	struct apply_run run = {0};
+	struct apply_run run = {.jitter = (unsigned int)getpid()};
 	sqlite3 *read_db = NULL;
 	struct es_error err;
 	int status;
