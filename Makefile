@@ -54,9 +54,22 @@ $(shell mkdir -p $(BUILD) && \
 	printf '%s\n' '$(FLAGS_NOW)' > $(FLAGS_STAMP))
 endif
 
+# Quiet by default, as the kernel's and git's Makefiles are: one short line
+# per file built ("  CC   exercises/01-events/events.c"); V=1 prints every
+# command instead.
+V ?= 0
+ifeq ($(V),1)
+Q :=
+say = @:
+else
+Q := @
+say = @printf '  %-4s %s\n'
+endif
+
 $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(ES_CPPFLAGS) $(CPPFLAGS) $(ES_CFLAGS) $(CFLAGS) $(DEPFLAGS) \
+	$(say) CC $<
+	$(Q)$(CC) $(ES_CPPFLAGS) $(CPPFLAGS) $(ES_CFLAGS) $(CFLAGS) $(DEPFLAGS) \
 		-c $< -o $@
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -91,7 +104,8 @@ $(BUILD)/check/$(1)-on-$(2)/$(call step_dir,$(3))/run-tests: \
 			$(call step_tests,$(call step_dir,$(3)))) \
 		$(HARNESS_OBJS)
 	@mkdir -p $$(@D)
-	$$(CC) $$(LDFLAGS) $$^ $$(LIBS_TEST) -o $$@
+	$$(say) LD $$@
+	$$(Q)$$(CC) $$(LDFLAGS) $$^ $$(LIBS_TEST) -o $$@
 endef
 
 suite_bin = $(BUILD)/check/$(1)-on-$(2)/$(call step_dir,$(3))/run-tests
@@ -103,23 +117,27 @@ CATALOG_TEST := $(BUILD)/tests/test_catalog
 
 $(CATALOG): $(SOLUTION_LIB) $(call obj,$(wildcard solutions/catalog/*.c))
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $^ $(LIBS_APP) -o $@
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_APP) -o $@
 
 $(DEMO): $(SOLUTION_LIB) $(call obj,exercises/07-main/main.c)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $^ $(LIBS_APP) -o $@
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_APP) -o $@
 
 # The catalog suite is one binary linked from several files (test_catalog.h).
 $(CATALOG_TEST): $(SOLUTION_LIB) $(call obj,$(wildcard tests/test_catalog*.c)) \
 		$(HARNESS_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $^ $(LIBS_TEST) -o $@
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_TEST) -o $@
 
 BENCH := $(BUILD)/bin/bench
 
 $(BENCH): $(SOLUTION_LIB) $(call obj,tests/bench.c)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $^ $(LIBS_APP) -o $@
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_APP) -o $@
 
 $(foreach n,$(STEP_NUMBERS),$(eval $(call suite_rule,solutions,solutions,$(n))))
 
@@ -137,13 +155,15 @@ GOLDEN_OBJS := $(call obj,harness/make_golden.c harness/golden.c \
 
 $(MAKE_GOLDEN): $(SOLUTION_LIB) $(GOLDEN_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $^ $(LIBS_TEST) -o $@
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_TEST) -o $@
 
 $(MAKE_GOLDEN_SHIPPED): $(filter-out $(call obj,solutions/$(SHIPPED_VIEW)),\
 		$(SOLUTION_LIB)) $(call obj,exercises/$(SHIPPED_VIEW)) \
 		$(GOLDEN_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $^ $(LIBS_TEST) -o $@
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_TEST) -o $@
 
 # ---- observe and replay: the final step's payoff -----------------------------
 # The final step is the last folder of exercises/; its read_model.sql is the
@@ -166,7 +186,8 @@ $(REPLAY_BIN): $(call obj,$(foreach d,$(call steps_before,$(FINAL_STEP)),\
 		$(call lib_srcs,$(REPLAY_PRIOR),$(d))) \
 		$(call lib_srcs,$(IMPL),$(FINAL_DIR))) $(REPLAY_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) $^ $(LIBS_TEST) -o $@
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_TEST) -o $@
 
 # replay-bin: builds $(REPLAY_BIN) for observe and replay, quietly.
 replay-bin: $(REPLAY_BIN)
@@ -210,12 +231,12 @@ else
 	@ES_TEST_TMPDIR=$(STEP_TMP) ES_TEST_ONLY="$(TEST)" $(CHECK_BIN)
 endif
 
-memcheck: $(CHECK_BIN) ## run step STEP's suite under valgrind
+memcheck: $(CHECK_BIN) ## run step STEP's suite under valgrind [TEST=text]
 ifeq ($(STEP),)
 	@echo "usage: make memcheck STEP=N" >&2; exit 2
 else
 	@rm -rf $(STEP_TMP) && mkdir -p $(STEP_TMP)
-	@ES_TEST_TMPDIR=$(STEP_TMP) ES_TEST_TIMEOUT=120 \
+	@ES_TEST_TMPDIR=$(STEP_TMP) ES_TEST_TIMEOUT=120 ES_TEST_ONLY="$(TEST)" \
 		valgrind -q --leak-check=full \
 		--errors-for-leak-kinds=all --error-exitcode=99 $(CHECK_BIN); \
 		sh harness/kata.sh memcheck-summary $$?
@@ -308,6 +329,7 @@ help: ## list the targets
 	@echo "  make hint STEP=N     one more hint each time (LEVEL=k: hint k)"
 	@echo "  make diff STEP=N     your files against the reference"
 	@echo "  make memcheck STEP=N the tests under valgrind: leaks, bad pointers"
+	@echo "      TEST=text        ... only the tests whose name contains text"
 	@echo "  make watch STEP=N    re-run the tests whenever you save"
 	@echo "  make reset STEP=N    put the stubs back (yours kept as .backup)"
 	@echo "  make progress        every step at a glance"
@@ -321,6 +343,7 @@ help: ## list the targets
 	@echo "  make lint            clang-format, cppcheck and clang-tidy"
 	@echo "  make golden          rewrite harness/golden/ with the reference"
 	@echo "  make clean           remove $(BUILD)/"
+	@echo "Add V=1 to any of them to see every compiler command."
 
 clean:
 	rm -rf $(BUILD)

@@ -48,7 +48,7 @@ topic_of() {
 cmd_progress() {
 	echo "Building every step's suite on the reference's earlier steps,"
 	echo "with AddressSanitizer to catch leaks (the first run takes longer)..."
-	printf '%-5s %-20s %-10s %s\n' STEP TOPIC TESTS MEMORY
+	printf '%-5s %-32s %-10s %s\n' STEP TOPIC TESTS MEMORY
 	for d in exercises/[0-9][0-9]-*/; do
 		d=${d%/}; d=${d#exercises/}
 		n=${d%%-*}; n=${n#0}; [ -n "$n" ] || n=0
@@ -75,7 +75,7 @@ cmd_progress() {
 		*)
 			tests="build failed"; mem="-"; mark=" " ;;
 		esac
-		printf '%-5s %-20s %-10s %s\n' "$mark$n" "$(topic_of "$d")" \
+		printf '%-5s %-32s %-10s %s\n' "$mark$n" "$(topic_of "$d")" \
 			"$tests" "$mem"
 	done
 	echo "(* = every test passes. Each step is built on the reference's"

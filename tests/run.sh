@@ -59,7 +59,7 @@ for bin in "$@"; do
 		echo "ok    $name: $(tail -n 1 "$out")"
 	else
 		echo "FAIL  $name (exit $rc): see $out"
-		grep -E '^  FAIL|^        ' "$out" | head -n 20
+		grep -E '^  ✗|^      ' "$out" | head -n 20
 		bad="$bad $name"
 	fi
 done
