@@ -845,9 +845,13 @@ static void report(int rc, const struct es_error *err, size_t problems,
 				CU_TRUE);
 }
 
-void es_assert_golden_views(sqlite3 *db, const char *name,
-			    const char *const *tables, const char *file,
-			    int line)
+/*
+ * Compare the views of `db` with the golden scenario `name` when
+ * `expected` is NULL, else with the views of `expected`, and report the
+ * difference as a failed assertion at `file`:`line`.
+ */
+static void assert_views(sqlite3 *db, const char *name, sqlite3 *expected,
+			 const char *const *tables, const char *file, int line)
 {
 	struct es_error err;
 	size_t problems = 0;
@@ -860,35 +864,34 @@ void es_assert_golden_views(sqlite3 *db, const char *name,
 		ES_FAIL("open_memstream failed");
 		return;
 	}
-	fprintf(out,
-		"the views differ from the golden ones in %s/%s.views"
-		" (~ differs, - missing, + unexpected):\n",
-		ES_GOLDEN_DIR, name);
-	rc = es_golden_diff(out, &problems, db, name, tables, SHOWN_ROWS, &err);
+	if (expected == NULL) {
+		fprintf(out,
+			"the views differ from the golden ones in %s/%s.views"
+			" (~ differs, - missing, + unexpected):\n",
+			ES_GOLDEN_DIR, name);
+		rc = es_golden_diff(out, &problems, db, name, tables,
+				    SHOWN_ROWS, &err);
+	} else {
+		fputs("the views differ from the expected ones"
+		      " (~ differs, - missing, + unexpected):\n",
+		      out);
+		rc = same_diff(out, &problems, db, expected, tables, &err);
+	}
 	fclose(out);
 	report(rc, &err, problems, text, file, line);
+}
+
+void es_assert_golden_views(sqlite3 *db, const char *name,
+			    const char *const *tables, const char *file,
+			    int line)
+{
+	assert_views(db, name, NULL, tables, file, line);
 }
 
 void es_assert_same_views(sqlite3 *actual, sqlite3 *expected,
 			  const char *const *tables, const char *file, int line)
 {
-	struct es_error err;
-	size_t problems = 0;
-	char *text = NULL;
-	size_t size = 0;
-	FILE *out = open_memstream(&text, &size);
-	int rc;
-
-	if (out == NULL) {
-		ES_FAIL("open_memstream failed");
-		return;
-	}
-	fputs("the views differ from the expected ones"
-	      " (~ differs, - missing, + unexpected):\n",
-	      out);
-	rc = same_diff(out, &problems, actual, expected, tables, &err);
-	fclose(out);
-	report(rc, &err, problems, text, file, line);
+	assert_views(actual, NULL, expected, tables, file, line);
 }
 
 /* ---- golden views as tables ------------------------------------------- */
