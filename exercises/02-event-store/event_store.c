@@ -183,7 +183,7 @@ const char *es_store_path(const struct es_store *store)
 int es_store_db_error(struct es_store *store, struct es_error *err)
 {
 	/*
-	 * TODO: copy sqlite3_errmsg(store->db) into err; return ES_EDB.
+	 * TODO: es_sql_error() on store->db: it copies SQLite's message.
 	 * See docs/02-event-store.md, "Helpers the store's files share".
 	 */
 	(void)store;

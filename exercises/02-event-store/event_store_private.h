@@ -60,7 +60,10 @@ struct es_store {
  */
 extern const char es_store_schema_sql[];
 
-/* Copy SQLite's latest message on the store's connection; returns ES_EDB. */
+/*
+ * Copy SQLite's latest message on the store's connection (es_sql_error):
+ * returns ES_ENOMEM when SQLite ran out of memory, ES_EDB otherwise.
+ */
 int es_store_db_error(struct es_store *store, struct es_error *err);
 
 /*

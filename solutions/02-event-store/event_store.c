@@ -24,7 +24,7 @@ static const char write_setup_sql[] = "PRAGMA journal_mode=WAL;"
 /* Record SQLite's latest message: copy it before anything else runs. */
 int es_store_db_error(struct es_store *store, struct es_error *err)
 {
-	return es_error_set(err, ES_EDB, "%s", sqlite3_errmsg(store->db));
+	return es_sql_error(store->db, err);
 }
 
 int es_store_prepare_once(sqlite3_stmt **stmt, struct es_store *store,

@@ -303,7 +303,8 @@ static int replay_events(struct load *ld, struct es_error *err)
 
 	rc = es_store_load_range(&events, ld->snaps->store, ld->product_id,
 				 ld->last_event_id, ld->before, err);
-	for (size_t i = 0; rc == ES_OK && i < events.count; i++) {
+	/* A failed load leaves `events` empty. */
+	for (size_t i = 0; i < events.count; i++) {
 		const struct es_event *ev = &events.items[i];
 
 		rc = es_product_apply(&ld->product, ev, err);
