@@ -18,21 +18,21 @@ PRIOR ?= $(IMPL)
 BUILD ?= build
 
 # ---- system packages -------------------------------------------------------
-# Before anything is built, harness/deps.sh checks for the packages and
-# installs them (root or password-less sudo) or prints the command to type.
-NO_DEPS_GOALS := help clean hint diff reset
-ifneq ($(filter-out $(NO_DEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
-DEPS_STATUS := $(shell sh harness/deps.sh >&2 && echo ok)
-ifneq ($(DEPS_STATUS),ok)
-$(error system packages are missing: see the message above)
-endif
-endif
-
+# `deps` runs harness/deps.sh, which checks for the packages and installs
+# them (root or password-less sudo) or prints the command to type. Every
+# object and program waits for it (an order-only prerequisite), so reading
+# this file changes nothing: `make -n` and `make help` install nothing.
 PKGS_APP := sqlite3 libcjson
 PKGS_TEST := $(PKGS_APP) cunit
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS_TEST) 2>/dev/null)
-LIBS_APP := $(shell pkg-config --libs $(PKGS_APP) 2>/dev/null)
-LIBS_TEST := $(shell pkg-config --libs $(PKGS_TEST) 2>/dev/null)
+# pkg-config is asked once, when a recipe first needs the answer: after
+# deps has run, since pkg-config may be one of the packages it installs.
+once = $(eval $(1) := $$(shell $(2)))$($(1))
+PKG_CFLAGS = $(call once,PKG_CFLAGS,pkg-config --cflags $(PKGS_TEST) 2>/dev/null)
+LIBS_APP = $(call once,LIBS_APP,pkg-config --libs $(PKGS_APP) 2>/dev/null)
+LIBS_TEST = $(call once,LIBS_TEST,pkg-config --libs $(PKGS_TEST) 2>/dev/null)
+
+deps:
+	@sh harness/deps.sh
 
 # ---- flags -----------------------------------------------------------------
 # Required flags live in ES_*; CFLAGS, CPPFLAGS and LDFLAGS stay yours.
@@ -40,19 +40,28 @@ WERROR ?= -Werror
 # DWARF 4: valgrind 3.19 cannot read the DWARF 5 that clang writes.
 CFLAGS ?= -O2 -g -gdwarf-4
 ES_CFLAGS := -std=c11 -Wall -Wextra -Wpedantic $(WERROR)
-ES_CPPFLAGS := -D_POSIX_C_SOURCE=200809L \
+ES_CPPFLAGS = -D_POSIX_C_SOURCE=200809L \
 	$(addprefix -I,$(patsubst %/,%,$(wildcard exercises/*/))) -Iharness \
 	$(PKG_CFLAGS)
 DEPFLAGS = -MMD -MP
 
-# Rebuild everything when the compiler or the flags change (make CC=clang).
+# Rebuild everything when the compiler or the flags change (make CC=clang):
+# the stamp is rewritten only when they differ from the last build's, as
+# git's GIT-CFLAGS is, and every object depends on it.
 FLAGS_STAMP := $(BUILD)/.flags
-FLAGS_NOW := $(CC) $(ES_CFLAGS) $(CFLAGS) $(ES_CPPFLAGS) $(CPPFLAGS)
-ifneq ($(filter-out $(NO_DEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
-$(shell mkdir -p $(BUILD) && \
-	[ "$$(cat $(FLAGS_STAMP) 2>/dev/null)" = '$(FLAGS_NOW)' ] || \
-	printf '%s\n' '$(FLAGS_NOW)' > $(FLAGS_STAMP))
-endif
+FLAGS_NOW = $(CC) $(ES_CFLAGS) $(CFLAGS) $(ES_CPPFLAGS) $(CPPFLAGS)
+$(FLAGS_STAMP): FORCE | deps
+	@mkdir -p $(@D)
+	@[ "$$(cat $@ 2>/dev/null)" = '$(FLAGS_NOW)' ] || \
+		printf '%s\n' '$(FLAGS_NOW)' >$@
+
+# The learner's files (those with a counterpart in solutions/) are built
+# with two of GCC's -O2 format warnings left as warnings: they guess at
+# string lengths, and snprintf into a buffer that is big enough for every
+# real value still trips them. The reference keeps every warning an error.
+LEARNER_SRCS := $(filter $(patsubst solutions/%,exercises/%,\
+	$(wildcard solutions/*/*.c)),$(wildcard exercises/*/*.c))
+LEARNER_WARN := -Wno-error=format-truncation -Wno-error=format-overflow
 
 # Quiet by default, as the kernel's and git's Makefiles are: one short line
 # per file built ("  CC   exercises/01-events/events.c"); V=1 prints every
@@ -66,11 +75,11 @@ Q := @
 say = @printf '  %-4s %s\n'
 endif
 
-$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
+$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP) | deps
 	@mkdir -p $(@D)
 	$(say) CC $<
 	$(Q)$(CC) $(ES_CPPFLAGS) $(CPPFLAGS) $(ES_CFLAGS) $(CFLAGS) $(DEPFLAGS) \
-		-c $< -o $@
+		$(if $(filter $(LEARNER_SRCS),$<),$(LEARNER_WARN)) -c $< -o $@
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -103,9 +112,6 @@ $(BUILD)/check/$(1)-on-$(2)/$(call step_dir,$(3))/run-tests: \
 			$(call lib_srcs,$(1),$(call step_dir,$(3))) \
 			$(call step_tests,$(call step_dir,$(3)))) \
 		$(HARNESS_OBJS)
-	@mkdir -p $$(@D)
-	$$(say) LD $$@
-	$$(Q)$$(CC) $$(LDFLAGS) $$^ $$(LIBS_TEST) -o $$@
 endef
 
 suite_bin = $(BUILD)/check/$(1)-on-$(2)/$(call step_dir,$(3))/run-tests
@@ -116,28 +122,16 @@ DEMO := $(BUILD)/bin/demo
 CATALOG_TEST := $(BUILD)/tests/test_catalog
 
 $(CATALOG): $(SOLUTION_LIB) $(call obj,$(wildcard solutions/catalog/*.c))
-	@mkdir -p $(@D)
-	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_APP) -o $@
 
 $(DEMO): $(SOLUTION_LIB) $(call obj,exercises/07-main/main.c)
-	@mkdir -p $(@D)
-	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_APP) -o $@
 
 # The catalog suite is one binary linked from several files (test_catalog.h).
 $(CATALOG_TEST): $(SOLUTION_LIB) $(call obj,$(wildcard tests/test_catalog*.c)) \
 		$(HARNESS_OBJS)
-	@mkdir -p $(@D)
-	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_TEST) -o $@
 
 BENCH := $(BUILD)/bin/bench
 
 $(BENCH): $(SOLUTION_LIB) $(call obj,tests/bench.c)
-	@mkdir -p $(@D)
-	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_APP) -o $@
 
 $(foreach n,$(STEP_NUMBERS),$(eval $(call suite_rule,solutions,solutions,$(n))))
 
@@ -154,16 +148,10 @@ GOLDEN_OBJS := $(call obj,harness/make_golden.c harness/golden.c \
 	harness/harness.c harness/process.c)
 
 $(MAKE_GOLDEN): $(SOLUTION_LIB) $(GOLDEN_OBJS)
-	@mkdir -p $(@D)
-	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_TEST) -o $@
 
 $(MAKE_GOLDEN_SHIPPED): $(filter-out $(call obj,solutions/$(SHIPPED_VIEW)),\
 		$(SOLUTION_LIB)) $(call obj,exercises/$(SHIPPED_VIEW)) \
 		$(GOLDEN_OBJS)
-	@mkdir -p $(@D)
-	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_TEST) -o $@
 
 # ---- observe and replay: the final step's payoff -----------------------------
 # The final step is the last folder of exercises/; its read_model.sql is the
@@ -185,9 +173,6 @@ REPLAY_SHIPPED = exercises/$(FINAL_DIR)/read_model.sql
 $(REPLAY_BIN): $(call obj,$(foreach d,$(call steps_before,$(FINAL_STEP)),\
 		$(call lib_srcs,$(REPLAY_PRIOR),$(d))) \
 		$(call lib_srcs,$(IMPL),$(FINAL_DIR))) $(REPLAY_OBJS)
-	@mkdir -p $(@D)
-	$(say) LD $@
-	$(Q)$(CC) $(LDFLAGS) $^ $(LIBS_TEST) -o $@
 
 # replay-bin: builds $(REPLAY_BIN) for observe and replay, quietly.
 replay-bin: $(REPLAY_BIN)
@@ -199,17 +184,12 @@ define replay_step_check
 endef
 
 # ---- targets ---------------------------------------------------------------
+# `make help` prints the "##" notes below in the order they are written:
+# "##@ title" starts a group; "target: ... ## ARGS | text" is a target
+# (ARGS may be left out); "##   ARG | text" under it is one of its options.
+# {FIRST}, {LAST}, {CATALOG}, {DEMO} and {BUILD} are filled in.
 .PHONY: all demo check test memcheck progress hint diff watch reset bench lint \
-	golden help clean observe replay replay-bin
-
-all: $(CATALOG) $(DEMO) ## build build/bin/catalog and build/bin/demo
-
-demo: $(DEMO) $(CATALOG) ## run the seed's scenario on fresh databases in build/demo/
-	@rm -rf $(BUILD)/demo && mkdir -p $(BUILD)/demo
-	@cd $(BUILD)/demo && ../bin/demo
-	@echo
-	@echo "The event log and read model are in $(BUILD)/demo/. Explore them:"
-	@echo "  $(CATALOG) --events $(BUILD)/demo/event_store.db --read $(BUILD)/demo/read_model.db log"
+	golden help clean observe replay replay-bin deps FORCE
 
 ifneq ($(STEP),)
 ifeq ($(call step_dir,$(STEP)),)
@@ -222,8 +202,25 @@ CHECK_BIN := $(call suite_bin,$(IMPL),$(PRIOR),$(STEP))
 endif
 
 STEP_TMP = $(BUILD)/test-runs/step$(STEP)
+SUITE_BINS := $(foreach n,$(STEP_NUMBERS),$(call suite_bin,solutions,solutions,$(n)))
 
-check: $(CHECK_BIN) ## run step STEP's suite: make check STEP=N [IMPL=..] [PRIOR=..]
+##@ The two commands:
+demo: $(DEMO) $(CATALOG) ## | run the seed's scenario (builds the reference)
+	@rm -rf $(BUILD)/demo && mkdir -p $(BUILD)/demo
+	@cd $(BUILD)/demo && ../bin/demo
+	@echo
+	@echo "The event log and read model are in $(BUILD)/demo/. Explore them:"
+	@echo "  $(CATALOG) --events $(BUILD)/demo/event_store.db --read $(BUILD)/demo/read_model.db log"
+
+test: $(SUITE_BINS) $(CATALOG) $(DEMO) $(CATALOG_TEST) ## | the kata checks itself (what CI runs)
+	@BUILD=$(BUILD) CATALOG=$(CATALOG) CC="$(CC)" MAKE="$(MAKE)" \
+		sh tests/run.sh $(SUITE_BINS) $(CATALOG_TEST)
+
+##@ Your loop, step N = {FIRST}..{LAST}:
+check: $(CHECK_BIN) compile_commands.json ## STEP=N | run step N's tests on your code
+##   PRIOR=solutions | ... built on the reference's earlier steps
+##   IMPL=solutions | ... run them on the reference instead
+##   TEST=text | ... only the tests whose name contains text
 ifeq ($(STEP),)
 	@echo "usage: make check STEP=N   (N is one of $(STEP_NUMBERS))" >&2; exit 2
 else
@@ -231,7 +228,14 @@ else
 	@ES_TEST_TMPDIR=$(STEP_TMP) ES_TEST_ONLY="$(TEST)" $(CHECK_BIN)
 endif
 
-memcheck: $(CHECK_BIN) ## run step STEP's suite under valgrind [TEST=text]
+hint: ## STEP=N | one more hint each time (LEVEL=k: hint k)
+	@$(KATA) hint "$(STEP)" "$(LEVEL)"
+
+diff: ## STEP=N | your files against the reference
+	@$(KATA) diff "$(STEP)"
+
+memcheck: $(CHECK_BIN) ## STEP=N | the tests under valgrind: leaks, bad pointers
+##   TEST=text | ... only the tests whose name contains text
 ifeq ($(STEP),)
 	@echo "usage: make memcheck STEP=N" >&2; exit 2
 else
@@ -242,34 +246,27 @@ else
 		sh harness/kata.sh memcheck-summary $$?
 endif
 
-bench: $(BENCH) ## time the reference: append, load, rebuild, handle (N=100000)
-	@$(BENCH) $(N)
+watch: ## STEP=N | re-run the tests whenever you save
+	@$(KATA) watch "$(STEP)"
+
+reset: ## STEP=N | put the stubs back (yours kept as .backup)
+	@$(KATA) reset "$(STEP)"
 
 KATA = BUILD=$(BUILD) MAKE="$(MAKE)" sh harness/kata.sh
 
-progress: ## every step: topic, tests passing, leaks
+progress: ## | every step at a glance: topic, tests passing, leaks
 	@$(KATA) progress
 
-hint: ## one more hint for step STEP (LEVEL=k for hint k)
-	@$(KATA) hint "$(STEP)" "$(LEVEL)"
-
-diff: ## your step STEP against the reference
-	@$(KATA) diff "$(STEP)"
-
-watch: ## re-run step STEP's suite whenever you save
-	@$(KATA) watch "$(STEP)"
-
-reset: ## put step STEP's stubs back (your files are kept as .backup)
-	@$(KATA) reset "$(STEP)"
-
-observe: ## the final step's supplier view as shipped, beside what the log says
+##@ The last step, {LAST} (break, fix, replay; STEP=N is optional):
+observe: ## | the shipped view beside what the log says
 	$(call replay_step_check,observe)
 	@$(MAKE) -s --no-print-directory replay-bin IMPL=solutions VIEW=
 	@rm -rf $(REPLAY_RUN) && mkdir -p $(REPLAY_RUN)
 	@$(BUILD)/replay/solutions-on-solutions/replay observe \
 		$(REPLAY_SHIPPED) $(REPLAY_GOLDEN) $(REPLAY_RUN) || [ $$? -eq 1 ]
 
-replay: ## rebuild the final step's view with your projector (VIEW=all: every view)
+replay: ## | rebuild it with your projector: before, after
+##   VIEW=all | ... every view, with all your steps
 	$(call replay_step_check,replay)
 	@$(MAKE) -s --no-print-directory replay-bin
 	@rm -rf $(REPLAY_RUN) && mkdir -p $(REPLAY_RUN)
@@ -282,23 +279,13 @@ else
 	@echo "VIEW=$(VIEW): the only value is VIEW=all" >&2; exit 2
 endif
 
-SUITE_BINS := $(foreach n,$(STEP_NUMBERS),$(call suite_bin,solutions,solutions,$(n)))
+##@ Other:
+all: $(CATALOG) $(DEMO) compile_commands.json ## | build {CATALOG} and {DEMO}
 
-test: $(SUITE_BINS) $(CATALOG) $(DEMO) $(CATALOG_TEST) ## the kata checks itself (what CI runs)
-	@BUILD=$(BUILD) CATALOG=$(CATALOG) CC="$(CC)" MAKE="$(MAKE)" \
-		sh tests/run.sh $(SUITE_BINS) $(CATALOG_TEST)
+bench: $(BENCH) ## [N=...] | time the reference (events per second)
+	@$(BENCH) $(N)
 
-golden: $(MAKE_GOLDEN) $(MAKE_GOLDEN_SHIPPED) $(CATALOG) ## rewrite harness/golden/ and step 15's read model
-	@mkdir -p $(GOLDEN_DIR)
-	$(MAKE_GOLDEN) $(GOLDEN_DIR) $(CATALOG)
-	$(MAKE_GOLDEN_SHIPPED) --read-model $(SHIPPED_READ_MODEL)
-
-LINT_SRCS = $(wildcard solutions/*/*.c harness/*.c tests/*.c)
-# Every C file of the tree, for clang-format (the tree's .clang-format).
-FORMAT_SRCS = $(wildcard exercises/*/*.[ch] solutions/*/*.[ch] harness/*.[ch] \
-	tests/*.c tests/fixtures/seed/*.c)
-
-lint: ## clang-format, cppcheck and clang-tidy on the tree (maintainers)
+lint: ## | clang-format, cppcheck and clang-tidy (maintainers)
 	@command -v cppcheck >/dev/null && command -v clang-tidy >/dev/null && \
 		command -v clang-format >/dev/null || \
 		{ echo "lint needs: sudo apt-get install -y cppcheck clang-tidy clang-format" >&2; exit 2; }
@@ -317,35 +304,53 @@ lint: ## clang-format, cppcheck and clang-tidy on the tree (maintainers)
 		clang-tidy --quiet $$f -- $(ES_CPPFLAGS) $(ES_CFLAGS) || exit 1; \
 	done
 
-help: ## list the targets
-	@echo "The two commands:"
-	@echo "  make demo            run the seed's scenario (builds the reference)"
-	@echo "  make test            the kata checks itself (what CI runs)"
-	@echo "Your loop, step N = $(firstword $(STEP_NUMBERS))..$(lastword $(STEP_NUMBERS)):"
-	@echo "  make check STEP=N    run step N's tests on your code"
-	@echo "      PRIOR=solutions  ... built on the reference's earlier steps"
-	@echo "      IMPL=solutions   ... run them on the reference instead"
-	@echo "      TEST=text        ... only the tests whose name contains text"
-	@echo "  make hint STEP=N     one more hint each time (LEVEL=k: hint k)"
-	@echo "  make diff STEP=N     your files against the reference"
-	@echo "  make memcheck STEP=N the tests under valgrind: leaks, bad pointers"
-	@echo "      TEST=text        ... only the tests whose name contains text"
-	@echo "  make watch STEP=N    re-run the tests whenever you save"
-	@echo "  make reset STEP=N    put the stubs back (yours kept as .backup)"
-	@echo "  make progress        every step at a glance"
-	@echo "The last step, $(FINAL_STEP) (break, fix, replay; STEP=N is optional):"
-	@echo "  make observe         the shipped view beside what the log says"
-	@echo "  make replay          rebuild it with your projector: before, after"
-	@echo "      VIEW=all         ... every view, with all your steps"
-	@echo "Other:"
-	@echo "  make                 build $(CATALOG) and $(DEMO)"
-	@echo "  make bench [N=...]   time the reference (events per second)"
-	@echo "  make lint            clang-format, cppcheck and clang-tidy"
-	@echo "  make golden          rewrite harness/golden/ with the reference"
-	@echo "  make clean           remove $(BUILD)/"
-	@echo "Add V=1 to any of them to see every compiler command."
+golden: $(MAKE_GOLDEN) $(MAKE_GOLDEN_SHIPPED) $(CATALOG) ## | rewrite harness/golden/ with the reference
+	@mkdir -p $(GOLDEN_DIR)
+	$(MAKE_GOLDEN) $(GOLDEN_DIR) $(CATALOG)
+	$(MAKE_GOLDEN_SHIPPED) --read-model $(SHIPPED_READ_MODEL)
 
-clean:
+clean: ## | remove {BUILD}/
 	rm -rf $(BUILD)
+
+help: ## | this list
+	@awk -v first=$(firstword $(STEP_NUMBERS)) -v last=$(FINAL_STEP) \
+		-v catalog=$(CATALOG) -v demo=$(DEMO) -v build=$(BUILD) \
+		-f harness/help.awk $(firstword $(MAKEFILE_LIST))
+
+LINT_SRCS = $(wildcard solutions/*/*.c harness/*.c tests/*.c)
+# Every C file of the tree, for clang-format (the tree's .clang-format).
+FORMAT_SRCS = $(wildcard exercises/*/*.[ch] solutions/*/*.[ch] harness/*.[ch] \
+	tests/*.c tests/fixtures/seed/*.c)
+
+# ---- editors ---------------------------------------------------------------
+# compile_commands.json tells clangd-based editors how each file is built
+# (the include paths and flags of the learner's build), so every header
+# resolves without set-up. It is written again when the flags change or a
+# source folder gains or loses a file.
+CDB_SRCS = $(sort $(wildcard exercises/*/*.c solutions/*/*.c harness/*.c \
+	tests/*.c))
+compile_commands.json: $(FLAGS_STAMP) $(wildcard exercises/*/ solutions/*/ \
+		harness/ tests/)
+	@{ sep='['; for f in $(CDB_SRCS); do \
+		printf '%s\n  {"directory": "%s", "file": "%s",\n   "command": "%s"}' \
+			"$$sep" '$(CURDIR)' "$$f" \
+			'$(CC) $(ES_CPPFLAGS) $(CPPFLAGS) $(ES_CFLAGS) $(CFLAGS) -c '"$$f"; \
+		sep=','; \
+	done; printf '\n]\n'; } >$@.tmp && mv $@.tmp $@
+
+# ---- linking ---------------------------------------------------------------
+# One recipe links every program; the rules above list what goes into
+# each. The programs a learner runs link the two libraries they use; the
+# suites and the golden and replay tools link CUnit too.
+APP_PROGRAMS := $(CATALOG) $(DEMO) $(BENCH)
+PROGRAMS := $(sort $(APP_PROGRAMS) $(CATALOG_TEST) $(MAKE_GOLDEN) \
+	$(MAKE_GOLDEN_SHIPPED) $(REPLAY_BIN) $(SUITE_BINS) $(CHECK_BIN))
+$(PROGRAMS):
+	@mkdir -p $(@D)
+	$(say) LD $@
+	$(Q)$(CC) $(LDFLAGS) $^ \
+		$(if $(filter $(APP_PROGRAMS),$@),$(LIBS_APP),$(LIBS_TEST)) -o $@
+
+FORCE:
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
