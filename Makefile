@@ -16,6 +16,8 @@ STEP ?=
 IMPL ?= exercises
 PRIOR ?= $(IMPL)
 BUILD ?= build
+# compile_commands.json, for editors (see "editors" below)
+CDB := $(if $(filter build,$(BUILD)),compile_commands.json)
 
 # ---- system packages -------------------------------------------------------
 # `deps` runs harness/deps.sh, which checks for the packages and installs
@@ -217,7 +219,7 @@ test: $(SUITE_BINS) $(CATALOG) $(DEMO) $(CATALOG_TEST) ## | the kata checks itse
 		sh tests/run.sh $(SUITE_BINS) $(CATALOG_TEST)
 
 ##@ Your loop, step N = {FIRST}..{LAST}:
-check: $(CHECK_BIN) compile_commands.json ## STEP=N | run step N's tests on your code
+check: $(CHECK_BIN) $(CDB) ## STEP=N | run step N's tests on your code
 ##   PRIOR=solutions | ... built on the reference's earlier steps
 ##   IMPL=solutions | ... run them on the reference instead
 ##   TEST=text | ... only the tests whose name contains text
@@ -280,7 +282,7 @@ else
 endif
 
 ##@ Other:
-all: $(CATALOG) $(DEMO) compile_commands.json ## | build {CATALOG} and {DEMO}
+all: $(CATALOG) $(DEMO) $(CDB) ## | build {CATALOG} and {DEMO}
 
 bench: $(BENCH) ## [N=...] | time the reference (events per second)
 	@$(BENCH) $(N)
@@ -326,7 +328,9 @@ FORMAT_SRCS = $(wildcard exercises/*/*.[ch] solutions/*/*.[ch] harness/*.[ch] \
 # compile_commands.json tells clangd-based editors how each file is built
 # (the include paths and flags of the learner's build), so every header
 # resolves without set-up. It is written again when the flags change or a
-# source folder gains or loses a file.
+# source folder gains or loses a file. Only the default build writes it
+# (CDB, set at the top): `make progress` builds under build/asan/ with
+# other flags.
 CDB_SRCS = $(sort $(wildcard exercises/*/*.c solutions/*/*.c harness/*.c \
 	tests/*.c))
 compile_commands.json: $(FLAGS_STAMP) $(wildcard exercises/*/ solutions/*/ \
