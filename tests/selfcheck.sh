@@ -15,7 +15,8 @@
 #     guide has "You will learn" and "Check yourself" (answered in its
 #     hints file);
 #  5. each deliberately broken variant of the reference (tests/broken/) is
-#     caught by the step that should catch it;
+#     caught by the step that should catch it (a leak under
+#     AddressSanitizer), and every step from 1 to the last has one;
 #  6. make golden, run again into $BUILD/golden/, writes the very bytes of
 #     harness/golden/ and of step 15's read_model.sql, and catalog apply
 #     answers each golden scenario's commands with its golden results;
@@ -234,11 +235,39 @@ else
 fi
 
 # ---- 5. broken variants are caught ------------------------------------------
+# tests/broken/NAME.sed is a mistake a learner makes, named after it: a sed
+# script that breaks one file of the reference, the one its line
+# "# file: NN-slug/file.c" names. Step NN's suite, built on the broken file
+# and the reference's earlier steps, must fail. A mistake whose results are
+# right and that only a leak checker sees says "# caught-by: memcheck": its
+# suite is built and run under AddressSanitizer, as make progress does
+# (into $BUILD/asan, which the two share), where a test that leaks exits
+# with status 86 and fails. ASan rather than valgrind: once built, a whole
+# suite runs in about a second, where valgrind takes several.
+asan_check() {
+	ASAN_OPTIONS="exitcode=86:detect_leaks=1" check_quiet BUILD="$BUILD/asan" \
+		CFLAGS="-O1 -g -fsanitize=address -fno-omit-frame-pointer" \
+		LDFLAGS="-fsanitize=address" "$@"
+}
+with_variant=""
 for variant in tests/broken/*.sed; do
 	[ -f "$variant" ] || continue
 	name=${variant##*/}; name=${name%.sed}
 	file=$(sed -n 's/^# file: //p' "$variant")
+	how=$(sed -n 's/^# caught-by: //p' "$variant")
 	d=${file%%/*}
+	if [ -z "$file" ] || [ ! -f "solutions/$file" ]; then
+		fail "broken variant $name: its '# file:' line names no file" \
+			"of solutions/ ('$file')"
+		continue
+	fi
+	case "$how" in
+	"" | memcheck) ;;
+	*) fail "broken variant $name: 'caught-by: $how' is not known" \
+		"(only 'memcheck' is)"
+	   continue ;;
+	esac
+	with_variant="$with_variant $d"
 	n=$(number_of "$d")
 	tree="$BUILD/broken/$name"
 	rm -rf "$tree" && mkdir -p "$tree/$d"
@@ -249,15 +278,39 @@ for variant in tests/broken/*.sed; do
 		continue
 	fi
 	log="$out/broken-$name.txt"
-	check_quiet STEP="$n" IMPL="$tree" PRIOR=solutions >"$log"
+	case "$how" in
+	"")
+		by="step $n"
+		check_quiet STEP="$n" IMPL="$tree" PRIOR=solutions >"$log" ;;
+	memcheck)
+		by="step $n under AddressSanitizer"
+		asan_check STEP="$n" IMPL="$tree" PRIOR=solutions >"$log" ;;
+	esac
 	caught=$(sed -n 's/^  ✗ //p' "$log" | head -n 1)
 	last=$(summary_of "$log")
 	case "$last" in
 	"") fail "broken variant $name does not build (see $log)" ;;
-	*" 0 failed") fail "broken variant $name is not caught by step $n" ;;
-	*) ok "broken variant $name is caught by step $n: \"$caught\" ($last)" ;;
+	*" 0 failed") fail "broken variant $name is not caught by $by (see $log)" ;;
+	*) ok "broken variant $name is caught by $by: \"$caught\" ($last)" ;;
 	esac
 done
+# Every step the learner writes has a mistake its suite is shown to catch.
+# Step 0 is exempt: it is given complete, so there is nothing to get wrong.
+missing=""
+for d in $(steps); do
+	[ "$(number_of "$d")" -eq 0 ] && continue
+	case " $with_variant " in
+	*" $d "*) ;;
+	*) missing="$missing $(number_of "$d")" ;;
+	esac
+done
+if [ -z "$missing" ]; then
+	ok "every step from 1 to $(number_of "$(steps | tail -n 1)") has a" \
+		"broken variant in tests/broken/"
+else
+	fail "steps with no broken variant in tests/broken/:$missing" \
+		"(add a NAME.sed whose '# file:' line names the step's file)"
+fi
 
 # ---- 6. golden data ----------------------------------------------------------
 gold="$BUILD/golden"
