@@ -254,7 +254,7 @@ hint: ## one more hint for step STEP (LEVEL=k for hint k)
 	@$(KATA) hint "$(STEP)" "$(LEVEL)"
 
 diff: ## your step STEP against the reference
-	@$(KATA) diff "$(STEP)"
+	@$(KATA) diff "$(STEP)" "$(FN)" "$(FULL)"
 
 watch: ## re-run step STEP's suite whenever you save
 	@$(KATA) watch "$(STEP)"

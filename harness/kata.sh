@@ -2,16 +2,18 @@
 # kata.sh COMMAND [ARGS]: the learner's loop around `make check`. The
 # Makefile calls it; each command is also a make target:
 #
-#   progress                 make progress
-#   hint STEP [LEVEL]        make hint STEP=N [LEVEL=k]
-#   diff STEP                make diff STEP=N
-#   watch STEP               make watch STEP=N
-#   reset STEP               make reset STEP=N
-#   memcheck-summary STATUS  (after make memcheck) the result in one line
+#   progress                   make progress
+#   hint STEP [LEVEL]          make hint STEP=N [LEVEL=k]
+#   diff STEP [FN] [FULL]      make diff STEP=N [FN=name] [FULL=1]
+#   watch STEP                 make watch STEP=N
+#   reset STEP                 make reset STEP=N
+#   memcheck-summary STATUS    (after make memcheck) the result in one line
 #
 # Needs only a POSIX shell and the tools every Debian has (sed, awk, diff,
-# cksum); inotifywait is used by `watch` when it is installed.
+# cksum); inotifywait is used by `watch` when it is installed. The awk
+# program beside it, c_functions.awk, finds the functions for diff.
 set -u
+case "$0" in */*) HERE=${0%/*} ;; *) HERE=. ;; esac
 MAKE=${MAKE:-make}
 BUILD=${BUILD:-build}
 
@@ -83,7 +85,7 @@ cmd_progress() {
 }
 
 cmd_hint() {
-	d=$(step_dir "$1")
+	d=$(step_dir "$1") || exit 2
 	file="docs/hints/$d.md"
 	[ -f "$file" ] || die "no hints for step $1 ($file is missing)"
 	max=$(grep -c '^## Hint [0-9]' "$file")
@@ -111,17 +113,99 @@ cmd_hint() {
 	fi
 }
 
+# make diff STEP=N [FN=name] [FULL=1]: each function of your files against
+# the reference's, ignoring comments and whitespace (harness/c_functions.awk
+# says how); FN=name one function as a unified diff, comments left out;
+# FULL=1 the whole files as they are.
 cmd_diff() {
-	d=$(step_dir "$1")
+	d=$(step_dir "$1") || exit 2
+	files=$(learner_files "$d")
+	if [ -z "$files" ]; then
+		echo "Step $1: you write no file in this step."
+		return 0
+	fi
+	if [ -n "${3:-}" ]; then
+		diff_full "$1" "$d" "$files"
+	elif [ -n "${2:-}" ]; then
+		diff_function "$1" "$d" "$2" "$files"
+	else
+		diff_list "$1" "$d" "$files"
+	fi
+}
+
+diff_full() {
 	same=1
-	for f in $(learner_files "$d"); do
-		ref="solutions/$d/${f##*/}"
+	for f in $3; do
+		ref="solutions/$2/${f##*/}"
 		cmp -s "$f" "$ref" && continue
 		same=0
 		diff -u --label "your $f" --label "reference $ref" "$f" "$ref"
 	done
 	[ $same -eq 1 ] && echo "Step $1: your files are the same as the reference's."
 	return 0
+}
+
+diff_list() {
+	step=$1
+	d=$2
+	files=$3
+	mkdir -p "$BUILD/diff"
+	stats="$BUILD/diff/stats"
+	set --
+	for f in $files; do
+		set -- "$@" "$f" "solutions/$d/${f##*/}"
+	done
+	awk -v mode=list -v stats="$stats" -f "$HERE/c_functions.awk" "$@"
+	read -r functions differ only first <"$stats"
+	echo
+	if [ "$differ" -eq 0 ] && [ "$only" -eq 0 ]; then
+		echo "Step $step: your functions are the reference's, comments" \
+			"and whitespace aside."
+	else
+		echo "Step $step: $differ of the $functions functions you both" \
+			"have differ, comments and whitespace"
+		echo "aside; the reference has $only more."
+	fi
+	if [ -n "$first" ]; then
+		printf '  %-40s one function, comments left out\n' \
+			"make diff STEP=$step FN=$first"
+	fi
+	printf '  %-40s the whole files, comments and all\n' \
+		"make diff STEP=$step FULL=1"
+}
+
+diff_function() {
+	mkdir -p "$BUILD/diff"
+	yours="$BUILD/diff/yours.c"
+	ref="$BUILD/diff/reference.c"
+	refs=$(for f in $4; do echo "solutions/$2/${f##*/}"; done)
+	# shellcheck disable=SC2086
+	awk -v mode=extract -v want="$3" -f "$HERE/c_functions.awk" $4 >"$yours"
+	# shellcheck disable=SC2086
+	awk -v mode=extract -v want="$3" -f "$HERE/c_functions.awk" $refs >"$ref"
+	if [ ! -s "$yours" ] && [ ! -s "$ref" ]; then
+		echo "Step $1 has no function $3: make diff STEP=$1 lists them." >&2
+		return 2
+	fi
+	where_yours=$(head -n 1 "$yours")
+	where_ref=$(head -n 1 "$ref")
+	echo "$3, your code against the reference's, comments and blank lines" \
+		"left out:"
+	diff -U 9999 -b --label "yours ${where_yours:-(not in your files)}" \
+		--label "reference ${where_ref:-(not in the reference)}" \
+		"$(body_of "$yours")" "$(body_of "$ref")" &&
+		echo "(the same, but for the amount of whitespace)"
+	return 0
+}
+
+# The file of a function's lines (after the "FILE:LINE" line), or /dev/null.
+body_of() {
+	if [ -s "$1" ]; then
+		tail -n +2 "$1" >"$1.body"
+		echo "$1.body"
+	else
+		echo /dev/null
+	fi
 }
 
 # A checksum of the step's sources, to notice a save without inotifywait.
@@ -158,7 +242,7 @@ pristine_ref() {
 }
 
 cmd_reset() {
-	d=$(step_dir "$1")
+	d=$(step_dir "$1") || exit 2
 	ref=$(pristine_ref)
 	for f in $(learner_files "$d"); do
 		tmp="$f.stub"
@@ -193,7 +277,7 @@ cmd=${1:-}
 case "$cmd" in
 progress) cmd_progress ;;
 hint) cmd_hint "${1:-}" "${2:-}" ;;
-diff) cmd_diff "${1:-}" ;;
+diff) cmd_diff "${1:-}" "${2:-}" "${3:-}" ;;
 watch) cmd_watch "${1:-}" ;;
 reset) cmd_reset "${1:-}" ;;
 memcheck-summary) cmd_memcheck_summary "${1:-1}" ;;
