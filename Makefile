@@ -257,7 +257,7 @@ diff: ## your step STEP against the reference
 	@$(KATA) diff "$(STEP)" "$(FN)" "$(FULL)"
 
 watch: ## re-run step STEP's suite whenever you save
-	@$(KATA) watch "$(STEP)"
+	@$(KATA) watch "$(STEP)" "$(IMPL)" "$(PRIOR)"
 
 reset: ## put step STEP's stubs back (your files are kept as .backup)
 	@$(KATA) reset "$(STEP)"

@@ -5,7 +5,7 @@
 #   progress                   make progress
 #   hint STEP [LEVEL]          make hint STEP=N [LEVEL=k]
 #   diff STEP [FN] [FULL]      make diff STEP=N [FN=name] [FULL=1]
-#   watch STEP                 make watch STEP=N
+#   watch STEP [IMPL] [PRIOR]  make watch STEP=N
 #   reset STEP                 make reset STEP=N
 #   memcheck-summary STATUS    (after make memcheck) the result in one line
 #
@@ -208,23 +208,62 @@ body_of() {
 	fi
 }
 
-# A checksum of the step's sources, to notice a save without inotifywait.
+# watch_dirs STEP IMPL PRIOR: the folders step STEP's suite is built from,
+# one a line: exercises/ of steps 0..STEP (headers, given files, and your
+# earlier steps, on which the suite is built by default), then, for a tree
+# other than exercises/ and solutions/ (which does not change), PRIOR's
+# folders of the steps before and IMPL's of the step.
+watch_dirs() {
+	d=$(step_dir "$1") || exit 2
+	for e in exercises/[0-9][0-9]-*/; do
+		echo "${e%/}"
+		[ "$e" = "exercises/$d/" ] && break
+	done
+	case "$3" in exercises | solutions) ;; *)
+		for e in exercises/[0-9][0-9]-*/; do
+			[ "$e" = "exercises/$d/" ] && break
+			e=${e%/}
+			[ -d "$3/${e#exercises/}" ] && echo "$3/${e#exercises/}"
+		done ;;
+	esac
+	case "$2" in exercises | solutions) ;; *)
+		[ -d "$2/$d" ] && echo "$2/$d" ;;
+	esac
+	return 0
+}
+
+# A checksum of the watched sources, to notice a save without inotifywait.
 sources_sum() {
-	cat exercises/"$1"/*.c exercises/"$1"/*.h 2>/dev/null | cksum
+	for dir in "$@"; do
+		cat "$dir"/*.c "$dir"/*.h "$dir"/*.sql 2>/dev/null
+	done | cksum
 }
 
 cmd_watch() {
-	d=$(step_dir "$1")
-	echo "Watching exercises/$d/ (Ctrl-C to stop)."
+	step=$1
+	d=$(step_dir "$step") || exit 2
+	dirs=$(watch_dirs "$step" "${2:-exercises}" "${3:-${2:-exercises}}")
+	first=$(echo "$dirs" | head -n 1)
+	others=$(echo "$dirs" | grep -v '^exercises/' | sed 's|$|/|' | tr '\n' ' ')
+	if [ "$first" = "exercises/$d" ]; then
+		what="exercises/$d/"
+	else
+		what="steps 0 to $step, $first/ to exercises/$d/"
+	fi
+	echo "Watching $what ${others:+and $others}(Ctrl-C to stop)."
+	set -f
+	# shellcheck disable=SC2086
+	set -- $dirs
+	set +f
 	while :; do
-		$MAKE -s --no-print-directory check STEP="$1"
-		echo "--- waiting for you to save a file in exercises/$d/ ---"
+		$MAKE -s --no-print-directory check STEP="$step"
+		echo "--- waiting for you to save a file in the folders watched ---"
 		if command -v inotifywait >/dev/null 2>&1; then
-			inotifywait -qq -e close_write,moved_to,create \
-				"exercises/$d/" || sleep 1
+			inotifywait -qq -e close_write,moved_to,create "$@" ||
+				sleep 1
 		else
-			before=$(sources_sum "$d")
-			while [ "$(sources_sum "$d")" = "$before" ]; do
+			before=$(sources_sum "$@")
+			while [ "$(sources_sum "$@")" = "$before" ]; do
 				sleep 1
 			done
 		fi
@@ -278,7 +317,7 @@ case "$cmd" in
 progress) cmd_progress ;;
 hint) cmd_hint "${1:-}" "${2:-}" ;;
 diff) cmd_diff "${1:-}" "${2:-}" "${3:-}" ;;
-watch) cmd_watch "${1:-}" ;;
+watch) cmd_watch "${1:-}" "${2:-}" "${3:-}" ;;
 reset) cmd_reset "${1:-}" ;;
 memcheck-summary) cmd_memcheck_summary "${1:-1}" ;;
 *) die "unknown command '$cmd' (see make help)" ;;
