@@ -232,15 +232,7 @@ else
 endif
 
 memcheck: $(CHECK_BIN) ## run step STEP's suite under valgrind [TEST=text]
-ifeq ($(STEP),)
-	@echo "usage: make memcheck STEP=N" >&2; exit 2
-else
-	@rm -rf $(STEP_TMP) && mkdir -p $(STEP_TMP)
-	@ES_TEST_TMPDIR=$(STEP_TMP) ES_TEST_TIMEOUT=120 ES_TEST_ONLY="$(TEST)" \
-		valgrind -q --leak-check=full \
-		--errors-for-leak-kinds=all --error-exitcode=99 $(CHECK_BIN); \
-		sh harness/kata.sh memcheck-summary $$?
-endif
+	@$(KATA) memcheck "$(STEP)" "$(CHECK_BIN)" "$(TEST)"
 
 bench: $(BENCH) ## time the reference: append, load, rebuild, handle (N=100000)
 	@$(BENCH) $(N)

@@ -7,11 +7,14 @@
 #   diff STEP [FN] [FULL]      make diff STEP=N [FN=name] [FULL=1]
 #   watch STEP [IMPL] [PRIOR]  make watch STEP=N
 #   reset STEP                 make reset STEP=N
-#   memcheck-summary STATUS    (after make memcheck) the result in one line
+#   memcheck STEP BIN [TEST]   make memcheck STEP=N [TEST=text]
+#   memcheck-summary STEP LOG [TEST [BIN]]
+#                              the summary of a memcheck log (tests/)
 #
 # Needs only a POSIX shell and the tools every Debian has (sed, awk, diff,
 # cksum); inotifywait is used by `watch` when it is installed. The awk
-# program beside it, c_functions.awk, finds the functions for diff.
+# programs beside it do the parsing: c_functions.awk for diff,
+# memcheck_summary.awk for memcheck.
 set -u
 case "$0" in */*) HERE=${0%/*} ;; *) HERE=. ;; esac
 MAKE=${MAKE:-make}
@@ -300,15 +303,54 @@ cmd_reset() {
 	echo "Step $1 is back to its stubs."
 }
 
-cmd_memcheck_summary() {
-	if [ "$1" -eq 0 ]; then
-		echo "memcheck: valgrind found no leaks and no memory errors."
-	else
-		echo "memcheck: valgrind found problems (above): 'definitely lost'" \
-			"is memory allocated and never freed, 'Invalid read/write'" \
-			"touches memory you do not own; the first 'at' line is where."
+# make memcheck STEP=N [TEST=text]: the suite BIN (built by make) under
+# valgrind. Its report is shown as it comes, and kept with the runner's
+# output in $BUILD/memcheck/stepN.log for the summary.
+cmd_memcheck() {
+	step=$1
+	bin=$2
+	step_dir "$step" >/dev/null
+	if ! command -v valgrind >/dev/null 2>&1; then
+		echo "memcheck needs valgrind; install it with:" >&2
+		echo "    sudo apt-get install -y valgrind" >&2
+		return 2
 	fi
-	return "$1"
+	[ -x "$bin" ] || die "no suite $bin: run make memcheck STEP=$step"
+	log="$BUILD/memcheck/step$step.log"
+	tmp="$BUILD/test-runs/step$step"
+	rm -rf "$tmp" && mkdir -p "$tmp" "${log%/*}"
+	[ -n "$3" ] && echo "memcheck: only the tests whose name contains \"$3\""
+	# Frames are named from the kata's folder (exercises/NN-.../file.c).
+	# The runner prints in a pipe, so valgrind writes to the same one,
+	# in order; ES_TEST_TIMEOUT leaves room for valgrind's slowness.
+	ES_TEST_TMPDIR=$tmp ES_TEST_TIMEOUT=120 ES_TEST_ONLY=$3 \
+		valgrind -q --leak-check=full --errors-for-leak-kinds=all \
+		--error-exitcode=99 --fullpath-after="$(pwd)/" --log-fd=1 \
+		"$bin" 2>&1 | tee "$log"
+	echo
+	cmd_memcheck_summary "$step" "$log" "$3" "$bin"
+}
+
+# memcheck-summary STEP LOG [TEST [BIN]]: the summary of a memcheck run's
+# log (harness/memcheck_summary.awk). BIN, the suite that ran, tells the
+# IMPL= and PRIOR= to repeat in the commands it suggests.
+cmd_memcheck_summary() {
+	step_dir "$1" >/dev/null
+	[ -r "$2" ] || die "no log $2"
+	trees=${4#"$BUILD"/check/}
+	trees=${trees%/*/run-tests}
+	opts=""
+	case "$trees" in
+	*-on-*)
+		impl=${trees%-on-*}
+		prior=${trees##*-on-}
+		[ "$impl" = exercises ] || opts=" IMPL=$impl"
+		[ "$prior" = "$impl" ] || opts="$opts PRIOR=$prior" ;;
+	esac
+	awk -v logname="$2" -v only="${3:-}" \
+		-v check="make check STEP=$1$opts" \
+		-v memcheck="make memcheck STEP=$1$opts" \
+		-f "$HERE/memcheck_summary.awk" "$2"
 }
 
 cmd=${1:-}
@@ -319,6 +361,7 @@ hint) cmd_hint "${1:-}" "${2:-}" ;;
 diff) cmd_diff "${1:-}" "${2:-}" "${3:-}" ;;
 watch) cmd_watch "${1:-}" "${2:-}" "${3:-}" ;;
 reset) cmd_reset "${1:-}" ;;
-memcheck-summary) cmd_memcheck_summary "${1:-1}" ;;
+memcheck) cmd_memcheck "${1:-}" "${2:-}" "${3:-}" ;;
+memcheck-summary) cmd_memcheck_summary "${1:-}" "${2:-}" "${3:-}" "${4:-}" ;;
 *) die "unknown command '$cmd' (see make help)" ;;
 esac
