@@ -70,7 +70,7 @@ cmd_progress() {
 			f=${last#*passed, }; f=${f%% failed*}
 			tests="$p/$((p + f))"
 			if printf '%s\n' "$out" | grep -q 'status 86'; then
-				mem="LEAKS or memory errors: make memcheck STEP=$n"
+				mem="LEAKS or memory errors: make memcheck STEP=$n PRIOR=solutions"
 			elif [ "$f" -eq 0 ]; then
 				mem="clean"
 			else
