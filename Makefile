@@ -233,23 +233,17 @@ endif
 hint: ## STEP=N | one more hint each time (LEVEL=k: hint k)
 	@$(KATA) hint "$(STEP)" "$(LEVEL)"
 
-diff: ## STEP=N | your files against the reference
-	@$(KATA) diff "$(STEP)"
+diff: ## STEP=N | each function: same as the reference or not, both sizes
+##   FN=name | ... that one function, as a diff
+##   FULL=1 | ... the whole files, comments and all
+	@$(KATA) diff "$(STEP)" "$(FN)" "$(FULL)"
 
-memcheck: $(CHECK_BIN) ## STEP=N | the tests under valgrind: leaks, bad pointers
+memcheck: $(CHECK_BIN) ## STEP=N | the tests under valgrind, pointing at your file:line
 ##   TEST=text | ... only the tests whose name contains text
-ifeq ($(STEP),)
-	@echo "usage: make memcheck STEP=N" >&2; exit 2
-else
-	@rm -rf $(STEP_TMP) && mkdir -p $(STEP_TMP)
-	@ES_TEST_TMPDIR=$(STEP_TMP) ES_TEST_TIMEOUT=120 ES_TEST_ONLY="$(TEST)" \
-		valgrind -q --leak-check=full \
-		--errors-for-leak-kinds=all --error-exitcode=99 $(CHECK_BIN); \
-		sh harness/kata.sh memcheck-summary $$?
-endif
+	@$(KATA) memcheck "$(STEP)" "$(CHECK_BIN)" "$(TEST)"
 
-watch: ## STEP=N | re-run the tests whenever you save
-	@$(KATA) watch "$(STEP)"
+watch: ## STEP=N | re-run the tests whenever you save a file of steps 0..N
+	@$(KATA) watch "$(STEP)" "$(IMPL)" "$(PRIOR)"
 
 reset: ## STEP=N | put the stubs back (yours kept as .backup)
 	@$(KATA) reset "$(STEP)"

@@ -2,16 +2,21 @@
 # kata.sh COMMAND [ARGS]: the learner's loop around `make check`. The
 # Makefile calls it; each command is also a make target:
 #
-#   progress                 make progress
-#   hint STEP [LEVEL]        make hint STEP=N [LEVEL=k]
-#   diff STEP                make diff STEP=N
-#   watch STEP               make watch STEP=N
-#   reset STEP               make reset STEP=N
-#   memcheck-summary STATUS  (after make memcheck) the result in one line
+#   progress                   make progress
+#   hint STEP [LEVEL]          make hint STEP=N [LEVEL=k]
+#   diff STEP [FN] [FULL]      make diff STEP=N [FN=name] [FULL=1]
+#   watch STEP [IMPL] [PRIOR]  make watch STEP=N
+#   reset STEP                 make reset STEP=N
+#   memcheck STEP BIN [TEST]   make memcheck STEP=N [TEST=text]
+#   memcheck-summary STEP LOG [TEST [BIN]]
+#                              the summary of a memcheck log (tests/)
 #
 # Needs only a POSIX shell and the tools every Debian has (sed, awk, diff,
-# cksum); inotifywait is used by `watch` when it is installed.
+# cksum); inotifywait is used by `watch` when it is installed. The awk
+# programs beside it do the parsing: c_functions.awk for diff,
+# memcheck_summary.awk for memcheck.
 set -u
+case "$0" in */*) HERE=${0%/*} ;; *) HERE=. ;; esac
 MAKE=${MAKE:-make}
 BUILD=${BUILD:-build}
 
@@ -65,7 +70,7 @@ cmd_progress() {
 			f=${last#*passed, }; f=${f%% failed*}
 			tests="$p/$((p + f))"
 			if printf '%s\n' "$out" | grep -q 'status 86'; then
-				mem="LEAKS or memory errors: make memcheck STEP=$n"
+				mem="LEAKS or memory errors: make memcheck STEP=$n PRIOR=solutions"
 			elif [ "$f" -eq 0 ]; then
 				mem="clean"
 			else
@@ -83,7 +88,7 @@ cmd_progress() {
 }
 
 cmd_hint() {
-	d=$(step_dir "$1")
+	d=$(step_dir "$1") || exit 2
 	file="docs/hints/$d.md"
 	[ -f "$file" ] || die "no hints for step $1 ($file is missing)"
 	max=$(grep -c '^## Hint [0-9]' "$file")
@@ -111,11 +116,30 @@ cmd_hint() {
 	fi
 }
 
+# make diff STEP=N [FN=name] [FULL=1]: each function of your files against
+# the reference's, ignoring comments and whitespace (harness/c_functions.awk
+# says how); FN=name one function as a unified diff, comments left out;
+# FULL=1 the whole files as they are.
 cmd_diff() {
-	d=$(step_dir "$1")
+	d=$(step_dir "$1") || exit 2
+	files=$(learner_files "$d")
+	if [ -z "$files" ]; then
+		echo "Step $1: you write no file in this step."
+		return 0
+	fi
+	if [ -n "${3:-}" ]; then
+		diff_full "$1" "$d" "$files"
+	elif [ -n "${2:-}" ]; then
+		diff_function "$1" "$d" "$2" "$files"
+	else
+		diff_list "$1" "$d" "$files"
+	fi
+}
+
+diff_full() {
 	same=1
-	for f in $(learner_files "$d"); do
-		ref="solutions/$d/${f##*/}"
+	for f in $3; do
+		ref="solutions/$2/${f##*/}"
 		cmp -s "$f" "$ref" && continue
 		same=0
 		diff -u --label "your $f" --label "reference $ref" "$f" "$ref"
@@ -124,23 +148,125 @@ cmd_diff() {
 	return 0
 }
 
-# A checksum of the step's sources, to notice a save without inotifywait.
+diff_list() {
+	step=$1
+	d=$2
+	files=$3
+	mkdir -p "$BUILD/diff"
+	stats="$BUILD/diff/stats"
+	set --
+	for f in $files; do
+		set -- "$@" "$f" "solutions/$d/${f##*/}"
+	done
+	awk -v mode=list -v stats="$stats" -f "$HERE/c_functions.awk" "$@"
+	read -r functions differ only first <"$stats"
+	echo
+	if [ "$differ" -eq 0 ] && [ "$only" -eq 0 ]; then
+		echo "Step $step: your functions are the reference's, comments" \
+			"and whitespace aside."
+	else
+		echo "Step $step: $differ of the $functions functions you both" \
+			"have differ, comments and whitespace"
+		echo "aside; the reference has $only more."
+	fi
+	if [ -n "$first" ]; then
+		printf '  %-40s one function, comments left out\n' \
+			"make diff STEP=$step FN=$first"
+	fi
+	printf '  %-40s the whole files, comments and all\n' \
+		"make diff STEP=$step FULL=1"
+}
+
+diff_function() {
+	mkdir -p "$BUILD/diff"
+	yours="$BUILD/diff/yours.c"
+	ref="$BUILD/diff/reference.c"
+	refs=$(for f in $4; do echo "solutions/$2/${f##*/}"; done)
+	# shellcheck disable=SC2086
+	awk -v mode=extract -v want="$3" -f "$HERE/c_functions.awk" $4 >"$yours"
+	# shellcheck disable=SC2086
+	awk -v mode=extract -v want="$3" -f "$HERE/c_functions.awk" $refs >"$ref"
+	if [ ! -s "$yours" ] && [ ! -s "$ref" ]; then
+		echo "Step $1 has no function $3: make diff STEP=$1 lists them." >&2
+		return 2
+	fi
+	where_yours=$(head -n 1 "$yours")
+	where_ref=$(head -n 1 "$ref")
+	echo "$3, your code against the reference's, comments and blank lines" \
+		"left out:"
+	diff -U 9999 -b --label "yours ${where_yours:-(not in your files)}" \
+		--label "reference ${where_ref:-(not in the reference)}" \
+		"$(body_of "$yours")" "$(body_of "$ref")" &&
+		echo "(the same, but for the amount of whitespace)"
+	return 0
+}
+
+# The file of a function's lines (after the "FILE:LINE" line), or /dev/null.
+body_of() {
+	if [ -s "$1" ]; then
+		tail -n +2 "$1" >"$1.body"
+		echo "$1.body"
+	else
+		echo /dev/null
+	fi
+}
+
+# watch_dirs STEP IMPL PRIOR: the folders step STEP's suite is built from,
+# one a line: exercises/ of steps 0..STEP (headers, given files, and your
+# earlier steps, on which the suite is built by default), then, for a tree
+# other than exercises/ and solutions/ (which does not change), PRIOR's
+# folders of the steps before and IMPL's of the step.
+watch_dirs() {
+	d=$(step_dir "$1") || exit 2
+	for e in exercises/[0-9][0-9]-*/; do
+		echo "${e%/}"
+		[ "$e" = "exercises/$d/" ] && break
+	done
+	case "$3" in exercises | solutions) ;; *)
+		for e in exercises/[0-9][0-9]-*/; do
+			[ "$e" = "exercises/$d/" ] && break
+			e=${e%/}
+			[ -d "$3/${e#exercises/}" ] && echo "$3/${e#exercises/}"
+		done ;;
+	esac
+	case "$2" in exercises | solutions) ;; *)
+		[ -d "$2/$d" ] && echo "$2/$d" ;;
+	esac
+	return 0
+}
+
+# A checksum of the watched sources, to notice a save without inotifywait.
 sources_sum() {
-	cat exercises/"$1"/*.c exercises/"$1"/*.h 2>/dev/null | cksum
+	for dir in "$@"; do
+		cat "$dir"/*.c "$dir"/*.h "$dir"/*.sql 2>/dev/null
+	done | cksum
 }
 
 cmd_watch() {
-	d=$(step_dir "$1")
-	echo "Watching exercises/$d/ (Ctrl-C to stop)."
+	step=$1
+	d=$(step_dir "$step") || exit 2
+	dirs=$(watch_dirs "$step" "${2:-exercises}" "${3:-${2:-exercises}}")
+	first=$(echo "$dirs" | head -n 1)
+	others=$(echo "$dirs" | grep -v '^exercises/' | sed 's|$|/|' | tr '\n' ' ')
+	if [ "$first" = "exercises/$d" ]; then
+		what="exercises/$d/"
+	else
+		what="steps 0 to $step, $first/ to exercises/$d/"
+	fi
+	echo "Watching $what ${others:+and $others}(Ctrl-C to stop)."
+	set -f
+	# shellcheck disable=SC2086
+	set -- $dirs
+	set +f
 	while :; do
-		$MAKE -s --no-print-directory check STEP="$1"
-		echo "--- waiting for you to save a file in exercises/$d/ ---"
+		$MAKE -s --no-print-directory check STEP="$step"
+		echo "--- waiting for you to save a file in the folders watched ---"
 		if command -v inotifywait >/dev/null 2>&1; then
-			inotifywait -qq -e close_write,moved_to,create \
-				"exercises/$d/" || sleep 1
+			inotifywait -qq -e close_write,moved_to,create "$@" ||
+				sleep 1
 		else
-			before=$(sources_sum "$d")
-			while [ "$(sources_sum "$d")" = "$before" ]; do
+			before=$(sources_sum "$@")
+			while [ "$(sources_sum "$@")" = "$before" ]; do
 				sleep 1
 			done
 		fi
@@ -158,7 +284,7 @@ pristine_ref() {
 }
 
 cmd_reset() {
-	d=$(step_dir "$1")
+	d=$(step_dir "$1") || exit 2
 	ref=$(pristine_ref)
 	for f in $(learner_files "$d"); do
 		tmp="$f.stub"
@@ -177,15 +303,54 @@ cmd_reset() {
 	echo "Step $1 is back to its stubs."
 }
 
-cmd_memcheck_summary() {
-	if [ "$1" -eq 0 ]; then
-		echo "memcheck: valgrind found no leaks and no memory errors."
-	else
-		echo "memcheck: valgrind found problems (above): 'definitely lost'" \
-			"is memory allocated and never freed, 'Invalid read/write'" \
-			"touches memory you do not own; the first 'at' line is where."
+# make memcheck STEP=N [TEST=text]: the suite BIN (built by make) under
+# valgrind. Its report is shown as it comes, and kept with the runner's
+# output in $BUILD/memcheck/stepN.log for the summary.
+cmd_memcheck() {
+	step=$1
+	bin=$2
+	step_dir "$step" >/dev/null
+	if ! command -v valgrind >/dev/null 2>&1; then
+		echo "memcheck needs valgrind; install it with:" >&2
+		echo "    sudo apt-get install -y valgrind" >&2
+		return 2
 	fi
-	return "$1"
+	[ -x "$bin" ] || die "no suite $bin: run make memcheck STEP=$step"
+	log="$BUILD/memcheck/step$step.log"
+	tmp="$BUILD/test-runs/step$step"
+	rm -rf "$tmp" && mkdir -p "$tmp" "${log%/*}"
+	[ -n "$3" ] && echo "memcheck: only the tests whose name contains \"$3\""
+	# Frames are named from the kata's folder (exercises/NN-.../file.c).
+	# The runner prints in a pipe, so valgrind writes to the same one,
+	# in order; ES_TEST_TIMEOUT leaves room for valgrind's slowness.
+	ES_TEST_TMPDIR=$tmp ES_TEST_TIMEOUT=120 ES_TEST_ONLY=$3 \
+		valgrind -q --leak-check=full --errors-for-leak-kinds=all \
+		--error-exitcode=99 --fullpath-after="$(pwd)/" --log-fd=1 \
+		"$bin" 2>&1 | tee "$log"
+	echo
+	cmd_memcheck_summary "$step" "$log" "$3" "$bin"
+}
+
+# memcheck-summary STEP LOG [TEST [BIN]]: the summary of a memcheck run's
+# log (harness/memcheck_summary.awk). BIN, the suite that ran, tells the
+# IMPL= and PRIOR= to repeat in the commands it suggests.
+cmd_memcheck_summary() {
+	step_dir "$1" >/dev/null
+	[ -r "$2" ] || die "no log $2"
+	trees=${4#"$BUILD"/check/}
+	trees=${trees%/*/run-tests}
+	opts=""
+	case "$trees" in
+	*-on-*)
+		impl=${trees%-on-*}
+		prior=${trees##*-on-}
+		[ "$impl" = exercises ] || opts=" IMPL=$impl"
+		[ "$prior" = "$impl" ] || opts="$opts PRIOR=$prior" ;;
+	esac
+	awk -v logname="$2" -v only="${3:-}" \
+		-v check="make check STEP=$1$opts" \
+		-v memcheck="make memcheck STEP=$1$opts" \
+		-f "$HERE/memcheck_summary.awk" "$2"
 }
 
 cmd=${1:-}
@@ -193,9 +358,10 @@ cmd=${1:-}
 case "$cmd" in
 progress) cmd_progress ;;
 hint) cmd_hint "${1:-}" "${2:-}" ;;
-diff) cmd_diff "${1:-}" ;;
-watch) cmd_watch "${1:-}" ;;
+diff) cmd_diff "${1:-}" "${2:-}" "${3:-}" ;;
+watch) cmd_watch "${1:-}" "${2:-}" "${3:-}" ;;
 reset) cmd_reset "${1:-}" ;;
-memcheck-summary) cmd_memcheck_summary "${1:-1}" ;;
+memcheck) cmd_memcheck "${1:-}" "${2:-}" "${3:-}" ;;
+memcheck-summary) cmd_memcheck_summary "${1:-}" "${2:-}" "${3:-}" "${4:-}" ;;
 *) die "unknown command '$cmd' (see make help)" ;;
 esac

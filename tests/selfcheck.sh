@@ -22,6 +22,10 @@
 #     answers each golden scenario's commands with its golden results;
 #  7. make replay on the final step ends with "all K rows agree" on the
 #     reference's projector and lists the differing rows on the shipped one.
+#  8. make diff lists each function of a step's stubs as differing from the
+#     reference, with both sizes, and FN= diffs that one function; the
+#     memcheck summary of canned valgrind logs (tests/fixtures/memcheck/)
+#     names the learner's file:line, or says what a set-up-only leak means.
 #
 # Environment: BUILD, CC, MAKE (set by the Makefile), ES_CATALOG.
 set -u
@@ -378,6 +382,55 @@ if grep -q -E '^[0-9]+ of [0-9]+ rows differ' "$log" && [ "$differ" -gt 0 ]; the
 else
 	fail "make replay STEP=$fn on the shipped projector lists no differing rows" \
 		"(see $log)"
+fi
+
+# ---- 8. make diff and the memcheck summary ----------------------------------
+# Step 5's files are stubs in exercises/: es_decide differs from the
+# reference's. No valgrind here: the summary reads canned logs.
+log="$out/diff-list.txt"
+BUILD="$BUILD" sh harness/kata.sh diff 5 >"$log" 2>&1
+if grep -q -E '^  es_decide +differs +yours [0-9]+ lines?, reference [0-9]+$' \
+	"$log"; then
+	ok "make diff STEP=5 lists es_decide as differing, with both sizes"
+else
+	fail "make diff STEP=5 does not list es_decide as differing with sizes" \
+		"(see $log)"
+fi
+log="$out/diff-fn.txt"
+BUILD="$BUILD" sh harness/kata.sh diff 5 es_decide >"$log" 2>&1
+# In one function's diff, the only lines at column 0 are its head and braces.
+others=$(grep -E '^[-+ ][A-Za-z_]' "$log" | grep -v -c 'es_decide(')
+if grep -q '^--- yours exercises/05-command-handler/decide.c:' "$log" &&
+	grep -q '^+++ reference solutions/05-command-handler/decide.c:' "$log" &&
+	grep -q '^[-+ ]int es_decide(' "$log" && [ "$others" -eq 0 ]; then
+	ok "make diff STEP=5 FN=es_decide diffs es_decide and nothing else"
+else
+	fail "make diff STEP=5 FN=es_decide is not a diff of es_decide alone" \
+		"(see $log)"
+fi
+fixtures=tests/fixtures/memcheck
+log="$out/memcheck-learner.txt"
+BUILD="$BUILD" sh harness/kata.sh memcheck-summary 3 \
+	"$fixtures/leak-in-learner-file.log" >"$log" 2>&1
+if grep -q '^    exercises/03-aggregate/aggregate.c:62 (apply_created):' \
+	"$log" &&
+	grep -q 'freed in your code at exercises/03-aggregate/aggregate.c:38' \
+		"$log" && grep -q '^Besides, 1 test failed' "$log"; then
+	ok "the memcheck summary names the learner's file:line of a leak and" \
+		"of a freed block, and the failure that is not memory's"
+else
+	fail "the memcheck summary of $fixtures/leak-in-learner-file.log" \
+		"misses the learner's file:line (see $log)"
+fi
+log="$out/memcheck-setup.txt"
+BUILD="$BUILD" sh harness/kata.sh memcheck-summary 6 \
+	"$fixtures/leak-in-setup-only.log" >"$log" 2>&1
+if grep -q 'set-up code in the trace: exercises/00-read-side/read_db.c:75' \
+	"$log" && grep -q 'every sqlite3_prepare_v2 needs a' "$log"; then
+	ok "the memcheck summary of a leak only in set-up gives the finalize advice"
+else
+	fail "the memcheck summary of $fixtures/leak-in-setup-only.log" \
+		"gives no finalize advice (see $log)"
 fi
 
 echo "$passed passed, $failed failed"
