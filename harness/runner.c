@@ -64,11 +64,65 @@ static int names_earlier_stub(const char *msg)
 	return atoi(at + 5) != guide_step();
 }
 
+/*
+ * Print `text`, a failure's message, each line indented by `indent`
+ * spaces (the message's own indentation kept), a line longer than
+ * LINE_MAX_COLS cut at a space and continued under itself.
+ */
+#define LINE_MAX_COLS 190
+
+static void print_message(const char *text, int indent)
+{
+	while (*text != '\0') {
+		size_t len = strcspn(text, "\n");
+		size_t cols = 0, cut = 0, i;
+
+		/* Columns: a UTF-8 character's continuation bytes take none. */
+		for (i = 0; i < len && cols < LINE_MAX_COLS - (size_t)indent;
+		     i++) {
+			if (((unsigned char)text[i] & 0xc0) != 0x80)
+				cols++;
+			if (text[i] == ' ' && cols > 60)
+				cut = i;
+		}
+		if (i == len || cut == 0)
+			cut = i;
+		while (cut > 0 && cut < len &&
+		       ((unsigned char)text[cut] & 0xc0) == 0x80)
+			cut--; /* not inside a character */
+		printf("%*s%.*s\n", indent, "", (int)cut, text);
+		text += cut;
+		if (cut < len) {
+			text += *text == ' ';
+			indent = 10; /* under the message */
+		} else {
+			text += *text == '\n';
+			indent = 0; /* the message indents its own lines */
+		}
+	}
+}
+
+/* "called from FILE:LINE" for each helper call of a failure, innermost first. */
+static void print_callers(size_t failure, const char *file, unsigned line)
+{
+	const struct es_test_site *sites;
+	size_t n = es_harness_called_from(&sites, failure);
+
+	while (n-- > 0) {
+		if (sites[n].line == (int)line &&
+		    strcmp(sites[n].file, file) == 0)
+			continue; /* the failure's own line, said already */
+		printf("      %scalled from %s:%d%s\n", out_style.dim,
+		       sites[n].file, sites[n].line, out_style.off);
+	}
+}
+
 static void on_test_complete(const CU_pTest test, const CU_pSuite suite,
 			     const CU_pFailureRecord failures)
 {
 	CU_pFailureRecord f;
 	const char *kept;
+	size_t i = 0;
 
 	(void)suite;
 	if (failures == NULL) {
@@ -78,13 +132,15 @@ static void on_test_complete(const CU_pTest test, const CU_pSuite suite,
 		return;
 	}
 	printf("  %s✗ %s%s\n", out_style.fail, test->pName, out_style.off);
-	for (f = failures; f != NULL; f = f->pNext) {
+	for (f = failures; f != NULL; f = f->pNext, i++) {
+		const char *file = f->strFileName ? f->strFileName : "?";
+
 		if (names_earlier_stub(f->strCondition))
 			blocked_by_earlier_step = 1;
-		printf("      %s\n      %sat %s:%u%s\n",
-		       f->strCondition ? f->strCondition : "", out_style.dim,
-		       f->strFileName ? f->strFileName : "?", f->uiLineNumber,
-		       out_style.off);
+		print_message(f->strCondition ? f->strCondition : "", 6);
+		printf("      %sat %s:%u%s\n", out_style.dim, file,
+		       f->uiLineNumber, out_style.off);
+		print_callers(i, file, f->uiLineNumber);
 	}
 	kept = es_harness_end_test(1);
 	if (kept != NULL)
