@@ -542,27 +542,33 @@ static bool put_row_difference(FILE *out, const struct es_test_rows_part *part,
 		return true;
 	}
 	if (in_part && split_values(&av, a) && (*e == '\0' || is_title(e))) {
-		fprintf(out, "row %zu of %s is not expected: %zu expected", row,
-			part->table, row - 1);
+		fprintf(out,
+			"row %zu of %s is not expected (%zu row%s expected)",
+			row, part->table, row - 1, row - 1 == 1 ? "" : "s");
 		put_columns(out, part, av.count, &av, NULL);
 		return true;
 	}
 	if (after_part && *e != '\0' && !is_title(e) && split_values(&ev, e) &&
 	    ev.count == columns_in(part)) {
-		fprintf(out, "row %zu of %s is missing: it has %zu", row,
-			part->table, part->rows);
+		fprintf(out,
+			"row %zu of %s is missing (the table has %zu row%s)",
+			row, part->table, part->rows,
+			part->rows == 1 ? "" : "s");
 		put_columns(out, part, ev.count, NULL, &ev);
 		return true;
 	}
 	return false;
 }
 
+/* The failure's message: a failure jumps out, so nothing is freed after. */
+static char message[8192];
+
 void es_test_assert_rows(const char *file, int line, const char *what,
 			 const char *actual, const char *expected,
 			 const struct es_test_rows_part *parts, size_t count)
 {
 	const char *a = actual, *e = expected;
-	size_t n = 1, i;
+	size_t n = 1, i = count;
 	char *text = NULL;
 	size_t size = 0;
 	FILE *out;
@@ -580,31 +586,24 @@ void es_test_assert_rows(const char *file, int line, const char *what,
 		n++;
 	}
 	out = open_memstream(&text, &size);
-	if (out == NULL) {
-		es_test_fail(file, line,
-			     "%s: the rows differ (no memory to"
-			     " say how)",
-			     what ? what : "rows");
-		return;
+	if (out != NULL) {
+		if (what != NULL)
+			fprintf(out, "%s: ", what);
+		for (i = 0; i < count; i++) {
+			if (put_row_difference(out, &parts[i], n, a, e))
+				break;
+		}
+		fclose(out);
 	}
-	if (what != NULL)
-		fprintf(out, "%s: ", what);
-	for (i = 0; i < count; i++) {
-		if (put_row_difference(out, &parts[i], n, a, e))
-			break;
-	}
-	fclose(out);
-	if (i == count) { /* not rows: the texts, marked */
-		char diff[4096] = "";
-
-		es_harness_describe_difference(diff, sizeof(diff),
+	message[0] = '\0';
+	if (i < count && text != NULL)
+		snprintf(message, sizeof(message), "%s", text);
+	else /* not rows of a part: the texts, marked */
+		es_harness_describe_difference(message, sizeof(message),
 					       what ? what : "the rows", actual,
 					       expected);
-		es_harness_fail(file, line, diff);
-	} else {
-		es_harness_fail(file, line, text ? text : "");
-	}
 	free(text);
+	es_harness_fail(file, line, message);
 }
 
 /* ---- dumps -------------------------------------------------------------- */
