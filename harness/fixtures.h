@@ -169,15 +169,15 @@ void es_test_rows_part_init(struct es_test_rows_part *part, sqlite3_stmt *stmt,
 
 /*
  * Fail the test at `file`:`line`, after `what` (NULL: nothing), unless
- * the rows texts
- * `actual` and `expected` are the same. `parts` (`count` of them, in
- * order) describe `actual`. The message shows the first row that
- * differs, column by column, each column that differs marked:
+ * the rows texts `actual` and `expected` are the same. `parts` (`count`
+ * of them, in order) describe `actual`. The message shows the first row
+ * that differs, column by column, each column that differs marked:
  *
  *     row 2 of product_list_view differs in: stock
- *       column         actual            expected
- *       id             2                 2
- *       stock          7                 5          <-
+ *       column         actual         expected
+ *       id             2              2
+ *       name           'Gadget Plus'  'Gadget Plus'
+ *       stock          7              5              <-
  *
  * or the row that is missing or not expected; a line outside the parts
  * is shown with a marker under its first difference.
