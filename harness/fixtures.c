@@ -2,13 +2,16 @@
  * fixtures.c - Widget Pro, commands, raw rows in the log, and rows dumped
  * as text (see fixtures.h).
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fixtures.h"
 #include "harness.h"
+#include "harness_internal.h"
 
 /* ---- Widget Pro and the commands ---------------------------------------- */
 
@@ -197,8 +200,9 @@ void es_test_product_viewed(struct es_event *out, int64_t product_id, int n)
 
 /* ---- the log behind the store's back ------------------------------------ */
 
-void es_test_insert_event(sqlite3 *db, int64_t product_id, const char *type,
-			  const char *data, const char *occurred_at)
+void es_test_insert_event_at(struct es_test_site from, sqlite3 *db,
+			     int64_t product_id, const char *type,
+			     const char *data, const char *occurred_at)
 {
 	sqlite3_stmt *stmt = NULL;
 	char msg[ES_ERROR_MSG_SIZE];
@@ -221,23 +225,396 @@ void es_test_insert_event(sqlite3 *db, int64_t product_id, const char *type,
 	}
 	snprintf(msg, sizeof(msg), "%s", sqlite3_errmsg(db));
 	sqlite3_finalize(stmt);
-	ES_FAIL("inserting a raw event failed: %s", msg);
+	ES_FAIL_FROM(from, "inserting a raw event failed: %s", msg);
 }
 
-void es_test_insert_corrupt_event(sqlite3 *db, int64_t product_id)
+void es_test_insert_corrupt_event_at(struct es_test_site from, sqlite3 *db,
+				     int64_t product_id)
 {
-	es_test_insert_event(db, product_id, "StockUpdated",
-			     "{\"product_id\": 1, oops",
-			     "2026-11-27T14:32:05+00:00");
+	es_test_insert_event_at(from, db, product_id, "StockUpdated",
+				"{\"product_id\": 1, oops",
+				"2026-11-27T14:32:05+00:00");
 }
 
-/* ---- rows as text ------------------------------------------------------- */
+/* ---- rows as text: what differs ----------------------------------------- */
+
+#define MAX_COLUMNS 32
+#define NAME_WIDTH  24 /* columns of a column's name shown, at most */
+#define VALUE_WIDTH 50 /* of a value */
+
+/* The table after the first FROM of `sql`, into `out`. */
+static void table_of(char *out, size_t size, const char *sql)
+{
+	const char *at;
+
+	snprintf(out, size, "the query");
+	for (at = sql; *at != '\0'; at++) {
+		size_t len;
+
+		if (strncasecmp(at, "from", 4) != 0 ||
+		    !isspace((unsigned char)at[4]) ||
+		    (at > sql && !isspace((unsigned char)at[-1])))
+			continue;
+		at += 4;
+		while (isspace((unsigned char)*at))
+			at++;
+		len = strspn(at, "abcdefghijklmnopqrstuvwxyz"
+				 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+		if (len > 0)
+			snprintf(out, size, "%.*s", (int)len, at);
+		return;
+	}
+}
+
+void es_test_rows_part_init(struct es_test_rows_part *part, sqlite3_stmt *stmt,
+			    size_t first_line)
+{
+	size_t len = 0;
+
+	part->first = first_line;
+	part->rows = 0;
+	table_of(part->table, sizeof(part->table), sqlite3_sql(stmt));
+	part->columns[0] = '\0';
+	for (int col = 0; col < sqlite3_column_count(stmt); col++) {
+		int n = snprintf(part->columns + len,
+				 sizeof(part->columns) - len, "%s%s",
+				 col > 0 ? "|" : "",
+				 sqlite3_column_name(stmt, col));
+
+		if (n < 0 || (size_t)n >= sizeof(part->columns) - len)
+			break; /* the names of the others stay unknown */
+		len += (size_t)n;
+	}
+}
+
+/* One line of rows as text, cut into its values. */
+struct row_values {
+	const char *at[MAX_COLUMNS];
+	size_t len[MAX_COLUMNS];
+	size_t count;
+};
+
+/*
+ * Cut the line at `line` (up to its '\n' or the end) into values at each
+ * '|', except inside a quoted text ('a|b'). Returns false when it has
+ * more values than MAX_COLUMNS.
+ */
+static bool split_values(struct row_values *v, const char *line)
+{
+	const char *end = line + strcspn(line, "\n");
+	const char *p = line;
+
+	for (v->count = 0; v->count < MAX_COLUMNS; v->count++) {
+		const char *start = p;
+
+		if (*p == '\'') {
+			/* To the quote that ends the text: before '|' or
+			 * the line's end. */
+			for (p++; p < end; p++) {
+				if (*p == '\'' && (p + 1 == end || p[1] == '|'))
+					break;
+			}
+			p += p < end;
+		}
+		p += strcspn(p, "|\n");
+		v->at[v->count] = start;
+		v->len[v->count] = (size_t)(p - start);
+		if (p >= end) {
+			v->count++;
+			return true;
+		}
+		p++; /* past the '|' */
+	}
+	return false;
+}
+
+/* The name of column `i` of `part`, in `out`. */
+static const char *column_name(char *out, size_t size,
+			       const struct es_test_rows_part *part, size_t i)
+{
+	const char *c = part->columns;
+
+	while (i > 0 && c != NULL) {
+		c = strchr(c, '|');
+		c = c ? c + 1 : NULL;
+		i--;
+	}
+	if (c == NULL || *c == '\0')
+		snprintf(out, size, "(column %zu)", i + 1);
+	else
+		snprintf(out, size, "%.*s", (int)strcspn(c, "|"), c);
+	return out;
+}
+
+/* How many columns `part` names. */
+static size_t columns_in(const struct es_test_rows_part *part)
+{
+	size_t n = 1;
+
+	for (const char *c = part->columns; *c != '\0'; c++)
+		n += *c == '|';
+	return n;
+}
+
+/* Characters in the `len` bytes at `s` (UTF-8: a continuation byte is none). */
+static size_t chars_in(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return n;
+}
+
+/*
+ * `len` bytes of `s` in a cell `width` characters wide, cut with "...";
+ * padded to the width when `pad`.
+ */
+static void put_cell(FILE *out, const char *s, size_t len, size_t width,
+		     bool pad)
+{
+	size_t chars = chars_in(s, len);
+
+	if (chars > width) {
+		size_t keep = 0, kept = 0;
+
+		while (keep < len && kept < width - 3) {
+			keep++;
+			while (keep < len &&
+			       ((unsigned char)s[keep] & 0xc0) == 0x80)
+				keep++;
+			kept++;
+		}
+		fprintf(out, "%.*s...", (int)keep, s);
+		return;
+	}
+	fprintf(out, "%.*s%*s", (int)len, s, pad ? (int)(width - chars) : 0,
+		"");
+}
+
+/* The widest of "title" and the values of `v`, at most VALUE_WIDTH. */
+static size_t width_of(const char *title, const struct row_values *v)
+{
+	size_t width = strlen(title);
+
+	for (size_t i = 0; v != NULL && i < v->count; i++) {
+		size_t chars = chars_in(v->at[i], v->len[i]);
+
+		if (chars > width)
+			width = chars;
+	}
+	return width < VALUE_WIDTH ? width : VALUE_WIDTH;
+}
+
+/* The widest of "column" and the names of `count` columns of `part`. */
+static size_t names_width(const struct es_test_rows_part *part, size_t count)
+{
+	size_t width = strlen("column");
+	char name[64];
+
+	for (size_t i = 0; i < count; i++) {
+		size_t len = strlen(column_name(name, sizeof(name), part, i));
+
+		if (len > width)
+			width = len;
+	}
+	return width < NAME_WIDTH ? width : NAME_WIDTH;
+}
+
+static bool same_value(const struct row_values *a, const struct row_values *e,
+		       size_t i)
+{
+	return a->len[i] == e->len[i] &&
+	       memcmp(a->at[i], e->at[i], a->len[i]) == 0;
+}
+
+/*
+ * When column `i` of the rows `a` and `e` is too long to show whole: its
+ * first difference, marked.
+ */
+static void put_long_difference(FILE *out, const struct es_test_rows_part *part,
+				const struct row_values *a,
+				const struct row_values *e, size_t i)
+{
+	char *va, *ve;
+
+	if (chars_in(a->at[i], a->len[i]) <= VALUE_WIDTH &&
+	    chars_in(e->at[i], e->len[i]) <= VALUE_WIDTH)
+		return; /* the table shows both whole */
+	va = strndup(a->at[i], a->len[i]);
+	ve = strndup(e->at[i], e->len[i]);
+	if (va != NULL && ve != NULL) {
+		char name[64], text[1024] = "";
+
+		es_harness_describe_difference(
+			text, sizeof(text),
+			column_name(name, sizeof(name), part, i), va, ve);
+		fprintf(out, "\n        %s", text);
+	}
+	free(va);
+	free(ve);
+}
+
+/*
+ * The row `a` beside the row `e`, `count` columns (either row may be
+ * NULL: no such row), one column a line under its name, a marker after
+ * each that differs. Returns the first column that differs, or `count`.
+ */
+static size_t put_columns(FILE *out, const struct es_test_rows_part *part,
+			  size_t count, const struct row_values *a,
+			  const struct row_values *e)
+{
+	int nw = (int)names_width(part, count);
+	size_t aw = a ? width_of("actual", a) : 0;
+	size_t ew = e ? width_of("expected", e) : 0;
+	size_t first_differing = count;
+	char name[64];
+
+	fprintf(out, "\n        %-*s  %s%*s%s", nw, "column", a ? "actual" : "",
+		a && e ? (int)(aw - 6 + 2) : 0, "", e ? "expected" : "");
+	for (size_t i = 0; i < count; i++) {
+		bool differs = a && e && !same_value(a, e, i);
+
+		fprintf(out, "\n        %-*.*s  ", nw, nw,
+			column_name(name, sizeof(name), part, i));
+		if (a)
+			put_cell(out, a->at[i], a->len[i], aw, e != NULL);
+		if (a && e)
+			fputs("  ", out);
+		if (e)
+			put_cell(out, e->at[i], e->len[i], ew, differs);
+		if (differs)
+			fputs("  <-", out);
+		if (differs && first_differing == count)
+			first_differing = i;
+	}
+	return first_differing;
+}
+
+/* "a, b" for the columns that differ between `a` and `e`. */
+static void put_differing(FILE *out, const struct es_test_rows_part *part,
+			  const struct row_values *a,
+			  const struct row_values *e)
+{
+	const char *sep = "";
+	char name[64];
+
+	for (size_t i = 0; i < a->count; i++) {
+		if (same_value(a, e, i))
+			continue;
+		fprintf(out, "%s%s", sep,
+			column_name(name, sizeof(name), part, i));
+		sep = ", ";
+	}
+}
+
+/* A line that titles the rows under it ("product_list_view:"). */
+static bool is_title(const char *line)
+{
+	size_t len = strcspn(line, "\n");
+
+	return len > 0 && line[len - 1] == ':' &&
+	       memchr(line, '|', len) == NULL;
+}
+
+/*
+ * Describe how line `n` (`a` of actual, `e` of expected; at the text's
+ * end when *a or *e is '\0') differs, as rows of `part` when they are.
+ * Returns false when they are not rows of a part.
+ */
+static bool put_row_difference(FILE *out, const struct es_test_rows_part *part,
+			       size_t n, const char *a, const char *e)
+{
+	struct row_values av, ev;
+	bool in_part = n >= part->first && n < part->first + part->rows;
+	bool after_part = n == part->first + part->rows;
+	size_t row = n - part->first + 1;
+
+	if (in_part && split_values(&av, a) && *e != '\0' && !is_title(e) &&
+	    split_values(&ev, e) && ev.count == av.count) {
+		size_t first;
+
+		fprintf(out, "row %zu of %s differs in: ", row, part->table);
+		put_differing(out, part, &av, &ev);
+		first = put_columns(out, part, av.count, &av, &ev);
+		if (first < av.count)
+			put_long_difference(out, part, &av, &ev, first);
+		return true;
+	}
+	if (in_part && split_values(&av, a) && (*e == '\0' || is_title(e))) {
+		fprintf(out,
+			"row %zu of %s is not expected (%zu row%s expected)",
+			row, part->table, row - 1, row - 1 == 1 ? "" : "s");
+		put_columns(out, part, av.count, &av, NULL);
+		return true;
+	}
+	if (after_part && *e != '\0' && !is_title(e) && split_values(&ev, e) &&
+	    ev.count == columns_in(part)) {
+		fprintf(out,
+			"row %zu of %s is missing (the table has %zu row%s)",
+			row, part->table, part->rows,
+			part->rows == 1 ? "" : "s");
+		put_columns(out, part, ev.count, NULL, &ev);
+		return true;
+	}
+	return false;
+}
+
+/* The failure's message: a failure jumps out, so nothing is freed after. */
+static char message[8192];
+
+void es_test_assert_rows(const char *file, int line, const char *what,
+			 const char *actual, const char *expected,
+			 const struct es_test_rows_part *parts, size_t count)
+{
+	const char *a = actual, *e = expected;
+	size_t n = 1, i = count;
+	char *text = NULL;
+	size_t size = 0;
+	FILE *out;
+
+	if (strcmp(actual, expected) == 0)
+		return;
+	/* The first line that differs: line n, at a and e. */
+	while (1) {
+		size_t al = strcspn(a, "\n"), el = strcspn(e, "\n");
+
+		if (al != el || memcmp(a, e, al) != 0 || a[al] != e[el])
+			break;
+		a += al + 1;
+		e += el + 1;
+		n++;
+	}
+	out = open_memstream(&text, &size);
+	if (out != NULL) {
+		if (what != NULL)
+			fprintf(out, "%s: ", what);
+		for (i = 0; i < count; i++) {
+			if (put_row_difference(out, &parts[i], n, a, e))
+				break;
+		}
+		fclose(out);
+	}
+	message[0] = '\0';
+	if (i < count && text != NULL)
+		snprintf(message, sizeof(message), "%s", text);
+	else /* not rows of a part: the texts, marked */
+		es_harness_describe_difference(message, sizeof(message),
+					       what ? what : "the rows", actual,
+					       expected);
+	free(text);
+	es_harness_fail(file, line, message);
+}
+
+/* ---- dumps -------------------------------------------------------------- */
 
 void es_test_dump_reset(struct es_test_dump *d)
 {
 	d->len = 0;
+	d->lines = 0;
 	d->text[0] = '\0';
 	d->overflow = false;
+	d->parts = 0;
 }
 
 void es_test_dump_append(struct es_test_dump *d, const char *fmt, ...)
@@ -251,10 +628,13 @@ void es_test_dump_append(struct es_test_dump *d, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(d->text + d->len, room, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= room)
+	if (n < 0 || (size_t)n >= room) {
 		d->overflow = true;
-	else
-		d->len += (size_t)n;
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		d->lines += d->text[d->len + (size_t)i] == '\n';
+	d->len += (size_t)n;
 }
 
 /* A real as the shortest text that reads back the same, with a point. */
@@ -290,13 +670,18 @@ static void dump_value(struct es_test_dump *d, sqlite3_stmt *stmt, int col)
 	}
 }
 
-void es_test_dump_query(struct es_test_dump *d, sqlite3 *db, const char *sql)
+void es_test_dump_query_at(struct es_test_site from, struct es_test_dump *d,
+			   sqlite3 *db, const char *sql)
 {
+	struct es_test_rows_part part;
 	sqlite3_stmt *stmt = NULL;
 	int rc;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
-		ES_FAIL("%s (in: %s)", sqlite3_errmsg(db), sql);
+	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		ES_FAIL_FROM(from, "%s (in: %s)", sqlite3_errmsg(db), sql);
+		return;
+	}
+	es_test_rows_part_init(&part, stmt, d->lines + 1);
 	for (rc = sqlite3_step(stmt); rc == SQLITE_ROW;
 	     rc = sqlite3_step(stmt)) {
 		for (int col = 0; col < sqlite3_column_count(stmt); col++) {
@@ -305,41 +690,30 @@ void es_test_dump_query(struct es_test_dump *d, sqlite3 *db, const char *sql)
 			dump_value(d, stmt, col);
 		}
 		es_test_dump_append(d, "\n");
+		part.rows++;
 	}
 	sqlite3_finalize(stmt);
+	if (d->parts < ES_TEST_DUMP_PARTS)
+		d->part[d->parts++] = part;
 	if (rc != SQLITE_DONE)
-		ES_FAIL("%s (in: %s)", sqlite3_errmsg(db), sql);
+		ES_FAIL_FROM(from, "%s (in: %s)", sqlite3_errmsg(db), sql);
 	if (d->overflow)
-		ES_FAIL("the views do not fit in %d bytes of dump",
-			ES_TEST_DUMP_SIZE);
+		ES_FAIL_FROM(from, "the views do not fit in %d bytes of dump",
+			     ES_TEST_DUMP_SIZE);
 }
 
-const char *es_test_dump_rows(struct es_test_dump *d, sqlite3 *db,
-			      const char *sql)
+const struct es_test_dump *es_test_dump_rows_at(struct es_test_site from,
+						struct es_test_dump *d,
+						sqlite3 *db, const char *sql)
 {
 	es_test_dump_reset(d);
-	es_test_dump_query(d, db, sql);
-	return d->text;
+	es_test_dump_query_at(from, d, db, sql);
+	return d;
 }
 
-void es_assert_same_dump(const char *actual, const char *expected,
-			 const char *what, const char *file, int line)
+void es_assert_dump(const struct es_test_dump *d, const char *expected,
+		    const char *what, const char *file, int line)
 {
-	int row = 1;
-	size_t a, e;
-
-	if (strcmp(actual, expected) == 0)
-		return;
-	while (1) {
-		a = strcspn(actual, "\n");
-		e = strcspn(expected, "\n");
-		if (a != e || strncmp(actual, expected, a) != 0 ||
-		    actual[a] == '\0')
-			break;
-		actual += a + 1;
-		expected += e + 1;
-		row++;
-	}
-	es_test_fail(file, line, "%s: line %d is \"%.*s\", expected \"%.*s\"",
-		     what, row, (int)a, actual, (int)e, expected);
+	es_test_assert_rows(file, line, what, d->text, expected, d->part,
+			    d->parts);
 }

@@ -19,6 +19,7 @@
 #include "aggregate.h"
 #include "commands.h"
 #include "events.h"
+#include "harness.h"
 #include "snapshots.h"
 
 /* ---- Widget Pro and the commands ---------------------------------------- */
@@ -120,34 +121,85 @@ void es_test_product_viewed(struct es_event *out, int64_t product_id, int n);
  * older or a broken one) may have written it. The test fails when SQLite
  * refuses the row.
  */
-void es_test_insert_event(sqlite3 *db, int64_t product_id, const char *type,
-			  const char *data, const char *occurred_at);
+#define es_test_insert_event(db, product_id, type, data, occurred_at)          \
+	es_test_insert_event_at(ES_HERE, (db), (product_id), (type), (data),   \
+				(occurred_at))
+void es_test_insert_event_at(struct es_test_site from, sqlite3 *db,
+			     int64_t product_id, const char *type,
+			     const char *data, const char *occurred_at);
 
 /*
  * Insert a StockUpdated row of `product_id` whose data is not JSON at all,
  * stamped 2026-11-27T14:32:05+00:00: a row no store can decode
  * (ES_ECORRUPT, "event N: ...").
  */
-void es_test_insert_corrupt_event(sqlite3 *db, int64_t product_id);
+#define es_test_insert_corrupt_event(db, product_id)                           \
+	es_test_insert_corrupt_event_at(ES_HERE, (db), (product_id))
+void es_test_insert_corrupt_event_at(struct es_test_site from, sqlite3 *db,
+				     int64_t product_id);
 
 /* ---- rows as text ------------------------------------------------------- */
 
 /*
- * A dump: rows as text, one line a row, the columns split by '|':
- * integers as digits, reals as the shortest text that reads back the
- * same, always with a point (12.0), text in single quotes, NULL as NULL:
+ * Rows as text, one line a row, the columns split by '|': integers as
+ * digits, reals as the shortest text that reads back the same, always
+ * with a point (12.0), text in single quotes, NULL as NULL:
  *
  *     1|'Widget Pro'|NULL|29.99|100|'Acme Corp'
  *
  * So a wrong value, a wrong column or a wrong type all show up as a
- * difference in the text. A dump is large: keep it in a static variable.
+ * difference in the text. (sqlfile.h's es_test_rows_text() writes reals
+ * with an r: r29.99.)
+ *
+ * A part of such a text: the rows of one query, `rows` lines from line
+ * `first` (from 1) on, with the name of the table they come from and the
+ * names of their columns (sqlite3_column_name()), for a failure to name
+ * what differs.
  */
-#define ES_TEST_DUMP_SIZE 65536
+struct es_test_rows_part {
+	size_t first;
+	size_t rows;
+	char table[64];	   /* after the query's FROM; "the query" if none */
+	char columns[512]; /* "id|name|stock" */
+};
+
+/* Describe the rows of the query `stmt` (prepared) as `part`. */
+void es_test_rows_part_init(struct es_test_rows_part *part, sqlite3_stmt *stmt,
+			    size_t first_line);
+
+/*
+ * Fail the test at `file`:`line`, after `what` (NULL: nothing), unless
+ * the rows texts `actual` and `expected` are the same. `parts` (`count`
+ * of them, in order) describe `actual`. The message shows the first row
+ * that differs, column by column, each column that differs marked:
+ *
+ *     row 2 of product_list_view differs in: stock
+ *       column         actual         expected
+ *       id             2              2
+ *       name           'Gadget Plus'  'Gadget Plus'
+ *       stock          7              5              <-
+ *
+ * or the row that is missing or not expected; a line outside the parts
+ * is shown with a marker under its first difference.
+ */
+void es_test_assert_rows(const char *file, int line, const char *what,
+			 const char *actual, const char *expected,
+			 const struct es_test_rows_part *parts, size_t count);
+
+/*
+ * A dump: rows as text of one query or more, with titles between them
+ * if need be. A dump is large: keep it in a static variable.
+ */
+#define ES_TEST_DUMP_SIZE  65536
+#define ES_TEST_DUMP_PARTS 8
 
 struct es_test_dump {
 	char text[ES_TEST_DUMP_SIZE]; /* NUL-terminated */
 	size_t len;		      /* of text */
+	size_t lines;		      /* in text */
 	bool overflow;		      /* something did not fit */
+	struct es_test_rows_part part[ES_TEST_DUMP_PARTS]; /* each query's */
+	size_t parts;
 };
 
 /* Empty `d`. */
@@ -165,7 +217,10 @@ void es_test_dump_append(struct es_test_dump *d, const char *fmt, ...)
  * The test fails with SQLite's message when the query fails, and when
  * the dump is full.
  */
-void es_test_dump_query(struct es_test_dump *d, sqlite3 *db, const char *sql);
+#define es_test_dump_query(d, db, sql)                                         \
+	es_test_dump_query_at(ES_HERE, (d), (db), (sql))
+void es_test_dump_query_at(struct es_test_site from, struct es_test_dump *d,
+			   sqlite3 *db, const char *sql);
 
 /*
  * The rows of step 9's read models, for es_test_dump_rows(): "1|2" (id,
@@ -178,19 +233,25 @@ void es_test_dump_query(struct es_test_dump *d, sqlite3 *db, const char *sql);
 	"SELECT product_id, name, stock FROM low_stock_alert_view"             \
 	" ORDER BY product_id"
 
-/* Empty `d`, dump the rows of `sql` into it and return its text. */
-const char *es_test_dump_rows(struct es_test_dump *d, sqlite3 *db,
-			      const char *sql);
+/* Empty `d`, dump the rows of `sql` into it and return it. */
+#define es_test_dump_rows(d, db, sql)                                          \
+	es_test_dump_rows_at(ES_HERE, (d), (db), (sql))
+const struct es_test_dump *es_test_dump_rows_at(struct es_test_site from,
+						struct es_test_dump *d,
+						sqlite3 *db, const char *sql);
 
 /*
- * Assert that the texts `actual` and `expected` (two dumps, say) are the
- * same. On failure the message names `what` and shows the first line
- * that differs, both sides.
+ * Assert that the dump `d` holds exactly the text `expected`, another
+ * dump's text say; ES_ASSERT_SAME_DUMP names what is compared, `what`,
+ * first. On failure the message shows the first row that differs, column
+ * by column (es_test_assert_rows()).
  */
-#define ES_ASSERT_SAME_DUMP(actual, expected, what)                            \
-	es_assert_same_dump((actual), (expected), (what), __FILE__, __LINE__)
+#define ES_ASSERT_ROWS(d, expected)                                            \
+	es_assert_dump((d), (expected), NULL, __FILE__, __LINE__)
+#define ES_ASSERT_SAME_DUMP(d, expected, what)                                 \
+	es_assert_dump((d), (expected), (what), __FILE__, __LINE__)
 
-void es_assert_same_dump(const char *actual, const char *expected,
-			 const char *what, const char *file, int line);
+void es_assert_dump(const struct es_test_dump *d, const char *expected,
+		    const char *what, const char *file, int line);
 
 #endif /* ES_FIXTURES_H */

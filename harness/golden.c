@@ -16,6 +16,7 @@
 
 #include "golden.h"
 #include "harness.h"
+#include "harness_internal.h"
 
 /*
  * A table golden data knows: its columns as the "= " line names them, and
@@ -313,12 +314,13 @@ int es_golden_exec_file(sqlite3 *db, const char *path, struct es_error *err)
 	return rc;
 }
 
-void es_test_exec_file(sqlite3 *db, const char *path)
+void es_test_exec_file_at(struct es_test_site from, sqlite3 *db,
+			  const char *path)
 {
 	struct es_error err;
 
 	if (es_golden_exec_file(db, path, &err) != ES_OK)
-		ES_FAIL("%s", err.msg);
+		ES_FAIL_FROM(from, "%s", err.msg);
 }
 
 int es_golden_load_log(const char *name, const char *path, struct es_error *err)
@@ -346,12 +348,13 @@ int es_golden_load_log(const char *name, const char *path, struct es_error *err)
 	return rc;
 }
 
-void es_test_load_golden_log(const char *name, const char *path)
+void es_test_load_golden_log_at(struct es_test_site from, const char *name,
+				const char *path)
 {
 	struct es_error err;
 
 	if (es_golden_load_log(name, path, &err) != ES_OK)
-		ES_FAIL("%s", err.msg);
+		ES_FAIL_FROM(from, "%s", err.msg);
 }
 
 /* ---- rows as text, and what differs ------------------------------------- */
@@ -777,15 +780,15 @@ int es_golden_diff(FILE *out, size_t *problems, sqlite3 *db, const char *name,
 	return rc;
 }
 
-size_t es_test_golden_diff(FILE *out, sqlite3 *db, const char *name,
-			   const char *const *tables)
+size_t es_test_golden_diff_at(struct es_test_site from, FILE *out, sqlite3 *db,
+			      const char *name, const char *const *tables)
 {
 	struct es_error err;
 	size_t problems = 0;
 
 	if (es_golden_diff(out, &problems, db, name, tables, SHOWN_ROWS,
 			   &err) != ES_OK)
-		ES_FAIL("%s", err.msg);
+		ES_FAIL_FROM(from, "%s", err.msg);
 	return problems;
 }
 
@@ -827,8 +830,6 @@ static void report(int rc, const struct es_error *err, size_t problems,
 
 	if (rc == ES_OK && problems == 0) {
 		free(text);
-		CU_assertImplementation(CU_TRUE, (unsigned int)line, "", file,
-					"", CU_TRUE);
 		return;
 	}
 	if (rc != ES_OK)
@@ -841,8 +842,7 @@ static void report(int rc, const struct es_error *err, size_t problems,
 		memcpy(message + len - (sizeof(cut) - 1), cut, sizeof(cut));
 	else if (len > 0 && message[len - 1] == '\n')
 		message[len - 1] = '\0';
-	CU_assertImplementation(CU_FALSE, (unsigned int)line, message, file, "",
-				CU_TRUE);
+	es_harness_fail(file, line, message);
 }
 
 /*

@@ -38,6 +38,7 @@
 #include <stdio.h>
 
 #include "es_error.h"
+#include "harness.h"
 
 #define ES_GOLDEN_DIR "harness/golden"
 
@@ -118,13 +119,18 @@ int es_golden_diff(FILE *out, size_t *problems, sqlite3 *db, const char *name,
  * Open it with es_store_open() afterwards (which adds the index and the
  * triggers). The test fails when the file exists or the SQL fails.
  */
-void es_test_load_golden_log(const char *name, const char *path);
+#define es_test_load_golden_log(name, path)                                    \
+	es_test_load_golden_log_at(ES_HERE, (name), (path))
+void es_test_load_golden_log_at(struct es_test_site from, const char *name,
+				const char *path);
 
 /*
  * Run every statement of the SQL file `path` on `db`. The test fails with
  * SQLite's message when one fails.
  */
-void es_test_exec_file(sqlite3 *db, const char *path);
+#define es_test_exec_file(db, path) es_test_exec_file_at(ES_HERE, (db), (path))
+void es_test_exec_file_at(struct es_test_site from, sqlite3 *db,
+			  const char *path);
 
 /*
  * Compare `db`'s rows of `tables` (a NULL-terminated list of view tables,
@@ -137,8 +143,10 @@ void es_test_exec_file(sqlite3 *db, const char *path);
  * views are golden. The test fails when the golden file cannot be read or
  * lacks a table asked for.
  */
-size_t es_test_golden_diff(FILE *out, sqlite3 *db, const char *name,
-			   const char *const *tables);
+#define es_test_golden_diff(out, db, name, tables)                             \
+	es_test_golden_diff_at(ES_HERE, (out), (db), (name), (tables))
+size_t es_test_golden_diff_at(struct es_test_site from, FILE *out, sqlite3 *db,
+			      const char *name, const char *const *tables);
 
 /*
  * Assert that `db`'s `tables` (as for es_test_golden_diff) hold exactly

@@ -42,6 +42,42 @@ extern CU_SuiteInfo es_suites[];
 extern const char *es_suite_guide;
 
 /*
+ * Where a failure comes from. An assertion that fails inside a helper (a
+ * static function of a suite, or one of the harness's) is reported at the
+ * helper's line; the runner adds "called from FILE:LINE" for each helper
+ * call under way, innermost first, down to the test's own line. A call is
+ * noted when it is made through ES_CALLED(), usually from a macro of the
+ * helper's own name, written under the helper:
+ *
+ *     static void project_ok(const struct es_event *ev) { ... }
+ *     #define project_ok(ev) ES_CALLED(project_ok(ev))
+ *
+ * A macro is not expanded again inside itself, so the inner project_ok()
+ * is the function. (The Linux kernel's kmalloc() is such a macro, so that
+ * its memory profiling can tell call sites apart.) ES_CALLED is for a
+ * helper that returns nothing,
+ * ES_CALLED_INT for one that returns an integer, ES_CALLED_PTR for one
+ * that returns a pointer to const. The harness's helpers take the call
+ * site as an argument instead: es_test_exec() is a macro that passes
+ * ES_HERE to es_test_exec_at(), which fails with ES_FAIL_FROM().
+ */
+struct es_test_site {
+	const char *file;
+	int line;
+};
+#define ES_HERE ((struct es_test_site){__FILE__, __LINE__})
+
+#define ES_CALLED(call)	    (es_test_enter(ES_HERE), (call), es_test_leave())
+#define ES_CALLED_INT(call) (es_test_enter(ES_HERE), es_test_leave_int(call))
+#define ES_CALLED_PTR(call) (es_test_enter(ES_HERE), es_test_leave_ptr(call))
+
+/* Note a call at `site`; es_test_leave*() ends it (passing a value on). */
+void es_test_enter(struct es_test_site site);
+void es_test_leave(void);
+int64_t es_test_leave_int(int64_t value);
+const void *es_test_leave_ptr(const void *value);
+
+/*
  * The current test's own empty directory, created on first use and
  * removed after the test when it passes. When the test fails it is kept
  * and its path printed, so what the test built can be inspected.
@@ -76,13 +112,16 @@ void es_test_timestamp(char out[ES_TIMESTAMP_SIZE], int n);
  * Run `sql` (one or more statements) on `db`; the test fails with SQLite's
  * message if it does not succeed.
  */
-void es_test_exec(sqlite3 *db, const char *sql);
+#define es_test_exec(db, sql) es_test_exec_at(ES_HERE, (db), (sql))
+void es_test_exec_at(struct es_test_site from, sqlite3 *db, const char *sql);
 
 /*
  * Run `sql`, a query with one integer result, and return that result. The
  * test fails unless exactly one row comes back.
  */
-int64_t es_test_query_int(sqlite3 *db, const char *sql);
+#define es_test_query_int(db, sql) es_test_query_int_at(ES_HERE, (db), (sql))
+int64_t es_test_query_int_at(struct es_test_site from, sqlite3 *db,
+			     const char *sql);
 
 /*
  * Open the SQLite file `path` into `*db` with sqlite3_open_v2()'s `flags`
@@ -91,7 +130,10 @@ int64_t es_test_query_int(sqlite3 *db, const char *sql);
  * fails, so the teardown closes it with sqlite3_close(). The test fails
  * when the file cannot be opened.
  */
-void es_test_open_db(sqlite3 **db, const char *path, int flags);
+#define es_test_open_db(db, path, flags)                                       \
+	es_test_open_db_at(ES_HERE, (db), (path), (flags))
+void es_test_open_db_at(struct es_test_site from, sqlite3 **db,
+			const char *path, int flags);
 
 /*
  * A setup that fails. CUnit runs a suite's setup outside the test, where
@@ -114,7 +156,10 @@ void es_test_require_setup(const char *file, int line);
  */
 void es_test_setup_open_db(sqlite3 **db, const char *path, int flags);
 
-/* Assertions. Each prints both sides, the file and the line. */
+/*
+ * Assertions. Each prints both sides, the file and the line; two strings
+ * that differ are shown with a marker under their first difference.
+ */
 #define ES_ASSERT_TRUE(cond)                                                   \
 	es_assert_true((cond) != 0, #cond, __FILE__, __LINE__)
 #define ES_ASSERT_INT_EQ(actual, expected)                                     \
@@ -150,17 +195,28 @@ void es_assert_str_contains(const char *haystack, const char *needle,
 void es_assert_code(int rc, int expected, const struct es_error *err,
 		    const char *expr, const char *file, int line);
 
-/* Fail the test with a printf-style message. */
+/*
+ * Fail the test with a printf-style message, at `file`:`line`; the
+ * _from form as if called from `from` (a helper's caller).
+ */
 void es_test_fail(const char *file, int line, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 3, 4)))
 #endif
 	;
+void es_test_fail_from(struct es_test_site from, const char *file, int line,
+		       const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 4, 5)))
+#endif
+	;
+
 /*
  * For table-driven tests, whose rows name themselves: fail, with the row's
  * name and the file and line of the check, unless `rc` is `code` (err's
  * message shown when it is not ES_OK), or unless the string `what` is
- * `expected` (NULL is never equal).
+ * `expected` (NULL is never equal; a difference is shown with a marker
+ * under its first character).
  */
 #define ES_CHECK_CODE(row, rc, code, err)                                      \
 	es_check_code(__FILE__, __LINE__, (row), (rc), (code), (err))
@@ -171,6 +227,25 @@ void es_check_code(const char *file, int line, const char *row, int rc,
 void es_check_str(const char *file, int line, const char *row, const char *what,
 		  const char *actual, const char *expected);
 
+/*
+ * The row a table-driven test checks next, and its input, printf-style,
+ * called at the top of each row:
+ *
+ *     es_test_row(row->name, "%s", row->json);
+ *
+ * A failure whose message starts with the row's name and a colon (as
+ * ES_CHECK_* and ES_FAIL("%s: ...", row->name) write it) shows the input
+ * under its first line.
+ */
+void es_test_row(const char *name, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+
 #define ES_FAIL(...) es_test_fail(__FILE__, __LINE__, __VA_ARGS__)
+/* ES_FAIL in a helper that was given its caller's site, `from`. */
+#define ES_FAIL_FROM(from, ...)                                                \
+	es_test_fail_from((from), __FILE__, __LINE__, __VA_ARGS__)
 
 #endif /* ES_HARNESS_H */

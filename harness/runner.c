@@ -5,8 +5,11 @@
  * in a child process of its own, so a test that crashes or hangs (easy to
  * do in C while a step is half written) is reported as such and the other
  * tests still run. For each test it prints a mark and the test's sentence;
- * for a failure, what was expected and what was seen, the file and line,
- * and where to read more. The last line is always "N passed, N failed".
+ * for a failure, what was expected and what was seen, the file and line
+ * (and the test's own line, "called from", when the check is in a
+ * helper), and where to read more; after a crash or a timeout, the
+ * command that shows where, ready to paste. The last line is always
+ * "N passed, N failed".
  *
  * Environment:
  *   NO_COLOR       no colour even on a terminal (https://no-color.org)
@@ -64,11 +67,65 @@ static int names_earlier_stub(const char *msg)
 	return atoi(at + 5) != guide_step();
 }
 
+/*
+ * Print `text`, a failure's message, each line indented by `indent`
+ * spaces (the message's own indentation kept), a line longer than
+ * LINE_MAX_COLS cut at a space and continued under itself.
+ */
+#define LINE_MAX_COLS 190
+
+static void print_message(const char *text, int indent)
+{
+	while (*text != '\0') {
+		size_t len = strcspn(text, "\n");
+		size_t cols = 0, cut = 0, i;
+
+		/* Columns: a UTF-8 character's continuation bytes take none. */
+		for (i = 0; i < len && cols < LINE_MAX_COLS - (size_t)indent;
+		     i++) {
+			if (((unsigned char)text[i] & 0xc0) != 0x80)
+				cols++;
+			if (text[i] == ' ' && cols > 60)
+				cut = i;
+		}
+		if (i == len || cut == 0)
+			cut = i;
+		while (cut > 0 && cut < len &&
+		       ((unsigned char)text[cut] & 0xc0) == 0x80)
+			cut--; /* not inside a character */
+		printf("%*s%.*s\n", indent, "", (int)cut, text);
+		text += cut;
+		if (cut < len) {
+			text += *text == ' ';
+			indent = 10; /* under the message */
+		} else {
+			text += *text == '\n';
+			indent = 0; /* the message indents its own lines */
+		}
+	}
+}
+
+/* "called from FILE:LINE" for each helper call of a failure, innermost first. */
+static void print_callers(size_t failure, const char *file, unsigned line)
+{
+	const struct es_test_site *sites;
+	size_t n = es_harness_called_from(&sites, failure);
+
+	while (n-- > 0) {
+		if (sites[n].line == (int)line &&
+		    strcmp(sites[n].file, file) == 0)
+			continue; /* the failure's own line, said already */
+		printf("      %scalled from %s:%d%s\n", out_style.dim,
+		       sites[n].file, sites[n].line, out_style.off);
+	}
+}
+
 static void on_test_complete(const CU_pTest test, const CU_pSuite suite,
 			     const CU_pFailureRecord failures)
 {
 	CU_pFailureRecord f;
 	const char *kept;
+	size_t i = 0;
 
 	(void)suite;
 	if (failures == NULL) {
@@ -78,13 +135,15 @@ static void on_test_complete(const CU_pTest test, const CU_pSuite suite,
 		return;
 	}
 	printf("  %s✗ %s%s\n", out_style.fail, test->pName, out_style.off);
-	for (f = failures; f != NULL; f = f->pNext) {
+	for (f = failures; f != NULL; f = f->pNext, i++) {
+		const char *file = f->strFileName ? f->strFileName : "?";
+
 		if (names_earlier_stub(f->strCondition))
 			blocked_by_earlier_step = 1;
-		printf("      %s\n      %sat %s:%u%s\n",
-		       f->strCondition ? f->strCondition : "", out_style.dim,
-		       f->strFileName ? f->strFileName : "?", f->uiLineNumber,
-		       out_style.off);
+		print_message(f->strCondition ? f->strCondition : "", 6);
+		printf("      %sat %s:%u%s\n", out_style.dim, file,
+		       f->uiLineNumber, out_style.off);
+		print_callers(i, file, f->uiLineNumber);
 	}
 	kept = es_harness_end_test(1);
 	if (kept != NULL)
@@ -106,23 +165,192 @@ static void run_in_child(CU_pSuite suite, CU_pTest test, unsigned timeout)
 	exit(failed == 0 ? 0 : blocked_by_earlier_step ? 2 : 1);
 }
 
+/* This program's path as run (argv[0]), for the commands suggested. */
+static const char *program_path = "run-tests";
+
+/*
+ * Append `value` to `out` quoted for the shell, so that the command can
+ * be pasted as printed: as it is when it holds only safe characters,
+ * else in single quotes ('\'' for a quote inside them).
+ */
+static void append_quoted(char *out, size_t size, const char *value)
+{
+	size_t len = strlen(out);
+
+	if (value[0] != '\0' &&
+	    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			  "0123456789_./-=") == strlen(value)) {
+		snprintf(out + len, size - len, "%s", value);
+		return;
+	}
+	snprintf(out + len, size - len, "'");
+	for (; *value != '\0'; value++) {
+		len = strlen(out);
+		if (*value == '\'')
+			snprintf(out + len, size - len, "'\\''");
+		else
+			snprintf(out + len, size - len, "%c", *value);
+	}
+	len = strlen(out);
+	snprintf(out + len, size - len, "'");
+}
+
+/*
+ * The make variables that built this suite, read from its path,
+ * "BUILD/check/IMPL-on-PRIOR/NN-slug/run-tests" (the Makefile's
+ * suite_bin): " IMPL=x PRIOR=y BUILD=z", each only when it is not the
+ * default, into `out`. Returns 0 when the path is not of that form.
+ */
+static int make_variables(char *out, size_t size)
+{
+	char path[1024], *dir, *impl, *on;
+
+	snprintf(path, sizeof(path), "%s", program_path);
+	dir = strrchr(path, '/');
+	if (dir == NULL || strcmp(dir, "/run-tests") != 0)
+		return 0;
+	*dir = '\0'; /* cut "/run-tests", then "/NN-slug" */
+	dir = strrchr(path, '/');
+	if (dir == NULL)
+		return 0;
+	*dir = '\0';
+	impl = strncmp(path, "check/", 6) == 0 ? path : strstr(path, "/check/");
+	if (impl == NULL)
+		return 0;
+	if (impl != path)
+		*impl++ = '\0';
+	impl += strlen("check/");
+	on = strstr(impl, "-on-");
+	while (on != NULL && strstr(on + 1, "-on-") != NULL)
+		on = strstr(on + 1, "-on-"); /* the last: IMPL may hold one */
+	if (on == NULL)
+		return 0;
+	*on = '\0';
+	out[0] = '\0';
+	if (strcmp(impl, "exercises") != 0) {
+		snprintf(out + strlen(out), size - strlen(out), " IMPL=");
+		append_quoted(out, size, impl);
+	}
+	if (strcmp(on + 4, impl) != 0) {
+		snprintf(out + strlen(out), size - strlen(out), " PRIOR=");
+		append_quoted(out, size, on + 4);
+	}
+	if (impl != path + strlen("check/") && strcmp(path, "build") != 0) {
+		snprintf(out + strlen(out), size - strlen(out), " BUILD=");
+		append_quoted(out, size, path);
+	}
+	return 1;
+}
+
+/* Whether this process runs under valgrind (which preloads its code). */
+static int under_valgrind(void)
+{
+	const char *preload = getenv("LD_PRELOAD");
+
+	return preload != NULL && strstr(preload, "vgpreload") != NULL;
+}
+
+/* Whether `program` is a file that can be run in one of $PATH's folders. */
+static int on_path(const char *program)
+{
+	const char *dirs = getenv("PATH");
+	char path[1024];
+
+	while (dirs != NULL && *dirs != '\0') {
+		size_t len = strcspn(dirs, ":");
+
+		snprintf(path, sizeof(path), "%.*s/%s", (int)len, dirs,
+			 program);
+		if (len > 0 && access(path, X_OK) == 0)
+			return 1;
+		dirs += len + (dirs[len] == ':');
+	}
+	return 0;
+}
+
+/*
+ * After a crash: the command that runs this one test under valgrind,
+ * which shows where the bad pointer was made and used.
+ */
+static void suggest_memcheck(const CU_pTest test)
+{
+	char cmd[1024], vars[512];
+	int step = guide_step();
+
+	if (under_valgrind()) {
+		printf("      valgrind's report above shows where\n");
+		return;
+	}
+	if (step >= 0 && make_variables(vars, sizeof(vars))) {
+		snprintf(cmd, sizeof(cmd),
+			 "make memcheck STEP=%d%s TEST=", step, vars);
+	} else {
+		snprintf(cmd, sizeof(cmd), "ES_TEST_ONLY=");
+		append_quoted(cmd, sizeof(cmd), test->pName);
+		snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd),
+			 " valgrind -q --leak-check=full ");
+		append_quoted(cmd, sizeof(cmd), program_path);
+		printf("      to see where, run it under valgrind:\n"
+		       "      %s\n",
+		       cmd);
+		return;
+	}
+	append_quoted(cmd, sizeof(cmd), test->pName);
+	printf("      to see where, run it under valgrind:\n      %s\n", cmd);
+}
+
+/*
+ * After a timeout: valgrind cannot tell where a loop spins, a debugger
+ * can. The command runs this one test under gdb, stops it when the
+ * runner's alarm would end it, and prints the stack there.
+ */
+static void suggest_debugger(const CU_pTest test, unsigned timeout)
+{
+	char cmd[1024];
+
+	if (!on_path("gdb")) {
+		printf("      gdb shows where it loops (sudo apt-get install "
+		       "gdb, then run this test again)\n");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "ES_TEST_ONLY=");
+	append_quoted(cmd, sizeof(cmd), test->pName);
+	snprintf(cmd + strlen(cmd), sizeof(cmd) - strlen(cmd),
+		 " gdb -q -batch -ex 'set follow-fork-mode child' \\\n"
+		 "        -ex 'handle SIGALRM stop' -ex run -ex bt ");
+	append_quoted(cmd, sizeof(cmd), program_path);
+	printf("      to see where it loops, stop it after %u s under gdb "
+	       "and print its stack:\n      %s\n",
+	       timeout, cmd);
+}
+
 /* How a child that did not exit normally ended, in words. */
-static void explain_abnormal_end(int status, unsigned timeout)
+static void explain_abnormal_end(const CU_pTest test, int status,
+				 unsigned timeout)
 {
 	int sig = WTERMSIG(status);
 
-	if (sig == SIGALRM)
+	if (sig == SIGALRM) {
 		printf("      stopped after %u s: an endless loop? (a loop over"
 		       " sqlite3_step() that never reaches SQLITE_DONE, say)\n",
 		       timeout);
-	else if (sig == SIGSEGV)
+		suggest_debugger(test, timeout);
+		return;
+	}
+	if (sig == SIGKILL) {
+		/* Nothing in the test sends it: a debugger or the system. */
+		printf("      killed from outside (by a debugger, or by the "
+		       "system when memory ran out)\n");
+		return;
+	}
+	if (sig == SIGSEGV)
 		printf("      crashed: segmentation fault (a NULL or freed "
 		       "pointer?)\n");
 	else if (sig == SIGABRT)
 		printf("      aborted: a failed assert() or a double free\n");
 	else
 		printf("      crashed: %s\n", strsignal(sig));
-	printf("      make memcheck STEP=... shows where under valgrind\n");
+	suggest_memcheck(test);
 }
 
 enum outcome { PASSED, FAILED, BLOCKED };
@@ -160,7 +388,7 @@ static enum outcome run_isolated(CU_pSuite suite, CU_pTest test,
 		return FAILED;
 	}
 	printf("  %s✗ %s%s\n", st->fail, test->pName, st->off);
-	explain_abnormal_end(status, timeout);
+	explain_abnormal_end(test, status, timeout);
 	return FAILED;
 }
 
@@ -206,7 +434,7 @@ static void print_next_steps(unsigned failed, unsigned blocked,
 		       st->off);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const char *timeout_env = getenv("ES_TEST_TIMEOUT");
 	unsigned timeout = timeout_env ? (unsigned)atoi(timeout_env) : 20;
@@ -215,6 +443,8 @@ int main(void)
 	CU_pTest test;
 
 	out_style = style_for_stdout();
+	if (argc > 0 && argv[0] != NULL)
+		program_path = argv[0];
 	if (CU_initialize_registry() != CUE_SUCCESS ||
 	    CU_register_suites(es_suites) != CUE_SUCCESS) {
 		fprintf(stderr, "cannot set up CUnit: %s\n",

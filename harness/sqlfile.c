@@ -75,69 +75,87 @@ int64_t es_test_db_query_int(const char *path, const char *sql)
 	return value;
 }
 
+/*
+ * The parts (fixtures.h) of the texts es_test_rows_text() returned last,
+ * by the text's address, so that es_test_expect_same_rows() can name a
+ * text's table and columns. A text made of two (concatenated) has none.
+ */
+#define KNOWN_TEXTS 16
+
+static struct known_text {
+	const char *text;
+	struct es_test_rows_part part;
+} known[KNOWN_TEXTS];
+static size_t known_next;
+
+static const struct known_text *known_text(const char *text)
+{
+	for (size_t i = 0; i < KNOWN_TEXTS; i++) {
+		if (known[i].text == text && text != NULL)
+			return &known[i];
+	}
+	return NULL;
+}
+
+static void put_value(struct es_test_buf *b, sqlite3_stmt *stmt, int c)
+{
+	const char *sep = c > 0 ? "|" : "";
+
+	switch (sqlite3_column_type(stmt, c)) {
+	case SQLITE_NULL:
+		es_test_buf_printf(b, "%sNULL", sep);
+		break;
+	case SQLITE_INTEGER:
+		es_test_buf_printf(b, "%s%lld", sep,
+				   (long long)sqlite3_column_int64(stmt, c));
+		break;
+	case SQLITE_FLOAT:
+		es_test_buf_printf(b, "%sr%.17g", sep,
+				   sqlite3_column_double(stmt, c));
+		break;
+	default:
+		es_test_buf_printf(b, "%s'%s'", sep,
+				   (const char *)sqlite3_column_text(stmt, c));
+	}
+}
+
 char *es_test_rows_text(const char *path, const char *sql)
 {
 	sqlite3 *db = es_test_db_open(path, SQLITE_OPEN_READONLY);
+	struct known_text *k = &known[known_next++ % KNOWN_TEXTS];
 	sqlite3_stmt *stmt = NULL;
 	struct es_test_buf b = {0};
+	char *text;
 	int rc;
 
 	es_test_buf_grow(&b, 0);
 	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
 		ES_FATAL("%s: %s (in: %s)", path, sqlite3_errmsg(db), sql);
+	es_test_rows_part_init(&k->part, stmt, 1);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		for (int c = 0; c < sqlite3_column_count(stmt); c++) {
-			const char *sep = c > 0 ? "|" : "";
-
-			switch (sqlite3_column_type(stmt, c)) {
-			case SQLITE_NULL:
-				es_test_buf_printf(&b, "%sNULL", sep);
-				break;
-			case SQLITE_INTEGER:
-				es_test_buf_printf(
-					&b, "%s%lld", sep,
-					(long long)sqlite3_column_int64(stmt,
-									c));
-				break;
-			case SQLITE_FLOAT:
-				es_test_buf_printf(
-					&b, "%sr%.17g", sep,
-					sqlite3_column_double(stmt, c));
-				break;
-			default:
-				es_test_buf_printf(
-					&b, "%s'%s'", sep,
-					(const char *)sqlite3_column_text(stmt,
-									  c));
-			}
-		}
+		for (int c = 0; c < sqlite3_column_count(stmt); c++)
+			put_value(&b, stmt, c);
 		es_test_buf_str(&b, "\n");
+		k->part.rows++;
 	}
 	sqlite3_finalize(stmt);
 	es_test_db_close(db);
 	if (rc != SQLITE_DONE)
 		ES_FATAL("%s: reading rows failed (in: %s)", path, sql);
-	return es_test_buf_own(&b);
+	text = es_test_buf_own(&b);
+	k->text = text;
+	return text;
 }
 
-void es_test_expect_same_rows(const char *what, const char *actual,
-			      const char *expected)
+void es_test_expect_same_rows_at(const char *file, int line, const char *what,
+				 const char *actual, const char *expected)
 {
-	size_t line = 1;
-	size_t i = 0;
+	const struct known_text *k = known_text(actual);
 
-	while (actual[i] == expected[i] && actual[i] != '\0') {
-		if (actual[i] == '\n')
-			line++;
-		i++;
-	}
-	if (actual[i] == expected[i])
-		return;
-	while (i > 0 && actual[i - 1] != '\n')
-		i--;
-	ES_FATAL("%s, row %zu:\n        got      %.300s\n        expected "
-		 "%.300s",
-		 what, line, actual + i, expected + i);
+	if (k == NULL)
+		k = known_text(expected);
+	es_test_assert_rows(file, line, what, actual, expected,
+			    k ? &k->part : NULL, k ? 1 : 0);
 }
 
 /* ---- the events table ---------------------------------------------------- */

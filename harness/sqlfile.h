@@ -42,11 +42,17 @@ int64_t es_test_db_query_int(const char *path, const char *sql);
 char *es_test_rows_text(const char *path, const char *sql);
 
 /*
- * Fail the test, naming `what`, with the first line where `actual` and
- * `expected` (two es_test_rows_text() texts, say) differ.
+ * Fail the test, naming `what`, with the first row where `actual` and
+ * `expected` (two es_test_rows_text() texts, say) differ, column by
+ * column (fixtures.h's es_test_assert_rows()) when one of them came
+ * from es_test_rows_text(), else with a marker under the first
+ * difference. The failure is reported at the line of the call.
  */
-void es_test_expect_same_rows(const char *what, const char *actual,
-			      const char *expected);
+#define es_test_expect_same_rows(what, actual, expected)                       \
+	es_test_expect_same_rows_at(__FILE__, __LINE__, (what), (actual),      \
+				    (expected))
+void es_test_expect_same_rows_at(const char *file, int line, const char *what,
+				 const char *actual, const char *expected);
 
 /* A row of the events table, its text copied. */
 struct es_test_event_row {

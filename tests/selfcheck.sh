@@ -21,11 +21,17 @@
 #     harness/golden/ and of step 15's read_model.sql, and catalog apply
 #     answers each golden scenario's commands with its golden results;
 #  7. make replay on the final step ends with "all K rows agree" on the
-#     reference's projector and lists the differing rows on the shipped one.
+#     reference's projector and lists the differing rows on the shipped one;
 #  8. make diff lists each function of a step's stubs as differing from the
 #     reference, with both sizes, and FN= diffs that one function; the
 #     memcheck summary of canned valgrind logs (tests/fixtures/memcheck/)
-#     names the learner's file:line, or says what a set-up-only leak means.
+#     names the learner's file:line, or says what a set-up-only leak means;
+#  9. a failure says precisely what failed: references broken on purpose
+#     show a row column by column, a marker under a string's first
+#     difference, a table row's input, the test's line under a helper's,
+#     a memcheck command that runs as pasted after a crash and a debugger
+#     after a timeout, in lines under 200 characters; and the runner
+#     output the docs quote is what the runner prints.
 #
 # Environment: BUILD, CC, MAKE (set by the Makefile), ES_CATALOG.
 set -u
@@ -431,6 +437,162 @@ if grep -q 'set-up code in the trace: exercises/00-read-side/read_db.c:75' \
 else
 	fail "the memcheck summary of $fixtures/leak-in-setup-only.log" \
 		"gives no finalize advice (see $log)"
+fi
+
+# ---- 9. precise failures ------------------------------------------------------
+# References broken on purpose, copied into $BUILD/precise/ (as section 5
+# does), each built on the reference's earlier steps.
+precise="$BUILD/precise"
+# broken_step DIR FILE SED...: a copy of step DIR's reference with FILE
+# changed by the sed expressions; prints the tree's path.
+broken_step() {
+	tree="$precise/$1"
+	rm -rf "$tree" && mkdir -p "$tree/$1"
+	cp solutions/"$1"/*.c "$tree/$1/"
+	d=$1 f=$2
+	shift 2
+	sed "$@" "solutions/$d/$f" >"$tree/$d/$f"
+	echo "$tree"
+}
+# The line after the first line of $1 that is exactly $2.
+line_after() {
+	awk -v want="$2" 'found { print; exit } $0 == want { found = 1 }' "$1"
+}
+# A row of step 6 column by column; a helper's failure with the test's line.
+tree=$(broken_step 06-projector projector.c \
+	-e 's/return on_price_changed(prj, ev, err);/(void)on_price_changed; return ES_OK;/' \
+	-e 's/return on_viewed(prj, ev, err);/(void)on_viewed; return es_error_set(err, ES_EDB, "views are not counted");/')
+log="$out/precise-rows.txt"
+check_quiet STEP=6 IMPL="$tree" PRIOR=solutions >"$log"
+if grep -q -x '      row 1 of product_detail_view differs in: price, updated_at' "$log" &&
+	grep -q -E '^        price +29\.99 +44\.99 +<-$' "$log" &&
+	grep -q -E '^        stock +100 +100$' "$log"; then
+	ok "a row that differs is shown column by column, the columns that differ marked"
+else
+	fail "step 6's broken projector: no row shown column by column (see $log)"
+fi
+suite=exercises/06-projector/test_projector.c
+pair=$(awk '/^      called from / && prev ~ /^      at / { print prev; print; exit }
+	{ prev = $0 }' "$log")
+at=$(printf '%s\n' "$pair" | sed -n "s|^      at $suite:\([0-9]*\)$|\1|p")
+from=$(printf '%s\n' "$pair" |
+	sed -n "s|^      called from $suite:\([0-9]*\)$|\1|p")
+helper=$(awk -v n="$at" 'NR <= n && /^static / { h = $0 } NR == n { print h }' "$suite")
+if [ -n "$from" ] && sed -n "${from}p" "$suite" | grep -q 'project_ok(' &&
+	echo "$helper" | grep -q 'project_ok('; then
+	ok "a failure in a helper (project_ok, line $at) names the test's line too ($from)"
+else
+	fail "a failure in project_ok does not say which line of the test called it (see $log)"
+fi
+# A string with a marker under its first difference; a table row's input.
+tree=$(broken_step 04-commands commands.c \
+	-e "s/\"unknown command type '%s'\"/\"unknown command kind '%s'\"/")
+log="$out/precise-string.txt"
+check_quiet STEP=4 IMPL="$tree" PRIOR=solutions >"$log"
+input=$(line_after "$log" "      unknown type: the message differs at character 17:")
+actual=$(line_after "$log" "$input")
+expected=$(line_after "$log" "$actual")
+marker=$(line_after "$log" "$expected")
+# The marker stands in the column where the two lines shown first differ.
+# (Both labels, "actual" and "expected", take 18 columns.)
+column=$(awk -v a="$actual" -v b="$expected" \
+	'BEGIN { for (i = 19; substr(a, i, 1) == substr(b, i, 1); i++); print i }')
+if [ "$input" = '        input     "{"type":"Foo"}"' ] &&
+	[ "$actual" = "        actual    \"unknown command kind 'Foo'\"" ] &&
+	[ "$(printf '%s\n' "$marker" | awk '{ print index($0, "^") }')" = "$column" ]; then
+	ok "a string that differs is marked at its first difference (column $column), after the row's input"
+else
+	fail "step 4's broken parser: no marker under the message's first difference," \
+		"or no input of the table row (see $log)"
+fi
+# A crash suggests a memcheck of that one test, which runs as printed; a
+# timeout suggests a debugger, not valgrind.
+tree=$(broken_step 03-aggregate aggregate.c \
+	-e 's/p->price = ev->price.new_price;/p->price = *(volatile double *)0;/' \
+	-e 's/p->view_count++;/for (;;) p->view_count++;/')
+log="$out/precise-crash.txt"
+check_quiet STEP=3 IMPL="$tree" PRIOR=solutions TEST="PriceChanged sets" >"$log"
+cmd=$(sed -n 's/^      \(make memcheck .*\)/\1/p' "$log")
+memlog="$out/precise-memcheck.txt"
+want="make memcheck STEP=3 IMPL=$tree PRIOR=solutions"
+[ "$BUILD" = build ] || want="$want BUILD=$BUILD"
+want="$want TEST='PriceChanged sets the price and nothing else'"
+if [ "$cmd" != "$want" ]; then
+	fail "after a crash, not the memcheck command of that test (see $log)"
+elif eval "$cmd" >"$memlog" 2>&1; then
+	fail "the suggested memcheck passes: $cmd (see $memlog)"
+elif grep -q "valgrind's report above shows where" "$memlog" &&
+	grep -q "es_product_apply (aggregate.c:" "$memlog"; then
+	ok "after a crash: $cmd (runs as printed; valgrind names the line)"
+else
+	fail "after a crash, the memcheck suggested does not show where (see $memlog)"
+fi
+log="$out/precise-timeout.txt"
+ES_TEST_TIMEOUT=1 check_quiet STEP=3 IMPL="$tree" PRIOR=solutions \
+	TEST="ProductViewed adds one" >"$log"
+if grep -q "^      stopped after 1 s" "$log" && ! grep -q "memcheck\|valgrind" "$log" &&
+	grep -q "gdb" "$log"; then
+	ok "after a timeout: a debugger to see where it loops, no valgrind"
+else
+	fail "after a timeout, the advice is not a debugger (see $log)"
+fi
+long=$(cat "$out"/precise-*.txt | awk 'length > 200' | head -n 1)
+if [ -z "$long" ]; then
+	ok "no line of these failures is longer than 200 characters"
+else
+	fail "a line of over 200 characters: $long"
+fi
+# Runner output quoted in the docs is what the runner prints: in fenced
+# blocks, a test's line names a test of a suite, a location a file, a
+# summary has the summary's form; a `code span` with words of the
+# runner's output occurs in the output of the runs above (N: a number).
+runs=$(ls "$out"/stub-*.txt "$out"/precise-*.txt 2>/dev/null)
+untrue=""
+for doc in README.md docs/*.md docs/hints/*.md; do
+	# Each fenced block's lines, less the indentation of its fence.
+	quoted=$(awk '/^ *```/ { match($0, /^ */); indent = RLENGTH
+		fenced = !fenced; next }
+		fenced { print substr($0, indent + 1) }' "$doc")
+	while IFS= read -r line; do
+		case "$line" in
+		"  ✓ "* | "  ✗ "*)
+			name=${line#  ✓ }
+			name=${name#  ✗ }
+			# shellcheck disable=SC2086
+			grep -q -x -F -e "  ✓ $name" -e "  ✗ $name" $runs ||
+				grep -q -F "\"$name\"" tests/test_catalog*.c ||
+				untrue="$untrue [$doc: no test \"$name\"]" ;;
+		"      at "* | "      called from "*)
+			file=${line##* }
+			[ -f "${file%:*}" ] || untrue="$untrue [$doc: $line]" ;;
+		*passed*failed* | *"kept in"* | *FAIL*)
+			printf '%s\n' "$line" |
+				grep -q -E '^[0-9]+ passed, [0-9]+ failed$|^      its files are kept in ' ||
+				untrue="$untrue [$doc: $line]" ;;
+		esac
+	done <<QUOTED
+$quoted
+QUOTED
+	set -f # a span such as `*.c` is not a pattern for file names
+	for span in $(grep -v -i 'self-check\|selfcheck' "$doc" |
+		grep -o '`[^`]*`' | tr -d '`' | tr ' ' '\037'); do
+		span=$(printf '%s\n' "$span" | tr '\037' ' ')
+		case "$span" in
+		*✓* | *✗* | *passed* | *failed* | *FAIL* | *"kept in"* | \
+			*"called from"* | *"stopped after"* | *crashed* | *differs*) ;;
+		*) continue ;;
+		esac
+		pattern=$(printf '%s\n' "$span" | sed -e 's/[][\.*^$+?(){}|]/\\&/g' \
+			-e 's/ \\\.\\\.\\\.$//' -e 's/\bN\b/[0-9]+/g')
+		# shellcheck disable=SC2086
+		grep -q -E -e "$pattern" $runs || untrue="$untrue [$doc: \`$span\`]"
+	done
+	set +f
+done
+if [ -z "$untrue" ]; then
+	ok "the runner output the docs quote is what the runner prints"
+else
+	fail "the docs quote output the runner does not print:$untrue"
 fi
 
 echo "$passed passed, $failed failed"

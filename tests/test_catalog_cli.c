@@ -84,6 +84,8 @@ static void expect_usage_errors(const struct usage_row *rows, size_t count)
 	/* A usage error touches no file: nothing was created here. */
 	ES_ASSERT_TRUE(!es_test_exists(events_db) && !es_test_exists(read_db));
 }
+#define expect_usage_errors(rows, count)                                       \
+	ES_CALLED(expect_usage_errors(rows, count))
 
 static void test_usage_errors(void)
 {

@@ -63,6 +63,7 @@ static const char *views_snapshot(void)
 	return es_test_format("%s%s", es_test_rows_text(read_db, detail_sql),
 			      es_test_rows_text(read_db, list_sql));
 }
+#define views_snapshot() ES_CALLED_PTR(views_snapshot())
 
 static void test_rebuild_corrupted_event(void)
 {

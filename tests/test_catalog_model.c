@@ -793,6 +793,7 @@ static void check_views(const struct model *m, const char **at)
 				 es_test_rows_text(read_db, list_sql),
 				 es_test_buf_own(&list));
 }
+#define check_views(m, at) ES_CALLED(check_views(m, at))
 
 /*
  * Feed catalog apply the model's lines for `seed` and check everything
@@ -829,6 +830,7 @@ static void run_model(uint64_t seed)
 		check_answer(i + 1, inputs[i], lines[i], &expects[i]);
 	check_views(&m, check_events(&m));
 }
+#define run_model(seed) ES_CALLED(run_model(seed))
 
 static void test_apply_seed_1(void)
 {

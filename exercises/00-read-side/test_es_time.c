@@ -27,14 +27,15 @@ static void check_times(const struct time_row *rows, size_t count)
 	char out[ES_TIMESTAMP_SIZE];
 
 	for (size_t i = 0; i < count; i++) {
+		es_test_row(rows[i].name, "%lld microseconds",
+			    (long long)rows[i].micros);
 		memset(out, 0, sizeof(out));
 		es_time_format(out, rows[i].micros);
-		if (strcmp(out, rows[i].expected) != 0)
-			ES_FAIL("%s: es_time_format() is \"%s\", expected "
-				"\"%s\"",
-				rows[i].name, out, rows[i].expected);
+		ES_CHECK_STR(rows[i].name, "es_time_format()", out,
+			     rows[i].expected);
 	}
 }
+#define check_times(rows, count) ES_CALLED(check_times(rows, count))
 
 static void test_time_format(void)
 {
@@ -254,9 +255,7 @@ static void test_time_parse_refuses_the_rest(void)
 				"(\"%s\"), expected ES_EINVAL",
 				rows[i].name, rows[i].text, es_code_name(rc),
 				err.msg);
-		if (strcmp(err.msg, rows[i].msg) != 0)
-			ES_FAIL("%s: the message is \"%s\", expected \"%s\"",
-				rows[i].name, err.msg, rows[i].msg);
+		ES_CHECK_STR(rows[i].name, "the message", err.msg, rows[i].msg);
 		if (micros != 42)
 			ES_FAIL("%s: *out_micros was changed to %" PRId64,
 				rows[i].name, micros);

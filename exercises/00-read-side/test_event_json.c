@@ -237,6 +237,9 @@ static void test_to_json_integers(void)
 	};
 
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		es_test_row(rows[i].name, "product_id %lld, new_stock %lld",
+			    (long long)rows[i].product_id,
+			    (long long)rows[i].new_stock);
 		fill_stock(&ev, rows[i].product_id, rows[i].new_stock, AT);
 		CHECK_STR(rows[i].name, "the JSON", ENCODE(rows[i].name, &ev),
 			  rows[i].expected);
@@ -294,6 +297,8 @@ static void test_to_json_floats(void)
 	char expected[256];
 
 	for (size_t i = 0; i < FLOAT_ROWS; i++) {
+		es_test_row(float_rows[i].name, "new_price %.17g",
+			    float_rows[i].value);
 		fill_price(&ev, 2, float_rows[i].value, AT);
 		price_json(expected, sizeof(expected), float_rows[i].expected);
 		CHECK_STR(float_rows[i].name, "the JSON",
@@ -336,6 +341,7 @@ static void test_to_json_refuses_non_finite(void)
 	for (size_t i = 0; i < NON_FINITE_ROWS; i++) {
 		const char *row = non_finite_rows[i].name;
 
+		es_test_row(row, "new_price %g", non_finite_rows[i].value);
 		fill_price(&ev, 2, non_finite_rows[i].value, AT);
 		CHECK_CODE(row, es_event_to_json(&json, &ev, &err), ES_EINVAL);
 		CHECK_MSG(row, "field 'new_price' is not a finite number");
@@ -410,6 +416,8 @@ static void test_to_json_escapes(void)
 	char expected[512];
 
 	for (size_t i = 0; i < ESCAPE_ROWS; i++) {
+		es_test_row(escape_rows[i].name, "name %s",
+			    escape_rows[i].text);
 		fields.name = (char *)escape_rows[i].text;
 		fill_created(&ev, 1, &fields);
 		snprintf(expected, sizeof(expected), WIDGET_NAMED_FMT,
@@ -440,6 +448,8 @@ static void test_to_json_refuses_invalid_utf8(void)
 	struct es_product_created fields = widget_fields();
 
 	for (size_t i = 0; i < BAD_UTF8_ROWS; i++) {
+		es_test_row(bad_utf8_rows[i].name, "name %s",
+			    bad_utf8_rows[i].bytes);
 		fields.name = (char *)bad_utf8_rows[i].bytes;
 		fill_created(&ev, 1, &fields);
 		CHECK_CODE(bad_utf8_rows[i].name,
@@ -499,6 +509,7 @@ static void test_utf8_valid(void)
 static void test_json_add_float(void)
 {
 	for (size_t i = 0; i < FLOAT_ROWS; i++) {
+		es_test_row(float_rows[i].name, "%.17g", float_rows[i].value);
 		es_json_buf_dispose(&buf);
 		CHECK_CODE(float_rows[i].name,
 			   es_json_add_float(&buf, float_rows[i].value), ES_OK);
@@ -512,6 +523,7 @@ static void test_json_add_string(void)
 	char expected[512];
 
 	for (size_t i = 0; i < ESCAPE_ROWS; i++) {
+		es_test_row(escape_rows[i].name, "%s", escape_rows[i].text);
 		es_json_buf_dispose(&buf);
 		snprintf(expected, sizeof(expected), "\"%s\"",
 			 escape_rows[i].escaped);
@@ -634,6 +646,7 @@ static void test_round_trip_floats(void)
 		const struct float_row *row = &float_rows[i];
 		double got;
 
+		es_test_row(row->name, "new_price %.17g", row->value);
 		fill_price(&ev, 2, row->value, AT);
 		DECODE(row->name, ES_PRICE_CHANGED, ENCODE(row->name, &ev));
 		got = back.price.new_price;
@@ -650,6 +663,7 @@ static void test_round_trip_strings(void)
 	for (size_t i = 0; i < ESCAPE_ROWS; i++) {
 		const struct escape_row *row = &escape_rows[i];
 
+		es_test_row(row->name, "name %s", row->text);
 		fields.name = (char *)row->text;
 		fill_created(&ev, 1, &fields);
 		DECODE(row->name, ES_PRODUCT_CREATED, ENCODE(row->name, &ev));
@@ -767,6 +781,7 @@ static void test_from_json_integer_limits(void)
 		snprintf(text, sizeof(text),
 			 "{\"product_id\": 2, \"new_stock\": %s, " OCCURRED "}",
 			 rows[i].number);
+		es_test_row(rows[i].name, "%s", text);
 		DECODE(rows[i].name, ES_STOCK_UPDATED, text);
 		if (back.stock.new_stock != rows[i].expected)
 			ES_FAIL("%s: new_stock is %lld, expected %lld",
@@ -889,6 +904,7 @@ static void test_from_json_refuses_corrupt_data(void)
 	     i++) {
 		const struct corrupt_row *row = &corrupt_rows[i];
 
+		es_test_row(row->name, "%s", row->json);
 		free_decoded(&back);
 		memset(&err, 0, sizeof(err));
 		CHECK_CODE(

@@ -39,6 +39,7 @@ static void parse(const char *text)
 	if (root == NULL)
 		ES_FAIL("the test's JSON does not parse: %s", text);
 }
+#define parse(text) ES_CALLED(parse(text))
 
 /* Fail unless rc is ES_EINVAL with exactly `message`. */
 #define CHECK_REFUSED(row, rc, message)                                        \

@@ -129,6 +129,7 @@ static void fill_catalog(void)
 	check_setup();
 	es_test_exec(db, catalog_sql);
 }
+#define fill_catalog() ES_CALLED(fill_catalog())
 
 /* ---- the read database ------------------------------------------------ */
 
@@ -215,6 +216,8 @@ static void check_columns(const char *sql, const struct column *want, int count)
 	sqlite3_finalize(stmt);
 	ES_ASSERT_INT_EQ(i, count);
 }
+#define check_columns(sql, want, count)                                        \
+	ES_CALLED(check_columns(sql, want, count))
 
 static void test_write_mode_creates_the_views(void)
 {
@@ -426,6 +429,7 @@ static void check_summary(const struct es_product_summary *got,
 	ES_ASSERT_INT_EQ(got->stock, want->stock);
 	ES_ASSERT_STR_EQ(got->supplier_name, want->supplier_name);
 }
+#define check_summary(got, want) ES_CALLED(check_summary(got, want))
 
 static void test_list_returns_all_in_order_of_id(void)
 {
@@ -585,11 +589,13 @@ static void prepare_stmts(void)
 	ES_ASSERT_OK(es_sql_prepare_all(stmts, db, sql_text, SQL_COUNT, &err),
 		     &err);
 }
+#define prepare_stmts() ES_CALLED(prepare_stmts())
 
 static int64_t list_rows(void)
 {
 	return es_test_query_int(db, "SELECT count(*) FROM product_list_view");
 }
+#define list_rows() ES_CALLED_INT(list_rows())
 
 /* Bind `id` and run the INSERT; the rc is the caller's to check. */
 static int insert_product(int64_t id)

@@ -106,6 +106,7 @@ static void spy_install(void)
 	ES_ASSERT_INT_EQ(sqlite3_vfs_register(&spy_vfs, 1), SQLITE_OK);
 	spy_installed = true;
 }
+#define spy_install() ES_CALLED(spy_install())
 
 /* ---- fixture and helpers ---------------------------------------------- */
 
@@ -146,16 +147,19 @@ static void open_raw(const char *path)
 {
 	es_test_open_db(&raw, path, SQLITE_OPEN_READWRITE);
 }
+#define open_raw(path) ES_CALLED(open_raw(path))
 
 static int64_t count_events(void)
 {
 	return es_test_query_int(raw, "SELECT count(*) FROM events");
 }
+#define count_events() ES_CALLED_INT(count_events())
 
 static int64_t count_products(void)
 {
 	return es_test_query_int(raw, "SELECT count(*) FROM product_registry");
 }
+#define count_products() ES_CALLED_INT(count_products())
 
 /* A StockUpdated stamped with the fixed clock's `n`-th tick. */
 static struct es_event stock_event(int64_t product_id, int64_t new_stock, int n)
@@ -178,6 +182,8 @@ static int64_t append_stock(struct es_store *s, int64_t product_id,
 	ES_ASSERT_OK(es_store_append(s, &ev, &err), &err);
 	return ev.id;
 }
+#define append_stock(s, product_id, new_stock, n)                              \
+	ES_CALLED_INT(append_stock(s, product_id, new_stock, n))
 
 /* Fill `created` with a ProductCreated for "Widget Pro" (fixtures.h). */
 static void make_created(int64_t product_id, const char *description,
@@ -192,6 +198,8 @@ static void make_created(int64_t product_id, const char *description,
 					      &err),
 		     &err);
 }
+#define make_created(product_id, description, at)                              \
+	ES_CALLED(make_created(product_id, description, at))
 
 /* Append a ProductCreated to `s` and return its id. */
 static int64_t append_created(struct es_store *s, int64_t product_id,
@@ -205,6 +213,8 @@ static int64_t append_created(struct es_store *s, int64_t product_id,
 	ES_ASSERT_OK(es_store_append(s, &created, &err), &err);
 	return created.id;
 }
+#define append_created(s, product_id, description, n)                          \
+	ES_CALLED_INT(append_created(s, product_id, description, n))
 
 /* Row `id` of events, read through `raw`. */
 struct raw_row {
@@ -240,6 +250,7 @@ static void read_raw_row(struct raw_row *row, int64_t id)
 	if (rc != SQLITE_ROW)
 		ES_FAIL("events has no row with id %" PRId64, id);
 }
+#define read_raw_row(row, id) ES_CALLED(read_raw_row(row, id))
 
 /* What es_store_load_all() showed a callback, and how it answered. */
 #define SEEN_MAX 16
@@ -327,6 +338,8 @@ static void assert_columns(const char *table, const struct column_case *cases,
 	if (i != n)
 		ES_FAIL("%s has %d columns or more, expected %d", table, i, n);
 }
+#define assert_columns(table, cases, n)                                        \
+	ES_CALLED(assert_columns(table, cases, n))
 
 static void test_open_creates_the_seeds_events_table(void)
 {
@@ -582,6 +595,7 @@ static void append_stored_cases(void)
 				es_code_name(rc), err.msg);
 	}
 }
+#define append_stored_cases() ES_CALLED(append_stored_cases())
 
 static void test_append_fills_the_columns(void)
 {
@@ -941,6 +955,7 @@ static void given_corrupt_log(size_t i)
 			     c->occurred_at);
 	append_stock(other, 1, 60, 2);
 }
+#define given_corrupt_log(i) ES_CALLED(given_corrupt_log(i))
 
 static void close_given(void)
 {
@@ -969,6 +984,7 @@ static void assert_corrupt(const struct corrupt_case *c, int rc,
 		ES_FAIL("%s: the message \"%s\" does not name %s", c->name,
 			err->msg, c->mentions);
 }
+#define assert_corrupt(c, rc, err) ES_CALLED(assert_corrupt(c, rc, err))
 
 static void test_load_of_a_corrupted_row_fails(void)
 {
@@ -1016,6 +1032,7 @@ static void append_five(void)
 	for (int k = 1; k <= 5; k++)
 		append_stock(store, product_of[k - 1], 10 * k, k - 1);
 }
+#define append_five() ES_CALLED(append_five())
 
 struct after_case {
 	const char *name;
@@ -1145,6 +1162,7 @@ static void select_by_hand(struct es_store *st, int64_t id)
 		ES_FAIL("es_store_prepare_once left the statement NULL");
 	sqlite3_bind_int64(hand, 1, id);
 }
+#define select_by_hand(st, id) ES_CALLED(select_by_hand(st, id))
 
 static void test_collect_decodes_rows_selected_by_hand(void)
 {
@@ -1274,6 +1292,7 @@ static void given_an_old_event(void)
 	es_test_insert_event(raw, 1, "StockUpdated", OLD_STOCK_DATA, T1);
 	append_stock(store, 1, 60, 2);
 }
+#define given_an_old_event() ES_CALLED(given_an_old_event())
 
 static void test_an_upcaster_is_applied_on_load(void)
 {

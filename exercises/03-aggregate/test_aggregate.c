@@ -58,6 +58,8 @@ static void make_created(struct es_event *ev, int64_t product_id,
 		es_event_product_created(ev, product_id, &fields, at, &err),
 		&err);
 }
+#define make_created(ev, product_id, name, description, n)                     \
+	ES_CALLED(make_created(ev, product_id, name, description, n))
 
 static int str_differs(const char *a, const char *b)
 {
@@ -107,6 +109,7 @@ static void assert_empty(const struct es_product *p)
 	ES_ASSERT_INT_EQ(p->version, 0);
 	ES_ASSERT_TRUE(!es_product_exists(p));
 }
+#define assert_empty(p) ES_CALLED(assert_empty(p))
 
 static void test_init_gives_an_empty_product(void)
 {
@@ -304,6 +307,8 @@ static void make_random_history(uint32_t seed, size_t count)
 		}
 	}
 }
+#define make_random_history(seed, count)                                       \
+	ES_CALLED(make_random_history(seed, count))
 
 /* The events among the first `count` that are not views. */
 static int64_t count_decisions(size_t count)

@@ -399,15 +399,12 @@ static void test_bad_lines_are_refused(void)
 	for (size_t i = 0; i < n; i++) {
 		const struct error_case *row = &error_cases[i];
 		struct es_error err = {0, ""};
-		int rc = es_command_parse(&cmd, row->line, &err);
+		int rc;
 
-		if (rc != row->code)
-			ES_FAIL("%s: got %s \"%s\", expected %s", row->name,
-				es_code_name(rc), err.msg,
-				es_code_name(row->code));
-		if (strcmp(err.msg, row->message) != 0)
-			ES_FAIL("%s: message \"%s\", expected \"%s\"",
-				row->name, err.msg, row->message);
+		es_test_row(row->name, "%s", row->line);
+		rc = es_command_parse(&cmd, row->line, &err);
+		ES_CHECK_CODE(row->name, rc, row->code, &err);
+		ES_CHECK_STR(row->name, "the message", err.msg, row->message);
 		/* Owns nothing, so this frees nothing; valgrind checks. */
 		es_command_dispose(&cmd);
 	}

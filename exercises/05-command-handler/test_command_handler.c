@@ -83,6 +83,7 @@ static void handle_ok(struct es_command cmd)
 	es_event_dispose(&got);
 	ES_ASSERT_OK(es_handle(&got, &handler, &cmd, &err), &err);
 }
+#define handle_ok(cmd) ES_CALLED(handle_ok(cmd))
 
 /* Load product `product_id`'s log into `loaded`. */
 static void load(int64_t product_id)
@@ -92,16 +93,19 @@ static void load(int64_t product_id)
 	es_event_list_dispose(&loaded);
 	ES_ASSERT_OK(es_store_load(&loaded, store, product_id, &err), &err);
 }
+#define load(product_id) ES_CALLED(load(product_id))
 
 static int64_t count_events(void)
 {
 	return es_test_query_int(raw, "SELECT COUNT(*) FROM events");
 }
+#define count_events() ES_CALLED_INT(count_events())
 
 static int64_t count_products(void)
 {
 	return es_test_query_int(raw, "SELECT COUNT(*) FROM product_registry");
 }
+#define count_products() ES_CALLED_INT(count_products())
 
 static void assert_timestamp(const char *actual, int n)
 {
@@ -110,6 +114,7 @@ static void assert_timestamp(const char *actual, int n)
 	es_test_timestamp(expected, n);
 	ES_ASSERT_STR_EQ(actual, expected);
 }
+#define assert_timestamp(actual, n) ES_CALLED(assert_timestamp(actual, n))
 
 static void test_create_returns_ids_in_order(void)
 {
@@ -313,6 +318,8 @@ static void expect_refusal(const char *name, const struct es_command *cmd,
 			" to %" PRId64,
 			name, products_before, count_products());
 }
+#define expect_refusal(name, cmd, code, message)                               \
+	ES_CALLED(expect_refusal(name, cmd, code, message))
 
 static void test_refusals(void)
 {
@@ -494,6 +501,7 @@ static void make_widget_state(void)
 	ES_ASSERT_OK(es_product_apply(&product, &ev, &err), &err);
 	es_event_dispose(&ev);
 }
+#define make_widget_state() ES_CALLED(make_widget_state())
 
 /*
  * The handler's table of refusals, decided here without a database: the

@@ -91,6 +91,7 @@ static void open_raw_store(void)
 	es_test_path(path, sizeof(path), "event_store.db");
 	es_test_open_db(&raw, path, SQLITE_OPEN_READWRITE);
 }
+#define open_raw_store() ES_CALLED(open_raw_store())
 
 /* ---- events, built by hand and stamped with the fixed clock's n-th ---- */
 
@@ -109,6 +110,8 @@ static void make_created(struct es_event *ev, int64_t product_id,
 		es_event_product_created(ev, product_id, &fields, at, &err),
 		&err);
 }
+#define make_created(ev, product_id, name, description, n)                     \
+	ES_CALLED(make_created(ev, product_id, name, description, n))
 
 static void project_ok(const struct es_event *ev)
 {
@@ -117,6 +120,7 @@ static void project_ok(const struct es_event *ev)
 	ES_REQUIRE_SETUP();
 	ES_ASSERT_OK(es_projector_project(prj, ev, &err), &err);
 }
+#define project_ok(ev) ES_CALLED(project_ok(ev))
 
 /* ---- the views as text ---- */
 
@@ -129,20 +133,22 @@ static void project_ok(const struct es_event *ev)
 	"SELECT id, name, price, stock, supplier_name"                         \
 	" FROM product_list_view ORDER BY id"
 
-static const char *dump_detail(struct es_test_dump *d)
+static const struct es_test_dump *dump_detail(struct es_test_dump *d)
 {
 	ES_REQUIRE_SETUP();
 	return es_test_dump_rows(d, read_db, DETAIL_ROWS);
 }
+#define dump_detail(d) ES_CALLED_PTR(dump_detail(d))
 
-static const char *dump_list(struct es_test_dump *d)
+static const struct es_test_dump *dump_list(struct es_test_dump *d)
 {
 	ES_REQUIRE_SETUP();
 	return es_test_dump_rows(d, read_db, LIST_ROWS);
 }
+#define dump_list(d) ES_CALLED_PTR(dump_list(d))
 
 /* Both views, each under its name. */
-static const char *dump_views(struct es_test_dump *d)
+static const struct es_test_dump *dump_views(struct es_test_dump *d)
 {
 	ES_REQUIRE_SETUP();
 	es_test_dump_reset(d);
@@ -150,8 +156,9 @@ static const char *dump_views(struct es_test_dump *d)
 	es_test_dump_query(d, read_db, DETAIL_ROWS);
 	es_test_dump_append(d, "product_list_view:\n");
 	es_test_dump_query(d, read_db, LIST_ROWS);
-	return d->text;
+	return d;
 }
+#define dump_views(d) ES_CALLED_PTR(dump_views(d))
 
 /* The expected detail row of Widget Pro, created at n and changed at m. */
 static const char *widget_detail(char *buf, size_t size, const char *rest,
@@ -198,10 +205,10 @@ static void test_created_inserts_into_both_views(void)
 		 "2|'Gadget Plus'|NULL|12.0|0|0|"
 		 "'Bolt & Nut'|'%s'|'%s'\n",
 		 at, at);
-	ES_ASSERT_STR_EQ(dump_detail(&after), expected);
-	ES_ASSERT_STR_EQ(dump_list(&after),
-			 "1|'Widget Pro'|29.99|100|'Acme Corp'\n"
-			 "2|'Gadget Plus'|12.0|0|'Bolt & Nut'\n");
+	ES_ASSERT_ROWS(dump_detail(&after), expected);
+	ES_ASSERT_ROWS(dump_list(&after),
+		       "1|'Widget Pro'|29.99|100|'Acme Corp'\n"
+		       "2|'Gadget Plus'|12.0|0|'Bolt & Nut'\n");
 }
 
 static void test_stock_updated_sets_stock(void)
@@ -212,11 +219,11 @@ static void test_stock_updated_sets_stock(void)
 	es_test_stock_updated(&events[1], 1, 40, 1);
 	project_ok(&events[0]);
 	project_ok(&events[1]);
-	ES_ASSERT_STR_EQ(
+	ES_ASSERT_ROWS(
 		dump_detail(&after),
 		widget_detail(expected, sizeof(expected), "29.99|40|0", 0, 1));
-	ES_ASSERT_STR_EQ(dump_list(&after),
-			 "1|'Widget Pro'|29.99|40|'Acme Corp'\n");
+	ES_ASSERT_ROWS(dump_list(&after),
+		       "1|'Widget Pro'|29.99|40|'Acme Corp'\n");
 }
 
 static void test_price_changed_sets_price(void)
@@ -227,11 +234,11 @@ static void test_price_changed_sets_price(void)
 	es_test_price_changed(&events[1], 1, 44.99, 1);
 	project_ok(&events[0]);
 	project_ok(&events[1]);
-	ES_ASSERT_STR_EQ(
+	ES_ASSERT_ROWS(
 		dump_detail(&after),
 		widget_detail(expected, sizeof(expected), "44.99|100|0", 0, 1));
-	ES_ASSERT_STR_EQ(dump_list(&after),
-			 "1|'Widget Pro'|44.99|100|'Acme Corp'\n");
+	ES_ASSERT_ROWS(dump_list(&after),
+		       "1|'Widget Pro'|44.99|100|'Acme Corp'\n");
 }
 
 static void test_viewed_counts_views(void)
@@ -245,11 +252,11 @@ static void test_viewed_counts_views(void)
 	for (int i = 0; i < 4; i++)
 		project_ok(&events[i]);
 	/* As in the seed, a view is not an update: updated_at stays. */
-	ES_ASSERT_STR_EQ(
+	ES_ASSERT_ROWS(
 		dump_detail(&after),
 		widget_detail(expected, sizeof(expected), "29.99|40|2", 0, 1));
-	ES_ASSERT_STR_EQ(dump_list(&after),
-			 "1|'Widget Pro'|29.99|40|'Acme Corp'\n");
+	ES_ASSERT_ROWS(dump_list(&after),
+		       "1|'Widget Pro'|29.99|40|'Acme Corp'\n");
 }
 
 static void test_created_again_replaces_the_product(void)
@@ -267,9 +274,9 @@ static void test_created_again_replaces_the_product(void)
 		 "1|'Widget Max'|NULL|29.99|100|0|"
 		 "'Acme Corp'|'%s'|'%s'\n",
 		 at, at);
-	ES_ASSERT_STR_EQ(dump_detail(&after), expected);
-	ES_ASSERT_STR_EQ(dump_list(&after),
-			 "1|'Widget Max'|29.99|100|'Acme Corp'\n");
+	ES_ASSERT_ROWS(dump_detail(&after), expected);
+	ES_ASSERT_ROWS(dump_list(&after),
+		       "1|'Widget Max'|29.99|100|'Acme Corp'\n");
 }
 
 static void test_update_of_unknown_product_changes_nothing(void)
@@ -326,6 +333,7 @@ static void apply_ok(const struct es_event *ev)
 	ES_REQUIRE_SETUP();
 	ES_ASSERT_OK(es_projector_apply(prj, ev, &err), &err);
 }
+#define apply_ok(ev) ES_CALLED(apply_ok(ev))
 
 static void test_apply_changes_the_views_without_a_transaction(void)
 {
@@ -338,11 +346,11 @@ static void test_apply_changes_the_views_without_a_transaction(void)
 	for (int i = 0; i < 3; i++)
 		apply_ok(&events[i]);
 	ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
-	ES_ASSERT_STR_EQ(
+	ES_ASSERT_ROWS(
 		dump_detail(&after),
 		widget_detail(expected, sizeof(expected), "29.99|40|1", 0, 1));
-	ES_ASSERT_STR_EQ(dump_list(&after),
-			 "1|'Widget Pro'|29.99|40|'Acme Corp'\n");
+	ES_ASSERT_ROWS(dump_list(&after),
+		       "1|'Widget Pro'|29.99|40|'Acme Corp'\n");
 }
 
 static void test_apply_joins_the_callers_transaction(void)
@@ -359,9 +367,9 @@ static void test_apply_joins_the_callers_transaction(void)
 	apply_ok(&events[1]);
 	apply_ok(&events[2]);
 	ES_ASSERT_TRUE(!sqlite3_get_autocommit(read_db));
-	ES_ASSERT_STR_EQ(dump_list(&after),
-			 "1|'Widget Pro'|44.99|100|'Acme Corp'\n"
-			 "2|'Gadget Plus'|29.99|100|'Acme Corp'\n");
+	ES_ASSERT_ROWS(dump_list(&after),
+		       "1|'Widget Pro'|44.99|100|'Acme Corp'\n"
+		       "2|'Gadget Plus'|29.99|100|'Acme Corp'\n");
 	es_test_exec(read_db, "ROLLBACK");
 	ES_ASSERT_SAME_DUMP(dump_views(&after), before.text,
 			    "views after the caller's rollback");
@@ -369,7 +377,7 @@ static void test_apply_joins_the_callers_transaction(void)
 	es_test_exec(read_db, "BEGIN IMMEDIATE");
 	apply_ok(&events[1]);
 	es_test_exec(read_db, "COMMIT");
-	ES_ASSERT_STR_EQ(
+	ES_ASSERT_ROWS(
 		dump_detail(&after),
 		widget_detail(expected, sizeof(expected), "44.99|100|0", 0, 1));
 }
@@ -408,16 +416,16 @@ static void test_reset_empties_both_views(void)
 	es_test_exec(read_db, "BEGIN IMMEDIATE");
 	ES_ASSERT_OK(es_projector_reset(prj, &err), &err);
 	ES_ASSERT_TRUE(!sqlite3_get_autocommit(read_db));
-	ES_ASSERT_STR_EQ(dump_views(&after), "product_detail_view:\n"
-					     "product_list_view:\n");
+	ES_ASSERT_ROWS(dump_views(&after), "product_detail_view:\n"
+					   "product_list_view:\n");
 	es_test_exec(read_db, "ROLLBACK");
 	ES_ASSERT_SAME_DUMP(dump_views(&after), before.text,
 			    "views after the caller's rollback");
 	/* Outside a transaction, it commits on its own. */
 	ES_ASSERT_OK(es_projector_reset(prj, &err), &err);
 	ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
-	ES_ASSERT_STR_EQ(dump_views(&after), "product_detail_view:\n"
-					     "product_list_view:\n");
+	ES_ASSERT_ROWS(dump_views(&after), "product_detail_view:\n"
+					   "product_list_view:\n");
 }
 
 static void test_reset_that_fails_returns_ES_EDB(void)
@@ -516,6 +524,7 @@ static int64_t run_commands(uint32_t seed, int count)
 	}
 	return products;
 }
+#define run_commands(seed, count) ES_CALLED_INT(run_commands(seed, count))
 
 /* Break the views the way a buggy projector would. */
 static void spoil_views(void)
@@ -524,6 +533,7 @@ static void spoil_views(void)
 		     "DELETE FROM product_detail_view WHERE id % 2 = 0;"
 		     "UPDATE product_list_view SET stock = -1;");
 }
+#define spoil_views() ES_CALLED(spoil_views())
 
 static void test_rebuild_equals_live_projection(void)
 {
@@ -629,8 +639,8 @@ static void test_rebuild_of_empty_log_empties_the_views(void)
 						    "product_list_view"),
 			 1);
 	ES_ASSERT_OK(es_projector_rebuild_all(prj, store, &err), &err);
-	ES_ASSERT_STR_EQ(dump_views(&after), "product_detail_view:\n"
-					     "product_list_view:\n");
+	ES_ASSERT_ROWS(dump_views(&after), "product_detail_view:\n"
+					   "product_list_view:\n");
 }
 
 static void test_open_without_views_fails(void)

@@ -128,6 +128,7 @@ static const char *run_scenario(void)
 	ES_ASSERT_INT_EQ(fflush(out), 0);
 	return output;
 }
+#define run_scenario() ES_CALLED_PTR(run_scenario())
 
 /*
  * The expected output for products `widget` and `gadget`. The command
@@ -163,6 +164,7 @@ static int64_t count_events(const char *sql)
 			sqlite3_errmsg(raw_store));
 	return es_test_query_int(raw_store, sql);
 }
+#define count_events(sql) ES_CALLED_INT(count_events(sql))
 
 static void test_store_holds_four_events(void)
 {

@@ -98,26 +98,33 @@ static int64_t handle_ok(struct es_command cmd)
 	ES_ASSERT_OK(es_handle(&got, &handler, &cmd, &err), &err);
 	return got.id;
 }
+#define handle_ok(cmd) ES_CALLED_INT(handle_ok(cmd))
 
 static int64_t create(const char *name, double price, int64_t stock)
 {
 	return handle_ok(es_test_cmd_create(name, price, stock));
 }
+#define create(name, price, stock) ES_CALLED_INT(create(name, price, stock))
 
 static int64_t set_stock(int64_t product_id, int64_t new_stock)
 {
 	return handle_ok(es_test_cmd_update_stock(product_id, new_stock));
 }
+#define set_stock(product_id, new_stock)                                       \
+	ES_CALLED_INT(set_stock(product_id, new_stock))
 
 static int64_t set_price(int64_t product_id, double new_price)
 {
 	return handle_ok(es_test_cmd_change_price(product_id, new_price));
 }
+#define set_price(product_id, new_price)                                       \
+	ES_CALLED_INT(set_price(product_id, new_price))
 
 static int64_t view(int64_t product_id)
 {
 	return handle_ok(es_test_cmd_record_view(product_id));
 }
+#define view(product_id) ES_CALLED_INT(view(product_id))
 
 /*
  * The scenario of the audit and time-travel tests: the seed's two
@@ -136,6 +143,7 @@ static void run_scenario(void)
 	ES_ASSERT_INT_EQ(set_price(2, 45.0), 8);
 	ES_ASSERT_INT_EQ(set_stock(2, 5), 9);
 }
+#define run_scenario() ES_CALLED(run_scenario())
 
 /* ---- the audit trail ---- */
 
@@ -153,6 +161,7 @@ static int audit(int64_t product_id, struct es_error *err)
 	mem = NULL;
 	return rc;
 }
+#define audit(product_id, err) ES_CALLED_INT(audit(product_id, err))
 
 /* The audit line of event `id`, stamped with the clock's n-th reading. */
 static void audit_line(char *buf, size_t size, int64_t id, int n,
@@ -333,6 +342,8 @@ static void expect_product_at(const char *moment, double price, int64_t stock,
 			views_seen, version);
 	ES_ASSERT_STR_EQ(product.name, "Gadget Plus");
 }
+#define expect_product_at(moment, price, stock, views_seen, version)           \
+	ES_CALLED(expect_product_at(moment, price, stock, views_seen, version))
 
 static void test_time_travel_product_at_each_event(void)
 {
@@ -433,6 +444,8 @@ static void insert_python_stock(int64_t new_stock, const char *at)
 		 new_stock, at);
 	es_test_insert_event(raw_store(), 2, "StockUpdated", data, at);
 }
+#define insert_python_stock(new_stock, at)                                     \
+	ES_CALLED(insert_python_stock(new_stock, at))
 
 static void test_time_travel_with_python_timestamps(void)
 {

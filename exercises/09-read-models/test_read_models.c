@@ -65,25 +65,30 @@ static void open_insights(void)
 	ES_ASSERT_OK(es_insights_open(&insights, read_db, &err), &err);
 	ES_ASSERT_TRUE(insights != NULL);
 }
+#define open_insights() ES_CALLED(open_insights())
 
 /* ---- tables as text ---- */
 
 /* The rows of one query, alone. */
-static const char *dump_rows(struct es_test_dump *d, const char *sql)
+static const struct es_test_dump *dump_rows(struct es_test_dump *d,
+					    const char *sql)
 {
 	ES_REQUIRE_SETUP();
 	return es_test_dump_rows(d, read_db, sql);
 }
+#define dump_rows(d, sql) ES_CALLED_PTR(dump_rows(d, sql))
 
-static const char *summary_rows(struct es_test_dump *d)
+static const struct es_test_dump *summary_rows(struct es_test_dump *d)
 {
 	return dump_rows(d, ES_TEST_VIEW_COUNTS_SQL);
 }
+#define summary_rows(d) ES_CALLED_PTR(summary_rows(d))
 
-static const char *alert_rows(struct es_test_dump *d)
+static const struct es_test_dump *alert_rows(struct es_test_dump *d)
 {
 	return dump_rows(d, ES_TEST_LOW_STOCK_SQL);
 }
+#define alert_rows(d) ES_CALLED_PTR(alert_rows(d))
 
 /* ---- the new read models, event by event ---- */
 
@@ -103,6 +108,8 @@ static void make_created(struct es_event *ev, int64_t product_id,
 		es_event_product_created(ev, product_id, &fields, at, &err),
 		&err);
 }
+#define make_created(ev, product_id, name, stock, n)                           \
+	ES_CALLED(make_created(ev, product_id, name, stock, n))
 
 static void apply_ok(const struct es_event *ev)
 {
@@ -110,6 +117,7 @@ static void apply_ok(const struct es_event *ev)
 
 	ES_ASSERT_OK(es_insights_apply(insights, ev, &err), &err);
 }
+#define apply_ok(ev) ES_CALLED(apply_ok(ev))
 
 static void test_insights_count_views(void)
 {
@@ -123,12 +131,12 @@ static void test_insights_count_views(void)
 	es_event_price_changed(&events[3], 1, 44.99, at);
 	for (int i = 0; i < 4; i++)
 		apply_ok(&events[i]);
-	ES_ASSERT_STR_EQ(summary_rows(&after), "1|1\n3|1\n");
+	ES_ASSERT_ROWS(summary_rows(&after), "1|1\n3|1\n");
 	apply_ok(&events[1]);
 	apply_ok(&events[1]);
-	ES_ASSERT_STR_EQ(summary_rows(&after), "1|3\n3|1\n");
+	ES_ASSERT_ROWS(summary_rows(&after), "1|3\n3|1\n");
 	/* Views are all this model holds: no alerts for 100 in stock. */
-	ES_ASSERT_STR_EQ(alert_rows(&after), "");
+	ES_ASSERT_ROWS(alert_rows(&after), "");
 }
 
 static void test_low_stock_alert_follows_stock(void)
@@ -160,7 +168,7 @@ static void test_low_stock_alert_follows_stock(void)
 	for (int i = 0; i < 3; i++)
 		apply_ok(&events[i]);
 	/* Created with 5 in stock: in at once; with 10: not. */
-	ES_ASSERT_STR_EQ(alert_rows(&after), "2|'Gadget Plus'|5\n");
+	ES_ASSERT_ROWS(alert_rows(&after), "2|'Gadget Plus'|5\n");
 	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		struct es_event *ev = &events[3 + i];
 
@@ -172,10 +180,8 @@ static void test_low_stock_alert_follows_stock(void)
 			es_event_stock_updated(ev, steps[i].product_id,
 					       steps[i].new_stock, at);
 		apply_ok(ev);
-		if (strcmp(alert_rows(&after), steps[i].alerts) != 0)
-			ES_FAIL("%s: low_stock_alert_view is \"%s\", "
-				"expected \"%s\"",
-				steps[i].name, after.text, steps[i].alerts);
+		ES_ASSERT_SAME_DUMP(alert_rows(&after), steps[i].alerts,
+				    steps[i].name);
 	}
 }
 
@@ -195,20 +201,19 @@ static void test_insights_open_keeps_rows(void)
 	/* The tables exist now: opening again creates nothing, wipes
 	 * nothing. */
 	ES_ASSERT_OK(es_insights_open(&insights, read_db, &err), &err);
-	ES_ASSERT_STR_EQ(summary_rows(&after), "4|1\n");
-	ES_ASSERT_STR_EQ(alert_rows(&after), "4|'Gizmo'|2\n");
-	ES_ASSERT_STR_EQ(dump_rows(&after,
-				   "SELECT name, type, \"notnull\","
-				   " pk FROM pragma_table_info("
-				   "'low_stock_alert_view') ORDER BY cid"),
-			 "'product_id'|'INTEGER'|0|1\n'name'|'TEXT'|1|0\n"
-			 "'stock'|'INTEGER'|1|0\n");
-	ES_ASSERT_STR_EQ(dump_rows(&after,
-				   "SELECT name, type, \"notnull\","
-				   " pk FROM pragma_table_info("
-				   "'view_count_summary') ORDER BY cid"),
-			 "'product_id'|'INTEGER'|0|1\n"
-			 "'view_count'|'INTEGER'|1|0\n");
+	ES_ASSERT_ROWS(summary_rows(&after), "4|1\n");
+	ES_ASSERT_ROWS(alert_rows(&after), "4|'Gizmo'|2\n");
+	ES_ASSERT_ROWS(dump_rows(&after,
+				 "SELECT name, type, \"notnull\","
+				 " pk FROM pragma_table_info("
+				 "'low_stock_alert_view') ORDER BY cid"),
+		       "'product_id'|'INTEGER'|0|1\n'name'|'TEXT'|1|0\n"
+		       "'stock'|'INTEGER'|1|0\n");
+	ES_ASSERT_ROWS(dump_rows(&after, "SELECT name, type, \"notnull\","
+					 " pk FROM pragma_table_info("
+					 "'view_count_summary') ORDER BY cid"),
+		       "'product_id'|'INTEGER'|0|1\n"
+		       "'view_count'|'INTEGER'|1|0\n");
 }
 
 static void test_insights_reset_empties_them(void)
@@ -224,12 +229,12 @@ static void test_insights_reset_empties_them(void)
 	apply_ok(&events[0]);
 	apply_ok(&events[1]);
 	ES_ASSERT_OK(es_insights_reset(insights, &err), &err);
-	ES_ASSERT_STR_EQ(summary_rows(&after), "");
-	ES_ASSERT_STR_EQ(alert_rows(&after), "");
+	ES_ASSERT_ROWS(summary_rows(&after), "");
+	ES_ASSERT_ROWS(alert_rows(&after), "");
 	/* Gizmo's name went with the reset: a stock update alone cannot
 	 * bring it back into the alert. */
 	apply_ok(&events[2]);
-	ES_ASSERT_STR_EQ(alert_rows(&after), "");
+	ES_ASSERT_ROWS(alert_rows(&after), "");
 }
 
 /* ---- filled from history ---- */

@@ -60,6 +60,7 @@ static void open_store(void)
 		es_test_setup_failed("es_store_open", rc, &err);
 	handler.store = store;
 }
+#define open_store() ES_CALLED(open_store())
 
 static void setup(void)
 {
@@ -99,6 +100,7 @@ static void open_views(void)
 	ES_ASSERT_OK(es_views_open(&views, read_db, &err), &err);
 	ES_ASSERT_TRUE(views != NULL);
 }
+#define open_views() ES_CALLED(open_views())
 
 /* Open `raw` on the event store's file. */
 static void open_raw_store(void)
@@ -108,6 +110,7 @@ static void open_raw_store(void)
 	es_test_path(path, sizeof(path), "event_store.db");
 	es_test_open_db(&raw, path, SQLITE_OPEN_READWRITE);
 }
+#define open_raw_store() ES_CALLED(open_raw_store())
 
 /*
  * Append a row to the log that no store can decode, with SQL, past the
@@ -119,6 +122,7 @@ static void insert_corrupt_row(int64_t product_id)
 		open_raw_store();
 	es_test_insert_corrupt_event(raw, product_id);
 }
+#define insert_corrupt_row(product_id) ES_CALLED(insert_corrupt_row(product_id))
 
 /* ---- commands, through the handler and the fixed clock ---- */
 
@@ -132,26 +136,33 @@ static int64_t handle_ok(struct es_command cmd)
 	ES_ASSERT_OK(es_handle(&got, &handler, &cmd, &err), &err);
 	return got.id;
 }
+#define handle_ok(cmd) ES_CALLED_INT(handle_ok(cmd))
 
 static int64_t create(const char *name, double price, int64_t stock)
 {
 	return handle_ok(es_test_cmd_create(name, price, stock));
 }
+#define create(name, price, stock) ES_CALLED_INT(create(name, price, stock))
 
 static int64_t set_stock(int64_t product_id, int64_t new_stock)
 {
 	return handle_ok(es_test_cmd_update_stock(product_id, new_stock));
 }
+#define set_stock(product_id, new_stock)                                       \
+	ES_CALLED_INT(set_stock(product_id, new_stock))
 
 static int64_t set_price(int64_t product_id, double new_price)
 {
 	return handle_ok(es_test_cmd_change_price(product_id, new_price));
 }
+#define set_price(product_id, new_price)                                       \
+	ES_CALLED_INT(set_price(product_id, new_price))
 
 static int64_t view(int64_t product_id)
 {
 	return handle_ok(es_test_cmd_record_view(product_id));
 }
+#define view(product_id) ES_CALLED_INT(view(product_id))
 
 #define SCRIPT_EVENTS  10
 #define SCRIPT_SUMMARY "1|2\n2|1\n9|1\n"
@@ -206,28 +217,33 @@ static void run_script(int from, int to, bool project)
 				     &err);
 	}
 }
+#define run_script(from, to, project) ES_CALLED(run_script(from, to, project))
 
 /* ---- tables as text ---- */
 
 /* The rows of one query, alone. */
-static const char *dump_rows(struct es_test_dump *d, const char *sql)
+static const struct es_test_dump *dump_rows(struct es_test_dump *d,
+					    const char *sql)
 {
 	ES_REQUIRE_SETUP();
 	return es_test_dump_rows(d, read_db, sql);
 }
+#define dump_rows(d, sql) ES_CALLED_PTR(dump_rows(d, sql))
 
-static const char *summary_rows(struct es_test_dump *d)
+static const struct es_test_dump *summary_rows(struct es_test_dump *d)
 {
 	return dump_rows(d, ES_TEST_VIEW_COUNTS_SQL);
 }
+#define summary_rows(d) ES_CALLED_PTR(summary_rows(d))
 
-static const char *alert_rows(struct es_test_dump *d)
+static const struct es_test_dump *alert_rows(struct es_test_dump *d)
 {
 	return dump_rows(d, ES_TEST_LOW_STOCK_SQL);
 }
+#define alert_rows(d) ES_CALLED_PTR(alert_rows(d))
 
 /* Every view, each under its name. */
-static const char *dump_views(struct es_test_dump *d)
+static const struct es_test_dump *dump_views(struct es_test_dump *d)
 {
 	ES_REQUIRE_SETUP();
 	es_test_dump_reset(d);
@@ -248,8 +264,9 @@ static const char *dump_views(struct es_test_dump *d)
 	es_test_dump_query(d, read_db,
 			   "SELECT product_id, name, stock"
 			   " FROM low_stock_alert_view ORDER BY product_id");
-	return d->text;
+	return d;
 }
+#define dump_views(d) ES_CALLED_PTR(dump_views(d))
 
 static int64_t checkpoint(void)
 {
@@ -259,6 +276,7 @@ static int64_t checkpoint(void)
 	ES_ASSERT_OK(es_views_checkpoint(&id, views, &err), &err);
 	return id;
 }
+#define checkpoint() ES_CALLED_INT(checkpoint())
 
 /* Catch up, which must work; returns the number of events projected. */
 static int64_t catch_up(void)
@@ -270,6 +288,7 @@ static int64_t catch_up(void)
 	ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
 	return projected;
 }
+#define catch_up() ES_CALLED_INT(catch_up())
 
 static int64_t rebuild(void)
 {
@@ -280,6 +299,7 @@ static int64_t rebuild(void)
 	ES_ASSERT_TRUE(sqlite3_get_autocommit(read_db));
 	return projected;
 }
+#define rebuild() ES_CALLED_INT(rebuild())
 
 /* ---- views, catch-up and the checkpoint ---- */
 
@@ -287,15 +307,15 @@ static void test_views_open_starts_at_zero(void)
 {
 	open_views();
 	ES_ASSERT_INT_EQ(checkpoint(), 0);
-	ES_ASSERT_STR_EQ(dump_rows(&after,
-				   "SELECT name, type, \"notnull\","
-				   " pk FROM pragma_table_info("
-				   "'projection_checkpoint') ORDER BY cid"),
-			 "'name'|'TEXT'|0|1\n"
-			 "'last_event_id'|'INTEGER'|1|0\n");
-	ES_ASSERT_STR_EQ(dump_views(&after),
-			 "product_detail_view:\nproduct_list_view:\n"
-			 "view_count_summary:\nlow_stock_alert_view:\n");
+	ES_ASSERT_ROWS(dump_rows(&after,
+				 "SELECT name, type, \"notnull\","
+				 " pk FROM pragma_table_info("
+				 "'projection_checkpoint') ORDER BY cid"),
+		       "'name'|'TEXT'|0|1\n"
+		       "'last_event_id'|'INTEGER'|1|0\n");
+	ES_ASSERT_ROWS(dump_views(&after),
+		       "product_detail_view:\nproduct_list_view:\n"
+		       "view_count_summary:\nlow_stock_alert_view:\n");
 }
 
 static void open_step6_projector(void)
@@ -305,6 +325,7 @@ static void open_step6_projector(void)
 	ES_REQUIRE_SETUP();
 	ES_ASSERT_OK(es_projector_open(&prj, read_db, &err), &err);
 }
+#define open_step6_projector() ES_CALLED(open_step6_projector())
 
 /* No table of this step in the read DB yet. */
 static void expect_no_insight_tables(void)
@@ -316,6 +337,7 @@ static void expect_no_insight_tables(void)
 					   "'low_stock_alert_view')"),
 			 0);
 }
+#define expect_no_insight_tables() ES_CALLED(expect_no_insight_tables())
 
 static void test_rebuild_fills_new_read_models(void)
 {
@@ -326,10 +348,10 @@ static void test_rebuild_fills_new_read_models(void)
 	open_views();
 	ES_ASSERT_INT_EQ(rebuild(), SCRIPT_EVENTS);
 	ES_ASSERT_INT_EQ(checkpoint(), SCRIPT_EVENTS);
-	ES_ASSERT_STR_EQ(summary_rows(&after), SCRIPT_SUMMARY);
-	ES_ASSERT_STR_EQ(alert_rows(&after), SCRIPT_ALERTS);
+	ES_ASSERT_ROWS(summary_rows(&after), SCRIPT_SUMMARY);
+	ES_ASSERT_ROWS(alert_rows(&after), SCRIPT_ALERTS);
 	dump_rows(&after, "SELECT * FROM product_detail_view ORDER BY id");
-	ES_ASSERT_SAME_DUMP(after.text, before.text,
+	ES_ASSERT_SAME_DUMP(&after, before.text,
 			    "product_detail_view after the rebuild");
 }
 
@@ -352,10 +374,10 @@ static void test_first_catch_up_counts_nothing_twice(void)
 	ES_ASSERT_INT_EQ(catch_up(), SCRIPT_EVENTS);
 	ES_ASSERT_INT_EQ(checkpoint(), SCRIPT_EVENTS);
 	dump_rows(&after, "SELECT * FROM product_detail_view ORDER BY id");
-	ES_ASSERT_SAME_DUMP(after.text, before.text,
+	ES_ASSERT_SAME_DUMP(&after, before.text,
 			    "product_detail_view after the first catch-up");
-	ES_ASSERT_STR_EQ(summary_rows(&after), SCRIPT_SUMMARY);
-	ES_ASSERT_STR_EQ(alert_rows(&after), SCRIPT_ALERTS);
+	ES_ASSERT_ROWS(summary_rows(&after), SCRIPT_SUMMARY);
+	ES_ASSERT_ROWS(alert_rows(&after), SCRIPT_ALERTS);
 }
 
 static void test_catch_up_projects_what_follows_the_checkpoint(void)
@@ -364,16 +386,16 @@ static void test_catch_up_projects_what_follows_the_checkpoint(void)
 	run_script(0, 4, false);
 	ES_ASSERT_INT_EQ(catch_up(), 4);
 	ES_ASSERT_INT_EQ(checkpoint(), 4);
-	ES_ASSERT_STR_EQ(summary_rows(&after), "1|1\n");
-	ES_ASSERT_STR_EQ(alert_rows(&after), "");
+	ES_ASSERT_ROWS(summary_rows(&after), "1|1\n");
+	ES_ASSERT_ROWS(alert_rows(&after), "");
 	run_script(4, SCRIPT_EVENTS, false);
 	ES_ASSERT_INT_EQ(catch_up(), SCRIPT_EVENTS - 4);
 	ES_ASSERT_INT_EQ(checkpoint(), SCRIPT_EVENTS);
-	ES_ASSERT_STR_EQ(summary_rows(&after), SCRIPT_SUMMARY);
-	ES_ASSERT_STR_EQ(alert_rows(&after), SCRIPT_ALERTS);
-	ES_ASSERT_STR_EQ(dump_rows(&after, "SELECT id, stock, view_count FROM"
-					   " product_detail_view ORDER BY id"),
-			 "1|4|2\n2|50|1\n3|3|0\n");
+	ES_ASSERT_ROWS(summary_rows(&after), SCRIPT_SUMMARY);
+	ES_ASSERT_ROWS(alert_rows(&after), SCRIPT_ALERTS);
+	ES_ASSERT_ROWS(dump_rows(&after, "SELECT id, stock, view_count FROM"
+					 " product_detail_view ORDER BY id"),
+		       "1|4|2\n2|50|1\n3|3|0\n");
 }
 
 static void test_second_catch_up_projects_nothing(void)
@@ -405,13 +427,13 @@ static void test_catch_up_after_a_crash(void)
 	ES_ASSERT_INT_EQ(catch_up(), 3);
 	ES_ASSERT_INT_EQ(catch_up(), 0);
 	ES_ASSERT_INT_EQ(checkpoint(), SCRIPT_EVENTS + 3);
-	ES_ASSERT_STR_EQ(summary_rows(&after), "1|4\n2|1\n9|1\n");
-	ES_ASSERT_STR_EQ(dump_rows(&after, "SELECT id, stock, view_count FROM"
-					   " product_detail_view ORDER BY id"),
-			 "1|4|4\n2|7|1\n3|3|0\n");
-	ES_ASSERT_STR_EQ(alert_rows(&after), "1|'Widget Pro'|4\n"
-					     "2|'Gadget Plus'|7\n"
-					     "3|'Doohickey'|3\n");
+	ES_ASSERT_ROWS(summary_rows(&after), "1|4\n2|1\n9|1\n");
+	ES_ASSERT_ROWS(dump_rows(&after, "SELECT id, stock, view_count FROM"
+					 " product_detail_view ORDER BY id"),
+		       "1|4|4\n2|7|1\n3|3|0\n");
+	ES_ASSERT_ROWS(alert_rows(&after), "1|'Widget Pro'|4\n"
+					   "2|'Gadget Plus'|7\n"
+					   "3|'Doohickey'|3\n");
 }
 
 /*
@@ -446,6 +468,7 @@ static void child_appends_and_dies(void)
 	kill(getpid(), SIGKILL);
 	_exit(2); /* not reached */
 }
+#define child_appends_and_dies() ES_CALLED(child_appends_and_dies())
 
 static void test_catch_up_after_a_crashed_process(void)
 {
@@ -478,10 +501,10 @@ static void test_catch_up_after_a_crashed_process(void)
 	ES_ASSERT_INT_EQ(catch_up(), 3);
 	ES_ASSERT_INT_EQ(catch_up(), 0);
 	ES_ASSERT_INT_EQ(checkpoint(), SCRIPT_EVENTS + 3);
-	ES_ASSERT_STR_EQ(summary_rows(&after), "1|4\n2|1\n9|1\n");
-	ES_ASSERT_STR_EQ(dump_rows(&after, "SELECT id, stock, view_count FROM"
-					   " product_detail_view ORDER BY id"),
-			 "1|4|4\n2|7|1\n3|3|0\n");
+	ES_ASSERT_ROWS(summary_rows(&after), "1|4\n2|1\n9|1\n");
+	ES_ASSERT_ROWS(dump_rows(&after, "SELECT id, stock, view_count FROM"
+					 " product_detail_view ORDER BY id"),
+		       "1|4|4\n2|7|1\n3|3|0\n");
 }
 
 /*
@@ -503,6 +526,8 @@ static void expect_failed_catch_up(int code, const char *msg_part)
 			    "views after a failed catch-up");
 	ES_ASSERT_INT_EQ(checkpoint(), SCRIPT_EVENTS);
 }
+#define expect_failed_catch_up(code, msg_part)                                 \
+	ES_CALLED(expect_failed_catch_up(code, msg_part))
 
 static void test_failed_catch_up_on_a_corrupted_row(void)
 {
@@ -537,7 +562,7 @@ static void test_checkpoint_commits_with_the_views(void)
 			      "DROP TRIGGER refuse_update;");
 	ES_ASSERT_INT_EQ(catch_up(), 2);
 	ES_ASSERT_INT_EQ(checkpoint(), SCRIPT_EVENTS + 2);
-	ES_ASSERT_STR_EQ(summary_rows(&after), "1|3\n2|1\n9|1\n");
+	ES_ASSERT_ROWS(summary_rows(&after), "1|3\n2|1\n9|1\n");
 }
 
 static void test_insights_move_with_the_projector(void)
@@ -554,9 +579,9 @@ static void test_insights_move_with_the_projector(void)
 	expect_failed_catch_up(ES_EDB, "alert refused");
 	es_test_exec(read_db, "DROP TRIGGER refuse;");
 	ES_ASSERT_INT_EQ(catch_up(), 1);
-	ES_ASSERT_STR_EQ(alert_rows(&after), "1|'Widget Pro'|4\n"
-					     "2|'Gadget Plus'|3\n"
-					     "3|'Doohickey'|3\n");
+	ES_ASSERT_ROWS(alert_rows(&after), "1|'Widget Pro'|4\n"
+					   "2|'Gadget Plus'|3\n"
+					   "3|'Doohickey'|3\n");
 }
 
 /* ---- rebuild ---- */
@@ -617,6 +642,7 @@ static int64_t run_random(uint32_t seed, int count)
 	}
 	return last;
 }
+#define run_random(seed, count) ES_CALLED_INT(run_random(seed, count))
 
 static void test_rebuild_equals_live_catch_up(void)
 {
@@ -653,9 +679,9 @@ static void test_rebuild_of_empty_log(void)
 		     "('" ES_VIEWS_CHECKPOINT "', 5);");
 	ES_ASSERT_INT_EQ(rebuild(), 0);
 	ES_ASSERT_INT_EQ(checkpoint(), 0);
-	ES_ASSERT_STR_EQ(dump_views(&after),
-			 "product_detail_view:\nproduct_list_view:\n"
-			 "view_count_summary:\nlow_stock_alert_view:\n");
+	ES_ASSERT_ROWS(dump_views(&after),
+		       "product_detail_view:\nproduct_list_view:\n"
+		       "view_count_summary:\nlow_stock_alert_view:\n");
 }
 
 static void test_failed_rebuild_keeps_everything(void)

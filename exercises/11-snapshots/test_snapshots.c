@@ -94,11 +94,13 @@ static void open_snapshots(int every)
 	ES_REQUIRE_SETUP();
 	ES_ASSERT_OK(es_snapshots_open(&snaps, store, every, &err), &err);
 }
+#define open_snapshots(every) ES_CALLED(open_snapshots(every))
 
 static int64_t count_snapshots(void)
 {
 	return es_test_query_int(raw, "SELECT COUNT(*) FROM snapshots");
 }
+#define count_snapshots() ES_CALLED_INT(count_snapshots())
 
 /* A column of product 1's snapshot at an event: append the event's id. */
 #define VERSION_AT                                                             \
@@ -142,6 +144,7 @@ static void history_event(struct es_event *out, int64_t n, const char *at)
 		break;
 	}
 }
+#define history_event(out, n, at) ES_CALLED(history_event(out, n, at))
 
 /* Append product 1's next event, stamped `at`, and apply it to `live`. */
 static void append_next(const char *at)
@@ -155,6 +158,7 @@ static void append_next(const char *at)
 	history_length++;
 	last_event_id = ev.id;
 }
+#define append_next(at) ES_CALLED(append_next(at))
 
 /* Append `count` more events to product 1, each followed by a view of
  * product 2. Nothing loads: no snapshot is taken. */
@@ -173,6 +177,7 @@ static void append_history(int64_t count)
 		ES_ASSERT_OK(es_store_append(store, &ev, &err), &err);
 	}
 }
+#define append_history(count) ES_CALLED(append_history(count))
 
 /*
  * `expected` := the replay of product `product_id`'s events, all of them
@@ -195,6 +200,8 @@ static void full_replay(int64_t product_id, const char *before)
 			&err);
 	}
 }
+#define full_replay(product_id, before)                                        \
+	ES_CALLED(full_replay(product_id, before))
 
 /* Load product 1 now into `got`, with `*st`. */
 static void load_now(struct es_replay_stats *st)
@@ -204,6 +211,7 @@ static void load_now(struct es_replay_stats *st)
 	es_product_dispose(&got);
 	ES_ASSERT_OK(es_snapshots_load(&got, st, snaps, 1, &err), &err);
 }
+#define load_now(st) ES_CALLED(load_now(st))
 
 static void load_at(struct es_replay_stats *st, const char *before)
 {
@@ -213,6 +221,7 @@ static void load_at(struct es_replay_stats *st, const char *before)
 	ES_ASSERT_OK(es_snapshots_load_at(&got, st, snaps, 1, before, &err),
 		     &err);
 }
+#define load_at(st, before) ES_CALLED(load_at(st, before))
 
 /* Append `count` more events to product 1 as a writer that loads before
  * each command does: append, then load (which may take a snapshot). */
@@ -223,6 +232,7 @@ static void grow_history(int64_t count)
 		load_now(NULL);
 	}
 }
+#define grow_history(count) ES_CALLED(grow_history(count))
 
 static void print_load(const struct es_replay_stats *st)
 {
@@ -273,6 +283,8 @@ static void plant_snapshot(int64_t last_id, int64_t version, int schema,
 	}
 	sqlite3_finalize(stmt);
 }
+#define plant_snapshot(last_id, version, schema, state)                        \
+	ES_CALLED(plant_snapshot(last_id, version, schema, state))
 
 /* ---- snapshots ----------------------------------------------------------- */
 
@@ -319,6 +331,8 @@ static void snapshot_text(char *out, size_t size, int64_t last_id, int column)
 	snprintf(out, size, "%s", text ? (const char *)text : "(null)");
 	sqlite3_finalize(stmt);
 }
+#define snapshot_text(out, size, last_id, column)                              \
+	ES_CALLED(snapshot_text(out, size, last_id, column))
 
 static void test_load_takes_a_snapshot(void)
 {

@@ -79,11 +79,13 @@ static void open_snapshots(int every)
 	ES_REQUIRE_SETUP();
 	ES_ASSERT_OK(es_snapshots_open(&snaps, store, every, &err), &err);
 }
+#define open_snapshots(every) ES_CALLED(open_snapshots(every))
 
 static int64_t count_events(void)
 {
 	return es_test_query_int(raw, "SELECT COUNT(*) FROM events");
 }
+#define count_events() ES_CALLED_INT(count_events())
 
 /* Step 5's handler, which must accept `cmd`. */
 static void handle_ok(struct es_command cmd)
@@ -94,6 +96,7 @@ static void handle_ok(struct es_command cmd)
 	es_event_dispose(&ev);
 	ES_ASSERT_OK(es_handle(&ev, &handler, &cmd, &err), &err);
 }
+#define handle_ok(cmd) ES_CALLED(handle_ok(cmd))
 
 /* Load product 1 now into `got`, from its snapshots, with `*st`. */
 static void load_now(struct es_replay_stats *st)
@@ -103,6 +106,7 @@ static void load_now(struct es_replay_stats *st)
 	es_product_dispose(&got);
 	ES_ASSERT_OK(es_snapshots_load(&got, st, snaps, 1, &err), &err);
 }
+#define load_now(st) ES_CALLED(load_now(st))
 
 /* ---- upcasting ----------------------------------------------------------- */
 
@@ -199,6 +203,7 @@ static void stored_data(char *out, size_t size, int64_t id)
 	snprintf(out, size, "%s", (const char *)sqlite3_column_text(stmt, 0));
 	sqlite3_finalize(stmt);
 }
+#define stored_data(out, size, id) ES_CALLED(stored_data(out, size, id))
 
 static const char old_row[] = "{\"product_id\": 1, \"quantity\": 50, "
 			      "\"occurred_at\": \"2026-11-27T14:32:06+00:00\"}";

@@ -99,6 +99,7 @@ static void open_snapshots(int every)
 	ES_REQUIRE_SETUP();
 	ES_ASSERT_OK(es_snapshots_open(&snaps, store, every, &err), &err);
 }
+#define open_snapshots(every) ES_CALLED(open_snapshots(every))
 
 /* The optimistic writer on `store`, with the snapshots if they are open. */
 static void open_optimistic(void)
@@ -110,6 +111,7 @@ static void open_optimistic(void)
 		es_optimistic_open(&opt, store, handler.clock, snaps, &err),
 		&err);
 }
+#define open_optimistic() ES_CALLED(open_optimistic())
 
 static void open_second_store(enum es_store_mode mode)
 {
@@ -117,16 +119,19 @@ static void open_second_store(enum es_store_mode mode)
 
 	ES_ASSERT_OK(es_store_open(&store_b, path, mode, &err), &err);
 }
+#define open_second_store(mode) ES_CALLED(open_second_store(mode))
 
 static int64_t count_events(void)
 {
 	return es_test_query_int(raw, "SELECT COUNT(*) FROM events");
 }
+#define count_events() ES_CALLED_INT(count_events())
 
 static int64_t count_snapshots(void)
 {
 	return es_test_query_int(raw, "SELECT COUNT(*) FROM snapshots");
 }
+#define count_snapshots() ES_CALLED_INT(count_snapshots())
 
 /* A column of product 1's snapshot at an event: append the event's id. */
 #define VERSION_AT                                                             \
@@ -150,6 +155,7 @@ static void handle_ok(struct es_command cmd)
 	es_event_dispose(&ev);
 	ES_ASSERT_OK(es_handle(&ev, &handler, &cmd, &err), &err);
 }
+#define handle_ok(cmd) ES_CALLED(handle_ok(cmd))
 
 /* The optimistic handler, which must accept `cmd`. */
 static void optimistic_ok(struct es_command cmd)
@@ -159,6 +165,7 @@ static void optimistic_ok(struct es_command cmd)
 	es_event_dispose(&ev);
 	ES_ASSERT_OK(es_optimistic_handle(&ev, opt, &cmd, &err), &err);
 }
+#define optimistic_ok(cmd) ES_CALLED(optimistic_ok(cmd))
 
 /* ---- what a snapshot load did ------------------------------------------ */
 
@@ -170,6 +177,7 @@ static void load_now(struct es_replay_stats *st)
 	es_product_dispose(&got);
 	ES_ASSERT_OK(es_snapshots_load(&got, st, snaps, 1, &err), &err);
 }
+#define load_now(st) ES_CALLED(load_now(st))
 
 /* ---- the version, kept by the store ---------------------------------------
  */
@@ -186,6 +194,7 @@ static void load_version(struct es_store *s, int64_t id)
 		es_product_replay(&expected, events.items, events.count, &err),
 		&err);
 }
+#define load_version(s, id) ES_CALLED(load_version(s, id))
 
 /* es_store_version() of product `id` on `s`. */
 static int64_t version_of(struct es_store *s, int64_t id)
@@ -196,12 +205,14 @@ static int64_t version_of(struct es_store *s, int64_t id)
 	ES_ASSERT_OK(es_store_version(&version, s, id, &err), &err);
 	return version;
 }
+#define version_of(s, id) ES_CALLED_INT(version_of(s, id))
 
 static int64_t versions_table_exists(void)
 {
 	return es_test_query_int(raw, "SELECT COUNT(*) FROM sqlite_master"
 				      " WHERE name = 'stream_versions'");
 }
+#define versions_table_exists() ES_CALLED_INT(versions_table_exists())
 
 static void test_append_expected_with_the_version_appends(void)
 {
@@ -467,6 +478,7 @@ static void interfere(struct interference *in, enum es_event_type type,
 	in->slips = slips;
 	es_optimistic_set_hook(opt, slip_in, in);
 }
+#define interfere(in, type, slips) ES_CALLED(interfere(in, type, slips))
 
 static void test_view_between_load_and_append_does_not_conflict(void)
 {

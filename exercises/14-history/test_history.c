@@ -68,6 +68,7 @@ static void append_price_change(const char *at)
 	es_event_price_changed(&ev, 1, 9.99, at);
 	ES_ASSERT_OK(es_store_append(store, &ev, &err), &err);
 }
+#define append_price_change(at) ES_CALLED(append_price_change(at))
 
 static void append_stock_update(const char *at)
 {
@@ -77,6 +78,7 @@ static void append_stock_update(const char *at)
 	es_event_stock_updated(&ev, 1, 5, at);
 	ES_ASSERT_OK(es_store_append(store, &ev, &err), &err);
 }
+#define append_stock_update(at) ES_CALLED(append_stock_update(at))
 
 static int64_t history_count(enum es_event_type type, const char *since)
 {
@@ -86,6 +88,7 @@ static int64_t history_count(enum es_event_type type, const char *since)
 	ES_ASSERT_OK(es_history_count(&n, store, type, since, &err), &err);
 	return n;
 }
+#define history_count(type, since) ES_CALLED_INT(history_count(type, since))
 
 static void test_history_count(void)
 {
@@ -140,6 +143,7 @@ static int64_t seed_count(int days)
 	sqlite3_finalize(stmt);
 	return n;
 }
+#define seed_count(days) ES_CALLED_INT(seed_count(days))
 
 struct window_case {
 	int days;

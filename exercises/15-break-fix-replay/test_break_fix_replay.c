@@ -89,6 +89,7 @@ static void open_golden_log(void)
 	ES_ASSERT_OK(es_store_open(&store, store_path, ES_STORE_WRITE, &err),
 		     &err);
 }
+#define open_golden_log() ES_CALLED(open_golden_log())
 
 /* A new read DB called `name`, with the supplier view open on it. */
 static void open_read_db(sqlite3 **db, struct es_supplier_view **v,
@@ -100,6 +101,7 @@ static void open_read_db(sqlite3 **db, struct es_supplier_view **v,
 	ES_ASSERT_OK(es_read_db_open(db, path, ES_READ_DB_WRITE, &err), &err);
 	ES_ASSERT_OK(es_supplier_view_open(v, *db, &err), &err);
 }
+#define open_read_db(db, v, name) ES_CALLED(open_read_db(db, v, name))
 
 /* The read model as it shipped, in a new file. */
 static void open_shipped(void)
@@ -110,6 +112,7 @@ static void open_shipped(void)
 	ES_ASSERT_INT_EQ(sqlite3_open(path, &shipped), SQLITE_OK);
 	es_test_exec_file(shipped, SHIPPED);
 }
+#define open_shipped() ES_CALLED(open_shipped())
 
 /* How many rows of `tables` in `db` are not golden, printing nothing. */
 static size_t golden_problems(sqlite3 *db, const char *const *tables)
@@ -125,6 +128,7 @@ static size_t golden_problems(sqlite3 *db, const char *const *tables)
 	fclose(out);
 	return n;
 }
+#define golden_problems(db, tables) ES_CALLED_INT(golden_problems(db, tables))
 
 /*
  * Passes against the stub: "the shipped read model disagrees with the golden views"
@@ -196,6 +200,7 @@ static void make_event(const struct step *s, int n)
 		break;
 	}
 }
+#define make_event(s, n) ES_CALLED(make_event(s, n))
 
 /* The supplier's row; false when it has none. */
 static bool supplier_row(int64_t out[3], const char *supplier)
@@ -218,6 +223,7 @@ static bool supplier_row(int64_t out[3], const char *supplier)
 	sqlite3_finalize(stmt);
 	return found;
 }
+#define supplier_row(out, supplier) ES_CALLED_INT(supplier_row(out, supplier))
 
 /* The supplier's row and the number of rows, as step `s` expects. */
 static void check_row(const struct step *s)
@@ -244,6 +250,7 @@ static void check_row(const struct step *s)
 			" %lld",
 			s->name, (long long)rows, (long long)s->rows);
 }
+#define check_row(s) ES_CALLED(check_row(s))
 
 /* Apply each step's event in a transaction of its own, check its row. */
 static void run_steps(const struct step *steps, size_t count)
@@ -264,6 +271,7 @@ static void run_steps(const struct step *steps, size_t count)
 		check_row(&steps[i]);
 	}
 }
+#define run_steps(steps, count) ES_CALLED(run_steps(steps, count))
 
 /*
  * Each row: what happens, the event (kind, product, supplier, stock),
@@ -331,6 +339,7 @@ static size_t read_bytes(unsigned char **out, const char *path)
 	fclose(f);
 	return size;
 }
+#define read_bytes(out, path) ES_CALLED_INT(read_bytes(out, path))
 
 /*
  * Passes against the stub: "the event log is byte-identical before and after a rebuild"
