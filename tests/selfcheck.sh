@@ -31,7 +31,9 @@
 #     difference, a table row's input, the test's line under a helper's,
 #     a memcheck command that runs as pasted after a crash and a debugger
 #     after a timeout, in lines under 200 characters; and the runner
-#     output the docs quote is what the runner prints.
+#     output the docs quote is what the runner prints;
+# 10. reading the Makefile changes nothing (make -n creates no file), and
+#     make help lists every target a user types, from the "##" notes.
 #
 # Environment: BUILD, CC, MAKE (set by the Makefile), ES_CATALOG.
 set -u
@@ -595,5 +597,32 @@ else
 	fail "the docs quote output the runner does not print:$untrue"
 fi
 
+
+# ---- 10. the Makefile ---------------------------------------------------------
+# make -n reads the Makefile and runs nothing: no build folder appears.
+nb="$BUILD/make-n"
+rm -rf "$nb"
+$MAKE -n --no-print-directory check STEP=1 BUILD="$nb" >/dev/null 2>&1
+if [ -e "$nb" ]; then
+	fail "make -n check STEP=1 created $nb: reading the Makefile has side effects"
+else
+	ok "make -n check STEP=1 creates nothing"
+fi
+# Every .PHONY target but the internal ones has a ## note, so make help
+# (harness/help.awk) lists it.
+help=$($MAKE -s --no-print-directory help)
+missing=""
+for t in $(sed -n '/^\.PHONY:/,/[^\\]$/p' Makefile | tr -d '\\' |
+	sed 's/^\.PHONY://'); do
+	case "$t" in replay-bin | deps | FORCE) continue ;; esac
+	want="make $t"
+	[ "$t" = all ] && want="make   "
+	printf '%s\n' "$help" | grep -q "^  $want" || missing="$missing $t"
+done
+if [ -z "$missing" ]; then
+	ok "make help lists every target a user types"
+else
+	fail "make help misses:$missing (give each a ## note)"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
