@@ -86,6 +86,7 @@ void catalog_warn_behind(const struct catalog_opts *opts, sqlite3 *read_db)
 	    es_views_checkpoint(&checkpoint, views, NULL) == ES_OK &&
 	    es_store_count_after(&behind, store, checkpoint, NULL) == ES_OK &&
 	    behind > 0)
+		/* A warning: one "catalog: " line, and no exit status. */
 		catalog_fail(CATALOG_OK,
 			     "views are %" PRId64 " event%s behind the log "
 			     "(run 'catalog catch-up')",
