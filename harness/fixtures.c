@@ -228,12 +228,21 @@ void es_test_insert_event_at(struct es_test_site from, sqlite3 *db,
 	ES_FAIL_FROM(from, "inserting a raw event failed: %s", msg);
 }
 
+void es_test_insert_bad_event_at(struct es_test_site from, sqlite3 *db,
+				 int64_t product_id, const char *type,
+				 const char *data, const char *occurred_at)
+{
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
+	es_test_insert_event_at(from, db, product_id, type, data, occurred_at);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 1, NULL);
+}
+
 void es_test_insert_corrupt_event_at(struct es_test_site from, sqlite3 *db,
 				     int64_t product_id)
 {
-	es_test_insert_event_at(from, db, product_id, "StockUpdated",
-				"{\"product_id\": 1, oops",
-				"2026-11-27T14:32:05+00:00");
+	es_test_insert_bad_event_at(from, db, product_id, "StockUpdated",
+				    "{\"product_id\": 1, oops",
+				    "2026-11-27T14:32:05+00:00");
 }
 
 /* ---- rows as text: what differs ----------------------------------------- */

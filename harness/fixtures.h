@@ -118,8 +118,9 @@ void es_test_product_viewed(struct es_event *out, int64_t product_id, int n);
 /*
  * Insert a row into the events table of `db` with plain SQL, past every
  * check the store makes, as another program (the seed's Python code, an
- * older or a broken one) may have written it. The test fails when SQLite
- * refuses the row.
+ * older or a broken one) may have written it. The file's triggers run
+ * (they refuse data that is not a JSON object, and an unknown type); the
+ * test fails when SQLite refuses the row.
  */
 #define es_test_insert_event(db, product_id, type, data, occurred_at)          \
 	es_test_insert_event_at(ES_HERE, (db), (product_id), (type), (data),   \
@@ -129,9 +130,23 @@ void es_test_insert_event_at(struct es_test_site from, sqlite3 *db,
 			     const char *data, const char *occurred_at);
 
 /*
+ * The same, with the triggers of `db` turned off for this one insert
+ * (SQLITE_DBCONFIG_ENABLE_TRIGGER): a row written before the log had its
+ * triggers, or by a program that went around them, such as the sqlite3
+ * shell after DROP TRIGGER. None of the file's triggers sees the row, the
+ * stream version's neither.
+ */
+#define es_test_insert_bad_event(db, product_id, type, data, occurred_at)      \
+	es_test_insert_bad_event_at(ES_HERE, (db), (product_id), (type),       \
+				    (data), (occurred_at))
+void es_test_insert_bad_event_at(struct es_test_site from, sqlite3 *db,
+				 int64_t product_id, const char *type,
+				 const char *data, const char *occurred_at);
+
+/*
  * Insert a StockUpdated row of `product_id` whose data is not JSON at all,
- * stamped 2026-11-27T14:32:05+00:00: a row no store can decode
- * (ES_ECORRUPT, "event N: ...").
+ * stamped 2026-11-27T14:32:05+00:00, with es_test_insert_bad_event(): a
+ * row no store can decode (ES_ECORRUPT, "event N: ...").
  */
 #define es_test_insert_corrupt_event(db, product_id)                           \
 	es_test_insert_corrupt_event_at(ES_HERE, (db), (product_id))

@@ -209,6 +209,16 @@ void es_test_db_insert_event(const char *path, long long product_id,
 	es_test_db_close(db);
 }
 
+void es_test_db_insert_bad_event(const char *path, long long product_id,
+				 const char *type, const char *data)
+{
+	sqlite3 *db = es_test_db_open(path, SQLITE_OPEN_READWRITE);
+
+	es_test_insert_bad_event(db, product_id, type, data,
+				 "2026-11-27T14:32:05.123456+00:00");
+	es_test_db_close(db);
+}
+
 void es_test_load_dump(const char *db_path, const char *name)
 {
 	const char *path = es_test_format("%s/%s", ES_TEST_FIXTURES, name);

@@ -76,6 +76,14 @@ size_t es_test_load_events(const char *path, struct es_test_event_row **rows);
 void es_test_db_insert_event(const char *path, long long product_id,
 			     const char *type, const char *data);
 
+/*
+ * The same with the file's triggers off for the insert: a row that came
+ * in before the log had its checks, or around them
+ * (es_test_insert_bad_event).
+ */
+void es_test_db_insert_bad_event(const char *path, long long product_id,
+				 const char *type, const char *data);
+
 /* Load the SQL dump ES_TEST_FIXTURES/`name` into the database `db_path`. */
 void es_test_load_dump(const char *db_path, const char *name);
 

@@ -152,6 +152,9 @@ CU_SuiteInfo es_suites[] = {
 	 catalog_query_tests},
 	{"catalog: files it did not write", NULL, NULL, catalog_setup,
 	 catalog_teardown, catalog_files_tests},
+	{"catalog: rows that are not events, stale views, read-only files",
+	 NULL, NULL, catalog_setup, catalog_repair_teardown,
+	 catalog_repair_tests},
 	CU_SUITE_INFO_NULL,
 };
 

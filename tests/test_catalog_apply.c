@@ -114,7 +114,7 @@ static void test_apply_read_model_behind(void)
 		"catalog: line 1: the read model stops at event 1 (");
 	/* It says why, and what to do. */
 	ES_ASSERT_STR_CONTAINS(es_test_last.err, "refused by the test");
-	ES_ASSERT_STR_CONTAINS(es_test_last.err, "catalog rebuild");
+	ES_ASSERT_STR_CONTAINS(es_test_last.err, "catalog catch-up");
 	ES_ASSERT_INT_EQ(
 		es_test_db_query_int(events_db, "SELECT COUNT(*) FROM events"),
 		4);
@@ -171,7 +171,10 @@ static void test_apply_corrupted_log(void)
 		"{\"type\":\"UpdateStock\",\"product_id\":1,\"new_stock\":5}\n"
 		"{\"type\":\"RecordProductView\",\"product_id\":2}\n";
 	static const char stops[] =
-		"catalog: line 1: the read model stops at event 7 (event 8: ";
+		"catalog: line 1: the read model stops at event 7: event 8 "
+		"(product 1) cannot be decoded: data is not valid JSON; skip "
+		"it with 'catalog quarantine 8 --reason TEXT' ('catalog "
+		"verify' lists every such row)\n";
 	const struct expect failed = {EXPECT_PREFIX, ""};
 	const char *path = es_test_file("more.jsonl");
 	const char *second;
@@ -179,8 +182,8 @@ static void test_apply_corrupted_log(void)
 
 	use_dir("work");
 	apply_scenario();
-	es_test_db_insert_event(events_db, 1, "StockUpdated",
-				"{\"product_id\": 1, ");
+	es_test_db_insert_bad_event(events_db, 1, "StockUpdated",
+				    "{\"product_id\": 1, ");
 	es_test_write_file(path, more, strlen(more));
 	CATALOG(path, "apply");
 	/*

@@ -1,6 +1,7 @@
 /*
  * es_sql.h - a handle's cached SQLite statements: prepare them all, run
- * one, end a transaction, finalize them all.
+ * one, end a transaction, finalize them all; and opening a file
+ * read-only wherever it lies (es_sql_open_readonly, at the end).
  *
  * A module that runs the same SQL again and again (once per event, once
  * per query) prepares it once, when its handle opens, and keeps the
@@ -97,5 +98,36 @@ void es_sql_rollback(sqlite3_stmt *rollback);
  */
 int es_sql_commit_or_rollback(int rc, sqlite3_stmt *commit,
 			      sqlite3_stmt *rollback, struct es_error *err);
+
+/*
+ * Open the SQLite file at `path` read-only and read its header, so that a
+ * missing file or one that is not a database fails here, with SQLite's
+ * message after the path ("PATH: unable to open database file"). On
+ * success `*out` is a connection that never writes; close it with
+ * sqlite3_close().
+ *
+ * A database in WAL mode (the event log and the read DB are) needs its
+ * -shm file even to be read, and SQLite creates it beside the database
+ * when it is missing. On a read-only medium, or in a directory this user
+ * may not write, it cannot ("unable to open database file", "attempt to
+ * write a readonly database"). Then the file is opened again with the URI
+ * parameter immutable=1, which reads the database file alone, without
+ * -shm and without locks, when that is safe:
+ *
+ *   - no commit waits in PATH-wal (it is missing or empty): the database
+ *     file holds every commit. Else ES_EDB, "PATH: cannot be read here: its
+ *     -wal file holds commits, which need a -shm file, and none can be
+ *     created in its directory";
+ *   - nobody can start writing while it is read: the file system is
+ *     mounted read-only, or the directory has no write permission for
+ *     anyone (root aside), so no writer can create the journal it needs.
+ *     Else ES_EDB, "PATH: cannot be read here: no -shm file can be
+ *     created in its directory, and others may write there (read a
+ *     copy)": an immutable reader would not see their commits, and could
+ *     read half of one.
+ *
+ * Returns ES_OK, ES_ENOMEM or ES_EDB.
+ */
+int es_sql_open_readonly(sqlite3 **out, const char *path, struct es_error *err);
 
 #endif /* ES_SQL_H */

@@ -7,6 +7,8 @@
 #include <assert.h>
 #include <stddef.h>
 
+#include "es_sql.h"
+
 /* How long a connection waits for another one's write to finish. */
 #define READ_DB_BUSY_TIMEOUT_MS 5000
 
@@ -41,13 +43,6 @@ static const char write_setup_sql[] = "PRAGMA journal_mode=WAL;"
 				      "PRAGMA synchronous=FULL;";
 
 /*
- * Opening is lazy: SQLite reads the file only when the first statement
- * runs. Query mode creates nothing, so it reads the schema version here to
- * find out now, not at the first query, that the file is not a database.
- */
-static const char query_setup_sql[] = "PRAGMA schema_version;";
-
-/*
  * Report a failed open with the path for context, and close the handle:
  * sqlite3_open_v2() hands one back even when it fails.
  */
@@ -62,22 +57,24 @@ static int fail_open(sqlite3 *db, const char *path, const char *msg,
 int es_read_db_open(sqlite3 **out, const char *path, enum es_read_db_mode mode,
 		    struct es_error *err)
 {
-	int flags = SQLITE_OPEN_READONLY;
-	const char *setup_sql = query_setup_sql;
 	sqlite3 *db = NULL;
 	int rc;
 
 	assert(out != NULL && path != NULL);
-	if (mode == ES_READ_DB_WRITE) {
-		flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-		setup_sql = write_setup_sql;
-	}
-	rc = sqlite3_open_v2(path, &db, flags, NULL);
+	/*
+	 * Query mode creates nothing. es_sql_open_readonly() reads the
+	 * header, to find out now, not at the first query, that the file is
+	 * not a database, and reads a file nobody may write too.
+	 */
+	if (mode == ES_READ_DB_QUERY)
+		return es_sql_open_readonly(out, path, err);
+	rc = sqlite3_open_v2(path, &db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_busy_timeout(db, READ_DB_BUSY_TIMEOUT_MS);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(db, setup_sql, NULL, NULL, NULL);
-	if (rc == SQLITE_OK && mode == ES_READ_DB_WRITE)
+		rc = sqlite3_exec(db, write_setup_sql, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db, schema_sql, NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		return fail_open(db, path, sqlite3_errmsg(db), err);
@@ -86,7 +83,7 @@ int es_read_db_open(sqlite3 **out, const char *path, enum es_read_db_mode mode,
 	 * statements above write nothing when the tables exist: ask, rather
 	 * than let the projector fail at its first event.
 	 */
-	if (mode == ES_READ_DB_WRITE && sqlite3_db_readonly(db, "main") != 0)
+	if (sqlite3_db_readonly(db, "main") != 0)
 		return fail_open(db, path,
 				 "attempt to write a readonly database", err);
 	*out = db;

@@ -32,10 +32,12 @@ enum es_read_db_mode {
 /*
  * Open the read database at `path`. In ES_READ_DB_WRITE mode the file and
  * the view tables are created when missing, and the connection uses WAL so
- * queries keep reading the old views while a rebuild runs. On success
- * `*out` is set; close it with es_read_db_close(). Returns ES_OK, or ES_EDB
- * with SQLite's message (a missing file in query mode, a read-only file in
- * write mode, a file that is not a database).
+ * queries keep reading the old views while a rebuild runs. In
+ * ES_READ_DB_QUERY mode it is es_sql_open_readonly() (es_sql.h): the
+ * views can be read on a read-only medium or in a directory nobody may
+ * write. On success `*out` is set; close it with es_read_db_close().
+ * Returns ES_OK, or ES_EDB with SQLite's message (a missing file in query
+ * mode, a read-only file in write mode, a file that is not a database).
  */
 int es_read_db_open(sqlite3 **out, const char *path, enum es_read_db_mode mode,
 		    struct es_error *err);

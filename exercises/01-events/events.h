@@ -45,6 +45,14 @@ enum es_event_type {
 	ES_PRODUCT_VIEWED
 };
 
+/*
+ * The last type: the types are ES_PRODUCT_CREATED to ES_EVENT_TYPE_LAST,
+ * with no gaps. A new type goes at the end of the enum and moves this, so
+ * that code which goes through every type (the event log's list of the
+ * types it accepts, event_store.h) finds it.
+ */
+#define ES_EVENT_TYPE_LAST ES_PRODUCT_VIEWED
+
 struct es_product_created {
 	char *name; /* owned by the event */
 	double price;

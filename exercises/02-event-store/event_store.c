@@ -17,12 +17,13 @@ int es_store_open(struct es_store **out, const char *path,
 {
 	/*
 	 * TODO: calloc the handle and keep a strdup() of path and whether
-	 * mode is ES_STORE_WRITE. Open path with sqlite3_open_v2()
-	 * (READWRITE | CREATE for ES_STORE_WRITE, READONLY for
-	 * ES_STORE_READONLY) and set the busy timeout. In write mode refuse a
-	 * read-only file (sqlite3_db_readonly), set WAL and synchronous=FULL,
-	 * and run the given es_store_schema_sql (the tables, the index and
-	 * the triggers) in one transaction. Then es_sql_prepare_all() the
+	 * mode is ES_STORE_WRITE. Open path: for ES_STORE_WRITE with
+	 * sqlite3_open_v2() (READWRITE | CREATE), for ES_STORE_READONLY with
+	 * the given es_sql_open_readonly(); set the busy timeout. In write
+	 * mode refuse a read-only file (sqlite3_db_readonly), set WAL and
+	 * synchronous=FULL, and run the given es_store_create_schema() (the
+	 * tables, the index, the triggers, the event types) in one
+	 * transaction. Then es_sql_prepare_all() the
 	 * statements of enum es_store_stmt from a table of their SQL. On
 	 * failure put the path before the message (es_error_prefix), close
 	 * the handle and return ES_EDB. On success *out is yours to es_store_close().
@@ -135,9 +136,11 @@ int es_store_load_all(struct es_store *store, es_event_fn fn, void *ctx,
 		      struct es_error *err)
 {
 	/*
-	 * TODO: step the cached SELECT ... ORDER BY id from start to finish;
-	 * decode each row into an event on your stack (as es_store_load
-	 * does), call fn(ctx, &ev, err), dispose the event. Stop at the first
+	 * TODO: step the cached SELECT ... ORDER BY id from start to finish
+	 * with the given es_store_next(), which decodes each row into an
+	 * event on your stack (with your es_store_read_row) and steps over a
+	 * quarantined one; call fn(ctx, &ev, err), dispose the event. Stop at
+	 * the first
 	 * code that is not ES_OK and return it unchanged. Reset the
 	 * statement on every path. (Once es_store_load_after works, this is
 	 * es_store_load_after(store, 0, fn, ctx, err).)
@@ -155,8 +158,9 @@ int es_store_load_after(struct es_store *store, int64_t after_id,
 {
 	/*
 	 * TODO: what es_store_load_all does, with a cached SELECT ... WHERE
-	 * id > ? ORDER BY id: bind after_id, step to SQLITE_DONE, decode each
-	 * row, call fn, dispose the event; stop at the first code that is not
+	 * id > ? ORDER BY id: bind after_id, step it to its end with
+	 * es_store_next(), call fn, dispose the event; stop at the first code
+	 * that is not
 	 * ES_OK and return it unchanged; reset the statement on every path.
 	 * See docs/02-event-store.md, "load_after and upcasters".
 	 */
@@ -239,18 +243,37 @@ int es_store_write_end(struct es_store *store, bool own, int rc,
 		"step 2: es_store_write_end is not implemented yet");
 }
 
+int es_store_read_row(struct es_event *out, struct es_store *store,
+		      sqlite3_stmt *row, struct es_error *err)
+{
+	/*
+	 * TODO: read the row's columns (id, product_id, event_type, data,
+	 * occurred_at): parse the type (es_event_type_parse), pass data
+	 * through the store's upcaster when it has one, decode it with
+	 * es_event_from_json, set the id, and check that the product_id and
+	 * occurred_at columns match data. A row that does not decode is
+	 * ES_ECORRUPT with its id first, "event 12: ..."; running out of
+	 * memory stays ES_ENOMEM. The given es_store_next() calls this for
+	 * every row a load reads.
+	 * See docs/02-event-store.md, "Load: rows into a growable list".
+	 */
+	(void)store;
+	(void)row;
+	memset(out, 0, sizeof(*out));
+	return es_error_set(err, ES_ENOTIMPL,
+			    "step 2: es_store_read_row is not implemented yet");
+}
+
 int es_store_collect(struct es_event_list *out, struct es_store *store,
 		     sqlite3_stmt *stmt, struct es_error *err)
 {
 	/*
-	 * TODO: step stmt to SQLITE_DONE. Decode each row at once (columns
-	 * id, product_id, event_type, data, occurred_at: parse the type,
-	 * pass data through the store's upcaster when it has one, decode
-	 * with es_event_from_json, set the id, check the product_id and
-	 * occurred_at columns match data) and es_event_list_push() it. A row
-	 * that does not decode is ES_ECORRUPT, "event 12: ...". Reset stmt;
-	 * on failure dispose the list. *out is the list, empty on failure.
-	 * es_store_load() is this on its bound SELECT.
+	 * TODO: step stmt to its end with the given es_store_next(), which
+	 * decodes each row with your es_store_read_row(), and
+	 * es_event_list_push() each event. A row that does not decode is
+	 * ES_ECORRUPT, "event 12: ...". Reset stmt; on failure dispose the
+	 * list. *out is the list, empty on failure. es_store_load() is this
+	 * on its bound SELECT.
 	 * See docs/02-event-store.md, "Load: rows into a growable list".
 	 */
 	(void)store;

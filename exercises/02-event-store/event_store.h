@@ -11,13 +11,23 @@
  *   product_registry(id INTEGER PRIMARY KEY AUTOINCREMENT)
  *
  * and adds what a real log needs, all of which Python ignores: an index on
- * events(product_id, id) so loading one product does not scan the log, and
+ * events(product_id, id) so loading one product does not scan the log,
  * triggers that make SQLite itself refuse UPDATE and DELETE on events, and
  * an INSERT that would replace an existing event (INSERT OR REPLACE deletes
- * the old row without firing a DELETE trigger).
+ * the old row without firing a DELETE trigger), and triggers that refuse
+ * a row that cannot be an event, whoever inserts it:
+ *
+ *   events: data is not a JSON object   (json_valid, json_type)
+ *   events: unknown event_type          (not in the table event_types,
+ *                                        which lists every type the code
+ *                                        knows, es_event_type_name)
  *
  * There is no update and no delete in this API. A mistake is corrected by
- * appending a new event, never by rewriting history.
+ * appending a new event, never by rewriting history. A row that is not an
+ * event at all (written before those triggers existed, or by a program
+ * that went around them) is not deleted either: es_store_quarantine()
+ * records its id, with a reason, in a table of its own, and every load
+ * steps over it from then on. es_store_verify() finds such rows.
  *
  * The store is closed: only its own files (event_store*.c, which share
  * event_store_private.h) read or write `events` and `product_registry`.
@@ -57,10 +67,12 @@ enum es_store_mode {
 /*
  * Open the event store at `path`. In ES_STORE_WRITE mode the file, tables,
  * index and triggers are created when missing, and the connection uses WAL
- * with synchronous=FULL: a committed event survives a power cut. On success
- * `*out` is set; close it with es_store_close(). Returns ES_OK, ES_ENOMEM or
- * ES_EDB with SQLite's message (missing file in read-only mode, read-only
- * file in write mode, not a database).
+ * with synchronous=FULL: a committed event survives a power cut. In
+ * ES_STORE_READONLY mode the file is opened with es_sql_open_readonly(),
+ * so a log on a read-only medium or in a directory nobody may write can be
+ * read too. On success `*out` is set; close it with es_store_close().
+ * Returns ES_OK, ES_ENOMEM or ES_EDB with SQLite's message (missing file in
+ * read-only mode, read-only file in write mode, not a database).
  */
 int es_store_open(struct es_store **out, const char *path,
 		  enum es_store_mode mode, struct es_error *err);
@@ -119,9 +131,10 @@ int es_event_list_push(struct es_event_list *list, struct es_event *ev,
  * Load every event of `product_id`, oldest first (by id), into `*out`, an
  * empty list (its old contents are not freed), which the caller disposes
  * with es_event_list_dispose(). A product
- * without events gives an empty list and ES_OK. Returns ES_ENOMEM, ES_EDB,
- * or ES_ECORRUPT when a row cannot be decoded ("event 12: unknown event
- * type 'Foo'"); then `*out` is empty.
+ * without events gives an empty list and ES_OK. A row in quarantine
+ * (es_store_quarantine) is stepped over, by this load and every other.
+ * Returns ES_ENOMEM, ES_EDB, or ES_ECORRUPT when a row cannot be decoded
+ * ("event 12: unknown event type 'Foo'"); then `*out` is empty.
  */
 int es_store_load(struct es_event_list *out, struct es_store *store,
 		  int64_t product_id, struct es_error *err);
@@ -153,6 +166,66 @@ int es_store_load_all(struct es_store *store, es_event_fn fn, void *ctx,
  */
 int es_store_load_after(struct es_store *store, int64_t after_id,
 			es_event_fn fn, void *ctx, struct es_error *err);
+
+/*
+ * Rows that are not events, given with step 2 (event_quarantine.c).
+ *
+ * Set `*out` to the number of rows of the log whose id is greater than
+ * `after_id`, less those in quarantine: how many events a reader that
+ * has seen everything up to `after_id` has still to read (or stop at).
+ * Counts, decodes nothing. Returns ES_OK or ES_EDB.
+ */
+int es_store_count_after(int64_t *out, struct es_store *store, int64_t after_id,
+			 struct es_error *err);
+
+/* A row that does not decode, as es_store_verify() reports it. */
+struct es_bad_row {
+	int64_t id;
+	int64_t product_id;	    /* its product_id column */
+	const char *error;	    /* why: "data is not valid JSON" */
+	const char *quarantined_at; /* NULL when not in quarantine */
+	const char *reason;	    /* the quarantine's reason, or NULL */
+};
+
+/*
+ * Called once per row that does not decode; `row` and its strings are
+ * borrowed for the call. Return ES_OK to go on; any other code stops
+ * the walk and is returned by es_store_verify() unchanged.
+ */
+typedef int (*es_bad_row_fn)(void *ctx, const struct es_bad_row *row,
+			     struct es_error *err);
+
+/*
+ * Decode every row whose id is greater than `after_id`, in order of id,
+ * as the loads do (the upcaster too), and call `fn` for each that does
+ * not decode, quarantined or not; the walk goes on past them. Sets
+ * `*checked` (which may be NULL) to the number of rows read. Returns
+ * ES_OK (bad rows are what `fn` saw, not an error), ES_ENOMEM, ES_EDB,
+ * or what `fn` returned.
+ */
+int es_store_verify(int64_t *checked, struct es_store *store, int64_t after_id,
+		    es_bad_row_fn fn, void *ctx, struct es_error *err);
+
+/*
+ * Quarantine the row `event_id`, a row that does not decode: record its
+ * id, `reason` (why it may be skipped: who decided, and on what grounds),
+ * the decoding error and `at` (a timestamp as es_time_format() writes it)
+ * in event_quarantine, which is append-only. The log is not changed;
+ * every load steps over the row from then on (es_store_next), and
+ * es_store_count_after() no longer counts it. When the file has
+ * stream_versions (step 13), the product's version is counted again
+ * without the row, in the same transaction; a program that will use
+ * versions should call es_store_version() first, so that the table exists
+ * and is never filled from a log that holds the row. Needs an
+ * ES_STORE_WRITE store. Returns ES_OK; ES_ENOTFOUND "event 99 is not in
+ * the log"; ES_EINVAL "event 5 decodes: correct it with a new event,
+ * not a quarantine", "event 8 is in quarantine already", or "a
+ * quarantine needs a reason"; ES_ENOMEM or ES_EDB. On failure nothing
+ * is recorded.
+ */
+int es_store_quarantine(struct es_store *store, int64_t event_id,
+			const char *reason, const char *at,
+			struct es_error *err);
 
 /*
  * The path the store was opened on, borrowed for as long as the store is

@@ -951,8 +951,8 @@ static void given_corrupt_log(size_t i)
 	open_raw(path);
 	/* Owns strings: a load that does not dispose it leaks. */
 	append_created(other, 1, "A fine widget", 0);
-	es_test_insert_event(raw, c->product_id, c->event_type, c->data,
-			     c->occurred_at);
+	es_test_insert_bad_event(raw, c->product_id, c->event_type, c->data,
+				 c->occurred_at);
 	append_stock(other, 1, 60, 2);
 }
 #define given_corrupt_log(i) ES_CALLED(given_corrupt_log(i))
@@ -1566,6 +1566,249 @@ static void test_open_refuses_a_file_that_is_not_a_database(void)
 		ES_ASSERT_TRUE(memcmp(back + i, junk, sizeof(junk)) == 0);
 }
 
+/* ---- rows that are not events ---------------------------------------- */
+
+static void test_the_log_refuses_rows_that_are_not_events(void)
+{
+	static const struct {
+		const char *name;
+		const char *type;
+		const char *data;
+		const char *error;
+	} rows[] = {
+		{"data that is not JSON", "StockUpdated", "oops",
+		 "events: data is not a JSON object"},
+		{"data cut short", "StockUpdated", "{\"product_id\": 1, ",
+		 "events: data is not a JSON object"},
+		{"a JSON array", "StockUpdated", "[1, 50]",
+		 "events: data is not a JSON object"},
+		{"a JSON string", "ProductViewed", "\"hello\"",
+		 "events: data is not a JSON object"},
+		{"an empty text", "ProductViewed", "",
+		 "events: data is not a JSON object"},
+		{"an unknown type", "StockCorrected", "{\"product_id\": 1}",
+		 "events: unknown event_type"},
+		{"a type in the wrong case", "stockupdated",
+		 "{\"product_id\": 1}", "events: unknown event_type"},
+	};
+	static const char insert_sql[] =
+		"INSERT INTO events (product_id, event_type, data, occurred_at)"
+		" VALUES (1, ?, ?, '" T1 "')";
+	int rc;
+
+	REQUIRE_STORE();
+	open_raw(db_path);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		ES_ASSERT_INT_EQ(
+			sqlite3_prepare_v2(raw, insert_sql, -1, &hand, NULL),
+			SQLITE_OK);
+		sqlite3_bind_text(hand, 1, rows[i].type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(hand, 2, rows[i].data, -1, SQLITE_STATIC);
+		rc = sqlite3_step(hand);
+		if (rc != SQLITE_CONSTRAINT ||
+		    strcmp(sqlite3_errmsg(raw), rows[i].error) != 0)
+			ES_FAIL("%s: SQLite said %d \"%s\", expected %d "
+				"\"%s\"",
+				rows[i].name, rc, sqlite3_errmsg(raw),
+				SQLITE_CONSTRAINT, rows[i].error);
+		sqlite3_finalize(hand);
+		hand = NULL;
+		ES_ASSERT_INT_EQ(count_events(), 0);
+	}
+	/* Every type the code knows gets in, as the seed's Python writes. */
+	for (int t = ES_PRODUCT_CREATED; t <= ES_EVENT_TYPE_LAST; t++)
+		es_test_insert_event(raw, 1,
+				     es_event_type_name((enum es_event_type)t),
+				     "{}", T1);
+	ES_ASSERT_INT_EQ(count_events(), ES_EVENT_TYPE_LAST);
+}
+
+/* Dumps are large (fixtures.h): two, for the tests below. */
+static struct es_test_dump dump_a;
+static struct es_test_dump dump_b;
+
+static void test_open_records_every_event_type(void)
+{
+	REQUIRE_STORE();
+	open_raw(db_path);
+	es_test_dump_reset(&dump_a);
+	for (int t = ES_PRODUCT_CREATED; t <= ES_EVENT_TYPE_LAST; t++)
+		es_test_dump_append(&dump_a, "'%s'\n",
+				    es_event_type_name((enum es_event_type)t));
+	ES_ASSERT_ROWS(es_test_dump_rows(&dump_b, raw,
+					 "SELECT name FROM event_types"
+					 " ORDER BY rowid"),
+		       dump_a.text);
+	ES_ASSERT_INT_EQ(es_test_query_int(raw, "SELECT count(*) FROM "
+						"event_types"),
+			 4);
+}
+
+/*
+ * A log as an older program left it: the seed's two tables, no trigger,
+ * and a row that is not an event. Opening it for writing adds the checks
+ * and keeps the row: nothing is ever deleted from a log.
+ */
+static void test_open_gives_an_older_log_its_checks(void)
+{
+	char path[PATH_SIZE];
+	struct es_error err = {0, ""};
+
+	es_test_path(path, sizeof(path), "older.db");
+	es_test_open_db(&raw, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+	es_test_exec(raw, "CREATE TABLE events (id INTEGER PRIMARY KEY"
+			  " AUTOINCREMENT, product_id INTEGER NOT NULL,"
+			  " event_type TEXT NOT NULL, data TEXT NOT NULL,"
+			  " occurred_at TEXT NOT NULL);"
+			  "CREATE TABLE product_registry (id INTEGER PRIMARY"
+			  " KEY AUTOINCREMENT);");
+	es_test_insert_event(raw, 1, "StockUpdated", "oops", T1);
+	ES_ASSERT_OK(es_store_open(&other, path, ES_STORE_WRITE, &err), &err);
+	ES_ASSERT_INT_EQ(sqlite3_exec(raw,
+				      "INSERT INTO events (product_id,"
+				      " event_type, data, occurred_at) VALUES"
+				      " (1, 'StockUpdated', 'oops', 'then')",
+				      NULL, NULL, NULL),
+			 SQLITE_CONSTRAINT);
+	ES_ASSERT_STR_EQ(sqlite3_errmsg(raw),
+			 "events: data is not a JSON object");
+	ES_ASSERT_INT_EQ(count_events(), 1);
+	ES_ASSERT_INT_EQ(es_test_query_int(raw, "SELECT count(*) FROM "
+						"event_quarantine"),
+			 0);
+}
+
+/* The row of given_corrupt_log(0) (not JSON), as quarantined at T3. */
+static void quarantine_row_2(struct es_store *s)
+{
+	struct es_error err = {0, ""};
+
+	ES_ASSERT_OK(
+		es_store_quarantine(s, 2, "written by hand; Ana", T3, &err),
+		&err);
+}
+
+static void test_loads_step_over_a_quarantined_row(void)
+{
+	struct es_error err = {0, ""};
+	struct seen seen = {0};
+
+	given_corrupt_log(0); /* 1 good, 2 not JSON, 3 good */
+	ES_ASSERT_CODE(es_store_load(&list, other, 1, &err), ES_ECORRUPT, &err);
+	quarantine_row_2(other);
+	ES_ASSERT_OK(es_store_load(&list, other, 1, &err), &err);
+	ES_ASSERT_INT_EQ(list.count, 2);
+	ES_ASSERT_INT_EQ(list.items[0].id, 1);
+	ES_ASSERT_INT_EQ(list.items[1].id, 3);
+	ES_ASSERT_OK(es_store_load_all(other, record, &seen, &err), &err);
+	ES_ASSERT_INT_EQ(seen.calls, 2);
+	ES_ASSERT_INT_EQ(seen.id[0], 1);
+	ES_ASSERT_INT_EQ(seen.id[1], 3);
+	seen = (struct seen){0};
+	ES_ASSERT_OK(es_store_load_after(other, 1, record, &seen, &err), &err);
+	ES_ASSERT_INT_EQ(seen.calls, 1);
+	ES_ASSERT_INT_EQ(seen.id[0], 3);
+	/* The row is still in the log, byte for byte. */
+	ES_ASSERT_INT_EQ(count_events(), 3);
+	ES_ASSERT_INT_EQ(es_test_query_int(raw, "SELECT count(*) FROM events"
+						" WHERE id = 2 AND data ="
+						" 'not json'"),
+			 1);
+	ES_ASSERT_ROWS(es_test_dump_rows(&dump_a, raw,
+					 "SELECT event_id, reason, error,"
+					 " quarantined_at FROM"
+					 " event_quarantine"),
+		       "2|'written by hand; Ana'|'data is not valid JSON'|'" T3
+		       "'\n");
+}
+
+static void test_quarantine_refuses_what_it_is_not_for(void)
+{
+	static const struct {
+		const char *name;
+		int64_t id;
+		const char *reason;
+		int code;
+		const char *msg;
+	} cases[] = {
+		{"a row that decodes", 1, "why", ES_EINVAL,
+		 "event 1 decodes: correct it with a new event, not a "
+		 "quarantine"},
+		{"an id not in the log", 99, "why", ES_ENOTFOUND,
+		 "event 99 is not in the log"},
+		{"no reason", 2, "", ES_EINVAL, "a quarantine needs a reason"},
+		{"a row in quarantine already", 2, "again", ES_EINVAL,
+		 "event 2 is in quarantine already"},
+	};
+	struct es_error err = {0, ""};
+	int rc;
+
+	given_corrupt_log(0);
+	quarantine_row_2(other);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		rc = es_store_quarantine(other, cases[i].id, cases[i].reason,
+					 T3, &err);
+		if (rc != cases[i].code || strcmp(err.msg, cases[i].msg) != 0)
+			ES_FAIL("%s: returned %s \"%s\", expected %s \"%s\"",
+				cases[i].name, es_code_name(rc),
+				rc != ES_OK ? err.msg : "",
+				es_code_name(cases[i].code), cases[i].msg);
+		ES_ASSERT_INT_EQ(es_test_query_int(raw, "SELECT count(*) FROM"
+							" event_quarantine"),
+				 1);
+	}
+}
+
+/* What es_store_verify() reported, one line a row. */
+static int dump_bad_row(void *ctx, const struct es_bad_row *row,
+			struct es_error *err)
+{
+	(void)err;
+	es_test_dump_append(ctx, "%" PRId64 "|%" PRId64 "|%s|%s|%s\n", row->id,
+			    row->product_id, row->error,
+			    row->reason != NULL ? row->reason : "-",
+			    row->quarantined_at != NULL ? row->quarantined_at
+							: "-");
+	return ES_OK;
+}
+
+static void test_verify_reports_every_row_that_does_not_decode(void)
+{
+	struct es_test_dump *bad = &dump_a;
+	struct es_error err = {0, ""};
+	int64_t checked = 0;
+	int64_t behind = 0;
+
+	given_corrupt_log(0); /* 1 good, 2 not JSON, 3 good */
+	es_test_insert_bad_event(raw, 7, "StockCorrected", "{}", T3);
+	append_stock(other, 1, 70, 3);
+	quarantine_row_2(other);
+	es_test_dump_reset(bad);
+	ES_ASSERT_OK(
+		es_store_verify(&checked, other, 0, dump_bad_row, bad, &err),
+		&err);
+	ES_ASSERT_INT_EQ(checked, 5);
+	ES_ASSERT_STR_EQ(bad->text,
+			 "2|1|data is not valid JSON|written by hand; Ana|" T3
+			 "\n"
+			 "4|7|unknown event type 'StockCorrected'|-|-\n");
+	/* From an id on, as a catch-up looks for what stopped it. */
+	es_test_dump_reset(bad);
+	ES_ASSERT_OK(
+		es_store_verify(&checked, other, 2, dump_bad_row, bad, &err),
+		&err);
+	ES_ASSERT_INT_EQ(checked, 3);
+	ES_ASSERT_STR_EQ(bad->text,
+			 "4|7|unknown event type 'StockCorrected'|-|-\n");
+	/* Rows after an id, those in quarantine not counted. */
+	ES_ASSERT_OK(es_store_count_after(&behind, other, 0, &err), &err);
+	ES_ASSERT_INT_EQ(behind, 4);
+	ES_ASSERT_OK(es_store_count_after(&behind, other, 4, &err), &err);
+	ES_ASSERT_INT_EQ(behind, 1);
+	ES_ASSERT_OK(es_store_count_after(&behind, other, 5, &err), &err);
+	ES_ASSERT_INT_EQ(behind, 0);
+}
+
 static CU_TestInfo tests[] = {
 	{"open creates the seed's events table, column for column",
 	 test_open_creates_the_seeds_events_table},
@@ -1633,6 +1876,21 @@ static CU_TestInfo tests[] = {
 	{"a write owns a transaction when none is open and joins the "
 	 "caller's",
 	 test_write_begin_joins_or_owns},
+	{"the log refuses a row whose data is not a JSON object or whose "
+	 "type it does not know",
+	 test_the_log_refuses_rows_that_are_not_events},
+	{"open records every event type the code knows in event_types",
+	 test_open_records_every_event_type},
+	{"open gives an older log its checks and keeps its rows",
+	 test_open_gives_an_older_log_its_checks},
+	{"loads step over a row in quarantine, which stays in the log",
+	 test_loads_step_over_a_quarantined_row},
+	{"quarantine refuses a row that decodes, a missing one, twice, "
+	 "without a reason",
+	 test_quarantine_refuses_what_it_is_not_for},
+	{"verify reports every row that does not decode; count_after "
+	 "skips quarantined ones",
+	 test_verify_reports_every_row_that_does_not_decode},
 	{"an upcaster is applied on load and the log is left as it was",
 	 test_an_upcaster_is_applied_on_load},
 	{"an upcaster's failure stops the load with ES_ECORRUPT naming it",

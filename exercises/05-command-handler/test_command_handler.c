@@ -435,9 +435,7 @@ static void test_corrupted_log_refuses_the_command(void)
 	struct es_error err;
 
 	handle_ok(es_test_cmd_widget());
-	es_test_exec(raw, "INSERT INTO events (product_id, event_type, data,"
-			  " occurred_at) VALUES (1, 'StockUpdated', 'oops',"
-			  " '2026-11-27T14:32:05+00:00')");
+	es_test_insert_corrupt_event(raw, 1);
 	es_event_dispose(&got);
 	ES_ASSERT_CODE(es_handle(&got, &handler, &cmd, &err), ES_ECORRUPT,
 		       &err);

@@ -542,6 +542,36 @@ static void test_failed_catch_up_on_a_corrupted_row(void)
 	expect_failed_catch_up(ES_ECORRUPT, "event 12: ");
 }
 
+/*
+ * The way past a row that does not decode is a quarantine
+ * (es_store_quarantine, event_store.h): then the store's loads step over
+ * it, so catch-up and rebuild do too, with nothing in views.c about it.
+ */
+static void test_catch_up_and_rebuild_step_over_a_quarantined_row(void)
+{
+	struct es_error err;
+
+	open_views();
+	run_script(0, SCRIPT_EVENTS, false);
+	ES_ASSERT_INT_EQ(catch_up(), SCRIPT_EVENTS);
+	view(1);
+	insert_corrupt_row(1); /* event 12 */
+	view(2);
+	expect_failed_catch_up(ES_ECORRUPT, "event 12: ");
+	ES_ASSERT_OK(es_store_quarantine(store, 12, "written by a test",
+					 "2026-11-27T15:00:00.000000+00:00",
+					 &err),
+		     &err);
+	ES_ASSERT_INT_EQ(catch_up(), 2);
+	ES_ASSERT_INT_EQ(checkpoint(), SCRIPT_EVENTS + 3);
+	ES_ASSERT_STR_EQ(summary_rows(&after), "1|3\n2|2\n9|1\n");
+	dump_views(&before);
+	ES_ASSERT_INT_EQ(rebuild(), SCRIPT_EVENTS + 2);
+	ES_ASSERT_INT_EQ(checkpoint(), SCRIPT_EVENTS + 3);
+	ES_ASSERT_SAME_DUMP(dump_views(&after), before.text,
+			    "views after a rebuild");
+}
+
 static void test_checkpoint_commits_with_the_views(void)
 {
 	open_views();
@@ -742,6 +772,8 @@ static CU_TestInfo tests[] = {
 	 test_catch_up_after_a_crash},
 	{"events of a process killed before projecting are projected once",
 	 test_catch_up_after_a_crashed_process},
+	{"catch_up and rebuild step over a row in quarantine",
+	 test_catch_up_and_rebuild_step_over_a_quarantined_row},
 	{"a catch_up that meets a corrupted row changes no view and no "
 	 "checkpoint",
 	 test_failed_catch_up_on_a_corrupted_row},

@@ -490,8 +490,8 @@ static void test_failed_rebuild_keeps_the_old_rows(void)
 	open_golden_log();
 	/* A row the store cannot decode, at the end of the log. */
 	es_test_open_db(&raw, es_store_path(store), SQLITE_OPEN_READWRITE);
-	es_test_insert_event(raw, 1, "StockUpdated", "oops",
-			     "2026-11-27T14:32:05+00:00");
+	es_test_insert_bad_event(raw, 1, "StockUpdated", "oops",
+				 "2026-11-27T14:32:05+00:00");
 	snprintf(prefix, sizeof(prefix), "event %lld:",
 		 (long long)es_test_query_int(raw,
 					      "SELECT max(id) FROM events"));

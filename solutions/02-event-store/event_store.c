@@ -47,6 +47,8 @@ static int open_error(const char *path, const char *msg, struct es_error *err)
 static int setup_for_writing(sqlite3 *db, const char *path,
 			     struct es_error *err)
 {
+	int rc;
+
 	/*
 	 * SQLite quietly opens a write-protected file read-only: ask, rather
 	 * than fail at the first append.
@@ -58,12 +60,13 @@ static int setup_for_writing(sqlite3 *db, const char *path,
 	/* One transaction: two writers opening a new file create it once. */
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return open_error(path, sqlite3_errmsg(db), err);
-	if (sqlite3_exec(db, es_store_schema_sql, NULL, NULL, NULL) !=
-		    SQLITE_OK ||
-	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		open_error(path, sqlite3_errmsg(db), err);
+	rc = es_store_create_schema(db, err);
+	if (rc == ES_OK &&
+	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		rc = es_sql_error(db, err);
+	if (rc != ES_OK) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		return ES_EDB;
+		return es_error_prefix(err, rc, path);
 	}
 	return ES_OK;
 }
@@ -105,13 +108,10 @@ static int prepare_all(struct es_store *store, const char *path,
 int es_store_open(struct es_store **out, const char *path,
 		  enum es_store_mode mode, struct es_error *err)
 {
-	int flags = SQLITE_OPEN_READONLY;
 	struct es_store *store;
 	int rc = ES_OK;
 
 	assert(out != NULL && path != NULL);
-	if (mode == ES_STORE_WRITE)
-		flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	store = calloc(1, sizeof(*store));
 	if (store != NULL)
 		store->path = strdup(path);
@@ -120,8 +120,13 @@ int es_store_open(struct es_store **out, const char *path,
 		return es_error_set(err, ES_ENOMEM, "%s: out of memory", path);
 	}
 	store->writable = mode == ES_STORE_WRITE;
+	/* A reader may find the file on a medium nobody may write. */
+	if (mode == ES_STORE_READONLY)
+		rc = es_sql_open_readonly(&store->db, path, err);
 	/* sqlite3_open_v2() hands back a handle even when it fails. */
-	if (sqlite3_open_v2(path, &store->db, flags, NULL) != SQLITE_OK)
+	else if (sqlite3_open_v2(path, &store->db,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+				 NULL) != SQLITE_OK)
 		rc = open_error(path, sqlite3_errmsg(store->db), err);
 	if (rc == ES_OK)
 		sqlite3_busy_timeout(store->db, ES_STORE_BUSY_TIMEOUT_MS);
@@ -319,12 +324,11 @@ static int decode(struct es_event *ev, struct es_store *store, int64_t id,
 }
 
 /*
- * Decode the current row of `row` (the columns es_store_collect() names)
- * into `*out`, id included. The column texts are SQLite's until the next
- * step; the event copies what it keeps.
+ * The column texts are SQLite's until the next step; the event copies
+ * what it keeps.
  */
-static int read_row(struct es_event *out, struct es_store *store,
-		    sqlite3_stmt *row, struct es_error *err)
+int es_store_read_row(struct es_event *out, struct es_store *store,
+		      sqlite3_stmt *row, struct es_error *err)
 {
 	const char *type_name, *data, *occurred_at;
 	int64_t id;
@@ -349,23 +353,6 @@ static int read_row(struct es_event *out, struct es_store *store,
 	return rc;
 }
 
-/*
- * Step a select to its next event. Returns ES_OK with `*done` false and
- * `*ev` filled, ES_OK with `*done` true past the last row, or an error.
- */
-static int next_event(struct es_event *ev, bool *done, struct es_store *store,
-		      sqlite3_stmt *stmt, struct es_error *err)
-{
-	int rc = sqlite3_step(stmt);
-
-	*done = rc == SQLITE_DONE;
-	if (rc == SQLITE_DONE)
-		return ES_OK;
-	if (rc != SQLITE_ROW)
-		return es_store_db_error(store, err);
-	return read_row(ev, store, stmt, err);
-}
-
 int es_store_collect(struct es_event_list *out, struct es_store *store,
 		     sqlite3_stmt *stmt, struct es_error *err)
 {
@@ -375,7 +362,7 @@ int es_store_collect(struct es_event_list *out, struct es_store *store,
 	int rc;
 
 	for (;;) {
-		rc = next_event(&ev, &done, store, stmt, err);
+		rc = es_store_next(&ev, &done, store, stmt, err);
 		if (rc != ES_OK || done)
 			break;
 		rc = es_event_list_push(&list, &ev, err);
@@ -427,7 +414,7 @@ int es_store_load_after(struct es_store *store, int64_t after_id,
 	if (sqlite3_bind_int64(stmt, 1, after_id) != SQLITE_OK)
 		return es_store_db_error(store, err);
 	for (;;) {
-		rc = next_event(&ev, &done, store, stmt, err);
+		rc = es_store_next(&ev, &done, store, stmt, err);
 		if (rc != ES_OK || done)
 			break;
 		rc = fn(ctx, &ev, err);

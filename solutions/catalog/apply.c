@@ -177,6 +177,7 @@ static bool is_blank(const char *s)
  */
 static void catch_up(struct apply_run *run)
 {
+	char why[2 * ES_ERROR_MSG_SIZE];
 	struct es_error err;
 	int64_t stops_at = 0;
 	int rc;
@@ -188,11 +189,19 @@ static void catch_up(struct apply_run *run)
 		return;
 	run->behind = true;
 	es_views_checkpoint(&stops_at, run->views, NULL);
-	catalog_fail(CATALOG_FAILURE,
-		     "line %" PRId64 ": the read model stops at event %" PRId64
-		     " (%s): the next apply catches up, or run 'catalog "
-		     "rebuild'",
-		     run->line_no, stops_at, err.msg);
+	/* A row that does not decode: no later run gets past it alone. */
+	if (catalog_explain_bad_row(why, sizeof(why), run->store, stops_at, rc))
+		catalog_fail(CATALOG_FAILURE,
+			     "line %" PRId64
+			     ": the read model stops at event %" PRId64 ": %s",
+			     run->line_no, stops_at, why);
+	else
+		catalog_fail(CATALOG_FAILURE,
+			     "line %" PRId64
+			     ": the read model stops at event %" PRId64
+			     " (%s): the next apply catches up, or run "
+			     "'catalog catch-up'",
+			     run->line_no, stops_at, err.msg);
 }
 
 static int64_t now_ms(void)

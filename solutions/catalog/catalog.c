@@ -23,10 +23,13 @@
 #include "scenario.h"
 #include "views.h"
 
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
 /* Ids are JSON numbers: beyond 2^53 they are no longer exact. */
 #define CATALOG_MAX_ID INT64_C(9007199254740991)
 
-static const char usage_text[] =
+/* In parts: C11 promises string literals of 4095 bytes, no more. */
+static const char *const usage_text[] = {
 	"usage: catalog [--events FILE] [--read FILE] VERB [ARGS]\n"
 	"\n"
 	"The product catalog of the event-sourcing kata: an append-only event\n"
@@ -56,7 +59,28 @@ static const char usage_text[] =
 	"                        ignoring ASCII case\n"
 	"  rebuild               wipe the read model and replay every event\n"
 	"                        into it, the newer views too (view counts,\n"
-	"                        low stock); prints nothing when it succeeds\n"
+	"                        low stock); prints nothing when it succeeds\n",
+	"  catch-up              project the events the read model has not\n"
+	"                        seen yet (detail, card, list and search say\n"
+	"                        'views are K events behind the log' on\n"
+	"                        standard error when there are some);\n"
+	"                        prints nothing when it succeeds\n"
+	"  verify                decode every row of the log; print one line\n"
+	"                        per row that does not decode (id, product,\n"
+	"                        why) and exit 1 if any is not in quarantine,\n"
+	"                        else print how many rows were checked\n"
+	"  quarantine ID --reason TEXT\n"
+	"                        record that row ID, which does not decode,\n"
+	"                        is to be skipped by every reader (catch-up,\n"
+	"                        rebuild, log, state, apply), with TEXT (who,\n"
+	"                        and why) and the time; the log is not\n"
+	"                        changed. A row that decodes is an event:\n"
+	"                        correct it with a new one instead\n"
+	"\n"
+	"The read verbs (log, state, detail, card, list, search, verify) open\n"
+	"both files read-only; they also work on a read-only medium or in a\n"
+	"directory nobody may write, as long as no commit waits in a -wal\n"
+	"file there (then they say so).\n",
 	"\n"
 	"apply prints one result line per input line, in order:\n"
 	"  {\"ok\":true,\"product_id\":N}   a product was created\n"
@@ -75,13 +99,16 @@ static const char usage_text[] =
 	"it records the last event it holds, and projects every event after\n"
 	"it, once, also those that an earlier run appended but never\n"
 	"projected. If that fails, apply goes on appending but exits 1 at the\n"
-	"end; a later apply catches up, or run 'catalog rebuild'. A failing\n"
+	"end; a later apply catches up, or run 'catalog catch-up'. A row of\n"
+	"the log that does not decode stops the read model there: the message\n"
+	"names it, and 'catalog quarantine' is the way past it. A failing\n"
 	"event log stops apply at once.\n"
 	"\n"
 	"Exit status: 0 success (for apply: every line was answered, even if\n"
 	"some were refused), 1 failure (a database that cannot be used, a\n"
 	"product not found, an I/O error), 2 usage error (an unknown verb or\n"
-	"option, an ID or a TIME that cannot be read).\n";
+	"option, an ID or a TIME that cannot be read).\n",
+};
 
 int catalog_fail(int status, const char *fmt, ...)
 {
@@ -141,18 +168,26 @@ int catalog_open_read_model(sqlite3 **out, const struct catalog_opts *opts)
 static int rebuild_views(struct es_store *store, sqlite3 *read_db,
 			 const struct catalog_opts *opts)
 {
+	char why[2 * ES_ERROR_MSG_SIZE];
 	struct es_views *views = NULL;
 	struct es_error err;
 	int status = CATALOG_OK;
+	int rc;
 
-	if (es_views_open(&views, read_db, &err) != ES_OK)
-		status = catalog_fail(CATALOG_FAILURE, "%s: %s",
-				      opts->read_path, err.msg);
-	else if (es_views_rebuild(NULL, views, store, &err) != ES_OK)
+	if (es_views_open(&views, read_db, &err) != ES_OK) {
+		es_views_close(views);
+		return catalog_fail(CATALOG_FAILURE, "%s: %s", opts->read_path,
+				    err.msg);
+	}
+	rc = es_views_rebuild(NULL, views, store, &err);
+	if (rc != ES_OK &&
+	    !catalog_explain_bad_row(why, sizeof(why), store, 0, rc))
+		snprintf(why, sizeof(why), "%s", err.msg);
+	if (rc != ES_OK)
 		status = catalog_fail(CATALOG_FAILURE,
-				      "rebuild: %s (the read model is "
-				      "unchanged)",
-				      err.msg);
+				      "rebuild: the read model is unchanged: "
+				      "%s",
+				      why);
 	es_views_close(views);
 	return status;
 }
@@ -218,11 +253,14 @@ static const struct verb verbs[] = {
 	{"list", "list", 0, 0, catalog_list},
 	{"search", "search TEXT", 1, 1, catalog_search},
 	{"rebuild", "rebuild", 0, 0, run_rebuild},
+	{"catch-up", "catch-up", 0, 0, catalog_catch_up},
+	{"verify", "verify", 0, 0, catalog_verify},
+	{"quarantine", "quarantine ID --reason TEXT", 3, 3, catalog_quarantine},
 };
 
 static const struct verb *find_verb(const char *name)
 {
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+	for (size_t i = 0; i < COUNT(verbs); i++) {
 		if (strcmp(verbs[i].name, name) == 0)
 			return &verbs[i];
 	}
@@ -245,7 +283,8 @@ static int parse_options(struct catalog_opts *opts, int *verb_at, int argc,
 
 		if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0) {
-			fputs(usage_text, stdout);
+			for (size_t k = 0; k < COUNT(usage_text); k++)
+				fputs(usage_text[k], stdout);
 			return CATALOG_OK;
 		}
 		if (strcmp(argv[i], "--events") == 0)

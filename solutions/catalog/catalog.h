@@ -3,7 +3,8 @@
  *
  * catalog.c reads the options, picks the verb and runs it; apply.c is the
  * write side (commands in, result lines out); query.c is everything that
- * only reads: the log, an aggregate's state, and the read model's queries.
+ * only reads: the log, an aggregate's state, and the read model's queries;
+ * repair.c keeps the read side moving: catch-up, verify, quarantine.
  *
  * Each verb takes the options and its own arguments and returns the
  * program's exit status. Whatever goes wrong is reported there, as one line
@@ -13,6 +14,8 @@
 #define CATALOG_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "event_store.h"
@@ -37,6 +40,9 @@ int catalog_detail(const struct catalog_opts *opts, int argc, char **argv);
 int catalog_card(const struct catalog_opts *opts, int argc, char **argv);
 int catalog_list(const struct catalog_opts *opts, int argc, char **argv);
 int catalog_search(const struct catalog_opts *opts, int argc, char **argv);
+int catalog_catch_up(const struct catalog_opts *opts, int argc, char **argv);
+int catalog_verify(const struct catalog_opts *opts, int argc, char **argv);
+int catalog_quarantine(const struct catalog_opts *opts, int argc, char **argv);
 
 /*
  * Print "catalog: " and the printf-style message on standard error, as one
@@ -70,5 +76,25 @@ int catalog_open_store(struct es_store **out, const struct catalog_opts *opts,
  * SQLite's message and returns CATALOG_FAILURE.
  */
 int catalog_open_read_model(sqlite3 **out, const struct catalog_opts *opts);
+
+/*
+ * A catch-up or rebuild from `after_id` failed with `rc`. When a row that
+ * does not decode stopped it (ES_ECORRUPT; the first such row after
+ * `after_id` that is not in quarantine), write into `out` what to tell
+ * the user: "event 8 (product 1) cannot be decoded: data is not valid
+ * JSON; skip it with 'catalog quarantine 8 --reason TEXT' (...)", and
+ * return true. Return false, writing nothing, otherwise. (repair.c)
+ */
+bool catalog_explain_bad_row(char *out, size_t size, struct es_store *store,
+			     int64_t after_id, int rc);
+
+/*
+ * On standard error, "catalog: views are K events behind the log (run
+ * 'catalog catch-up')" when the read model `read_db` (open for queries)
+ * has not caught up with the log at opts->events_path; nothing when it
+ * has, or when that cannot be known (no log there). The exit status is
+ * not the warning's business. (repair.c)
+ */
+void catalog_warn_behind(const struct catalog_opts *opts, sqlite3 *read_db);
 
 #endif /* CATALOG_H */

@@ -3,14 +3,17 @@
  * log (`state --at` travels back in time, time_travel.h), `detail`,
  * `card`, `list` and `search` read the read model.
  *
- * Both are opened read-only, so these verbs work on files nobody may
- * write, and never change one. Each verb prints one JSON text a line.
+ * Both are opened read-only (es_sql_open_readonly), so these verbs work
+ * on files and directories nobody may write, and never change one. Each
+ * verb prints one JSON text a line; the queries of the read model add a
+ * line on standard error when it is behind the log.
  */
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -243,10 +246,14 @@ static int read_side_open(struct read_side *rs, const struct catalog_opts *opts)
 	rs->db = NULL;
 	rs->qh = NULL;
 	if (es_read_db_open(&rs->db, opts->read_path, ES_READ_DB_QUERY, &err) !=
-	    ES_OK)
+	    ES_OK) {
+		/* A rebuild makes a missing file, not a file it cannot read. */
+		if (access(opts->read_path, F_OK) == 0)
+			return catalog_fail(CATALOG_FAILURE, "%s", err.msg);
 		return catalog_fail(CATALOG_FAILURE,
 				    "%s (run 'catalog rebuild' first)",
 				    err.msg);
+	}
 	if (es_query_handler_open(&rs->qh, rs->db, &err) != ES_OK) {
 		read_side_close(rs);
 		return catalog_fail(CATALOG_FAILURE,
@@ -329,12 +336,16 @@ static int print_answer(const struct catalog_opts *opts, query_fn ask,
 	if (status != CATALOG_OK)
 		return status;
 	rc = ask(&json, rs.qh, q, &err);
+	if (rc != ES_OK) {
+		status = catalog_fail(CATALOG_FAILURE, "%s", err.msg);
+	} else {
+		puts(json);
+		free(json);
+	}
+	/* Stale views answer too; say so, whatever the answer was. */
+	catalog_warn_behind(opts, rs.db);
 	read_side_close(&rs);
-	if (rc != ES_OK)
-		return catalog_fail(CATALOG_FAILURE, "%s", err.msg);
-	puts(json);
-	free(json);
-	return CATALOG_OK;
+	return status;
 }
 
 /* A query of the product whose id is `arg`. */
