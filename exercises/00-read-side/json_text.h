@@ -31,7 +31,7 @@
  *     if (rc != ES_OK) {
  *             es_json_buf_dispose(&b);
  *             return es_error_set(err, rc,
- *                                 "field 'new_price' is not a finite number");
+ *                                 "field 'new_price' must be a finite number");
  *     }
  *     es_json_add_raw(&b, "}");
  *     return es_json_buf_finish(out, &b, err);
