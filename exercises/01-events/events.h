@@ -145,7 +145,9 @@ int es_event_to_json(char **out, const struct es_event *ev,
  * "data must be a JSON object", or, for a field, json_text.h's checked
  * getters' words ("missing field 'new_stock'", "field 'new_stock' must be
  * a whole number", "unknown field 'colour'"), which they report as
- * ES_EINVAL: bad data in the log is corrupt, not a refused input. On
+ * ES_EINVAL: bad data in the log is corrupt, not a refused input. An
+ * occurred_at longer than a timestamp gives "field 'occurred_at' is too
+ * long". On
  * success the event owns its strings: free it with es_event_dispose(). On
  * failure `*out` is zeroed and owns nothing.
  */
