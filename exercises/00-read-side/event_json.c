@@ -138,9 +138,9 @@ static int write_value(struct es_json_buf *b, const struct es_event *ev,
 	case FIELD_NUMBER:
 		rc = es_json_add_float(b, *(const double *)slot);
 		if (rc != ES_OK)
-			return es_error_set(err, rc,
-					    "field '%s' must be a finite number",
-					    f->name);
+			return es_error_set(
+				err, rc, "field '%s' must be a finite number",
+				f->name);
 		return ES_OK;
 	case FIELD_OPTIONAL_STRING:
 		s = *(char *const *)slot;
