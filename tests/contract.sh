@@ -5,9 +5,10 @@
 #   sh tests/contract.sh [ROOT]
 #
 # ROOT (by default the kata's top directory) holds exercises/, docs/ and
-# harness/fixtures.[ch]. One line per step says how many strings were
-# checked; a string found in no header and not in the guide is named with
-# its step and its line in the suite, and the exit status is 1.
+# harness/ (its headers and fixtures.c). One line per step says how many
+# strings were checked; a string found in no header and not in the guide
+# is named with its step and its line in the suite, and the exit status
+# is 1.
 # VERBOSE=1 lists every string, found or skipped as data.
 #
 # THE CONTRACT of step NN: the headers in exercises/NN-*/ (not test_*.h),
@@ -17,10 +18,11 @@
 # WHAT A SUITE REQUIRES. The suites (exercises/NN-*/test_*.c) are read as C
 # tokens, macros expanded. A required string is the expected side of a
 # string check:
-#   - the second argument of ES_ASSERT_STR_EQ and ES_ASSERT_STR_CONTAINS,
-#     the fourth of ES_CHECK_STR, both of strcmp and strncmp, the needle of
-#     strstr (unless the result is stored, not tested), the text of
-#     es_test_expect_stdout, _error and _failure;
+#   - an argument of a check of the harness (harness/*.h) whose parameter
+#     is named expected, needle or prefix: the second of ES_ASSERT_STR_EQ
+#     and ES_ASSERT_STR_CONTAINS, the fourth of ES_CHECK_STR, the text of
+#     es_test_expect_stdout; both arguments of strcmp and strncmp, the
+#     needle of strstr (unless the result is stored, not tested);
 #   - the same positions in the suite's own macros and static functions:
 #     one that passes a parameter there (CHECK_MSG(row, part)) requires
 #     what its callers give;
@@ -79,8 +81,8 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/contract.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT HUP INT TERM
 
 # ---- the suite reader -------------------------------------------------------
-# Input: harness/fixtures.h, then one suite (or harness/fixtures.c, with
-# MODE=pool). Output, one record a line, tab-separated: "C kind file:line
+# Input: the headers of harness/, then one suite (or harness/fixtures.c,
+# with MODE=pool). Output, one record a line, tab-separated: "C kind file:line
 # text" for a required string (kind: whole, arg, format or sql; the text
 # as written in C, escapes and all), "I file text" for a string the suite
 # passes in. MODE=pool prints only the "I" records.
@@ -93,22 +95,13 @@ BEGIN {
 	split("ES_FAIL es_test_fail ES_FATAL printf fprintf puts fputs " \
 	      "es_test_dump_append CU_ASSERT CU_FAIL", fc, " ")
 	for (i in fc) FAILCALL[fc[i]] = 1
-	# required positions: name SUBSEP argument index (0-based)
-	E["ES_ASSERT_STR_EQ", 1] = 1; E["ES_ASSERT_STR_CONTAINS", 1] = 1
-	E["ES_CHECK_STR", 3] = 1; E["es_assert_str_eq", 1] = 1
-	E["es_assert_str_contains", 1] = 1; E["es_check_str", 5] = 1
+	# required positions: name SUBSEP argument index (0-based); those of
+	# the harness (a parameter named expected, needle or prefix) are read
+	# from its headers
 	E["strcmp", 0] = 1; E["strcmp", 1] = 1; E["strncmp", 0] = 1
 	E["strncmp", 1] = 1; E["strstr", 1] = 1
-	E["es_test_expect_stdout", 0] = 1; E["es_test_expect_error", 0] = 1
-	E["es_test_expect_failure", 1] = 1
-	# labels: the row names and descriptions of checks, never input
-	LB["ES_CHECK_CODE", 0] = 1; LB["ES_CHECK_STR", 0] = 1
-	LB["ES_CHECK_STR", 1] = 1; LB["es_check_code", 2] = 1
-	LB["es_check_str", 2] = 1; LB["es_check_str", 3] = 1
-	LB["es_assert_true", 1] = 1; LB["es_assert_int_eq", 2] = 1
-	LB["es_assert_double_eq", 2] = 1; LB["es_assert_str_eq", 2] = 1
-	LB["es_assert_str_contains", 2] = 1; LB["es_assert_code", 3] = 1
-	LB["es_test_setup_failed", 0] = 1
+	# labels (row names, descriptions of checks) are never input: the
+	# parameters of the harness named row, what or expr
 }
 FNR == 1 { FN++; FNAME[FN] = FILENAME; incom = 0; pp = "" }
 {
@@ -172,6 +165,7 @@ function directive(s, l,    name, rest, k, start, body, i) {
 		rest = substr(rest, k + 1); MK[name] = "F"
 	} else
 		MK[name] = "O"
+	MFN[name] = FN
 	start = NT; lex(rest, l); incom = 0
 	body = ""
 	for (i = start + 1; i <= NT; i++)
@@ -389,6 +383,13 @@ function table(scope, name, key, o,    c, k, s, e, r, t, n, i, d) {
 	TBR[t] = r
 }
 
+# A parameter of a harness check: required (expected, needle, prefix) or a
+# label (row, what, expr).
+function role(f, k, name) {
+	if (name ~ /^(expected|needle|prefix)$/) E[f, k] = 1
+	if (name ~ /^(row|what|expr)$/) LB[f, k] = 1
+}
+
 # Is the field access at tokens a..b an argument of a call, or the value of
 # an assignment?
 function passed_in(a, b,    c, k, j) {
@@ -449,6 +450,22 @@ END {
 			for (k = i - 1; k > 0 && TV[k] != ";" && TV[k] != "{" && TV[k] != "}"; k--)
 				if (TT[k] == "I" && TV[k] !~ /^(static|const|unsigned|signed)$/) key = "T:" TV[k]
 			table(SC[i], TV[i], key, MT[i + 1] + 2)
+		}
+	}
+	# the checks of the harness: its macros and prototypes, by parameter name
+	for (m in MK) {
+		if (MK[m] != "F" || FNAME[MFN[m]] !~ /^harness\//) continue
+		pn = split(MP[m], PN, ",")
+		for (q = 1; q <= pn; q++) role(m, q - 1, PN[q])
+	}
+	for (i = 1; i < NT; i++) {
+		if (!(TT[i] == "I" && TV[i + 1] == "(" && BD[i] == 0 && (i + 1) in MT)) continue
+		if (TV[MT[i + 1] + 1] != ";" || FNAME[TF[i]] !~ /^harness\//) continue
+		n = split_list(i + 1, MT[i + 1])
+		for (a = 0; a < n; a++) {
+			d = ""
+			for (k = AS[a]; k <= AE[a]; k++) if (TT[k] == "I") d = TV[k]
+			role(TV[i], a, d)
 		}
 	}
 	# calls (not definitions)
@@ -934,7 +951,7 @@ END {
 }
 '
 
-awk -v MODE=pool "$reader" harness/fixtures.h harness/fixtures.c >"$tmp/pool" ||
+awk -v MODE=pool "$reader" harness/*.h harness/fixtures.c >"$tmp/pool" ||
 	exit 2
 status=0
 for dir in exercises/[0-9][0-9]-*/; do
@@ -962,7 +979,7 @@ for dir in exercises/[0-9][0-9]-*/; do
 	cp "$tmp/pool" "$tmp/records"
 	for suite in "$dir"/test_*.c; do
 		[ -f "$suite" ] || continue
-		if ! awk -v MODE=suite "$reader" harness/fixtures.h "$suite" \
+		if ! awk -v MODE=suite "$reader" harness/*.h "$suite" \
 			>>"$tmp/records"; then
 			echo "step ${n:-0}: cannot read $suite"
 			exit 2

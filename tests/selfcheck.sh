@@ -345,7 +345,7 @@ fi
 tree="$BUILD/contract-broken"
 message="a command must be a JSON object"
 rm -rf "$tree" && mkdir -p "$tree/harness" "$tree/docs"
-cp harness/fixtures.h harness/fixtures.c "$tree/harness/"
+cp harness/*.h harness/fixtures.c "$tree/harness/"
 cp docs/*.md "$tree/docs/"
 for d in exercises/*/; do
 	mkdir -p "$tree/$d" && cp "$d"*.h "$d"test_*.c "$tree/$d"
