@@ -63,10 +63,11 @@ void es_time_format(char out[ES_TIMESTAMP_SIZE], int64_t micros);
  *     "time '<text>' is not UTC: end it with Z or +00:00"
  *     "time '<text>': <field> is out of range"
  *
- * (each is one line). <field> is the first field out of range, with its
- * digits as the text has them: "year 0000", "month 00", "month 13",
- * "day 00", "day 31" (in April), "day 29" (in February of 2026 or 1900),
- * "hour 24", "minute 60", "second 60" (no leap seconds). For example:
+ * (each is one line). <field> is the first field out of range, its name
+ * and its digits as the text has them: "year 0000", "month 00",
+ * "month 13", "day 00", "day 31" (in April), "day 29" (February 29 of a
+ * year that is not a leap year, such as 2026 or 1900), "hour 24",
+ * "minute 60", "second 60" (there are no leap seconds). For example:
  *
  *     time 'yesterday' is not ISO 8601: write 2026-11-27, ...
  *     time '2026-11-27T14:32:05+01:00' is not UTC: end it with Z or +00:00
