@@ -33,7 +33,9 @@
 #     after a timeout, in lines under 200 characters; and the runner
 #     output the docs quote is what the runner prints;
 # 10. reading the Makefile changes nothing (make -n creates no file), and
-#     make help lists every target a user types, from the "##" notes.
+#     make help lists every target a user types, from the "##" notes;
+# 11. every exact string a suite requires is in its step's headers or guide
+#     (tests/contract.sh), and a guide and header missing one message fail.
 #
 # Environment: BUILD, CC, MAKE (set by the Makefile), ES_CATALOG.
 set -u
@@ -624,5 +626,42 @@ if [ -z "$missing" ]; then
 else
 	fail "make help misses:$missing (give each a ## note)"
 fi
+
+# ---- 11. the contract: what the suites require, the headers and guides say --
+# tests/contract.sh prints one line per step; then the same check on a copy
+# whose step-4 guide and header lose one message must fail, naming it.
+log="$out/contract.txt"
+if sh tests/contract.sh >"$log" 2>&1; then
+	ok "every string the suites require is in its step's headers or guide" \
+		"(strings by step: $(sed -n 's/^step [0-9]*: \([0-9]*\) string.*/\1/p' \
+			"$log" | tr '\n' ' ' | sed 's/ $//'))"
+else
+	fail "$(grep -c '^  step' "$log") strings the suites require are in no" \
+		"header or guide, first $(grep -m 1 '^  step' "$log" |
+			sed 's/^  //; s/ is in no header.*//') (see $log)"
+fi
+tree="$BUILD/contract-broken"
+message="a command must be a JSON object"
+rm -rf "$tree" && mkdir -p "$tree/harness" "$tree/docs"
+cp harness/*.h harness/fixtures.c "$tree/harness/"
+cp docs/*.md "$tree/docs/"
+for d in exercises/*/; do
+	mkdir -p "$tree/$d" && cp "$d"*.h "$d"test_*.c "$tree/$d"
+done
+for f in docs/04-commands.md exercises/04-commands/commands.h; do
+	grep -v -F "$message" "$f" >"$tree/$f"
+done
+log="$out/contract-broken.txt"
+if sh tests/contract.sh "$tree" >"$log" 2>&1; then
+	fail "tests/contract.sh passes when step 4's guide and header lose" \
+		"\"$message\" (see $log)"
+elif grep -q "^  step 4: \"$message\"" "$log"; then
+	ok "tests/contract.sh fails when step 4's guide and header lose" \
+		"\"$message\""
+else
+	fail "tests/contract.sh fails without naming \"$message\" and step 4" \
+		"when they lose it (see $log)"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -29,7 +29,9 @@
  * cached, they cost nothing to compile again per transaction.
  *
  * Every function here copies SQLite's message into `err` at once, before
- * another call on the connection replaces it.
+ * another call on the connection replaces it. The message is SQLite's own,
+ * unchanged: "no such table: <table>", "UNIQUE constraint failed:
+ * <table>.<column>", "cannot rollback - no transaction is active".
  */
 #ifndef ES_SQL_H
 #define ES_SQL_H

@@ -56,14 +56,24 @@ void es_time_format(char out[ES_TIMESTAMP_SIZE], int64_t micros);
  *
  * Years 0001 to 9999; a day that the month does not have (2026-02-29) is
  * refused. Returns ES_OK, or ES_EINVAL, `*out_micros` unchanged, with the
- * text and the fault in the message:
+ * text (its first 64 bytes) and the fault in one of these messages:
  *
- *     time 'yesterday' is not ISO 8601: write 2026-11-27,
- *         2026-11-27T14:32:05Z or 2026-11-27T14:32:05.123456+00:00
+ *     "time '<text>' is not ISO 8601: write 2026-11-27,
+ *     2026-11-27T14:32:05Z or 2026-11-27T14:32:05.123456+00:00"
+ *     "time '<text>' is not UTC: end it with Z or +00:00"
+ *     "time '<text>': <field> is out of range"
+ *
+ * (each is one line). <field> is the first field out of range, its name
+ * and its digits as the text has them: "year 0000", "month 00",
+ * "month 13", "day 00", "day 31" (in April), "day 29" (February 29 of a
+ * year that is not a leap year, such as 2026 or 1900), "hour 24",
+ * "minute 60", "second 60" (there are no leap seconds). For example:
+ *
+ *     time 'yesterday' is not ISO 8601: write 2026-11-27, ...
  *     time '2026-11-27T14:32:05+01:00' is not UTC: end it with Z or +00:00
- *     time '2026-13-01': month 13 is out of range
+ *     time '2026-00-10': month 00 is out of range
  *
- * (the first is one line). This function only reads `text`.
+ * This function only reads `text`.
  */
 int es_time_parse(int64_t *out_micros, const char *text, struct es_error *err);
 

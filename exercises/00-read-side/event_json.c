@@ -138,9 +138,9 @@ static int write_value(struct es_json_buf *b, const struct es_event *ev,
 	case FIELD_NUMBER:
 		rc = es_json_add_float(b, *(const double *)slot);
 		if (rc != ES_OK)
-			return es_error_set(err, rc,
-					    "field '%s' is not a finite number",
-					    f->name);
+			return es_error_set(
+				err, rc, "field '%s' must be a finite number",
+				f->name);
 		return ES_OK;
 	case FIELD_OPTIONAL_STRING:
 		s = *(char *const *)slot;
@@ -306,7 +306,7 @@ int es_event_from_json(struct es_event *out, enum es_event_type type,
 	}
 	if (!cJSON_IsObject(root)) {
 		rc = es_error_set(err, ES_ECORRUPT,
-				  "data is not a JSON object");
+				  "data must be a JSON object");
 		goto out;
 	}
 	memset(&ev, 0, sizeof(ev));

@@ -31,7 +31,7 @@
  *     if (rc != ES_OK) {
  *             es_json_buf_dispose(&b);
  *             return es_error_set(err, rc,
- *                                 "field 'new_price' is not a finite number");
+ *                                 "field 'new_price' must be a finite number");
  *     }
  *     es_json_add_raw(&b, "}");
  *     return es_json_buf_finish(out, &b, err);
@@ -138,14 +138,17 @@ cJSON *es_json_add_int_to_object(cJSON *object, const char *key, int64_t v);
  * into `*out` and returns ES_OK, or ES_EINVAL with the field's name in a
  * one-line message, `*out` unchanged:
  *
- *     missing field 'new_stock'
- *     field 'new_stock' must be a whole number     (not a number, or 1.5)
- *     field 'new_stock' is out of range            (not inside +-2^53)
- *     field 'new_price' must be a number
- *     field 'new_price' must be a finite number    (1e999 reads as inf)
- *     field 'name' must be a string
- *     field 'description' must be a string or null
- *     field 'name' is not valid UTF-8
+ *     missing field '<field>'                   (absent)
+ *     field '<field>' must be a whole number    (not a number, or 1.5)
+ *     field '<field>' is out of range           (not inside +-2^53)
+ *     field '<field>' must be a number          (not a number)
+ *     field '<field>' must be a finite number   (1e999 reads as inf)
+ *     field '<field>' must be a string          (not a string)
+ *     field '<field>' must be a string or null  (the nullable getter)
+ *     field '<field>' is not valid UTF-8        (bytes that are not UTF-8)
+ *
+ * <field> is the member's name as the caller gave it: "missing field
+ * 'new_stock'", "field 'new_price' must be a number".
  *
  * The caller adds where the field was, if that helps the reader:
  * es_error_prefix(err, rc, "UpdateStock") gives "UpdateStock: missing
@@ -189,8 +192,9 @@ int es_json_get_nullable_string(char **out, const cJSON *object,
  * Check that every member of `object` is one of `fields` (a NULL-terminated
  * array of names) and none is given twice: cJSON keeps both, where Python
  * would keep the last. Returns ES_OK, or ES_EINVAL with "unknown field
- * 'colour'" or "duplicate field 'new_stock'" for the first member at
- * fault. Missing fields are the getters' business.
+ * '<field>'" or "duplicate field '<field>'" for the first member at
+ * fault ("unknown field 'colour'", "duplicate field 'new_stock'").
+ * Missing fields are the getters' business.
  */
 int es_json_check_fields(const cJSON *object, const char *const fields[],
 			 struct es_error *err);

@@ -38,8 +38,10 @@ void es_query_handler_close(struct es_query_handler *qh);
 
 /*
  * GetProductDetail: fill `*out` from product_detail_view. Returns ES_OK,
- * ES_ENOTFOUND ("Product N not found"), ES_ENOMEM or ES_EDB. On success the
- * caller disposes `*out` with es_product_detail_dispose().
+ * ES_ENOTFOUND ("Product <id> not found"), ES_ENOMEM or ES_EDB (a
+ * created_at or updated_at too long for a timestamp is "product <id>:
+ * <column> is not a timestamp"). On success the caller disposes `*out`
+ * with es_product_detail_dispose().
  */
 int es_query_product_detail(struct es_product_detail *out,
 			    struct es_query_handler *qh, int64_t product_id,

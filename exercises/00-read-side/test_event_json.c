@@ -344,7 +344,7 @@ static void test_to_json_refuses_non_finite(void)
 		es_test_row(row, "new_price %g", non_finite_rows[i].value);
 		fill_price(&ev, 2, non_finite_rows[i].value, AT);
 		CHECK_CODE(row, es_event_to_json(&json, &ev, &err), ES_EINVAL);
-		CHECK_MSG(row, "field 'new_price' is not a finite number");
+		CHECK_MSG(row, "field 'new_price' must be a finite number");
 		CHECK_CODE(row, es_event_to_json(&json, &ev, NULL), ES_EINVAL);
 	}
 	fields.cost_price = INFINITY;
@@ -352,7 +352,7 @@ static void test_to_json_refuses_non_finite(void)
 	CHECK_CODE("infinite cost_price", es_event_to_json(&json, &ev, &err),
 		   ES_EINVAL);
 	CHECK_MSG("infinite cost_price",
-		  "field 'cost_price' is not a finite number");
+		  "field 'cost_price' must be a finite number");
 }
 
 struct escape_row {
@@ -817,11 +817,11 @@ static const struct corrupt_row corrupt_rows[] = {
 	{"two objects", ES_PRODUCT_VIEWED, "{} {}", "data is not valid JSON"},
 	{"Python's NaN", ES_PRICE_CHANGED, PRICE_WITH("NaN"),
 	 "data is not valid JSON"},
-	{"an array", ES_STOCK_UPDATED, "[2, 50]", "data is not a JSON object"},
-	{"a number", ES_STOCK_UPDATED, "50", "data is not a JSON object"},
-	{"null", ES_PRODUCT_VIEWED, "null", "data is not a JSON object"},
+	{"an array", ES_STOCK_UPDATED, "[2, 50]", "data must be a JSON object"},
+	{"a number", ES_STOCK_UPDATED, "50", "data must be a JSON object"},
+	{"null", ES_PRODUCT_VIEWED, "null", "data must be a JSON object"},
 	{"a string", ES_PRODUCT_VIEWED, "\"ProductViewed\"",
-	 "data is not a JSON object"},
+	 "data must be a JSON object"},
 	{"no product_id", ES_PRODUCT_VIEWED, "{" OCCURRED "}",
 	 "missing field 'product_id'"},
 	{"no occurred_at", ES_PRODUCT_VIEWED, "{\"product_id\": 1}",

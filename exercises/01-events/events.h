@@ -136,7 +136,7 @@ void es_event_dispose(struct es_event *ev);
  * `*out` is a NUL-terminated string the caller frees with free().
  * Returns ES_OK, ES_ENOMEM, or ES_EINVAL when a string is not valid UTF-8
  * or a number is not finite (neither can be written as JSON), with the
- * field in the message ("field 'price' is not a finite number"), or when
+ * field in the message ("field 'price' must be a finite number"), or when
  * ev->type is not an event type.
  */
 int es_event_to_json(char **out, const struct es_event *ev,
@@ -150,10 +150,12 @@ int es_event_to_json(char **out, const struct es_event *ev,
  * Python's DataClass(**data) would refuse it. Integers must be whole and
  * within +-2^53, strings valid UTF-8. Returns ES_OK, ES_ENOMEM, or
  * ES_ECORRUPT with the fault in the message: "data is not valid JSON",
- * "data is not a JSON object", or, for a field, json_text.h's checked
+ * "data must be a JSON object", or, for a field, json_text.h's checked
  * getters' words ("missing field 'new_stock'", "field 'new_stock' must be
  * a whole number", "unknown field 'colour'"), which they report as
- * ES_EINVAL: bad data in the log is corrupt, not a refused input. On
+ * ES_EINVAL: bad data in the log is corrupt, not a refused input. An
+ * occurred_at longer than a timestamp gives "field 'occurred_at' is too
+ * long". On
  * success the event owns its strings: free it with es_event_dispose(). On
  * failure `*out` is zeroed and owns nothing.
  */

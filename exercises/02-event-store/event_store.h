@@ -10,17 +10,26 @@
  *          occurred_at TEXT NOT NULL)
  *   product_registry(id INTEGER PRIMARY KEY AUTOINCREMENT)
  *
- * and adds what a real log needs, all of which Python ignores: an index on
- * events(product_id, id) so loading one product does not scan the log,
- * triggers that make SQLite itself refuse UPDATE and DELETE on events, and
- * an INSERT that would replace an existing event (INSERT OR REPLACE deletes
- * the old row without firing a DELETE trigger), and triggers that refuse
- * a row that cannot be an event, whoever inserts it:
+ * and adds what a real log needs, all of which Python ignores:
  *
- *   events: data is not a JSON object   (json_valid, json_type)
- *   events: unknown event_type          (not in the table event_types,
- *                                        which lists every type the code
- *                                        knows, es_event_type_name)
+ *   - the index events_product_id on events(product_id, id), so loading
+ *     one product does not scan the log and needs no sort: EXPLAIN QUERY
+ *     PLAN says "SEARCH events USING INDEX events_product_id
+ *     (product_id=?)", and no "USE TEMP B-TREE FOR ORDER BY";
+ *   - three triggers that make SQLite itself refuse UPDATE and DELETE on
+ *     events, and an INSERT that would replace an existing event (INSERT
+ *     OR REPLACE deletes the old row without firing a DELETE trigger).
+ *     Each is RAISE(ABORT, 'events are append-only'), so SQLite refuses
+ *     with SQLITE_CONSTRAINT and the message "events are append-only";
+ *   - triggers that refuse a row that cannot be an event, whoever
+ *     inserts it:
+ *
+ *       events: data is not a JSON object   (json_valid, json_type)
+ *       events: unknown event_type          (not in the table event_types,
+ *                                            which lists every type the
+ *                                            code knows, es_event_type_name)
+ *
+ * event_store_schema.c gives this schema complete.
  *
  * There is no update and no delete in this API. A mistake is corrected by
  * appending a new event, never by rewriting history. A row that is not an
@@ -71,8 +80,13 @@ enum es_store_mode {
  * ES_STORE_READONLY mode the file is opened with es_sql_open_readonly(),
  * so a log on a read-only medium or in a directory nobody may write can be
  * read too. On success `*out` is set; close it with es_store_close().
- * Returns ES_OK, ES_ENOMEM or ES_EDB with SQLite's message (missing file in
- * read-only mode, read-only file in write mode, not a database).
+ * Returns ES_OK, ES_ENOMEM or ES_EDB with the path and SQLite's message,
+ * "<path>: <SQLite's message>":
+ *
+ *   a missing file in read-only mode   "<path>: unable to open database file"
+ *   a read-only file in write mode     "<path>: attempt to write a readonly
+ *                                      database"
+ *   a file that is not a database      "<path>: file is not a database"
  */
 int es_store_open(struct es_store **out, const char *path,
 		  enum es_store_mode mode, struct es_error *err);
@@ -83,8 +97,10 @@ void es_store_close(struct es_store *store);
 /*
  * Start a write transaction (BEGIN IMMEDIATE): from here until commit or
  * rollback no other connection can write, so what you load is still true
- * when you append. Returns ES_OK or ES_EDB (for example "database is
- * locked" after the busy timeout). Transactions do not nest.
+ * when you append. Returns ES_OK or ES_EDB with SQLite's message: "database
+ * is locked" after the busy timeout. Transactions do not nest: a second
+ * begin is "cannot start a transaction within a transaction", a commit
+ * with no begin "cannot commit - no transaction is active".
  */
 int es_store_begin(struct es_store *store, struct es_error *err);
 int es_store_commit(struct es_store *store, struct es_error *err);
@@ -104,7 +120,9 @@ int es_store_new_product_id(struct es_store *store, int64_t *out,
  * Append `ev` to the log: event_type is its type's name, data its JSON
  * (es_event_to_json), occurred_at its timestamp. On success sets `ev->id`
  * to the new row's id. Returns ES_OK, ES_EINVAL/ES_ENOMEM from
- * serialization, or ES_EDB. On failure nothing is appended.
+ * serialization, or ES_EDB (on a read-only store SQLite's "attempt to
+ * write a readonly database", as from es_store_new_product_id()). On
+ * failure nothing is appended.
  */
 int es_store_append(struct es_store *store, struct es_event *ev,
 		    struct es_error *err);
@@ -130,11 +148,21 @@ int es_event_list_push(struct es_event_list *list, struct es_event *ev,
 /*
  * Load every event of `product_id`, oldest first (by id), into `*out`, an
  * empty list (its old contents are not freed), which the caller disposes
- * with es_event_list_dispose(). A product
- * without events gives an empty list and ES_OK. A row in quarantine
- * (es_store_quarantine) is stepped over, by this load and every other.
- * Returns ES_ENOMEM, ES_EDB, or ES_ECORRUPT when a row cannot be decoded
- * ("event 12: unknown event type 'Foo'"); then `*out` is empty.
+ * with es_event_list_dispose(). A product without events gives an empty
+ * list and ES_OK. A row in quarantine (es_store_quarantine) is stepped
+ * over, by this load and every other. Returns ES_ENOMEM, ES_EDB, or
+ * ES_ECORRUPT when a row cannot be decoded; then `*out` is empty. The
+ * message is "event <id>: <reason>", with the row's id and one of these
+ * reasons:
+ *
+ *     unknown event type '<event_type>'      (es_event_type_parse)
+ *     data is not valid JSON, missing field 'new_price', ...
+ *                                            (es_event_from_json)
+ *     product_id column <column> does not match data <data>
+ *     occurred_at column '<column>' does not match data '<data>'
+ *     <the upcaster's message>               (es_store_set_upcaster)
+ *
+ * For example "event 12: unknown event type 'Foo'".
  */
 int es_store_load(struct es_event_list *out, struct es_store *store,
 		  int64_t product_id, struct es_error *err);

@@ -75,11 +75,22 @@ const char *es_command_type_name(enum es_command_type type);
  * (CreateProduct's "description" may be left out or null) and no others.
  * Strings must be valid UTF-8; integers whole and within +-2^53; numbers
  * finite. Returns ES_OK, ES_ENOMEM, or ES_EINVAL with one line saying what
- * is wrong and where: "not valid JSON near character 12",
- * "unknown command type 'Foo'", "UpdateStock: missing field 'new_stock'",
- * "ChangePrice: field 'new_price' must be a number",
- * "CreateProduct: unknown field 'colour'": the messages of json_text.h's
- * checked getters, after the command's name. On failure `*out` owns
+ * is wrong and where:
+ *
+ *     not valid JSON near character <n>    (1-based: "... character 12")
+ *     a command must be a JSON object
+ *     missing field 'type'
+ *     field 'type' must be a string
+ *     unknown command type '<type>'        ("unknown command type 'Foo'")
+ *     <Command>: <what a checked getter of json_text.h says>
+ *
+ * <Command> is the command's type name. A getter says "missing field
+ * '<field>'", "field '<field>' must be a number" (or "a whole number",
+ * "a finite number", "a string", "a string or null"), "field '<field>' is
+ * out of range", "field '<field>' is not valid UTF-8", "unknown field
+ * '<field>'" or "duplicate field '<field>'". So: "UpdateStock: missing
+ * field 'new_stock'", "CreateProduct: unknown field 'colour'". The guide,
+ * docs/04-commands.md, has the whole table. On failure `*out` owns
  * nothing.
  */
 int es_command_parse(struct es_command *out, const char *line,

@@ -30,14 +30,15 @@
 
 /*
  * Print the audit trail of `product_id` to `out`, one line per event,
- * oldest first (by id), each ended by "\n":
+ * oldest first (by id), each "#<id> <occurred_at> <type>: <what>" ended
+ * by "\n", where "<type>: <what>" is one of:
  *
- *   ProductCreated  "created '<name>' at <price>, stock <stock>,
- *                   supplier '<supplier_name>'"
- *   StockUpdated    "stock <old> -> <new>"
- *   PriceChanged    "price <old> -> <new>"
- *   ProductViewed   "viewed (1 view)", "viewed (2 views)", ...: how many
- *                   views the product has had, this one included
+ *   "ProductCreated: created '<name>' at <price>, stock <stock>,
+ *   supplier '<supplier_name>'"
+ *   "StockUpdated: stock <old> -> <new>"
+ *   "PriceChanged: price <old> -> <new>"
+ *   "ProductViewed: viewed (1 view)", "ProductViewed: viewed (2 views)",
+ *   ...: how many views the product has had, this one included
  *
  * The events are all loaded before the first line is printed, so a log
  * that cannot be read prints nothing. Returns ES_OK; ES_ENOTFOUND ("Product

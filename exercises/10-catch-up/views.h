@@ -24,8 +24,8 @@
  * views hold: each event is projected once, none is lost.
  *
  * A struct es_views is the step 6 projector (product_detail_view,
- * product_list_view) plus step 9's insights (insights.h) plus the
- * checkpoint.
+ * product_list_view) plus step 9's insights (view_count_summary,
+ * low_stock_alert_view: insights.h) plus the checkpoint.
  */
 #ifndef ES_VIEWS_H
 #define ES_VIEWS_H
