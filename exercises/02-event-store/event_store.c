@@ -20,7 +20,8 @@ int es_store_open(struct es_store **out, const char *path,
 	 * mode is ES_STORE_WRITE. Open path with sqlite3_open_v2()
 	 * (READWRITE | CREATE for ES_STORE_WRITE, READONLY for
 	 * ES_STORE_READONLY) and set the busy timeout. In write mode refuse a
-	 * read-only file (sqlite3_db_readonly), set WAL and synchronous=FULL,
+	 * read-only file (sqlite3_db_readonly), set WAL with the given
+	 * es_sql_use_wal() and synchronous=FULL with a PRAGMA,
 	 * and run the given es_store_schema_sql (the tables, the index and
 	 * the triggers) in one transaction. Then es_sql_prepare_all() the
 	 * statements of enum es_store_stmt from a table of their SQL. On
@@ -44,6 +45,16 @@ void es_store_close(struct es_store *store)
 	 * See docs/02-event-store.md, "The handle".
 	 */
 	(void)store;
+}
+
+void es_store_set_busy_timeout(struct es_store *store, int ms)
+{
+	/*
+	 * TODO: sqlite3_busy_timeout() on the store's connection.
+	 * See docs/02-event-store.md, "BEGIN IMMEDIATE and a busy timeout".
+	 */
+	(void)store;
+	(void)ms;
 }
 
 int es_store_begin(struct es_store *store, struct es_error *err)

@@ -51,7 +51,10 @@ enum es_store_mode {
 	ES_STORE_READONLY /* the file must exist; nothing is ever written */
 };
 
-/* How long a writer waits for another writer's transaction to finish. */
+/*
+ * How long a writer waits for another writer's transaction to finish
+ * (es_store_set_busy_timeout() changes it).
+ */
 #define ES_STORE_BUSY_TIMEOUT_MS 5000
 
 /*
@@ -69,10 +72,20 @@ int es_store_open(struct es_store **out, const char *path,
 void es_store_close(struct es_store *store);
 
 /*
+ * Make the store wait up to `ms` milliseconds (0: not at all) for
+ * another connection's write lock, instead of the
+ * ES_STORE_BUSY_TIMEOUT_MS that es_store_open() sets
+ * (sqlite3_busy_timeout). A write that waits longer fails with ES_EBUSY
+ * ("database is locked") and writes nothing. Can't fail.
+ */
+void es_store_set_busy_timeout(struct es_store *store, int ms);
+
+/*
  * Start a write transaction (BEGIN IMMEDIATE): from here until commit or
  * rollback no other connection can write, so what you load is still true
- * when you append. Returns ES_OK or ES_EDB (for example "database is
- * locked" after the busy timeout). Transactions do not nest.
+ * when you append. Returns ES_OK, ES_EBUSY ("database is locked": another
+ * connection kept writing past the busy timeout) or ES_EDB. Transactions
+ * do not nest.
  */
 int es_store_begin(struct es_store *store, struct es_error *err);
 int es_store_commit(struct es_store *store, struct es_error *err);

@@ -14,12 +14,12 @@
 #include "es_sql.h"
 
 /*
- * WAL lets readers go on reading while a writer appends; synchronous=FULL
- * makes WAL sync the log at every commit, so a committed event survives a
- * power cut (NORMAL, the WAL default, may lose the last commits).
+ * WAL (es_sql_use_wal) lets readers go on reading while a writer appends;
+ * synchronous=FULL makes WAL sync the log at every commit, so a committed
+ * event survives a power cut (NORMAL, the WAL default, may lose the last
+ * commits).
  */
-static const char write_setup_sql[] = "PRAGMA journal_mode=WAL;"
-				      "PRAGMA synchronous=FULL;";
+static const char write_setup_sql[] = "PRAGMA synchronous=FULL;";
 
 /* Record SQLite's latest message: copy it before anything else runs. */
 int es_store_db_error(struct es_store *store, struct es_error *err)
@@ -53,7 +53,8 @@ static int setup_for_writing(sqlite3 *db, const char *path,
 	 */
 	if (sqlite3_db_readonly(db, "main") != 0)
 		return open_error(path, sqlite3_errstr(SQLITE_READONLY), err);
-	if (sqlite3_exec(db, write_setup_sql, NULL, NULL, NULL) != SQLITE_OK)
+	if (es_sql_use_wal(db, ES_STORE_BUSY_TIMEOUT_MS, NULL) != ES_OK ||
+	    sqlite3_exec(db, write_setup_sql, NULL, NULL, NULL) != SQLITE_OK)
 		return open_error(path, sqlite3_errmsg(db), err);
 	/* One transaction: two writers opening a new file create it once. */
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
@@ -149,6 +150,12 @@ void es_store_close(struct es_store *store)
 	sqlite3_close(store->db);
 	free(store->path);
 	free(store);
+}
+
+void es_store_set_busy_timeout(struct es_store *store, int ms)
+{
+	assert(store != NULL);
+	sqlite3_busy_timeout(store->db, ms);
 }
 
 const char *es_store_path(const struct es_store *store)
