@@ -35,6 +35,10 @@ static const char usage_text[] =
 	"Options, before the verb:\n"
 	"  --events FILE   the event log (default: event_store.db)\n"
 	"  --read FILE     the read model (default: read_model.db)\n"
+	"  --busy-timeout MS\n"
+	"                  how long apply keeps trying a line while another\n"
+	"                  process holds the database locked, or keeps\n"
+	"                  changing the product first (default: 30000)\n"
 	"  -h, --help      print this help and exit\n"
 	"\n"
 	"Verbs:\n"
@@ -75,13 +79,17 @@ static const char usage_text[] =
 	"it records the last event it holds, and projects every event after\n"
 	"it, once, also those that an earlier run appended but never\n"
 	"projected. If that fails, apply goes on appending but exits 1 at the\n"
-	"end; a later apply catches up, or run 'catalog rebuild'. A failing\n"
-	"event log stops apply at once.\n"
+	"end; a later apply catches up, or run 'catalog rebuild'. A command\n"
+	"the event log fails (still locked after --busy-timeout, an I/O\n"
+	"error) is answered {\"ok\":false,...} too, with nothing appended,\n"
+	"and apply goes on with the next line.\n"
 	"\n"
 	"Exit status: 0 success (for apply: every line was answered, even if\n"
 	"some were refused), 1 failure (a database that cannot be used, a\n"
 	"product not found, an I/O error), 2 usage error (an unknown verb or\n"
-	"option, an ID or a TIME that cannot be read).\n";
+	"option, an ID or a TIME that cannot be read), 3 apply answered every\n"
+	"line, but the database failed some of them (their answers and\n"
+	"standard error say why; nothing was appended for them).\n";
 
 int catalog_fail(int status, const char *fmt, ...)
 {
@@ -229,6 +237,33 @@ static const struct verb *find_verb(const char *name)
 	return NULL;
 }
 
+/* The largest --busy-timeout: a day, which also fits an int. */
+#define CATALOG_MAX_BUSY_TIMEOUT_MS 86400000
+
+/*
+ * Read `arg` as --busy-timeout's MS: digits only, from 0 to a day.
+ * Returns CATALOG_OK and sets `*out`, or reports and returns
+ * CATALOG_USAGE.
+ */
+static int parse_ms(int *out, const char *arg)
+{
+	long ms = 0;
+	const char *p;
+
+	for (p = arg; *p >= '0' && *p <= '9'; p++) {
+		ms = ms * 10 + (*p - '0');
+		if (ms > CATALOG_MAX_BUSY_TIMEOUT_MS)
+			break;
+	}
+	if (p == arg || *p != '\0')
+		return catalog_fail(CATALOG_USAGE,
+				    "--busy-timeout needs MS, a whole number "
+				    "of milliseconds from 0 to %d, not '%s'",
+				    CATALOG_MAX_BUSY_TIMEOUT_MS, arg);
+	*out = (int)ms;
+	return CATALOG_OK;
+}
+
 /*
  * Read the options into `opts` and set `*verb_at` to the index of the verb
  * in argv, or to 0 when the help was asked for (and printed). Returns
@@ -247,6 +282,14 @@ static int parse_options(struct catalog_opts *opts, int *verb_at, int argc,
 		    strcmp(argv[i], "--help") == 0) {
 			fputs(usage_text, stdout);
 			return CATALOG_OK;
+		}
+		if (strcmp(argv[i], "--busy-timeout") == 0) {
+			int status = parse_ms(&opts->busy_timeout_ms,
+					      i + 1 < argc ? argv[++i] : "");
+
+			if (status != CATALOG_OK)
+				return status;
+			continue;
 		}
 		if (strcmp(argv[i], "--events") == 0)
 			slot = &opts->events_path;
@@ -286,7 +329,8 @@ static int finish_output(int status)
 
 int main(int argc, char **argv)
 {
-	struct catalog_opts opts = {"event_store.db", "read_model.db"};
+	struct catalog_opts opts = {"event_store.db", "read_model.db",
+				    CATALOG_BUSY_TIMEOUT_MS};
 	const struct verb *verb;
 	int verb_at;
 	int nargs;

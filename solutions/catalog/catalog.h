@@ -20,13 +20,27 @@
 enum catalog_exit {
 	CATALOG_OK = 0,	     /* success */
 	CATALOG_FAILURE = 1, /* a database, a product or a file let us down */
-	CATALOG_USAGE = 2    /* the command line itself is wrong */
+	CATALOG_USAGE = 2,   /* the command line itself is wrong */
+	/*
+	 * apply: every line was answered, and the database failed some of
+	 * them (still busy after --busy-timeout, an I/O error); nothing was
+	 * appended for those
+	 */
+	CATALOG_LINES_FAILED = 3
 };
+
+/*
+ * How long apply keeps trying a line while the database is locked by
+ * another process, or other writers keep changing its product first: the
+ * default of --busy-timeout.
+ */
+#define CATALOG_BUSY_TIMEOUT_MS 30000
 
 /* The options given before the verb. The strings are borrowed from argv. */
 struct catalog_opts {
 	const char *events_path; /* --events, default "event_store.db" */
 	const char *read_path;	 /* --read, default "read_model.db" */
+	int busy_timeout_ms;	 /* --busy-timeout, CATALOG_BUSY_TIMEOUT_MS */
 };
 
 /* A verb: `argc` arguments after the verb's name, already counted. */
