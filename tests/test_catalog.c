@@ -189,7 +189,7 @@ const char scenario_answers[] =
 	"{\"ok\":true}\n"
 	"{\"ok\":true}\n"
 	"{\"ok\":true}\n"
-	"{\"ok\":true}\n"
+	"{\"ok\":false,\"error\":\"Product 7 not found\"}\n"
 	"{\"ok\":false,\"error\":\"Product 7 not found\"}\n";
 
 const char *scenario_file(void)
@@ -208,7 +208,7 @@ struct es_test_event_row *apply_scenario(void)
 	es_test_expect_status(0);
 	es_test_expect_quiet_stderr();
 	es_test_expect_stdout(scenario_answers);
-	ES_ASSERT_INT_EQ(es_test_load_events(events_db, &rows), 7);
+	ES_ASSERT_INT_EQ(es_test_load_events(events_db, &rows), 6);
 	return rows;
 }
 

@@ -102,13 +102,13 @@ const char *log_line(const struct es_test_event_row *r, const char *data);
 
 /* ---- a small fixed scenario --------------------------------------------- */
 
-/* Its 7 answers, as catalog apply prints them. */
+/* Its 8 answers, as catalog apply prints them: two refusals. */
 extern const char scenario_answers[];
 
 /* The scenario's commands, in a file in the test's directory. */
 const char *scenario_file(void);
 
-/* Apply the scenario to the current files; return its 7 events. */
+/* Apply the scenario to the current files; return its 6 events. */
 struct es_test_event_row *apply_scenario(void);
 
 /* ---- answers checked against the model (test_catalog_model.c) ----------- */

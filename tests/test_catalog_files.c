@@ -123,7 +123,7 @@ static void test_rebuild_corrupted_event(void)
 	CATALOG(NULL, "log");
 	es_test_expect_status(1);
 	es_test_expect_error("catalog: ");
-	ES_ASSERT_INT_EQ(es_test_out_lines(&lines), 7);
+	ES_ASSERT_INT_EQ(es_test_out_lines(&lines), 6);
 	CATALOG(NULL, "state", "1");
 	es_test_expect_failure(1, "catalog: ");
 }

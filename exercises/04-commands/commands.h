@@ -31,6 +31,15 @@ enum es_command_type {
 	ES_RECORD_PRODUCT_VIEW
 };
 
+/*
+ * The longest strings a CreateProduct may carry, in bytes of UTF-8 (the
+ * text after JSON escapes are decoded, without a NUL): enough for any
+ * real product, and a bound on what one command can append to the log.
+ */
+#define ES_NAME_MAX	     200
+#define ES_SUPPLIER_NAME_MAX 200
+#define ES_DESCRIPTION_MAX   5000
+
 struct es_create_product {
 	char *name; /* owned by the command */
 	double price;
@@ -73,11 +82,15 @@ const char *es_command_type_name(enum es_command_type type);
  * es_command_dispose(). The line must be one JSON object with a string
  * "type" naming a command and exactly that command's fields: all of them
  * (CreateProduct's "description" may be left out or null) and no others.
- * Strings must be valid UTF-8; integers whole and within +-2^53; numbers
- * finite. Returns ES_OK, ES_ENOMEM, or ES_EINVAL with one line saying what
- * is wrong and where: "not valid JSON near character 12",
+ * Strings must be valid UTF-8, hold no \u0000 (cJSON would cut them
+ * there: es_json_find_nul), and be no longer than the limits above;
+ * integers whole and within +-2^53; numbers finite. Returns ES_OK,
+ * ES_ENOMEM, or ES_EINVAL with one line saying what is wrong and where:
+ * "not valid JSON near character 12",
+ * "NUL character (\u0000) in a string near character 27",
  * "unknown command type 'Foo'", "UpdateStock: missing field 'new_stock'",
  * "ChangePrice: field 'new_price' must be a number",
+ * "CreateProduct: field 'name' is longer than 200 bytes",
  * "CreateProduct: unknown field 'colour'": the messages of json_text.h's
  * checked getters, after the command's name. On failure `*out` owns
  * nothing.

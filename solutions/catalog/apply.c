@@ -51,6 +51,13 @@
  */
 #define CATALOG_SNAPSHOT_EVERY 100
 
+/*
+ * The longest line apply reads, not counting its newline: 1 MiB. A
+ * command is a few hundred bytes; a longer line is refused without ever
+ * being held in memory whole.
+ */
+#define CATALOG_MAX_LINE (1024 * 1024)
+
 /* What one run of apply works with. */
 struct apply_run {
 	struct es_store *store;
@@ -309,6 +316,8 @@ static bool apply_line(struct apply_run *run, char *line, size_t len)
 	bool ok;
 	int rc;
 
+	if (len > CATALOG_MAX_LINE)
+		return refuse("line is longer than 1048576 bytes (1 MiB)");
 	if (strlen(line) != len)
 		return refuse("line contains a NUL byte");
 	if (is_blank(line))
@@ -327,23 +336,45 @@ static bool apply_line(struct apply_run *run, char *line, size_t len)
 	return ok;
 }
 
+/*
+ * Read the next line of `in` into `buf` (CATALOG_MAX_LINE + 1 bytes),
+ * without its newline and a \r before it, NUL-terminated, and set `*len`
+ * to its length. Of a longer line only the first CATALOG_MAX_LINE bytes
+ * are kept: the rest is read from stdio's buffer and dropped, up to the
+ * newline, and `*len` is CATALOG_MAX_LINE + 1. Returns false when the
+ * input has no line left (or cannot be read: see ferror()).
+ */
+static bool read_line(char *buf, size_t *len, FILE *in)
+{
+	size_t n = 0;
+	int c;
+
+	while ((c = getc(in)) != EOF && c != '\n') {
+		if (n < CATALOG_MAX_LINE)
+			buf[n] = (char)c;
+		if (n <= CATALOG_MAX_LINE)
+			n++;
+	}
+	if (c == EOF && n == 0)
+		return false;
+	if (n > 0 && n <= CATALOG_MAX_LINE && buf[n - 1] == '\r')
+		n--;
+	buf[n <= CATALOG_MAX_LINE ? n : CATALOG_MAX_LINE] = '\0';
+	*len = n;
+	return true;
+}
+
 /* Answer every line of `in`. Returns the exit status. */
 static int apply_stream(struct apply_run *run, FILE *in, const char *name)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	char *line = malloc(CATALOG_MAX_LINE + 1);
+	size_t len;
 	int status = CATALOG_OK;
 
-	while ((n = getline(&line, &cap, in)) >= 0) {
-		size_t len = (size_t)n;
-
+	if (line == NULL)
+		return catalog_fail(CATALOG_FAILURE, "out of memory");
+	while (read_line(line, &len, in)) {
 		run->line_no++;
-		if (len > 0 && line[len - 1] == '\n') {
-			line[--len] = '\0';
-			if (len > 0 && line[len - 1] == '\r')
-				line[--len] = '\0';
-		}
 		if (!apply_line(run, line, len)) {
 			status = CATALOG_FAILURE;
 			break;
