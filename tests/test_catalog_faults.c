@@ -286,6 +286,177 @@ static void test_first_opens_at_once(void)
 	}
 }
 
+/* ---- hostile input ----------------------------------------------------- */
+
+/* A CreateProduct whose name, supplier_name and description are given. */
+static const char *create_with(const char *name, const char *supplier,
+			       const char *description)
+{
+	return es_test_format(
+		"{\"type\":\"CreateProduct\",\"name\":\"%s\",\"price\":1,"
+		"\"cost_price\":0,\"supplier_id\":1,\"supplier_name\":\"%s\","
+		"\"stock\":1,\"description\":\"%s\"}",
+		name, supplier, description);
+}
+
+/* `n` bytes of 'x'. */
+static const char *xs(size_t n)
+{
+	char *s = es_test_own(malloc(n + 1));
+
+	memset(s, 'x', n);
+	s[n] = '\0';
+	return s;
+}
+
+/*
+ * Lines that are valid JSON and would once have been stored changed, or
+ * stored at all: each is refused with its message, and the log stays as
+ * it was (product 1 and its one event).
+ */
+static void test_hostile_lines(void)
+{
+	const struct {
+		const char *name;
+		const char *line;
+		const char *error;
+	} rows[] = {
+		{"a NUL in a name", create_with("a\\u0000hidden", "A", ""),
+		 "NUL character (\\\\u0000) in a string near character 34"},
+		{"a NUL in a description", create_with("W", "A", "\\u0000"),
+		 "NUL character (\\\\u0000) in a string near character 122"},
+		{"a name of 201 bytes", create_with(xs(201), "A", ""),
+		 "CreateProduct: field 'name' is longer than 200 bytes"},
+		{"a supplier name of 201 bytes", create_with("W", xs(201), ""),
+		 "CreateProduct: field 'supplier_name' is longer than 200 "
+		 "bytes"},
+		{"a description of 5001 bytes", create_with("W", "A", xs(5001)),
+		 "CreateProduct: field 'description' is longer than 5000 "
+		 "bytes"},
+		{"a view of product 0",
+		 "{\"type\":\"RecordProductView\",\"product_id\":0}",
+		 "Product 0 not found"},
+		{"a view of product -1",
+		 "{\"type\":\"RecordProductView\",\"product_id\":-1}",
+		 "Product -1 not found"},
+		{"a view of product 2^53 - 1",
+		 "{\"type\":\"RecordProductView\",\"product_id\":"
+		 "9007199254740991}",
+		 "Product 9007199254740991 not found"},
+		{"a view of a product never created",
+		 "{\"type\":\"RecordProductView\",\"product_id\":2}",
+		 "Product 2 not found"},
+	};
+	struct es_test_buf in = {0};
+	struct es_test_buf want = {0};
+	const char *path = es_test_file("hostile.jsonl");
+
+	use_dir("work");
+	es_test_write_file(path, create_1, strlen(create_1));
+	CATALOG(path, "apply");
+	es_test_expect_status(0);
+	for (size_t i = 0; i < COUNT(rows); i++) {
+		es_test_buf_printf(&in, "%s\n", rows[i].line);
+		es_test_buf_printf(&want, "{\"ok\":false,\"error\":\"%s\"}\n",
+				   rows[i].error);
+	}
+	es_test_buf_own(&in);
+	es_test_buf_own(&want);
+	es_test_write_file(path, in.s, in.len);
+	CATALOG(path, "apply");
+	es_test_expect_status(0);
+	es_test_expect_quiet_stderr();
+	es_test_expect_stdout(want.s);
+	ES_ASSERT_INT_EQ(
+		es_test_db_query_int(events_db, "SELECT count(*) FROM events"),
+		1);
+	ES_ASSERT_INT_EQ(es_test_db_query_int(events_db, "SELECT count(*) FROM "
+							 "product_registry"),
+			 1);
+}
+
+/* ---- terminal safety --------------------------------------------------- */
+
+/* True when `s` holds a byte a terminal acts on: C0 or DEL, or C1. */
+static bool has_control(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if ((*p < 0x20 && *p != '\n') || *p == 0x7f ||
+		    (p[0] == 0xc2 && p[1] >= 0x80 && p[1] < 0xa0))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A name with ESC, DEL and CSI (the one-character C1 form of ESC [) in
+ * it, stored as JSON escapes: every read verb prints it escaped, so a
+ * terminal shows the text instead of obeying it.
+ */
+static void test_control_characters_on_stdout(void)
+{
+	static const char create[] =
+		"{\"type\":\"CreateProduct\",\"name\":\"\\u001b[2JRed"
+		"\\u007f\\u009b31m\",\"price\":1,\"cost_price\":0,"
+		"\"supplier_id\":1,\"supplier_name\":\"A\",\"stock\":1}\n"
+		"{\"type\":\"\\u009b2J\"}\n";
+	static const char escaped[] = "\\u001b[2JRed\\u007f\\u009b31m";
+	const char *const verbs[][2] = {
+		{"log", NULL}, {"state", "1"}, {"detail", "1"},
+		{"card", "1"}, {"list", NULL}, {"search", "Red"},
+	};
+	const char *path = es_test_file("create.jsonl");
+
+	use_dir("work");
+	es_test_write_file(path, create, strlen(create));
+	CATALOG(path, "apply");
+	es_test_expect_status(0);
+	es_test_expect_stdout("{\"ok\":true,\"product_id\":1}\n"
+			      "{\"ok\":false,\"error\":\"unknown command type "
+			      "'\\u009b2J'\"}\n");
+	for (size_t i = 0; i < COUNT(verbs); i++) {
+		if (verbs[i][1] != NULL)
+			CATALOG(NULL, verbs[i][0], verbs[i][1]);
+		else
+			CATALOG(NULL, verbs[i][0]);
+		es_test_expect_status(0);
+		es_test_expect_quiet_stderr();
+		if (has_control(es_test_last.out))
+			ES_FATAL("%s printed a control character: %s",
+				 verbs[i][0], es_test_last.out);
+		ES_ASSERT_STR_CONTAINS(es_test_last.out, escaped);
+	}
+}
+
+/*
+ * A row whose occurred_at column holds ESC, as a broken program may have
+ * written it: the message that names the row shows the escape, and the
+ * terminal is not cleared.
+ */
+static void test_control_characters_on_stderr(void)
+{
+	static const char message[] =
+		"catalog: event 7: occurred_at column '\\u001b[2J\\u001b[31m' "
+		"does not match data '2026-11-27T14:32:05.123456+00:00'\n";
+
+	use_dir("work");
+	apply_scenario();
+	es_test_db_exec(
+		events_db,
+		"INSERT INTO events (product_id, event_type, data,"
+		" occurred_at) VALUES (1, 'StockUpdated', '{\"product_id"
+		"\": 1, \"new_stock\": 5, \"occurred_at\": "
+		"\"2026-11-27T14:32:05.123456+00:00\"}', char(27) ||"
+		" '[2J' || char(27) || '[31m')");
+	CATALOG(NULL, "state", "1");
+	es_test_expect_status(1);
+	es_test_expect_stdout("");
+	ES_ASSERT_STR_EQ(es_test_last.err, message);
+	CATALOG(NULL, "log", "1");
+	es_test_expect_status(1);
+	ES_ASSERT_STR_EQ(es_test_last.err, message);
+}
+
 CU_TestInfo catalog_faults_tests[] = {
 	{"apply answers a line whose log stays locked past --busy-timeout "
 	 "with the failure, appends nothing for it, goes on, and exits 3",
@@ -295,5 +466,12 @@ CU_TestInfo catalog_faults_tests[] = {
 	 test_busy_within_the_timeout},
 	{"four processes opening new files at the same moment all succeed",
 	 test_first_opens_at_once},
+	{"apply refuses NUL, over-long strings and views of products that do "
+	 "not exist, each with its message, and the log stays as it was",
+	 test_hostile_lines},
+	{"the read verbs print ESC, DEL and CSI in a name escaped",
+	 test_control_characters_on_stdout},
+	{"an error message shows ESC from the database escaped",
+	 test_control_characters_on_stderr},
 	CU_TEST_INFO_NULL,
 };

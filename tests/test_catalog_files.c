@@ -225,10 +225,11 @@ static void test_python_state(void)
 	CATALOG(NULL, "state", "2");
 	es_test_expect_status(0);
 	es_test_expect_quiet_stderr();
+	/* DEL comes out as \u007f, as every control character does. */
 	es_test_expect_stdout(
 		"{\"id\":2,\"name\":\"Crème brûlée\",\"description\":"
 		"\"Custard with a \\\"burnt\\\" top.\\nServe cold\\t\\\\ "
-		"chilled \x7f\\u0001 ½ €\",\"price\":21.5,\"cost_price\":"
+		"chilled \\u007f\\u0001 ½ €\",\"price\":21.5,\"cost_price\":"
 		"7.25,\"supplier_id\":2,\"supplier_name\":\"Pâtisserie "
 		"Dupont\",\"stock\":12,\"view_count\":0,\"version\":2}\n");
 	/* Its first view came before it existed: the aggregate counts it,

@@ -73,36 +73,6 @@ struct apply_run {
 };
 
 /*
- * The length of the well-formed UTF-8 character at `p`, or 0 when the
- * bytes there are not one: a stray continuation byte, a sequence cut
- * short (the NUL at the end is no continuation byte either), an overlong
- * form, a surrogate, or something beyond U+10FFFF.
- */
-static int utf8_length(const unsigned char *p)
-{
-	int len;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	for (int i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	}
-	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
-	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
-		return 0;
-	return len;
-}
-
-/*
  * Replace every byte that is not part of a well-formed UTF-8 character
  * with '?'. An error message may quote the input (an unknown command type,
  * say) or be cut in the middle of a character, and JSON must be UTF-8.
@@ -112,7 +82,7 @@ static void utf8_scrub(char *s)
 	unsigned char *p = (unsigned char *)s;
 
 	while (*p != '\0') {
-		int len = utf8_length(p);
+		int len = catalog_utf8_length(p);
 
 		if (len == 0)
 			*p++ = '?';
@@ -148,7 +118,7 @@ static bool answer(const char *error, int64_t product_id)
 		catalog_fail(CATALOG_FAILURE, "out of memory");
 		return false;
 	}
-	written = printf("%s\n", text) >= 0 && fflush(stdout) == 0;
+	written = catalog_put_json(text) && fflush(stdout) == 0;
 	cJSON_free(text);
 	if (!written)
 		catalog_fail(CATALOG_FAILURE,

@@ -65,8 +65,9 @@ static const char usage_text[] =
 	"apply prints one result line per input line, in order:\n"
 	"  {\"ok\":true,\"product_id\":N}   a product was created\n"
 	"  {\"ok\":true}                  any other command was accepted\n"
-	"  {\"ok\":false,\"error\":\"...\"}   refused, or not a command;\n"
-	"                               nothing was appended\n"
+	"  {\"ok\":false,\"error\":\"...\"}   refused, or not a command (a line\n"
+	"                               over 1 MiB is not); nothing was\n"
+	"                               appended\n"
 	"for lines such as\n"
 	"  {\"type\":\"CreateProduct\",\"name\":\"Widget Pro\",\"price\":29.99,"
 	"\"cost_price\":12.0,\n"
@@ -91,16 +92,77 @@ static const char usage_text[] =
 	"line, but the database failed some of them (their answers and\n"
 	"standard error say why; nothing was appended for them).\n";
 
+int catalog_utf8_length(const unsigned char *p)
+{
+	int len;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	for (int i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	}
+	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+		return 0;
+	return len;
+}
+
+/*
+ * Write `s` to `out`, but a control character (C0, DEL, or C1:
+ * U+0080..U+009F) as \u00NN, and a byte that is not part of a UTF-8
+ * character as \xNN in text, or as U+FFFD (\ufffd) in JSON, which
+ * cannot hold such a byte. In JSON text these appear only inside strings,
+ * where \u00NN means the same character: the JSON is as valid as before,
+ * and says the same.
+ */
+static void put_visible(const char *s, bool json, FILE *out)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p != '\0') {
+		int len = catalog_utf8_length(p);
+
+		if (len == 0 && json)
+			fputs("\\ufffd", out);
+		else if (len == 0)
+			fprintf(out, "\\x%02x", p[0]);
+		else if (len == 1 && (p[0] < 0x20 || p[0] == 0x7f))
+			fprintf(out, "\\u%04x", p[0]);
+		else if (len == 2 && p[0] == 0xc2 && p[1] < 0xa0)
+			fprintf(out, "\\u%04x", p[1]);
+		else
+			fwrite(p, 1, (size_t)len, out);
+		p += len > 0 ? len : 1;
+	}
+}
+
 int catalog_fail(int status, const char *fmt, ...)
 {
+	char msg[CATALOG_MSG_SIZE];
 	va_list ap;
 
-	fputs("catalog: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	fputs("catalog: ", stderr);
+	put_visible(msg, false, stderr);
 	fputc('\n', stderr);
 	return status;
+}
+
+bool catalog_put_json(const char *json)
+{
+	put_visible(json, true, stdout);
+	return putchar('\n') != EOF && !ferror(stdout);
 }
 
 int catalog_parse_id(int64_t *out, const char *arg)

@@ -13,6 +13,7 @@
 #define CATALOG_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "event_store.h"
@@ -52,17 +53,41 @@ int catalog_card(const struct catalog_opts *opts, int argc, char **argv);
 int catalog_list(const struct catalog_opts *opts, int argc, char **argv);
 int catalog_search(const struct catalog_opts *opts, int argc, char **argv);
 
+/* The longest message catalog_fail() writes; a longer one is cut. */
+#define CATALOG_MSG_SIZE 8192
+
 /*
  * Print "catalog: " and the printf-style message on standard error, as one
  * line, and return `status`, so a verb can report and exit in one line:
  *
  *     return catalog_fail(CATALOG_FAILURE, "%s", err.msg);
+ *
+ * The message may quote text from a database or the command line (an
+ * event type, a timestamp, a name), which a terminal must not act on:
+ * control characters are written as \u00NN (ESC is \u001b), and bytes
+ * that are not UTF-8 as \xNN.
  */
 int catalog_fail(int status, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 2, 3)))
 #endif
 	;
+
+/*
+ * Print the JSON text `json` and a newline on standard output, with
+ * every control character that cJSON leaves raw (DEL, and C1: U+0080 to
+ * U+009F) written as \u00NN, which means the same in JSON, and any byte
+ * that is not UTF-8 as \ufffd. Returns false when the output failed.
+ */
+bool catalog_put_json(const char *json);
+
+/*
+ * The length of the well-formed UTF-8 character at `p`, or 0 when the
+ * bytes there are not one: a stray continuation byte, a sequence cut
+ * short (the NUL at the end is no continuation byte either), an overlong
+ * form, a surrogate, or something beyond U+10FFFF. Can't fail.
+ */
+int catalog_utf8_length(const unsigned char *p);
 
 /*
  * Read `arg` as a product id: digits only, from 1 to 2^53 - 1 (the largest
