@@ -236,13 +236,13 @@ static void test_busy_within_the_timeout(void)
  * to WAL, and answers its line. SQLite fails such a switch at once, busy
  * timeout or not, when another process is at it too; without
  * es_sql_use_wal() a few in a hundred rounds failed with "database is
- * locked". Under valgrind (ES_CATALOG_LINES below its default) 3 rounds.
+ * locked". Under valgrind (ES_CATALOG_LINES below its default) 2 rounds.
  */
 static void test_first_opens_at_once(void)
 {
 	const char *env = getenv("ES_CATALOG_LINES");
 	bool small = env != NULL && strtol(env, NULL, 10) < 1500;
-	int rounds = small ? 3 : FIRST_OPEN_ROUNDS;
+	int rounds = small ? 2 : FIRST_OPEN_ROUNDS;
 	static const char created[] = "{\"ok\":true,\"product_id\":";
 	const char *in = es_test_file("create.jsonl");
 

@@ -908,9 +908,17 @@ static void test_apply_garbage(void)
 /* `line` padded with spaces after its last '}' to `len` bytes, and "\n". */
 static void add_padded(struct es_test_buf *input, const char *line, size_t len)
 {
+	static char spaces[4096];
+	size_t left = len - strlen(line);
+
+	memset(spaces, ' ', sizeof(spaces));
 	es_test_buf_add(input, line, strlen(line) - 1);
-	for (size_t i = strlen(line); i < len; i++)
-		es_test_buf_str(input, " ");
+	while (left > 0) {
+		size_t n = left < sizeof(spaces) ? left : sizeof(spaces);
+
+		es_test_buf_add(input, spaces, n);
+		left -= n;
+	}
 	es_test_buf_str(input, "}\n");
 }
 
