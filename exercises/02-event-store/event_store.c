@@ -47,16 +47,6 @@ void es_store_close(struct es_store *store)
 	(void)store;
 }
 
-void es_store_set_busy_timeout(struct es_store *store, int ms)
-{
-	/*
-	 * TODO: sqlite3_busy_timeout() on the store's connection.
-	 * See docs/02-event-store.md, "BEGIN IMMEDIATE and a busy timeout".
-	 */
-	(void)store;
-	(void)ms;
-}
-
 int es_store_begin(struct es_store *store, struct es_error *err)
 {
 	/*

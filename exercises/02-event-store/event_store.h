@@ -76,7 +76,8 @@ void es_store_close(struct es_store *store);
  * another connection's write lock, instead of the
  * ES_STORE_BUSY_TIMEOUT_MS that es_store_open() sets
  * (sqlite3_busy_timeout). A write that waits longer fails with ES_EBUSY
- * ("database is locked") and writes nothing. Can't fail.
+ * ("database is locked") and writes nothing. Given
+ * (event_store_schema.c). Can't fail.
  */
 void es_store_set_busy_timeout(struct es_store *store, int ms);
 

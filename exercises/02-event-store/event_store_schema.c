@@ -1,9 +1,12 @@
 /*
  * event_store_schema.c - the event log's schema, given complete (see
  * event_store_private.h): the file format is fixed, so it is not yours to
- * invent. es_store_open() runs it when it opens a log for writing.
+ * invent. es_store_open() runs it when it opens a log for writing. And
+ * es_store_set_busy_timeout(), one setting of the connection, given too.
  */
 #include "event_store_private.h"
+
+#include <assert.h>
 
 /*
  * The seed's two tables, byte for byte, so the seed's Python code opens the
@@ -35,3 +38,9 @@ const char es_store_schema_sql[] =
 	"BEFORE INSERT ON events WHEN NEW.id IS NOT NULL\n"
 	" AND EXISTS (SELECT 1 FROM events WHERE id = NEW.id)\n"
 	"BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;\n";
+
+void es_store_set_busy_timeout(struct es_store *store, int ms)
+{
+	assert(store != NULL);
+	sqlite3_busy_timeout(store->db, ms);
+}

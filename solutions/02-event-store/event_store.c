@@ -152,12 +152,6 @@ void es_store_close(struct es_store *store)
 	free(store);
 }
 
-void es_store_set_busy_timeout(struct es_store *store, int ms)
-{
-	assert(store != NULL);
-	sqlite3_busy_timeout(store->db, ms);
-}
-
 const char *es_store_path(const struct es_store *store)
 {
 	assert(store != NULL);
