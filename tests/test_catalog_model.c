@@ -934,7 +934,7 @@ static void test_apply_long_lines(void)
 		"{\"ok\":false,\"error\":\"line is longer than 1048576 "
 		"bytes (1 MiB)\"}";
 	const struct expect nesting = {EXPECT_PREFIX, "not valid JSON"};
-	const size_t mib = 1024 * 1024;
+	const size_t mib = (size_t)1024 * 1024;
 	const char *path;
 	struct es_test_buf input = {0};
 	char **lines;

@@ -56,7 +56,7 @@
  * command is a few hundred bytes; a longer line is refused without ever
  * being held in memory whole.
  */
-#define CATALOG_MAX_LINE (1024 * 1024)
+#define CATALOG_MAX_LINE ((size_t)1024 * 1024)
 
 /* What one run of apply works with. */
 struct apply_run {
