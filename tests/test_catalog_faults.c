@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "event_store.h"
 #include "test_catalog.h"
 
 /* ---- an apply fed line by line ------------------------------------------ */
@@ -223,6 +224,32 @@ static void test_busy_within_the_timeout(void)
 	es_test_expect_same_rows("the new stocks of product 1",
 				 es_test_rows_text(events_db, new_stock_sql),
 				 "'5'\n");
+}
+
+/*
+ * The log is locked when apply starts, for longer than the store's own
+ * busy timeout (ES_STORE_BUSY_TIMEOUT_MS), at which es_store_open() gives
+ * up: apply opens it again until --busy-timeout, and answers its line.
+ */
+static void test_busy_when_apply_starts(void)
+{
+	const struct timespec past_the_store = {
+		ES_STORE_BUSY_TIMEOUT_MS / 1000 + 1, 500000000L};
+	sqlite3 *holder;
+
+	use_dir("work");
+	apply_scenario();
+	holder = es_test_db_open(events_db, SQLITE_OPEN_READWRITE);
+	es_test_exec(holder, "BEGIN IMMEDIATE");
+	fed_start("30000");
+	fed_send(view_1);
+	nanosleep(&past_the_store, NULL);
+	ES_ASSERT_INT_EQ(count_lines(fed.out), 0);
+	es_test_exec(holder, "ROLLBACK");
+	fed_finish();
+	es_test_expect_status(0);
+	es_test_expect_quiet_stderr();
+	es_test_expect_stdout("{\"ok\":true}\n");
 }
 
 /* ---- new files, opened at the same moment ------------------------------- */
@@ -468,6 +495,9 @@ CU_TestInfo catalog_faults_tests[] = {
 	{"apply waits for a lock let go within --busy-timeout, and every line "
 	 "is ok",
 	 test_busy_within_the_timeout},
+	{"apply opens a log locked when it starts, once it is let go within "
+	 "--busy-timeout",
+	 test_busy_when_apply_starts},
 	{"four processes opening new files at the same moment all succeed",
 	 test_first_opens_at_once},
 	{"apply refuses NUL, over-long strings and views of products that do "

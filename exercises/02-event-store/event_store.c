@@ -26,7 +26,8 @@ int es_store_open(struct es_store **out, const char *path,
 	 * the triggers) in one transaction. Then es_sql_prepare_all() the
 	 * statements of enum es_store_stmt from a table of their SQL. On
 	 * failure put the path before the message (es_error_prefix), close
-	 * the handle and return ES_EDB. On success *out is yours to es_store_close().
+	 * the handle and return ES_EDB (es_sql_error() says ES_EBUSY when
+	 * another writer held the file locked). On success *out is yours to es_store_close().
 	 * See docs/02-event-store.md, "The handle" and "Opening".
 	 */
 	(void)path;

@@ -61,9 +61,10 @@ enum es_store_mode {
  * Open the event store at `path`. In ES_STORE_WRITE mode the file, tables,
  * index and triggers are created when missing, and the connection uses WAL
  * with synchronous=FULL: a committed event survives a power cut. On success
- * `*out` is set; close it with es_store_close(). Returns ES_OK, ES_ENOMEM or
- * ES_EDB with SQLite's message (missing file in read-only mode, read-only
- * file in write mode, not a database).
+ * `*out` is set; close it with es_store_close(). Returns ES_OK, ES_ENOMEM,
+ * ES_EBUSY ("database is locked": in write mode, another writer held the
+ * file past the busy timeout) or ES_EDB with SQLite's message (missing
+ * file in read-only mode, read-only file in write mode, not a database).
  */
 int es_store_open(struct es_store **out, const char *path,
 		  enum es_store_mode mode, struct es_error *err);

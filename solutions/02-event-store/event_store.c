@@ -53,12 +53,14 @@ static int setup_for_writing(sqlite3 *db, const char *path,
 	 */
 	if (sqlite3_db_readonly(db, "main") != 0)
 		return open_error(path, sqlite3_errstr(SQLITE_READONLY), err);
+	/*
+	 * One transaction: two writers opening a new file create it once.
+	 * Another writer's lock outlasting the busy timeout is ES_EBUSY.
+	 */
 	if (es_sql_use_wal(db, ES_STORE_BUSY_TIMEOUT_MS, NULL) != ES_OK ||
-	    sqlite3_exec(db, write_setup_sql, NULL, NULL, NULL) != SQLITE_OK)
-		return open_error(path, sqlite3_errmsg(db), err);
-	/* One transaction: two writers opening a new file create it once. */
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return open_error(path, sqlite3_errmsg(db), err);
+	    sqlite3_exec(db, write_setup_sql, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return es_error_prefix(err, es_sql_error(db, err), path);
 	if (sqlite3_exec(db, es_store_schema_sql, NULL, NULL, NULL) !=
 		    SQLITE_OK ||
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {

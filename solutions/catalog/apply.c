@@ -170,7 +170,7 @@ static void back_off(struct apply_run *run, int round)
 }
 
 /* One try at a step of a line; a try that fails has written nothing. */
-typedef int (*attempt_fn)(struct apply_run *run, void *ctx,
+typedef int (*attempt_fn)(struct apply_run *run, const void *ctx,
 			  struct es_error *err);
 
 /*
@@ -183,7 +183,7 @@ typedef int (*attempt_fn)(struct apply_run *run, void *ctx,
  * left, so the whole stays within it. Returns what the last try
  * returned.
  */
-static int patiently(struct apply_run *run, attempt_fn attempt, void *ctx,
+static int patiently(struct apply_run *run, attempt_fn attempt, const void *ctx,
 		     struct es_error *err)
 {
 	int64_t deadline = now_ms() + run->busy_timeout_ms;
@@ -194,8 +194,11 @@ static int patiently(struct apply_run *run, attempt_fn attempt, void *ctx,
 
 		if (left < 0)
 			left = 0;
-		es_store_set_busy_timeout(run->store, (int)left);
-		sqlite3_busy_timeout(run->read_db, (int)left);
+		/* Before the store opens, its own busy timeout holds. */
+		if (run->store != NULL)
+			es_store_set_busy_timeout(run->store, (int)left);
+		if (run->read_db != NULL)
+			sqlite3_busy_timeout(run->read_db, (int)left);
 		rc = attempt(run, ctx, err);
 		if ((rc != ES_EBUSY && rc != ES_ECONFLICT) ||
 		    now_ms() >= deadline)
@@ -204,7 +207,7 @@ static int patiently(struct apply_run *run, attempt_fn attempt, void *ctx,
 	}
 }
 
-static int attempt_catch_up(struct apply_run *run, void *ctx,
+static int attempt_catch_up(struct apply_run *run, const void *ctx,
 			    struct es_error *err)
 {
 	(void)ctx;
@@ -240,10 +243,10 @@ struct command_try {
 	const struct es_command *cmd;
 };
 
-static int attempt_command(struct apply_run *run, void *ctx,
+static int attempt_command(struct apply_run *run, const void *ctx,
 			   struct es_error *err)
 {
-	struct command_try *t = ctx;
+	const struct command_try *t = ctx;
 
 	return es_optimistic_handle(t->ev, run->writer, t->cmd, err);
 }
@@ -360,16 +363,26 @@ static int apply_stream(struct apply_run *run, FILE *in, const char *name)
 	return status;
 }
 
-/* Open the write side: the store, its snapshots, the handler. */
+static int attempt_open(struct apply_run *run, const void *ctx,
+			struct es_error *err)
+{
+	const struct catalog_opts *opts = ctx;
+
+	return es_store_open(&run->store, opts->events_path, ES_STORE_WRITE,
+			     err);
+}
+
+/*
+ * Open the write side: the store, its snapshots, the handler. A log that
+ * another writer holds locked is tried again, as a line is.
+ */
 static int open_writer(struct apply_run *run, const struct catalog_opts *opts)
 {
 	struct es_clock clock = {es_clock_system, NULL};
 	struct es_error err;
-	int status;
 
-	status = catalog_open_store(&run->store, opts, ES_STORE_WRITE);
-	if (status != CATALOG_OK)
-		return status;
+	if (patiently(run, attempt_open, opts, &err) != ES_OK)
+		return catalog_fail(CATALOG_FAILURE, "%s", err.msg);
 	if (es_snapshots_open(&run->snaps, run->store, CATALOG_SNAPSHOT_EVERY,
 			      &err) != ES_OK ||
 	    es_optimistic_open(&run->writer, run->store, clock, run->snaps,
