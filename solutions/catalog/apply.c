@@ -374,7 +374,9 @@ static int attempt_open(struct apply_run *run, const void *ctx,
 
 /*
  * Open the write side: the store, its snapshots, the handler. A log that
- * another writer holds locked is tried again, as a line is.
+ * another writer holds locked is tried again, as a line is; each try
+ * waits the store's own ES_STORE_BUSY_TIMEOUT_MS, which no call can
+ * shorten before the store is open.
  */
 static int open_writer(struct apply_run *run, const struct catalog_opts *opts)
 {
