@@ -82,7 +82,7 @@ static const char *const every_event_lines[] = {
 	"{\"type\":\"RecordProductView\",\"product_id\":1}",
 	"{\"type\":\"RecordProductView\",\"product_id\":1}",
 	"{\"type\":\"RecordProductView\",\"product_id\":2}",
-	/* a view of an id never created is recorded all the same */
+	/* a view of an id never created is refused */
 	"{\"type\":\"RecordProductView\",\"product_id\":99}",
 	/* CreateProduct's rules */
 	"{\"type\":\"CreateProduct\",\"name\":\"\",\"price\":1.0,"

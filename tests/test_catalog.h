@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <CUnit/CUnit.h>
 
@@ -43,10 +44,13 @@ extern CU_TestInfo catalog_model_tests[];  /* test_catalog_model.c */
 extern CU_TestInfo catalog_query_tests[];  /* test_catalog_query.c */
 extern CU_TestInfo catalog_files_tests[];  /* test_catalog_files.c */
 extern CU_TestInfo catalog_repair_tests[]; /* test_catalog_repair.c */
+extern CU_TestInfo catalog_faults_tests[]; /* test_catalog_faults.c */
 void catalog_setup(void);
 void catalog_teardown(void);
 /* catalog_teardown(), and the files made outside the test's directory. */
 void catalog_repair_teardown(void);
+/* catalog_teardown(), and the end of an apply a test was feeding. */
+void catalog_faults_teardown(void);
 
 /* ---- the files catalog works on ----------------------------------------- */
 
@@ -83,18 +87,31 @@ void run_catalog(const char *in, const char *const *args);
 #define CATALOG(in, ...)                                                       \
 	run_catalog((in), (const char *const[]){__VA_ARGS__, NULL})
 
+/*
+ * Start catalog on the current files with `args` (NULL-terminated, as
+ * for CATALOG) and return its pid, or -1, without waiting: processes
+ * that must run at the same time. Standard input comes from the file
+ * `in`, or, when `in` is NULL, from a pipe whose write end is put in
+ * `*feed`, for the test to write lines when it likes and close; standard
+ * output and error go into the files `out` and `err` (NULL: this
+ * process's own). posix_spawn() and not fork(): a forked copy of this
+ * suite would exit under valgrind holding the suite's memory.
+ */
+pid_t catalog_start(int *feed, const char *in, const char *out, const char *err,
+		    const char *const *args);
+
 /* The line `catalog log` prints for a row whose data reads as `data`. */
 const char *log_line(const struct es_test_event_row *r, const char *data);
 
 /* ---- a small fixed scenario --------------------------------------------- */
 
-/* Its 7 answers, as catalog apply prints them. */
+/* Its 8 answers, as catalog apply prints them: two refusals. */
 extern const char scenario_answers[];
 
 /* The scenario's commands, in a file in the test's directory. */
 const char *scenario_file(void);
 
-/* Apply the scenario to the current files; return its 7 events. */
+/* Apply the scenario to the current files; return its 6 events. */
 struct es_test_event_row *apply_scenario(void);
 
 /* ---- answers checked against the model (test_catalog_model.c) ----------- */

@@ -36,6 +36,9 @@ static void test_help(void)
 		"ISO 8601",
 		"prints nothing when it succeeds",
 		"2 usage error",
+		"\n  --busy-timeout MS\n",
+		"(default: 30000)",
+		"3 apply answered every\nline, but the database failed some",
 	};
 
 	use_dir("work");
@@ -103,6 +106,22 @@ static void test_usage_errors(void)
 		{"--read with an empty file name",
 		 {"--read", "", "list"},
 		 "catalog: --read needs a FILE"},
+		{"--busy-timeout without a number",
+		 {"--busy-timeout"},
+		 "catalog: --busy-timeout needs MS, a whole number of "
+		 "milliseconds from 0 to 86400000, not ''"},
+		{"--busy-timeout in seconds",
+		 {"--busy-timeout", "30s", "apply"},
+		 "catalog: --busy-timeout needs MS, a whole number of "
+		 "milliseconds from 0 to 86400000, not '30s'"},
+		{"--busy-timeout below 0",
+		 {"--busy-timeout", "-1", "apply"},
+		 "catalog: --busy-timeout needs MS, a whole number of "
+		 "milliseconds from 0 to 86400000, not '-1'"},
+		{"--busy-timeout beyond a day",
+		 {"--busy-timeout", "86400001", "apply"},
+		 "catalog: --busy-timeout needs MS, a whole number of "
+		 "milliseconds from 0 to 86400000, not '86400001'"},
 		{"an option after the verb",
 		 {"list", "--read", "x.db"},
 		 "catalog: usage: catalog list"},

@@ -178,8 +178,8 @@ static void input_money(struct es_test_buf *b, long long cents, bool as_int)
  * What the catalog should do with a stream of commands, written from the
  * design, not from the code: product ids come from a registry that only a
  * successful create advances, so "not found" means an id no create has
- * returned yet, and it is checked before any value; a view is always
- * recorded, but only a view of a product that exists reaches the views.
+ * returned yet, and it is checked before any value; a view too is only
+ * recorded for a product that exists.
  */
 struct m_product {
 	const char *name;
@@ -357,7 +357,7 @@ static struct expect accept_create(struct model *m, const struct create *c)
 	p->description = c->description_mode == 2 ? c->description : NULL;
 	p->price = c->price;
 	p->stock = c->stock;
-	p->views = 0; /* views before the create went nowhere */
+	p->views = 0;
 	p->created = p->updated = m->nevents;
 	es_test_buf_printf(&head, "{\"product_id\": %lld, \"name\": ", id);
 	py_quote(&head, c->name);
@@ -498,8 +498,9 @@ static struct expect gen_record_view(struct model *m, struct es_test_buf *line)
 	es_test_buf_printf(
 		line, "{\"type\":\"RecordProductView\",\"product_id\":%lld}",
 		id);
-	if (known(m, id))
-		m->products[id - 1].views++;
+	if (!known(m, id))
+		return refused(es_test_format("Product %lld not found", id));
+	m->products[id - 1].views++;
 	es_test_buf_printf(&head, "{\"product_id\": %lld, \"occurred_at\": \"",
 			   id);
 	add_event(m, "ProductViewed", id, &head, "\"}");
@@ -906,44 +907,80 @@ static void test_apply_garbage(void)
 		0);
 }
 
+/* `line` padded with spaces after its last '}' to `len` bytes, and "\n". */
+static void add_padded(struct es_test_buf *input, const char *line, size_t len)
+{
+	static char spaces[4096];
+	size_t left = len - strlen(line);
+
+	memset(spaces, ' ', sizeof(spaces));
+	es_test_buf_add(input, line, strlen(line) - 1);
+	while (left > 0) {
+		size_t n = left < sizeof(spaces) ? left : sizeof(spaces);
+
+		es_test_buf_add(input, spaces, n);
+		left -= n;
+	}
+	es_test_buf_str(input, "}\n");
+}
+
+/*
+ * Lines up to 1 MiB are read; a longer one (3 MB here) is refused without
+ * being stored whole, and the next line is read where it starts.
+ */
 static void test_apply_long_lines(void)
 {
+	static const char view[] =
+		"{\"type\":\"RecordProductView\",\"product_id\":1}";
+	static const char too_long[] =
+		"{\"ok\":false,\"error\":\"line is longer than 1048576 "
+		"bytes (1 MiB)\"}";
 	const struct expect nesting = {EXPECT_PREFIX, "not valid JSON"};
-	const size_t chars = 200000;
+	const size_t mib = (size_t)1024 * 1024;
 	const char *path;
 	struct es_test_buf input = {0};
 	char **lines;
 
 	use_dir("work");
 	es_test_buf_str(&input, "{\"type\":\"CreateProduct\",\"name\":\"");
-	for (size_t i = 0; i < chars; i++)
+	for (size_t i = 0; i < 100; i++)
 		es_test_buf_str(&input, "é");
 	es_test_buf_str(&input,
 			"\",\"price\":1.5,\"cost_price\":1,\"supplier_id\":1,"
 			"\"supplier_name\":\"Acme\",\"stock\":1}\n");
 	for (size_t i = 0; i < 300000; i++)
 		es_test_buf_str(&input, "[");
-	es_test_buf_str(
-		&input,
-		"\n{\"type\":\"RecordProductView\",\"product_id\":1}\n");
+	es_test_buf_str(&input, "\n");
+	add_padded(&input, view, mib);	   /* 1 MiB: read */
+	add_padded(&input, view, mib + 1); /* a byte more: refused */
+	add_padded(&input, view, 3 * mib); /* 3 MB: refused */
+	add_padded(&input, view, mib - 1); /* and on: read */
+	es_test_buf_str(&input, view);	   /* no newline at the end */
 	es_test_buf_own(&input);
 	path = es_test_file("long.txt");
 	es_test_write_file(path, input.s, input.len);
 	CATALOG(path, "apply");
 	es_test_expect_status(0);
 	es_test_expect_quiet_stderr();
-	ES_ASSERT_INT_EQ(es_test_out_lines(&lines), 3);
+	ES_ASSERT_INT_EQ(es_test_out_lines(&lines), 7);
 	ES_ASSERT_STR_EQ(lines[0], "{\"ok\":true,\"product_id\":1}");
 	check_answer(2, "300000 '['", lines[1], &nesting);
 	ES_ASSERT_STR_EQ(lines[2], "{\"ok\":true}");
+	ES_ASSERT_STR_EQ(lines[3], too_long);
+	ES_ASSERT_STR_EQ(lines[4], too_long);
+	ES_ASSERT_STR_EQ(lines[5], "{\"ok\":true}");
+	ES_ASSERT_STR_EQ(lines[6], "{\"ok\":true}");
+	ES_ASSERT_INT_EQ(
+		es_test_db_query_int(events_db, "SELECT COUNT(*) FROM events"),
+		4);
 	ES_ASSERT_INT_EQ(es_test_db_query_int(
 				 read_db, "SELECT length(name) FROM "
 					  "product_detail_view WHERE id = 1"),
-			 chars);
+			 100);
 	ES_ASSERT_INT_EQ(es_test_db_query_int(
 				 read_db, "SELECT view_count FROM "
 					  "product_detail_view WHERE id = 1"),
-			 1);
+			 3);
 }
 
 CU_TestInfo catalog_model_tests[] = {
@@ -952,6 +989,8 @@ CU_TestInfo catalog_model_tests[] = {
 	{"apply matches the model of the catalog (seed 3)", test_apply_seed_3},
 	{"apply answers random bytes and cut commands, appending nothing",
 	 test_apply_garbage},
-	{"apply takes lines of any length", test_apply_long_lines},
+	{"apply reads lines up to 1 MiB and refuses longer ones, appending "
+	 "nothing for them",
+	 test_apply_long_lines},
 	CU_TEST_INFO_NULL,
 };

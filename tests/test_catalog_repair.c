@@ -115,7 +115,7 @@ static void test_verify_a_sound_log(void)
 	CATALOG(NULL, "verify");
 	es_test_expect_status(0);
 	es_test_expect_quiet_stderr();
-	es_test_expect_stdout("7 rows checked: all decode\n");
+	es_test_expect_stdout("6 rows checked: all decode\n");
 }
 
 static void test_verify_lists_every_bad_row(void)
@@ -139,19 +139,19 @@ static void test_verify_lists_every_bad_row(void)
 	CATALOG(NULL, "verify");
 	es_test_expect_status(1);
 	es_test_expect_stdout(
-		"event 8 (product 1): data is not valid JSON\n"
-		"event 9 (product 2): unknown event type 'StockCorrected'\n"
-		"event 11 (product 1): product_id column 1 does not match "
+		"event 7 (product 1): data is not valid JSON\n"
+		"event 8 (product 2): unknown event type 'StockCorrected'\n"
+		"event 10 (product 1): product_id column 1 does not match "
 		"data 7\n");
 	ES_ASSERT_STR_EQ(es_test_last.err,
-			 "catalog: 3 of 11 rows cannot be decoded: skip each "
+			 "catalog: 3 of 10 rows cannot be decoded: skip each "
 			 "with 'catalog quarantine ID --reason TEXT'\n");
 	ES_ASSERT_TRUE(
 		memcmp(es_test_must_slurp(events_db, NULL), bytes, len) == 0);
 }
 
 /*
- * The scenario, a bad row of product 1 (8), then a view of product 2.
+ * The scenario, a bad row of product 1 (7), then a view of product 2.
  * The bad row passes the triggers (its data is a JSON object, its type
  * known), so step 13's trigger counts it in the product's version.
  */
@@ -181,8 +181,8 @@ static void test_catch_up_names_the_bad_row(void)
 	es_test_expect_stdout("");
 	ES_ASSERT_STR_EQ(
 		es_test_last.err,
-		"catalog: catch-up: the views stop at event 7: " BAD_ROW(
-			"8", "1", BAD_STOCK));
+		"catalog: catch-up: the views stop at event 6: " BAD_ROW(
+			"7", "1", BAD_STOCK));
 	es_test_expect_same_rows("views after a failed catch-up", views_text(),
 				 before);
 	/* The read verbs answer, and say how far behind they are. */
@@ -207,10 +207,10 @@ static void test_quarantine_lets_the_readers_past(void)
 
 	given_a_bad_row();
 	log_before = log_rows();
-	CATALOG(NULL, "quarantine", "8", "--reason", reason);
+	CATALOG(NULL, "quarantine", "7", "--reason", reason);
 	es_test_expect_status(0);
 	es_test_expect_quiet_stderr();
-	es_test_expect_stdout("event 8 is in quarantine: every reader steps "
+	es_test_expect_stdout("event 7 is in quarantine: every reader steps "
 			      "over it (run 'catalog catch-up' to move the "
 			      "views past it)\n");
 	/* The log is as it was; the decision is a row of its own. */
@@ -218,7 +218,7 @@ static void test_quarantine_lets_the_readers_past(void)
 	ES_ASSERT_STR_EQ(es_test_rows_text(events_db,
 					   "SELECT event_id, reason, error FROM"
 					   " event_quarantine"),
-			 es_test_format("8|'%s'|'" BAD_STOCK "'\n", reason));
+			 es_test_format("7|'%s'|'" BAD_STOCK "'\n", reason));
 	at = es_test_rows_text(events_db, "SELECT quarantined_at FROM "
 					  "event_quarantine");
 	ES_ASSERT_INT_EQ(strlen(at), strlen("'2026-11-27T14:32:05.123456"
@@ -230,15 +230,15 @@ static void test_quarantine_lets_the_readers_past(void)
 	ES_ASSERT_INT_EQ(es_test_db_query_int(read_db,
 					      "SELECT last_event_id FROM "
 					      "projection_checkpoint"),
-			 9);
+			 8);
 	ES_ASSERT_INT_EQ(es_test_db_query_int(read_db, "SELECT view_count FROM "
 						       "product_detail_view "
 						       "WHERE id = 2"),
 			 1);
 	/* log steps over the row too. */
-	ES_ASSERT_INT_EQ(es_test_load_events(events_db, &ev), 9);
-	for (size_t i = 0; i < 9; i++) {
-		if (i != 7)
+	ES_ASSERT_INT_EQ(es_test_load_events(events_db, &ev), 8);
+	for (size_t i = 0; i < 8; i++) {
+		if (i != 6)
 			es_test_buf_printf(&want, "%s\n",
 					   log_line(&ev[i], ev[i].data));
 	}
@@ -268,9 +268,9 @@ static void test_quarantine_lets_the_readers_past(void)
 	CATALOG(NULL, "verify");
 	es_test_expect_status(0);
 	es_test_expect_stdout(es_test_format(
-		"event 8 (product 1): " BAD_STOCK "; in quarantine since "
+		"event 7 (product 1): " BAD_STOCK "; in quarantine since "
 		"%.*s: %s\n"
-		"10 rows checked: all decode but the 1 in quarantine\n",
+		"9 rows checked: all decode but the 1 in quarantine\n",
 		(int)strlen(at) - 3, at + 1, reason));
 }
 
@@ -297,20 +297,20 @@ static void test_quarantine_refusals(void)
 		 "catalog: ID must be a whole number from 1 to "
 		 "9007199254740991, not '8x'\n"},
 		{"no --reason",
-		 {"quarantine", "8", "--why", "why"},
+		 {"quarantine", "7", "--why", "why"},
 		 2,
 		 "catalog: usage: catalog quarantine ID --reason TEXT\n"},
 		{"no TEXT",
-		 {"quarantine", "8", "--reason"},
+		 {"quarantine", "7", "--reason"},
 		 2,
 		 "catalog: usage: catalog quarantine ID --reason TEXT\n"},
 		{"an empty reason",
-		 {"quarantine", "8", "--reason", ""},
+		 {"quarantine", "7", "--reason", ""},
 		 2,
 		 "catalog: --reason needs a TEXT of one line: who decided, and "
 		 "why the row may be skipped\n"},
 		{"a reason of two lines",
-		 {"quarantine", "8", "--reason", "one\ntwo"},
+		 {"quarantine", "7", "--reason", "one\ntwo"},
 		 2,
 		 "catalog: --reason needs a TEXT of one line: who decided, and "
 		 "why the row may be skipped\n"},
@@ -336,11 +336,11 @@ static void test_quarantine_refusals(void)
 	ES_ASSERT_INT_EQ(es_test_db_query_int(events_db, "SELECT COUNT(*) FROM "
 							 "event_quarantine"),
 			 0);
-	CATALOG(NULL, "quarantine", "8", "--reason", "why");
+	CATALOG(NULL, "quarantine", "7", "--reason", "why");
 	es_test_expect_status(0);
-	CATALOG(NULL, "quarantine", "8", "--reason", "again");
+	CATALOG(NULL, "quarantine", "7", "--reason", "again");
 	es_test_expect_failure(
-		1, "catalog: quarantine: event 8 is in quarantine already\n");
+		1, "catalog: quarantine: event 7 is in quarantine already\n");
 	ES_ASSERT_INT_EQ(es_test_db_query_int(events_db, "SELECT COUNT(*) FROM "
 							 "event_quarantine"),
 			 1);
@@ -596,7 +596,7 @@ static void test_read_verbs_on_a_directory_nobody_may_write(void)
 	/* Not vacuous: the answers hold the scenario's rows. */
 	ES_ASSERT_STR_CONTAINS(want[4], "\"name\":\"Gadget Plus\",\"price\":"
 					"44.99,\"stock\":50");
-	ES_ASSERT_STR_EQ(want[7], "7 rows checked: all decode\n");
+	ES_ASSERT_STR_EQ(want[7], "6 rows checked: all decode\n");
 	dir = read_only_copy("read-only", 0555);
 	for (size_t i = 0; i < COUNT(verbs); i++) {
 		UNPRIVILEGED(NULL, dir, verbs[i][0], verbs[i][1]);

@@ -60,6 +60,8 @@ const char *es_code_name(int code)
 		return "ES_ECORRUPT";
 	case ES_ENOTIMPL:
 		return "ES_ENOTIMPL";
+	case ES_EBUSY:
+		return "ES_EBUSY";
 	}
 	return "ES_E?";
 }

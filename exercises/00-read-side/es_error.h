@@ -25,7 +25,10 @@ enum es_code {
 	ES_EDB = -4,	/* SQLite reported an error */
 	ES_ENOMEM = -5, /* an allocation failed */
 	ES_ECORRUPT = -6, /* stored data cannot be decoded */
-	ES_ENOTIMPL = -7  /* a kata stub that the learner has not written yet */
+	ES_ENOTIMPL = -7, /* a kata stub that the learner has not written yet */
+	ES_EBUSY = -8	  /* another connection held the database locked
+			     past the busy timeout: the same call may work
+			     later ("database is locked") */
 };
 
 #define ES_ERROR_MSG_SIZE 256

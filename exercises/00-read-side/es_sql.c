@@ -13,9 +13,32 @@
 
 int es_sql_error(sqlite3 *db, struct es_error *err)
 {
-	int code = sqlite3_errcode(db) == SQLITE_NOMEM ? ES_ENOMEM : ES_EDB;
+	int code = ES_EDB;
 
+	/* The primary code: SQLITE_BUSY_SNAPSHOT is busy too. */
+	if ((sqlite3_errcode(db) & 0xff) == SQLITE_BUSY)
+		code = ES_EBUSY;
+	else if (sqlite3_errcode(db) == SQLITE_NOMEM)
+		code = ES_ENOMEM;
 	return es_error_set(err, code, "%s", sqlite3_errmsg(db));
+}
+
+/* How long es_sql_use_wal() sleeps between two tries. */
+#define WAL_RETRY_MS 5
+
+int es_sql_use_wal(sqlite3 *db, int busy_ms, struct es_error *err)
+{
+	int waited = 0;
+
+	assert(db != NULL);
+	while (sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) !=
+	       SQLITE_OK) {
+		if ((sqlite3_errcode(db) & 0xff) != SQLITE_BUSY ||
+		    waited >= busy_ms)
+			return es_sql_error(db, err);
+		waited += sqlite3_sleep(WAL_RETRY_MS);
+	}
+	return ES_OK;
 }
 
 int es_sql_prepare_all(sqlite3_stmt *out[], sqlite3 *db,

@@ -44,9 +44,22 @@
 /*
  * Record the latest error of `db` in `err` (which may be NULL): SQLite's
  * message, unchanged. Returns ES_ENOMEM when SQLite ran out of memory,
+ * ES_EBUSY when another connection held the database locked past the
+ * busy timeout ("database is locked": the same call may work later),
  * ES_EDB otherwise.
  */
 int es_sql_error(sqlite3 *db, struct es_error *err);
+
+/*
+ * Switch the file of `db` to WAL (PRAGMA journal_mode=WAL; the mode stays
+ * with the file). When several connections open a new file at the same
+ * moment, SQLite fails all but one of them at once with "database is
+ * locked", without waiting for the busy timeout (waiting could
+ * deadlock). So this tries again every few milliseconds, for up to
+ * `busy_ms` in all. Returns ES_OK, or the code of es_sql_error() with
+ * SQLite's message (ES_EBUSY when `busy_ms` went by).
+ */
+int es_sql_use_wal(sqlite3 *db, int busy_ms, struct es_error *err);
 
 /*
  * Prepare `sql[0..count-1]` on `db` into `out[0..count-1]`, in order. On

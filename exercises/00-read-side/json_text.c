@@ -369,6 +369,20 @@ cJSON *es_json_add_int_to_object(cJSON *object, const char *key, int64_t v)
 	return add_raw_item(object, key, &b);
 }
 
+ptrdiff_t es_json_find_nul(const char *json)
+{
+	const char *p;
+
+	assert(json != NULL);
+	for (p = strchr(json, '\\'); p != NULL; p = strchr(p + 2, '\\')) {
+		if (strncmp(p + 1, "u0000", 5) == 0)
+			return p - json;
+		if (p[1] == '\0')
+			break;
+	}
+	return -1;
+}
+
 /* ---- checked getters ---------------------------------------------------- */
 
 /* Integers strictly inside +-2^53 are exact in a double (see the header). */

@@ -134,6 +134,19 @@ cJSON *es_json_add_float_to_object(cJSON *object, const char *key, double v);
 cJSON *es_json_add_int_to_object(cJSON *object, const char *key, int64_t v);
 
 /*
+ * Where the JSON text `json` holds an escaped NUL, \u0000, inside a
+ * string: the offset of its backslash (0-based), or -1 when there is
+ * none. cJSON decodes the string up to the NUL and ends it there, without
+ * a word: "a\u0000hidden" reads as "a", and the C string cannot say that
+ * anything was lost. So a reader that must not change what it is given
+ * asks this of the text it parsed. Outside strings valid JSON has no
+ * backslash, so no parser is needed: each backslash starts an escape, and
+ * "\\u0000" (an escaped backslash, then "u0000") is not one. On text
+ * that is not valid JSON the answer means nothing. Can't fail.
+ */
+ptrdiff_t es_json_find_nul(const char *json);
+
+/*
  * Checked getters. Each reads member `field` of `object` (a cJSON object)
  * into `*out` and returns ES_OK, or ES_EINVAL with the field's name in a
  * one-line message, `*out` unchanged:
@@ -169,7 +182,8 @@ int es_json_get_double(double *out, const cJSON *object, const char *field,
 /*
  * A string of valid UTF-8, borrowed: `*out` points into `object` and lives
  * as long as it does. cJSON ends a string at an escaped \u0000 without a
- * word, so such a string arrives cut short (and still valid).
+ * word, so such a string arrives cut short (and still valid): look for
+ * one in the text first, with es_json_find_nul().
  */
 int es_json_peek_string(const char **out, const cJSON *object,
 			const char *field, struct es_error *err);

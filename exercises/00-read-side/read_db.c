@@ -35,12 +35,11 @@ static const char schema_sql[] =
 	" supplier_name TEXT NOT NULL);";
 
 /*
- * WAL lets queries keep reading the old views while a rebuild writes the
- * new ones; synchronous=FULL makes a committed projection survive a power
- * cut, as the event store's writes do.
+ * WAL (es_sql_use_wal) lets queries keep reading the old views while a
+ * rebuild writes the new ones; synchronous=FULL makes a committed
+ * projection survive a power cut, as the event store's writes do.
  */
-static const char write_setup_sql[] = "PRAGMA journal_mode=WAL;"
-				      "PRAGMA synchronous=FULL;";
+static const char write_setup_sql[] = "PRAGMA synchronous=FULL;";
 
 /*
  * Report a failed open with the path for context, and close the handle:
@@ -72,6 +71,9 @@ int es_read_db_open(sqlite3 **out, const char *path, enum es_read_db_mode mode,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_busy_timeout(db, READ_DB_BUSY_TIMEOUT_MS);
+	if (rc == SQLITE_OK && mode == ES_READ_DB_WRITE &&
+	    es_sql_use_wal(db, READ_DB_BUSY_TIMEOUT_MS, NULL) != ES_OK)
+		rc = sqlite3_errcode(db);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db, write_setup_sql, NULL, NULL, NULL);
 	if (rc == SQLITE_OK)

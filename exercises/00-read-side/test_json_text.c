@@ -260,6 +260,37 @@ static void test_error_prefix(void)
 	ES_ASSERT_INT_EQ(es_error_prefix(NULL, ES_ENOMEM, "x"), ES_ENOMEM);
 }
 
+static const struct {
+	const char *name;
+	const char *json;
+	ptrdiff_t at; /* -1: none */
+} nul_rows[] = {
+	{"no escape", "{\"name\": \"Widget\"}", -1},
+	{"a NUL", "{\"name\": \"a\\u0000hidden\"}", 11},
+	{"a NUL first", "[\"\\u0000\"]", 2},
+	{"a NUL after other escapes", "[\"\\\"\\n\\u00e9\\u0000\"]", 12},
+	{"an escaped backslash, then u0000", "[\"\\\\u0000\"]", -1},
+	{"two escaped backslashes, then a NUL", "[\"\\\\\\\\\\u0000\"]", 6},
+	{"U+0001", "[\"\\u0001\"]", -1},
+	{"U+1000", "[\"\\u1000\"]", -1},
+	{"a NUL in a member's name", "{\"\\u0000\": 1}", 2},
+	{"text ending in a backslash", "\\", -1},
+	{"the empty text", "", -1},
+};
+
+static void test_find_nul(void)
+{
+	for (size_t i = 0; i < sizeof(nul_rows) / sizeof(nul_rows[0]); i++) {
+		ptrdiff_t at = es_json_find_nul(nul_rows[i].json);
+
+		if (at != nul_rows[i].at)
+			ES_FAIL("%s: es_json_find_nul(\"%s\") is %td, expected "
+				"%td",
+				nul_rows[i].name, nul_rows[i].json, at,
+				nul_rows[i].at);
+	}
+}
+
 CU_TestInfo es_json_text_tests[] = {
 	{"es_json_get_int reads whole numbers inside +-2^53, names the field "
 	 "otherwise",
@@ -275,5 +306,7 @@ CU_TestInfo es_json_text_tests[] = {
 	 test_check_fields},
 	{"the getters accept a NULL err", test_getters_accept_null_err},
 	{"es_error_prefix says where a failure happened", test_error_prefix},
+	{"es_json_find_nul finds an escaped NUL in a string, and only that",
+	 test_find_nul},
 	CU_TEST_INFO_NULL,
 };

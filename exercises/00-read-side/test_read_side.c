@@ -36,6 +36,7 @@ static int setup_rc;
 static struct es_error setup_err;
 static char db_path[PATH_MAX];
 static sqlite3 *other_db;
+static sqlite3 *third_db; /* a second connection beside other_db */
 static struct es_product_detail detail;
 static struct es_product_card card;
 static struct es_product_list list;
@@ -76,6 +77,8 @@ static void teardown(void)
 	db = NULL;
 	sqlite3_close(other_db);
 	other_db = NULL;
+	sqlite3_close(third_db);
+	third_db = NULL;
 }
 
 static void check_setup(void)
@@ -683,6 +686,56 @@ static void test_sql_rollback_without_transaction(void)
 	ES_ASSERT_STR_EQ(err.msg, "cannot rollback - no transaction is active");
 }
 
+static void test_sql_error_busy(void)
+{
+	prepare_stmts();
+	ES_ASSERT_INT_EQ(sqlite3_open(db_path, &other_db), SQLITE_OK);
+	es_test_exec(other_db, "BEGIN IMMEDIATE");
+	sqlite3_busy_timeout(db, 0);
+	ES_ASSERT_CODE(insert_product(1), ES_EBUSY, &err);
+	ES_ASSERT_STR_EQ(err.msg, "database is locked");
+	es_test_exec(other_db, "ROLLBACK");
+	/* The lock is gone: the same call works. */
+	ES_ASSERT_OK(insert_product(1), &err);
+	ES_ASSERT_INT_EQ(list_rows(), 1);
+}
+
+/* The journal mode of `conn`, as PRAGMA journal_mode names it. */
+static const char *journal_mode(sqlite3 *conn)
+{
+	static char mode[16];
+	sqlite3_stmt *stmt = NULL;
+
+	mode[0] = '\0';
+	ES_ASSERT_INT_EQ(sqlite3_prepare_v2(conn, "PRAGMA journal_mode", -1,
+					    &stmt, NULL),
+			 SQLITE_OK);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		snprintf(mode, sizeof(mode), "%s", text_or_null(stmt, 0));
+	sqlite3_finalize(stmt);
+	return mode;
+}
+
+static void test_sql_use_wal(void)
+{
+	char path[PATH_MAX];
+
+	es_test_path(path, sizeof(path), "plain.db");
+	ES_ASSERT_INT_EQ(sqlite3_open(path, &other_db), SQLITE_OK);
+	es_test_exec(other_db, "CREATE TABLE t (x)");
+	ES_ASSERT_STR_EQ(journal_mode(other_db), "delete");
+	/* A reader in the old journal mode keeps the file from switching. */
+	es_test_exec(other_db, "BEGIN");
+	ES_ASSERT_INT_EQ(es_test_query_int(other_db, "SELECT count(*) FROM t"),
+			 0);
+	ES_ASSERT_INT_EQ(sqlite3_open(path, &third_db), SQLITE_OK);
+	ES_ASSERT_CODE(es_sql_use_wal(third_db, 20, &err), ES_EBUSY, &err);
+	ES_ASSERT_STR_EQ(err.msg, "database is locked");
+	es_test_exec(other_db, "COMMIT");
+	ES_ASSERT_OK(es_sql_use_wal(third_db, 20, &err), &err);
+	ES_ASSERT_STR_EQ(journal_mode(third_db), "wal");
+}
+
 static void test_sql_finalize_all(void)
 {
 	prepare_stmts();
@@ -741,8 +794,9 @@ static const struct code_row {
 	{ES_ENOMEM, "ES_ENOMEM"},
 	{ES_ECORRUPT, "ES_ECORRUPT"},
 	{ES_ENOTIMPL, "ES_ENOTIMPL"},
+	{ES_EBUSY, "ES_EBUSY"},
 	{1, "ES_E?"},
-	{-8, "ES_E?"},
+	{-9, "ES_E?"},
 };
 
 static void test_code_names(void)
@@ -812,6 +866,12 @@ static CU_TestInfo tests[] = {
 	 test_sql_commit_or_rollback},
 	{"es_sql_rollback runs no ROLLBACK when no transaction is open",
 	 test_sql_rollback_without_transaction},
+	{"es_sql_error gives ES_EBUSY 'database is locked' for a lock held "
+	 "past the busy timeout",
+	 test_sql_error_busy},
+	{"es_sql_use_wal switches a file to WAL, or gives ES_EBUSY while "
+	 "another connection keeps it from switching",
+	 test_sql_use_wal},
 	{"es_sql_finalize_all finalizes, sets NULL, and ignores NULL slots",
 	 test_sql_finalize_all},
 	{"es_error_set records code and message and returns the code",

@@ -20,13 +20,15 @@ int es_store_open(struct es_store **out, const char *path,
 	 * mode is ES_STORE_WRITE. Open path: for ES_STORE_WRITE with
 	 * sqlite3_open_v2() (READWRITE | CREATE), for ES_STORE_READONLY with
 	 * the given es_sql_open_readonly(); set the busy timeout. In write
-	 * mode refuse a read-only file (sqlite3_db_readonly), set WAL and
-	 * synchronous=FULL, and run the given es_store_create_schema() (the
-	 * tables, the index, the triggers, the event types) in one
-	 * transaction. Then es_sql_prepare_all() the
+	 * mode refuse a read-only file (sqlite3_db_readonly), set WAL with
+	 * the given es_sql_use_wal() and synchronous=FULL with a PRAGMA, and
+	 * run the given es_store_create_schema() (the tables, the index, the
+	 * triggers, the event types) in one transaction. Then
+	 * es_sql_prepare_all() the
 	 * statements of enum es_store_stmt from a table of their SQL. On
 	 * failure put the path before the message (es_error_prefix), close
-	 * the handle and return ES_EDB. On success *out is yours to es_store_close().
+	 * the handle and return ES_EDB (es_sql_error() says ES_EBUSY when
+	 * another writer held the file locked). On success *out is yours to es_store_close().
 	 * See docs/02-event-store.md, "The handle" and "Opening".
 	 */
 	(void)path;

@@ -70,7 +70,10 @@ enum es_store_mode {
 	ES_STORE_READONLY /* the file must exist; nothing is ever written */
 };
 
-/* How long a writer waits for another writer's transaction to finish. */
+/*
+ * How long a writer waits for another writer's transaction to finish
+ * (es_store_set_busy_timeout() changes it).
+ */
 #define ES_STORE_BUSY_TIMEOUT_MS 5000
 
 /*
@@ -80,8 +83,9 @@ enum es_store_mode {
  * ES_STORE_READONLY mode the file is opened with es_sql_open_readonly(),
  * so a log on a read-only medium or in a directory nobody may write can be
  * read too. On success `*out` is set; close it with es_store_close().
- * Returns ES_OK, ES_ENOMEM or ES_EDB with the path and SQLite's message,
- * "<path>: <SQLite's message>":
+ * Returns ES_OK, ES_ENOMEM, ES_EBUSY ("database is locked": in write
+ * mode, another writer held the file past the busy timeout) or ES_EDB
+ * with the path and SQLite's message, "<path>: <SQLite's message>":
  *
  *   a missing file in read-only mode   "<path>: unable to open database file"
  *   a read-only file in write mode     "<path>: attempt to write a readonly
@@ -95,12 +99,23 @@ int es_store_open(struct es_store **out, const char *path,
 void es_store_close(struct es_store *store);
 
 /*
+ * Make the store wait up to `ms` milliseconds (0: not at all) for
+ * another connection's write lock, instead of the
+ * ES_STORE_BUSY_TIMEOUT_MS that es_store_open() sets
+ * (sqlite3_busy_timeout). A write that waits longer fails with ES_EBUSY
+ * ("database is locked") and writes nothing. Given
+ * (event_store_schema.c). Can't fail.
+ */
+void es_store_set_busy_timeout(struct es_store *store, int ms);
+
+/*
  * Start a write transaction (BEGIN IMMEDIATE): from here until commit or
  * rollback no other connection can write, so what you load is still true
- * when you append. Returns ES_OK or ES_EDB with SQLite's message: "database
- * is locked" after the busy timeout. Transactions do not nest: a second
- * begin is "cannot start a transaction within a transaction", a commit
- * with no begin "cannot commit - no transaction is active".
+ * when you append. Returns ES_OK, ES_EBUSY ("database is locked": another
+ * connection kept writing past the busy timeout) or ES_EDB with SQLite's
+ * message. Transactions do not nest: a second begin is "cannot start a
+ * transaction within a transaction", a commit with no begin "cannot
+ * commit - no transaction is active".
  */
 int es_store_begin(struct es_store *store, struct es_error *err);
 int es_store_commit(struct es_store *store, struct es_error *err);

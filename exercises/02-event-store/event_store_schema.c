@@ -2,7 +2,8 @@
  * event_store_schema.c - the event log's schema, given complete (see
  * event_store_private.h): the file format is fixed, so it is not yours to
  * invent. es_store_open() runs es_store_create_schema() when it opens a
- * log for writing.
+ * log for writing. And es_store_set_busy_timeout(), one setting of the
+ * connection, given too.
  */
 #include "event_store_private.h"
 
@@ -111,4 +112,10 @@ int es_store_create_schema(sqlite3 *db, struct es_error *err)
 	}
 	sqlite3_finalize(stmt);
 	return rc;
+}
+
+void es_store_set_busy_timeout(struct es_store *store, int ms)
+{
+	assert(store != NULL);
+	sqlite3_busy_timeout(store->db, ms);
 }

@@ -1403,6 +1403,29 @@ static void test_begin_makes_other_writers_wait(void)
 	es_test_exec(raw, "ROLLBACK");
 }
 
+static void test_busy_timeout_then_ebusy(void)
+{
+	struct es_event ev = stock_event(1, 10, 0);
+	struct es_error err = {0, ""};
+
+	REQUIRE_STORE();
+	ES_ASSERT_INT_EQ(es_test_query_int(store->db, "PRAGMA busy_timeout"),
+			 ES_STORE_BUSY_TIMEOUT_MS);
+	es_store_set_busy_timeout(store, 20);
+	ES_ASSERT_INT_EQ(es_test_query_int(store->db, "PRAGMA busy_timeout"),
+			 20);
+	open_raw(db_path);
+	es_test_exec(raw, "BEGIN IMMEDIATE");
+	ES_ASSERT_CODE(es_store_append(store, &ev, &err), ES_EBUSY, &err);
+	ES_ASSERT_STR_EQ(err.msg, "database is locked");
+	ES_ASSERT_CODE(es_store_begin(store, &err), ES_EBUSY, &err);
+	ES_ASSERT_STR_EQ(err.msg, "database is locked");
+	es_test_exec(raw, "ROLLBACK");
+	ES_ASSERT_INT_EQ(count_events(), 0);
+	/* Once the lock is gone, the same call works. */
+	ES_ASSERT_INT_EQ(append_stock(store, 1, 10, 0), 1);
+}
+
 static void test_transactions_do_not_nest(void)
 {
 	struct es_error err = {0, ""};
@@ -1906,6 +1929,9 @@ static CU_TestInfo tests[] = {
 	 test_rollback_leaves_nothing},
 	{"begin makes other writers wait until commit",
 	 test_begin_makes_other_writers_wait},
+	{"a writer kept waiting past es_store_set_busy_timeout gets ES_EBUSY "
+	 "'database is locked' and writes nothing",
+	 test_busy_timeout_then_ebusy},
 	{"commit needs a transaction, and transactions do not nest",
 	 test_transactions_do_not_nest},
 	{"reopening the file keeps the log and goes on numbering",

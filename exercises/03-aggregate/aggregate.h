@@ -61,8 +61,8 @@ void es_product_dispose(struct es_product *p);
 
 /*
  * True once a ProductCreated has been applied. A product whose log holds
- * only ProductViewed events (views of an id that was never created are
- * recorded, as the seed records them) does not exist.
+ * only ProductViewed events (views of an id that was never created: the
+ * seed records them, step 5 refuses them) does not exist.
  */
 bool es_product_exists(const struct es_product *p);
 

@@ -26,10 +26,12 @@ int es_command_parse(struct es_command *out, const char *line,
 {
 	/*
 	 * TODO: zero *out. Parse line with cJSON_ParseWithOpts(line, &end, 1);
+	 * refuse a line that holds \u0000 (es_json_find_nul);
 	 * check it is an object with a string "type" naming a command
 	 * (es_json_peek_string); then read that command's fields in declared
 	 * order with the getters of json_text.h (es_json_get_int, _double,
-	 * _string, _nullable_string), and last es_json_check_fields() with
+	 * _string, _nullable_string; a string no longer than its
+	 * ES_..._MAX), and last es_json_check_fields() with
 	 * its fields and "type". Put the command's name before a getter's
 	 * message with es_error_prefix(): "UpdateStock: missing field
 	 * 'new_stock'". Fill a local command and copy it to *out only on

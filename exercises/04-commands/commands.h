@@ -31,6 +31,15 @@ enum es_command_type {
 	ES_RECORD_PRODUCT_VIEW
 };
 
+/*
+ * The longest strings a CreateProduct may carry, in bytes of UTF-8 (the
+ * text after JSON escapes are decoded, without a NUL): enough for any
+ * real product, and a bound on what one command can append to the log.
+ */
+#define ES_NAME_MAX	     200
+#define ES_SUPPLIER_NAME_MAX 200
+#define ES_DESCRIPTION_MAX   5000
+
 struct es_create_product {
 	char *name; /* owned by the command */
 	double price;
@@ -73,11 +82,13 @@ const char *es_command_type_name(enum es_command_type type);
  * es_command_dispose(). The line must be one JSON object with a string
  * "type" naming a command and exactly that command's fields: all of them
  * (CreateProduct's "description" may be left out or null) and no others.
- * Strings must be valid UTF-8; integers whole and within +-2^53; numbers
- * finite. Returns ES_OK, ES_ENOMEM, or ES_EINVAL with one line saying what
+ * Strings must be valid UTF-8, hold no \u0000 (cJSON would cut them
+ * there: es_json_find_nul), and be no longer than the limits above;
+ * integers whole and within +-2^53; numbers finite. Returns ES_OK, ES_ENOMEM, or ES_EINVAL with one line saying what
  * is wrong and where:
  *
  *     not valid JSON near character <n>    (1-based: "... character 12")
+ *     NUL character (\u0000) in a string near character <n>
  *     a command must be a JSON object
  *     missing field 'type'
  *     field 'type' must be a string
@@ -87,9 +98,10 @@ const char *es_command_type_name(enum es_command_type type);
  * <Command> is the command's type name. A getter says "missing field
  * '<field>'", "field '<field>' must be a number" (or "a whole number",
  * "a finite number", "a string", "a string or null"), "field '<field>' is
- * out of range", "field '<field>' is not valid UTF-8", "unknown field
- * '<field>'" or "duplicate field '<field>'". So: "UpdateStock: missing
- * field 'new_stock'", "CreateProduct: unknown field 'colour'". The guide,
+ * out of range", "field '<field>' is longer than <n> bytes", "field
+ * '<field>' is not valid UTF-8", "unknown field '<field>'" or "duplicate
+ * field '<field>'". So: "UpdateStock: missing field 'new_stock'",
+ * "CreateProduct: unknown field 'colour'". The guide,
  * docs/04-commands.md, has the whole table. On failure `*out` owns
  * nothing.
  */

@@ -368,6 +368,18 @@ static const struct error_case error_cases[] = {
 	{"description beyond U+10FFFF",
 	 GOOD_CREATE(",\"description\":\"\xf4\x90\x80\x80\""), ES_EINVAL,
 	 "CreateProduct: field 'description' is not valid UTF-8"},
+	/* \u0000: cJSON would cut the string there. */
+	{"a NUL in the name",
+	 CREATE("\"a\\u0000hidden\"", "1", "0", "1", ACME, "1", ""), ES_EINVAL,
+	 "NUL character (\\u0000) in a string near character 34"},
+	{"a NUL in the description",
+	 GOOD_CREATE(",\"description\":\"x\\u0000\""), ES_EINVAL,
+	 "NUL character (\\u0000) in a string near character 149"},
+	{"a NUL in a member's name",
+	 "{\"type\":\"RecordProductView\",\"product_id\\u0000\":1}", ES_EINVAL,
+	 "NUL character (\\u0000) in a string near character 40"},
+	{"a NUL before anything else is checked", "[\"\\u0000\"]", ES_EINVAL,
+	 "NUL character (\\u0000) in a string near character 3"},
 	/* Fields the command does not have. */
 	{"unknown field", GOOD_CREATE(",\"colour\":\"red\""), ES_EINVAL,
 	 "CreateProduct: unknown field 'colour'"},
@@ -408,6 +420,87 @@ static void test_bad_lines_are_refused(void)
 		/* Owns nothing, so this frees nothing; valgrind checks. */
 		es_command_dispose(&cmd);
 	}
+}
+
+/* A CreateProduct whose name, supplier_name and description are given. */
+static const char *create_line(char *buf, size_t size, const char *name,
+			       const char *supplier, const char *description)
+{
+	snprintf(buf, size,
+		 "{\"type\":\"CreateProduct\",\"name\":\"%s\",\"price\":1,"
+		 "\"cost_price\":0,\"supplier_id\":1,\"supplier_name\":"
+		 "\"%s\",\"stock\":1,\"description\":\"%s\"}",
+		 name, supplier, description);
+	return buf;
+}
+
+/* `n` copies of `s`, in a string the test's buffer holds. */
+static const char *repeat(char *buf, size_t size, const char *s, int n)
+{
+	size_t len = strlen(s);
+
+	buf[0] = '\0';
+	for (int i = 0; i < n && (size_t)(i + 1) * len < size; i++)
+		memcpy(buf + (size_t)i * len, s, len + 1);
+	return buf;
+}
+
+static void test_strings_up_to_their_limit(void)
+{
+	static char name[8 * ES_DESCRIPTION_MAX], other[8 * ES_DESCRIPTION_MAX];
+	static char line[32 * ES_DESCRIPTION_MAX];
+	struct es_error err = {0, ""};
+
+	/* At the limit, in bytes: 100 two-byte characters are 200 bytes. */
+	create_line(line, sizeof(line),
+		    repeat(name, sizeof(name), "\xc3\xa9", ES_NAME_MAX / 2),
+		    repeat(other, sizeof(other), "\\u00e9",
+			   ES_SUPPLIER_NAME_MAX / 2),
+		    "");
+	ES_ASSERT_OK(es_command_parse(&cmd, line, &err), &err);
+	ES_ASSERT_INT_EQ(strlen(cmd.create.name), ES_NAME_MAX);
+	ES_ASSERT_INT_EQ(strlen(cmd.create.supplier_name),
+			 ES_SUPPLIER_NAME_MAX);
+	es_command_dispose(&cmd);
+	create_line(line, sizeof(line), "W", "A",
+		    repeat(name, sizeof(name), "d", ES_DESCRIPTION_MAX));
+	ES_ASSERT_OK(es_command_parse(&cmd, line, &err), &err);
+	ES_ASSERT_INT_EQ(strlen(cmd.create.description), ES_DESCRIPTION_MAX);
+	es_command_dispose(&cmd);
+	/* One byte more: refused, the first such field named. */
+	create_line(line, sizeof(line),
+		    repeat(name, sizeof(name), "n", ES_NAME_MAX + 1),
+		    repeat(other, sizeof(other), "s", ES_SUPPLIER_NAME_MAX + 1),
+		    "");
+	ES_ASSERT_CODE(es_command_parse(&cmd, line, &err), ES_EINVAL, &err);
+	ES_ASSERT_STR_EQ(
+		err.msg,
+		"CreateProduct: field 'name' is longer than 200 bytes");
+	create_line(line, sizeof(line), "W",
+		    repeat(other, sizeof(other), "\\u00e9",
+			   ES_SUPPLIER_NAME_MAX / 2 + 1),
+		    "");
+	ES_ASSERT_CODE(es_command_parse(&cmd, line, &err), ES_EINVAL, &err);
+	ES_ASSERT_STR_EQ(err.msg, "CreateProduct: field 'supplier_name' is "
+				  "longer than 200 bytes");
+	create_line(line, sizeof(line), "W", "A",
+		    repeat(name, sizeof(name), "d", ES_DESCRIPTION_MAX + 1));
+	ES_ASSERT_CODE(es_command_parse(&cmd, line, &err), ES_EINVAL, &err);
+	ES_ASSERT_STR_EQ(err.msg, "CreateProduct: field 'description' is "
+				  "longer than 5000 bytes");
+}
+
+static void test_escaped_backslash_before_u0000(void)
+{
+	struct es_error err = {0, ""};
+
+	/* JSON \\u0000 is a backslash and "u0000": six characters. */
+	ES_ASSERT_OK(es_command_parse(&cmd,
+				      CREATE("\"a\\\\u0000\"", "1", "0", "1",
+					     ACME, "1", ""),
+				      &err),
+		     &err);
+	ES_ASSERT_STR_EQ(cmd.create.name, "a\\u0000");
 }
 
 static void test_failed_parse_owns_nothing(void)
@@ -488,6 +581,10 @@ static CU_TestInfo tests[] = {
 	 test_utf8_strings_are_kept},
 	{"every malformed line is refused with its exact message",
 	 test_bad_lines_are_refused},
+	{"strings up to their limit in bytes parse, one byte more is refused",
+	 test_strings_up_to_their_limit},
+	{"an escaped backslash followed by u0000 is no NUL",
+	 test_escaped_backslash_before_u0000},
 	{"after a failed parse the command owns nothing",
 	 test_failed_parse_owns_nothing},
 	{"parse accepts a NULL error", test_parse_works_with_null_err},

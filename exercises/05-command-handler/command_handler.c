@@ -35,8 +35,8 @@ int es_handler_load(struct es_product *state, struct es_store *store,
 {
 	/*
 	 * TODO: when es_command_state_id() names a product, es_store_load()
-	 * its events and es_product_replay() them into *state; a create or
-	 * a view reads no state, and *state stays empty. Dispose the list.
+	 * its events and es_product_replay() them into *state; a create
+	 * reads no state, and *state stays empty. Dispose the list.
 	 * See docs/05-command-handler.md, "The handler: glue".
 	 */
 	(void)state;

@@ -43,7 +43,7 @@ int es_handle(struct es_event *out, struct es_command_handler *handler,
 /*
  * Replay into `*state` (initialized, and empty) the product whose state
  * es_decide() reads for `cmd` (es_command_state_id); leave it empty when
- * the decision reads none, a create or a view. Every handler that loads
+ * the decision reads none, a create. Every handler that loads
  * the whole log loads this way (step 13's can load from step 11's snapshots instead).
  * The caller disposes `*state`. Returns ES_OK, or the error of the load
  * or the replay (ES_ENOMEM, ES_EDB, ES_ECORRUPT).

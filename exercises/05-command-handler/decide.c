@@ -15,9 +15,10 @@ int es_decide(struct es_event *out, const struct es_product *state,
 {
 	/*
 	 * TODO: zero *out and switch on cmd->type (every case, no
-	 * default:), one static function per command. UpdateStock and
-	 * ChangePrice refuse a state that does not es_product_exists() with
-	 * ES_ENOTFOUND, "Product N not found", before any value rule. Give
+	 * default:), one static function per command. UpdateStock,
+	 * ChangePrice and RecordProductView refuse a state that does not
+	 * es_product_exists() with ES_ENOTFOUND, "Product N not found",
+	 * before any value rule. Give
 	 * each rule shared by two commands ("Stock cannot be negative",
 	 * "Price must be positive") one static helper, so its message is
 	 * written once. Then build the event with step 1's constructor and
@@ -35,8 +36,9 @@ int es_decide(struct es_event *out, const struct es_product *state,
 int64_t es_command_state_id(const struct es_command *cmd)
 {
 	/*
-	 * TODO: switch on cmd->type: the product_id of an UpdateStock or a
-	 * ChangePrice; 0 for the two commands whose decision reads no state.
+	 * TODO: switch on cmd->type: the product_id of an UpdateStock, a
+	 * ChangePrice or a RecordProductView; 0 for a CreateProduct, whose
+	 * decision reads no state.
 	 * See docs/05-command-handler.md, "Decide: the rules, pure".
 	 */
 	(void)cmd;

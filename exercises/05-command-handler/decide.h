@@ -22,8 +22,10 @@
  *                      whitespace), checked in that order
  *   UpdateStock        "Product N not found", "Stock cannot be negative"
  *   ChangePrice        "Product N not found", "Price must be positive"
- *   RecordProductView  none: a view is recorded even for an unknown id,
- *                      as in the seed
+ *   RecordProductView  "Product N not found": a view of a product that
+ *                      was never created, or of an id below 1 (the seed
+ *                      records any view; a log it wrote may hold such
+ *                      views, and replay still reads them)
  * "Not found" means that `state` has not been created (es_product_exists)
  * and is checked before the values, as in the seed. A price that is NaN is
  * not positive.
@@ -53,10 +55,10 @@ int es_decide(struct es_event *out, const struct es_product *state,
 
 /*
  * The id of the product whose state es_decide() reads for `cmd`: the
- * product_id of an UpdateStock or a ChangePrice; 0 for a CreateProduct
- * (no product yet) and for a RecordProductView (no rule reads anything).
- * A handler loads and replays a product only when this is not 0, so a
- * page view never replays a history. Can't fail.
+ * product_id of an UpdateStock, a ChangePrice or a RecordProductView
+ * (does the product exist?); 0 for a CreateProduct (no product yet). A
+ * handler loads and replays a product only when this is not 0. Can't
+ * fail.
  */
 int64_t es_command_state_id(const struct es_command *cmd);
 

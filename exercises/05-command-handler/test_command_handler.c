@@ -290,6 +290,23 @@ static const struct es_test_refusal refusals[] = {
 	 {.type = ES_CHANGE_PRICE, .change_price = {1, -44.99}},
 	 ES_EINVAL,
 	 "Price must be positive"},
+	{"record a view of an unknown product",
+	 {.type = ES_RECORD_PRODUCT_VIEW, .record_view = {99}},
+	 ES_ENOTFOUND,
+	 "Product 99 not found"},
+	{"record a view of product 0",
+	 {.type = ES_RECORD_PRODUCT_VIEW, .record_view = {0}},
+	 ES_ENOTFOUND,
+	 "Product 0 not found"},
+	{"record a view of product -1",
+	 {.type = ES_RECORD_PRODUCT_VIEW, .record_view = {-1}},
+	 ES_ENOTFOUND,
+	 "Product -1 not found"},
+	{"record a view of product 2^53 - 1",
+	 {.type = ES_RECORD_PRODUCT_VIEW,
+	  .record_view = {INT64_C(9007199254740991)}},
+	 ES_ENOTFOUND,
+	 "Product 9007199254740991 not found"},
 };
 
 /* Handle `cmd`, expecting it refused with `code` and `message`. */
@@ -344,29 +361,48 @@ static void test_not_found_comes_before_the_value_rule(void)
 		       "Product 7 not found");
 }
 
+/* Append a view of `product_id` as the seed's Python may have: no rule. */
+static void append_view(int64_t product_id, int n)
+{
+	struct es_error err;
+	struct es_event ev;
+
+	ES_REQUIRE_SETUP();
+	es_test_product_viewed(&ev, product_id, n);
+	ES_ASSERT_OK(es_store_append(store, &ev, &err), &err);
+}
+
 static void test_views_only_product_is_not_found(void)
 {
 	struct es_command stock = es_test_cmd_update_stock(5, 10);
 	struct es_command price = es_test_cmd_change_price(5, 10.0);
+	struct es_command view = es_test_cmd_record_view(5);
 
-	handle_ok(es_test_cmd_record_view(5));
-	handle_ok(es_test_cmd_record_view(5));
+	/* A log the seed's Python wrote: it records any view. */
+	append_view(5, 0);
+	append_view(5, 1);
 	expect_refusal("update stock of a viewed-only product", &stock,
 		       ES_ENOTFOUND, "Product 5 not found");
 	expect_refusal("change price of a viewed-only product", &price,
 		       ES_ENOTFOUND, "Product 5 not found");
+	expect_refusal("view of a viewed-only product", &view, ES_ENOTFOUND,
+		       "Product 5 not found");
 	ES_ASSERT_INT_EQ(count_events(), 2);
 }
 
-static void test_view_of_unknown_product_is_recorded(void)
+static void test_view_of_unknown_product_is_refused(void)
 {
-	handle_ok(es_test_cmd_record_view(42));
+	struct es_command view = es_test_cmd_record_view(1);
+
+	expect_refusal("view of a product not created yet", &view, ES_ENOTFOUND,
+		       "Product 1 not found");
+	ES_ASSERT_INT_EQ(count_events(), 0);
+	handle_ok(es_test_cmd_widget());
+	handle_ok(es_test_cmd_record_view(1));
 	ES_ASSERT_INT_EQ(got.type, ES_PRODUCT_VIEWED);
-	ES_ASSERT_INT_EQ(got.product_id, 42);
-	load(42);
-	ES_ASSERT_INT_EQ(loaded.count, 1);
-	ES_ASSERT_INT_EQ(loaded.items[0].type, ES_PRODUCT_VIEWED);
-	ES_ASSERT_INT_EQ(count_products(), 0);
+	ES_ASSERT_INT_EQ(got.product_id, 1);
+	ES_ASSERT_INT_EQ(count_events(), 2);
+	ES_ASSERT_INT_EQ(count_products(), 1);
 }
 
 static void test_refused_create_keeps_the_next_id(void)
@@ -397,10 +433,13 @@ static void test_handler_load_replays_what_decide_reads(void)
 	ES_ASSERT_INT_EQ(product.stock, 50);
 	ES_ASSERT_INT_EQ(product.view_count, 1);
 	ES_ASSERT_INT_EQ(product.version, 2);
-	/* A view and a create read no state: nothing is loaded. */
+	/* A view reads the product too: does it exist? */
 	es_product_dispose(&product);
 	ES_ASSERT_OK(es_handler_load(&product, store, &view, &err), &err);
-	ES_ASSERT_TRUE(!es_product_exists(&product));
+	ES_ASSERT_INT_EQ(product.id, 1);
+	ES_ASSERT_INT_EQ(product.view_count, 1);
+	/* A create reads no state: nothing is loaded. */
+	es_product_dispose(&product);
 	ES_ASSERT_OK(es_handler_load(&product, store, &create, &err), &err);
 	ES_ASSERT_TRUE(!es_product_exists(&product));
 }
@@ -568,15 +607,17 @@ static void test_decide_change_price(void)
 	ES_ASSERT_STR_EQ(decided.occurred_at, NOW);
 }
 
-static void test_decide_view_of_unknown_product(void)
+static void test_decide_view(void)
 {
 	struct es_error err = {0, ""};
-	struct es_command cmd = es_test_cmd_record_view(42);
+	struct es_command cmd = es_test_cmd_record_view(1);
 
+	make_widget_state();
 	ES_ASSERT_OK(es_decide(&decided, &product, &cmd, NOW, &err), &err);
 	ES_ASSERT_INT_EQ(decided.type, ES_PRODUCT_VIEWED);
-	ES_ASSERT_INT_EQ(decided.product_id, 42);
+	ES_ASSERT_INT_EQ(decided.product_id, 1);
 	ES_ASSERT_STR_EQ(decided.occurred_at, NOW);
+	ES_ASSERT_INT_EQ(product.view_count, 0); /* decide changes no state */
 }
 
 static void test_decide_create(void)
@@ -607,7 +648,7 @@ static void test_command_state_id(void)
 	ES_ASSERT_INT_EQ(es_command_state_id(&create), 0);
 	ES_ASSERT_INT_EQ(es_command_state_id(&stock), 3);
 	ES_ASSERT_INT_EQ(es_command_state_id(&price), 4);
-	ES_ASSERT_INT_EQ(es_command_state_id(&view), 0);
+	ES_ASSERT_INT_EQ(es_command_state_id(&view), 5);
 }
 
 static CU_TestInfo decide_tests[] = {
@@ -619,11 +660,13 @@ static CU_TestInfo decide_tests[] = {
 	 test_decide_update_stock},
 	{"decide turns ChangePrice into PriceChanged stamped now",
 	 test_decide_change_price},
-	{"decide records a view of a product never created",
-	 test_decide_view_of_unknown_product},
+	{"decide turns RecordProductView of a product that exists into "
+	 "ProductViewed",
+	 test_decide_view},
 	{"decide turns CreateProduct into ProductCreated with id 0",
 	 test_decide_create},
-	{"only stock and price commands name a state to load",
+	{"stock, price and view commands name the product decide reads, a "
+	 "create none",
 	 test_command_state_id},
 	CU_TEST_INFO_NULL,
 };
@@ -650,12 +693,12 @@ static CU_TestInfo tests[] = {
 	 test_not_found_comes_before_the_value_rule},
 	{"a product with only view events is not found",
 	 test_views_only_product_is_not_found},
-	{"a view of an unknown product is recorded",
-	 test_view_of_unknown_product_is_recorded},
+	{"a view of a product not created yet is refused and appends nothing",
+	 test_view_of_unknown_product_is_refused},
 	{"a refused create does not use up a product id",
 	 test_refused_create_keeps_the_next_id},
 	{"handler_load replays the product a decision reads, none for a "
-	 "create or a view",
+	 "create",
 	 test_handler_load_replays_what_decide_reads},
 	{"an update builds on the state of earlier events",
 	 test_update_uses_earlier_events},

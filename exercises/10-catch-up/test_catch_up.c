@@ -164,14 +164,33 @@ static int64_t view(int64_t product_id)
 }
 #define view(product_id) ES_CALLED_INT(view(product_id))
 
+/*
+ * A view of a product never created: no handler accepts one now, but a
+ * log the seed's Python wrote may hold it, and the views must replay it.
+ * Stamped by the clock, as the handler would have.
+ */
+static int64_t view_without_product(int64_t product_id)
+{
+	char at[ES_TIMESTAMP_SIZE];
+	struct es_error err;
+
+	ES_REQUIRE_SETUP();
+	es_event_dispose(&got);
+	es_time_format(at, handler.clock.now(handler.clock.ctx));
+	es_event_product_viewed(&got, product_id, at);
+	ES_ASSERT_OK(es_store_append(handler.store, &got, &err), &err);
+	return got.id;
+}
+
 #define SCRIPT_EVENTS  10
 #define SCRIPT_SUMMARY "1|2\n2|1\n9|1\n"
 #define SCRIPT_ALERTS  "1|'Widget Pro'|4\n3|'Doohickey'|3\n"
 
 /*
  * The scenario of the read-model tests, ten events. Afterwards:
- * view_count_summary 1|2, 2|1, 9|1 (9 was never created, its view is
- * recorded all the same); low_stock_alert_view 1|'Widget Pro'|4 and
+ * view_count_summary 1|2, 2|1, 9|1 (9 was never created: its view was
+ * recorded by a program without the rule that refuses it now, and is
+ * counted all the same); low_stock_alert_view 1|'Widget Pro'|4 and
  * 3|'Doohickey'|3 (Gadget Plus was restocked). When `project` is true each
  * event goes through the step 6 projector, as before this step.
  */
@@ -200,7 +219,7 @@ static void run_script(int from, int to, bool project)
 			view(2);
 			break;
 		case 6:
-			view(9);
+			view_without_product(9);
 			break;
 		case 7:
 			set_stock(1, 4);

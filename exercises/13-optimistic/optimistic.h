@@ -21,9 +21,10 @@
  *
  * Every command goes through it. A CreateProduct has nothing to load: it
  * registers its id and appends in one short transaction. A
- * RecordProductView reads no state and is outside the decision stream, so
- * it is appended without a version check: a page view never conflicts,
- * and never makes a stock or price decision conflict either.
+ * RecordProductView loads its product only to see that it exists, and is
+ * outside the decision stream, so it is appended without a version
+ * check: a product once created stays so, and a page view never
+ * conflicts, nor makes a stock or price decision conflict.
  */
 #ifndef ES_OPTIMISTIC_H
 #define ES_OPTIMISTIC_H

@@ -19,11 +19,10 @@ INSERT INTO events VALUES(9,2,'PriceChanged','{"product_id": 2, "new_price": 21.
 INSERT INTO events VALUES(10,1,'ProductViewed','{"product_id": 1, "occurred_at": "2026-11-27T14:32:14.123465+00:00"}','2026-11-27T14:32:14.123465+00:00');
 INSERT INTO events VALUES(11,1,'ProductViewed','{"product_id": 1, "occurred_at": "2026-11-27T14:32:15.123466+00:00"}','2026-11-27T14:32:15.123466+00:00');
 INSERT INTO events VALUES(12,2,'ProductViewed','{"product_id": 2, "occurred_at": "2026-11-27T14:32:16.123467+00:00"}','2026-11-27T14:32:16.123467+00:00');
-INSERT INTO events VALUES(13,99,'ProductViewed','{"product_id": 99, "occurred_at": "2026-11-27T14:32:17.123468+00:00"}','2026-11-27T14:32:17.123468+00:00');
-INSERT INTO events VALUES(14,5,'ProductCreated','{"product_id": 5, "name": "Party \ud83c\udf89 Pack", "price": 12.0, "cost_price": 4.0, "supplier_id": 1, "supplier_name": "Acme Corp", "stock": 5, "occurred_at": "2026-11-27T14:32:33.123484+00:00", "description": null}','2026-11-27T14:32:33.123484+00:00');
-INSERT INTO events VALUES(15,5,'ProductViewed','{"product_id": 5, "occurred_at": "2026-11-27T14:32:34.123485+00:00"}','2026-11-27T14:32:34.123485+00:00');
-INSERT INTO events VALUES(16,5,'StockUpdated','{"product_id": 5, "new_stock": 12, "occurred_at": "2026-11-27T14:32:35.123486+00:00"}','2026-11-27T14:32:35.123486+00:00');
-INSERT INTO events VALUES(17,4,'StockUpdated','{"product_id": 4, "new_stock": 3, "occurred_at": "2026-11-27T14:32:36.123487+00:00"}','2026-11-27T14:32:36.123487+00:00');
+INSERT INTO events VALUES(13,5,'ProductCreated','{"product_id": 5, "name": "Party \ud83c\udf89 Pack", "price": 12.0, "cost_price": 4.0, "supplier_id": 1, "supplier_name": "Acme Corp", "stock": 5, "occurred_at": "2026-11-27T14:32:33.123484+00:00", "description": null}','2026-11-27T14:32:33.123484+00:00');
+INSERT INTO events VALUES(14,5,'ProductViewed','{"product_id": 5, "occurred_at": "2026-11-27T14:32:34.123485+00:00"}','2026-11-27T14:32:34.123485+00:00');
+INSERT INTO events VALUES(15,5,'StockUpdated','{"product_id": 5, "new_stock": 12, "occurred_at": "2026-11-27T14:32:35.123486+00:00"}','2026-11-27T14:32:35.123486+00:00');
+INSERT INTO events VALUES(16,4,'StockUpdated','{"product_id": 4, "new_stock": 3, "occurred_at": "2026-11-27T14:32:36.123487+00:00"}','2026-11-27T14:32:36.123487+00:00');
 CREATE TABLE product_registry (
     id INTEGER PRIMARY KEY AUTOINCREMENT
 );

@@ -14,12 +14,12 @@
 #include "es_sql.h"
 
 /*
- * WAL lets readers go on reading while a writer appends; synchronous=FULL
- * makes WAL sync the log at every commit, so a committed event survives a
- * power cut (NORMAL, the WAL default, may lose the last commits).
+ * WAL (es_sql_use_wal) lets readers go on reading while a writer appends;
+ * synchronous=FULL makes WAL sync the log at every commit, so a committed
+ * event survives a power cut (NORMAL, the WAL default, may lose the last
+ * commits).
  */
-static const char write_setup_sql[] = "PRAGMA journal_mode=WAL;"
-				      "PRAGMA synchronous=FULL;";
+static const char write_setup_sql[] = "PRAGMA synchronous=FULL;";
 
 /* Record SQLite's latest message: copy it before anything else runs. */
 int es_store_db_error(struct es_store *store, struct es_error *err)
@@ -55,11 +55,14 @@ static int setup_for_writing(sqlite3 *db, const char *path,
 	 */
 	if (sqlite3_db_readonly(db, "main") != 0)
 		return open_error(path, sqlite3_errstr(SQLITE_READONLY), err);
-	if (sqlite3_exec(db, write_setup_sql, NULL, NULL, NULL) != SQLITE_OK)
-		return open_error(path, sqlite3_errmsg(db), err);
-	/* One transaction: two writers opening a new file create it once. */
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return open_error(path, sqlite3_errmsg(db), err);
+	/*
+	 * One transaction: two writers opening a new file create it once.
+	 * Another writer's lock outlasting the busy timeout is ES_EBUSY.
+	 */
+	if (es_sql_use_wal(db, ES_STORE_BUSY_TIMEOUT_MS, NULL) != ES_OK ||
+	    sqlite3_exec(db, write_setup_sql, NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return es_error_prefix(err, es_sql_error(db, err), path);
 	rc = es_store_create_schema(db, err);
 	if (rc == ES_OK &&
 	    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)

@@ -56,6 +56,17 @@ static bool find_type(enum es_command_type *out, const char *name)
 	return false;
 }
 
+/* A string that is no longer than `max` bytes; NULL is fine. */
+static int check_length(const char *s, const char *field, size_t max,
+			struct es_error *err)
+{
+	if (s != NULL && strlen(s) > max)
+		return es_error_set(err, ES_EINVAL,
+				    "field '%s' is longer than %zu bytes",
+				    field, max);
+	return ES_OK;
+}
+
 static int read_create(struct es_create_product *c, const cJSON *root,
 		       struct es_error *err)
 {
@@ -67,6 +78,8 @@ static int read_create(struct es_create_product *c, const cJSON *root,
 	int rc = es_json_get_string(&c->name, root, "name", err);
 
 	if (rc == ES_OK)
+		rc = check_length(c->name, "name", ES_NAME_MAX, err);
+	if (rc == ES_OK)
 		rc = es_json_get_double(&c->price, root, "price", err);
 	if (rc == ES_OK)
 		rc = es_json_get_double(&c->cost_price, root, "cost_price",
@@ -77,10 +90,16 @@ static int read_create(struct es_create_product *c, const cJSON *root,
 		rc = es_json_get_string(&c->supplier_name, root,
 					"supplier_name", err);
 	if (rc == ES_OK)
+		rc = check_length(c->supplier_name, "supplier_name",
+				  ES_SUPPLIER_NAME_MAX, err);
+	if (rc == ES_OK)
 		rc = es_json_get_int(&c->stock, root, "stock", err);
 	if (rc == ES_OK)
 		rc = es_json_get_nullable_string(&c->description, root,
 						 "description", err);
+	if (rc == ES_OK)
+		rc = check_length(c->description, "description",
+				  ES_DESCRIPTION_MAX, err);
 	if (rc == ES_OK)
 		rc = es_json_check_fields(root, fields, err);
 	return rc;
@@ -168,6 +187,7 @@ int es_command_parse(struct es_command *out, const char *line,
 {
 	struct es_command cmd;
 	const char *end = NULL;
+	ptrdiff_t nul;
 	cJSON *root;
 	int rc;
 
@@ -184,6 +204,15 @@ int es_command_parse(struct es_command *out, const char *line,
 		return es_error_set(err, ES_EINVAL,
 				    "not valid JSON near character %td",
 				    end != NULL ? end - line + 1 : 1);
+	/* cJSON ends a string at \u0000 without a word: refuse, not cut. */
+	nul = es_json_find_nul(line);
+	if (nul >= 0) {
+		cJSON_Delete(root);
+		return es_error_set(err, ES_EINVAL,
+				    "NUL character (\\u0000) in a string near "
+				    "character %td",
+				    nul + 1);
+	}
 	memset(&cmd, 0, sizeof(cmd));
 	rc = read_command(&cmd, root, err);
 	cJSON_Delete(root);

@@ -8,14 +8,18 @@
  * the version check and the append, and replays at most about
  * CATALOG_SNAPSHOT_EVERY events, so the cost of a command does not grow
  * with its product's history and writers on one product do not queue
- * behind each other's replays. A command that keeps losing to other
- * writers of its product is tried again after a random, growing wait,
- * for up to CATALOG_CONFLICT_BUDGET_MS. The read model catches up from
- * its checkpoint (views.h) rather than projecting the one new event, so
- * events that an earlier run appended and never projected (it crashed, or
- * was another program) are projected too, and none twice. A refused
- * command or a line that is not a command is answered {"ok":false,...} and
- * the run goes on; only a failing event log or output ends it early.
+ * behind each other's replays. A command that meets a database another
+ * process holds locked, or keeps losing to other writers of its product,
+ * is tried again after a random, growing wait, for up to --busy-timeout
+ * (patiently()); so is the read model's catch-up. The read model catches
+ * up from its checkpoint (views.h) rather than projecting the one new
+ * event, so events that an earlier run appended and never projected (it
+ * crashed, or was another program) are projected too, and none twice.
+ * Every line is answered: a refused command, a line that is not a
+ * command, and a command the database failed (still locked after
+ * --busy-timeout, an I/O error) are answered {"ok":false,...}, nothing is
+ * appended for them, and the run goes on. Only failing output ends it
+ * early.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -48,52 +52,25 @@
 #define CATALOG_SNAPSHOT_EVERY 100
 
 /*
- * How long one line may keep losing to other writers of its product
- * before it is answered with the conflict. Each lost try appended
- * nothing, so trying again is always safe.
+ * The longest line apply reads, not counting its newline: 1 MiB. A
+ * command is a few hundred bytes; a longer line is refused without ever
+ * being held in memory whole.
  */
-#define CATALOG_CONFLICT_BUDGET_MS 30000
+#define CATALOG_MAX_LINE ((size_t)1024 * 1024)
 
 /* What one run of apply works with. */
 struct apply_run {
 	struct es_store *store;
 	struct es_snapshots *snaps;
 	struct es_optimistic *writer;
+	sqlite3 *read_db;
 	struct es_views *views;
+	int busy_timeout_ms; /* --busy-timeout */
 	int64_t line_no;
+	bool failed; /* a command failed for the database */
 	bool behind; /* a catch-up failed: stop trying until the next run */
 	unsigned int jitter; /* state of the back-off's pseudo-random waits */
 };
-
-/*
- * The length of the well-formed UTF-8 character at `p`, or 0 when the
- * bytes there are not one: a stray continuation byte, a sequence cut
- * short (the NUL at the end is no continuation byte either), an overlong
- * form, a surrogate, or something beyond U+10FFFF.
- */
-static int utf8_length(const unsigned char *p)
-{
-	int len;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	for (int i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	}
-	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
-	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
-		return 0;
-	return len;
-}
 
 /*
  * Replace every byte that is not part of a well-formed UTF-8 character
@@ -105,7 +82,7 @@ static void utf8_scrub(char *s)
 	unsigned char *p = (unsigned char *)s;
 
 	while (*p != '\0') {
-		int len = utf8_length(p);
+		int len = catalog_utf8_length(p);
 
 		if (len == 0)
 			*p++ = '?';
@@ -141,7 +118,7 @@ static bool answer(const char *error, int64_t product_id)
 		catalog_fail(CATALOG_FAILURE, "out of memory");
 		return false;
 	}
-	written = printf("%s\n", text) >= 0 && fflush(stdout) == 0;
+	written = catalog_put_json(text) && fflush(stdout) == 0;
 	cJSON_free(text);
 	if (!written)
 		catalog_fail(CATALOG_FAILURE,
@@ -169,41 +146,6 @@ static bool is_blank(const char *s)
 	return true;
 }
 
-/*
- * After an accepted command, project every event the read model has not
- * seen yet. When that fails, say so once and stop trying for this run:
- * the checkpoint still says where the read model stops, so a later run
- * (or a rebuild) starts there and nothing is lost.
- */
-static void catch_up(struct apply_run *run)
-{
-	char why[2 * ES_ERROR_MSG_SIZE];
-	struct es_error err;
-	int64_t stops_at = 0;
-	int rc;
-
-	if (run->behind)
-		return;
-	rc = es_views_catch_up(NULL, run->views, run->store, &err);
-	if (rc == ES_OK)
-		return;
-	run->behind = true;
-	es_views_checkpoint(&stops_at, run->views, NULL);
-	/* A row that does not decode: no later run gets past it alone. */
-	if (catalog_explain_bad_row(why, sizeof(why), run->store, stops_at, rc))
-		catalog_fail(CATALOG_FAILURE,
-			     "line %" PRId64
-			     ": the read model stops at event %" PRId64 ": %s",
-			     run->line_no, stops_at, why);
-	else
-		catalog_fail(CATALOG_FAILURE,
-			     "line %" PRId64
-			     ": the read model stops at event %" PRId64
-			     " (%s): the next apply catches up, or run "
-			     "'catalog catch-up'",
-			     run->line_no, stops_at, err.msg);
-}
-
 static int64_t now_ms(void)
 {
 	struct timespec ts;
@@ -227,25 +169,122 @@ static void back_off(struct apply_run *run, int round)
 	nanosleep(&ts, NULL);
 }
 
+/* One try at a step of a line; a try that fails has written nothing. */
+typedef int (*attempt_fn)(struct apply_run *run, const void *ctx,
+			  struct es_error *err);
+
 /*
- * The optimistic handler, tried again while other writers keep changing
- * the product first (it gives up after ES_OPTIMISTIC_ATTEMPTS quick
- * tries), with a growing, random wait between rounds, for at most
- * CATALOG_CONFLICT_BUDGET_MS.
+ * Run `attempt` again while it meets a database that another process
+ * holds locked (ES_EBUSY) or a product that other writers keep changing
+ * first (ES_ECONFLICT; step 13's handler has already tried
+ * ES_OPTIMISTIC_ATTEMPTS times), with a growing, random wait between
+ * rounds, until --busy-timeout has gone by since the first try. The log
+ * and the read model wait for a lock no longer than the time that is
+ * left, so the whole stays within it. Returns what the last try
+ * returned.
  */
-static int handle_patiently(struct es_event *ev, struct apply_run *run,
-			    const struct es_command *cmd, struct es_error *err)
+static int patiently(struct apply_run *run, attempt_fn attempt, const void *ctx,
+		     struct es_error *err)
 {
-	int64_t start = now_ms();
+	int64_t deadline = now_ms() + run->busy_timeout_ms;
 
 	for (int round = 0;; round++) {
-		int rc = es_optimistic_handle(ev, run->writer, cmd, err);
+		int64_t left = deadline - now_ms();
+		int rc;
 
-		if (rc != ES_ECONFLICT ||
-		    now_ms() - start > CATALOG_CONFLICT_BUDGET_MS)
+		if (left < 0)
+			left = 0;
+		/* Before the store opens, its own busy timeout holds. */
+		if (run->store != NULL)
+			es_store_set_busy_timeout(run->store, (int)left);
+		if (run->read_db != NULL)
+			sqlite3_busy_timeout(run->read_db, (int)left);
+		rc = attempt(run, ctx, err);
+		if ((rc != ES_EBUSY && rc != ES_ECONFLICT) ||
+		    now_ms() >= deadline)
 			return rc;
 		back_off(run, round);
 	}
+}
+
+static int attempt_catch_up(struct apply_run *run, const void *ctx,
+			    struct es_error *err)
+{
+	(void)ctx;
+	return es_views_catch_up(NULL, run->views, run->store, err);
+}
+
+/*
+ * After an accepted command, project every event the read model has not
+ * seen yet. When that fails, say so once and stop trying for this run:
+ * the checkpoint still says where the read model stops, so a later run
+ * (or a rebuild) starts there and nothing is lost.
+ */
+static void catch_up(struct apply_run *run)
+{
+	char why[2 * ES_ERROR_MSG_SIZE];
+	struct es_error err;
+	int64_t stops_at = 0;
+	int rc;
+
+	if (run->behind)
+		return;
+	rc = patiently(run, attempt_catch_up, NULL, &err);
+	if (rc == ES_OK)
+		return;
+	run->behind = true;
+	es_views_checkpoint(&stops_at, run->views, NULL);
+	/* A row that does not decode: no later run gets past it alone. */
+	if (catalog_explain_bad_row(why, sizeof(why), run->store, stops_at, rc))
+		catalog_fail(CATALOG_FAILURE,
+			     "line %" PRId64
+			     ": the read model stops at event %" PRId64 ": %s",
+			     run->line_no, stops_at, why);
+	else
+		catalog_fail(CATALOG_FAILURE,
+			     "line %" PRId64
+			     ": the read model stops at event %" PRId64
+			     " (%s): the next apply catches up, or run "
+			     "'catalog catch-up'",
+			     run->line_no, stops_at, err.msg);
+}
+
+/* What a command's try works on. */
+struct command_try {
+	struct es_event *ev;
+	const struct es_command *cmd;
+};
+
+static int attempt_command(struct apply_run *run, const void *ctx,
+			   struct es_error *err)
+{
+	const struct command_try *t = ctx;
+
+	return es_optimistic_handle(t->ev, run->writer, t->cmd, err);
+}
+
+/*
+ * Answer a command that the database failed: still locked, or still
+ * changing under it, after --busy-timeout; or an error that waiting does
+ * not cure (a disk that fails, a row that cannot be decoded). Nothing was
+ * appended for it. Say so on standard error too, with the line's number,
+ * and remember it for the exit status.
+ */
+static bool answer_failed(struct apply_run *run, int rc,
+			  const struct es_error *err)
+{
+	char msg[ES_ERROR_MSG_SIZE + 64];
+
+	if (rc == ES_EBUSY || rc == ES_ECONFLICT)
+		snprintf(msg, sizeof(msg),
+			 "%s (tried for %d ms; see --busy-timeout)", err->msg,
+			 run->busy_timeout_ms);
+	else
+		snprintf(msg, sizeof(msg), "%s", err->msg);
+	run->failed = true;
+	catalog_fail(CATALOG_LINES_FAILED, "line %" PRId64 ": %s", run->line_no,
+		     msg);
+	return refuse(msg);
 }
 
 /*
@@ -257,51 +296,70 @@ static bool apply_line(struct apply_run *run, char *line, size_t len)
 {
 	struct es_command cmd;
 	struct es_event ev;
+	struct command_try t = {&ev, &cmd};
 	struct es_error err;
 	bool ok;
 	int rc;
 
+	if (len > CATALOG_MAX_LINE)
+		return refuse("line is longer than 1048576 bytes (1 MiB)");
 	if (strlen(line) != len)
 		return refuse("line contains a NUL byte");
 	if (is_blank(line))
 		return refuse("empty line");
 	if (es_command_parse(&cmd, line, &err) != ES_OK)
 		return refuse(err.msg);
-	rc = handle_patiently(&ev, run, &cmd, &err);
+	rc = patiently(run, attempt_command, &t, &err);
 	es_command_dispose(&cmd);
-	/* A conflict that outlived every retry appended nothing either. */
-	if (rc == ES_EINVAL || rc == ES_ENOTFOUND || rc == ES_ECONFLICT)
+	if (rc == ES_EINVAL || rc == ES_ENOTFOUND)
 		return refuse(err.msg);
-	if (rc != ES_OK) {
-		/* Answer the line anyway, so the output stays in step. */
-		refuse(err.msg);
-		catalog_fail(CATALOG_FAILURE, "line %" PRId64 ": %s",
-			     run->line_no, err.msg);
-		return false;
-	}
+	if (rc != ES_OK)
+		return answer_failed(run, rc, &err);
 	catch_up(run);
 	ok = answer(NULL, ev.type == ES_PRODUCT_CREATED ? ev.product_id : 0);
 	es_event_dispose(&ev);
 	return ok;
 }
 
+/*
+ * Read the next line of `in` into `buf` (CATALOG_MAX_LINE + 1 bytes),
+ * without its newline and a \r before it, NUL-terminated, and set `*len`
+ * to its length. Of a longer line only the first CATALOG_MAX_LINE bytes
+ * are kept: the rest is read from stdio's buffer and dropped, up to the
+ * newline, and `*len` is CATALOG_MAX_LINE + 1. Returns false when the
+ * input has no line left (or cannot be read: see ferror()).
+ */
+static bool read_line(char *buf, size_t *len, FILE *in)
+{
+	size_t n = 0;
+	int c;
+
+	while ((c = getc(in)) != EOF && c != '\n') {
+		if (n < CATALOG_MAX_LINE)
+			buf[n] = (char)c;
+		if (n <= CATALOG_MAX_LINE)
+			n++;
+	}
+	if (c == EOF && n == 0)
+		return false;
+	if (n > 0 && n <= CATALOG_MAX_LINE && buf[n - 1] == '\r')
+		n--;
+	buf[n <= CATALOG_MAX_LINE ? n : CATALOG_MAX_LINE] = '\0';
+	*len = n;
+	return true;
+}
+
 /* Answer every line of `in`. Returns the exit status. */
 static int apply_stream(struct apply_run *run, FILE *in, const char *name)
 {
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	char *line = malloc(CATALOG_MAX_LINE + 1);
+	size_t len;
 	int status = CATALOG_OK;
 
-	while ((n = getline(&line, &cap, in)) >= 0) {
-		size_t len = (size_t)n;
-
+	if (line == NULL)
+		return catalog_fail(CATALOG_FAILURE, "out of memory");
+	while (read_line(line, &len, in)) {
 		run->line_no++;
-		if (len > 0 && line[len - 1] == '\n') {
-			line[--len] = '\0';
-			if (len > 0 && line[len - 1] == '\r')
-				line[--len] = '\0';
-		}
 		if (!apply_line(run, line, len)) {
 			status = CATALOG_FAILURE;
 			break;
@@ -312,19 +370,33 @@ static int apply_stream(struct apply_run *run, FILE *in, const char *name)
 		status = catalog_fail(CATALOG_FAILURE, "%s: read error", name);
 	if (status == CATALOG_OK && run->behind)
 		status = CATALOG_FAILURE;
+	if (status == CATALOG_OK && run->failed)
+		status = CATALOG_LINES_FAILED;
 	return status;
 }
 
-/* Open the write side: the store, its snapshots, the handler. */
+static int attempt_open(struct apply_run *run, const void *ctx,
+			struct es_error *err)
+{
+	const struct catalog_opts *opts = ctx;
+
+	return es_store_open(&run->store, opts->events_path, ES_STORE_WRITE,
+			     err);
+}
+
+/*
+ * Open the write side: the store, its snapshots, the handler. A log that
+ * another writer holds locked is tried again, as a line is; each try
+ * waits the store's own ES_STORE_BUSY_TIMEOUT_MS, which no call can
+ * shorten before the store is open.
+ */
 static int open_writer(struct apply_run *run, const struct catalog_opts *opts)
 {
 	struct es_clock clock = {es_clock_system, NULL};
 	struct es_error err;
-	int status;
 
-	status = catalog_open_store(&run->store, opts, ES_STORE_WRITE);
-	if (status != CATALOG_OK)
-		return status;
+	if (patiently(run, attempt_open, opts, &err) != ES_OK)
+		return catalog_fail(CATALOG_FAILURE, "%s", err.msg);
 	if (es_snapshots_open(&run->snaps, run->store, CATALOG_SNAPSHOT_EVERY,
 			      &err) != ES_OK ||
 	    es_optimistic_open(&run->writer, run->store, clock, run->snaps,
@@ -338,22 +410,22 @@ static int open_writer(struct apply_run *run, const struct catalog_opts *opts)
 static int apply_with(const struct catalog_opts *opts, FILE *in,
 		      const char *name)
 {
-	struct apply_run run = {.jitter = (unsigned int)getpid()};
-	sqlite3 *read_db = NULL;
+	struct apply_run run = {.busy_timeout_ms = opts->busy_timeout_ms,
+				.jitter = (unsigned int)getpid()};
 	struct es_error err;
 	int status;
 
 	status = open_writer(&run, opts);
 	if (status == CATALOG_OK)
-		status = catalog_open_read_model(&read_db, opts);
+		status = catalog_open_read_model(&run.read_db, opts);
 	if (status == CATALOG_OK &&
-	    es_views_open(&run.views, read_db, &err) != ES_OK)
+	    es_views_open(&run.views, run.read_db, &err) != ES_OK)
 		status = catalog_fail(CATALOG_FAILURE, "%s: %s",
 				      opts->read_path, err.msg);
 	if (status == CATALOG_OK)
 		status = apply_stream(&run, in, name);
 	es_views_close(run.views);
-	es_read_db_close(read_db);
+	es_read_db_close(run.read_db);
 	es_optimistic_close(run.writer);
 	es_snapshots_close(run.snaps);
 	es_store_close(run.store);

@@ -38,6 +38,11 @@ static const char *const usage_text[] = {
 	"Options, before the verb:\n"
 	"  --events FILE   the event log (default: event_store.db)\n"
 	"  --read FILE     the read model (default: read_model.db)\n"
+	"  --busy-timeout MS\n"
+	"                  how long apply keeps trying to open the log, or\n"
+	"                  to apply a line, while another process holds\n"
+	"                  the database locked, or keeps changing the\n"
+	"                  product first (default: 30000)\n"
 	"  -h, --help      print this help and exit\n"
 	"\n"
 	"Verbs:\n"
@@ -86,7 +91,8 @@ static const char *const usage_text[] = {
 	"  {\"ok\":true,\"product_id\":N}   a product was created\n"
 	"  {\"ok\":true}                  any other command was accepted\n"
 	"  {\"ok\":false,\"error\":\"...\"}   refused, or not a command;\n"
-	"                               nothing was appended\n"
+	"                               nothing was appended (a line over\n"
+	"                               1 MiB is refused unread)\n"
 	"for lines such as\n"
 	"  {\"type\":\"CreateProduct\",\"name\":\"Widget Pro\",\"price\":29.99,"
 	"\"cost_price\":12.0,\n"
@@ -101,25 +107,90 @@ static const char *const usage_text[] = {
 	"projected. If that fails, apply goes on appending but exits 1 at the\n"
 	"end; a later apply catches up, or run 'catalog catch-up'. A row of\n"
 	"the log that does not decode stops the read model there: the message\n"
-	"names it, and 'catalog quarantine' is the way past it. A failing\n"
-	"event log stops apply at once.\n"
+	"names it, and 'catalog quarantine' is the way past it. A command\n"
+	"the event log fails (still locked after --busy-timeout, an I/O\n"
+	"error) is answered {\"ok\":false,...} too, with nothing appended,\n"
+	"and apply goes on with the next line.\n"
 	"\n"
 	"Exit status: 0 success (for apply: every line was answered, even if\n"
 	"some were refused), 1 failure (a database that cannot be used, a\n"
 	"product not found, an I/O error), 2 usage error (an unknown verb or\n"
-	"option, an ID or a TIME that cannot be read).\n",
+	"option, an ID or a TIME that cannot be read), 3 apply answered every\n"
+	"line, but the database failed some of them (their answers and\n"
+	"standard error say why; nothing was appended for them).\n",
 };
+
+int catalog_utf8_length(const unsigned char *p)
+{
+	int len;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	for (int i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	}
+	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+		return 0;
+	return len;
+}
+
+/*
+ * Write `s` to `out`, but a control character (C0, DEL, or C1:
+ * U+0080..U+009F) as \u00NN, and a byte that is not part of a UTF-8
+ * character as \xNN in text, or as U+FFFD (\ufffd) in JSON, which
+ * cannot hold such a byte. In JSON text these appear only inside strings,
+ * where \u00NN means the same character: the JSON is as valid as before,
+ * and says the same.
+ */
+static void put_visible(const char *s, bool json, FILE *out)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p != '\0') {
+		int len = catalog_utf8_length(p);
+
+		if (len == 0 && json)
+			fputs("\\ufffd", out);
+		else if (len == 0)
+			fprintf(out, "\\x%02x", p[0]);
+		else if (len == 1 && (p[0] < 0x20 || p[0] == 0x7f))
+			fprintf(out, "\\u%04x", p[0]);
+		else if (len == 2 && p[0] == 0xc2 && p[1] < 0xa0)
+			fprintf(out, "\\u%04x", p[1]);
+		else
+			fwrite(p, 1, (size_t)len, out);
+		p += len > 0 ? len : 1;
+	}
+}
 
 int catalog_fail(int status, const char *fmt, ...)
 {
+	char msg[CATALOG_MSG_SIZE];
 	va_list ap;
 
-	fputs("catalog: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	fputs("catalog: ", stderr);
+	put_visible(msg, false, stderr);
 	fputc('\n', stderr);
 	return status;
+}
+
+bool catalog_put_json(const char *json)
+{
+	put_visible(json, true, stdout);
+	return putchar('\n') != EOF && !ferror(stdout);
 }
 
 int catalog_parse_id(int64_t *out, const char *arg)
@@ -267,6 +338,33 @@ static const struct verb *find_verb(const char *name)
 	return NULL;
 }
 
+/* The largest --busy-timeout: a day, which also fits an int. */
+#define CATALOG_MAX_BUSY_TIMEOUT_MS 86400000
+
+/*
+ * Read `arg` as --busy-timeout's MS: digits only, from 0 to a day.
+ * Returns CATALOG_OK and sets `*out`, or reports and returns
+ * CATALOG_USAGE.
+ */
+static int parse_ms(int *out, const char *arg)
+{
+	long ms = 0;
+	const char *p;
+
+	for (p = arg; *p >= '0' && *p <= '9'; p++) {
+		ms = ms * 10 + (*p - '0');
+		if (ms > CATALOG_MAX_BUSY_TIMEOUT_MS)
+			break;
+	}
+	if (p == arg || *p != '\0')
+		return catalog_fail(CATALOG_USAGE,
+				    "--busy-timeout needs MS, a whole number "
+				    "of milliseconds from 0 to %d, not '%s'",
+				    CATALOG_MAX_BUSY_TIMEOUT_MS, arg);
+	*out = (int)ms;
+	return CATALOG_OK;
+}
+
 /*
  * Read the options into `opts` and set `*verb_at` to the index of the verb
  * in argv, or to 0 when the help was asked for (and printed). Returns
@@ -286,6 +384,14 @@ static int parse_options(struct catalog_opts *opts, int *verb_at, int argc,
 			for (size_t k = 0; k < COUNT(usage_text); k++)
 				fputs(usage_text[k], stdout);
 			return CATALOG_OK;
+		}
+		if (strcmp(argv[i], "--busy-timeout") == 0) {
+			int status = parse_ms(&opts->busy_timeout_ms,
+					      i + 1 < argc ? argv[++i] : "");
+
+			if (status != CATALOG_OK)
+				return status;
+			continue;
 		}
 		if (strcmp(argv[i], "--events") == 0)
 			slot = &opts->events_path;
@@ -325,7 +431,8 @@ static int finish_output(int status)
 
 int main(int argc, char **argv)
 {
-	struct catalog_opts opts = {"event_store.db", "read_model.db"};
+	struct catalog_opts opts = {"event_store.db", "read_model.db",
+				    CATALOG_BUSY_TIMEOUT_MS};
 	const struct verb *verb;
 	int verb_at;
 	int nargs;

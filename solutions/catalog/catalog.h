@@ -23,13 +23,27 @@
 enum catalog_exit {
 	CATALOG_OK = 0,	     /* success */
 	CATALOG_FAILURE = 1, /* a database, a product or a file let us down */
-	CATALOG_USAGE = 2    /* the command line itself is wrong */
+	CATALOG_USAGE = 2,   /* the command line itself is wrong */
+	/*
+	 * apply: every line was answered, and the database failed some of
+	 * them (still busy after --busy-timeout, an I/O error); nothing was
+	 * appended for those
+	 */
+	CATALOG_LINES_FAILED = 3
 };
+
+/*
+ * How long apply keeps trying a line while the database is locked by
+ * another process, or other writers keep changing its product first: the
+ * default of --busy-timeout.
+ */
+#define CATALOG_BUSY_TIMEOUT_MS 30000
 
 /* The options given before the verb. The strings are borrowed from argv. */
 struct catalog_opts {
 	const char *events_path; /* --events, default "event_store.db" */
 	const char *read_path;	 /* --read, default "read_model.db" */
+	int busy_timeout_ms;	 /* --busy-timeout, CATALOG_BUSY_TIMEOUT_MS */
 };
 
 /* A verb: `argc` arguments after the verb's name, already counted. */
@@ -44,17 +58,41 @@ int catalog_catch_up(const struct catalog_opts *opts, int argc, char **argv);
 int catalog_verify(const struct catalog_opts *opts, int argc, char **argv);
 int catalog_quarantine(const struct catalog_opts *opts, int argc, char **argv);
 
+/* The longest message catalog_fail() writes; a longer one is cut. */
+#define CATALOG_MSG_SIZE 8192
+
 /*
  * Print "catalog: " and the printf-style message on standard error, as one
  * line, and return `status`, so a verb can report and exit in one line:
  *
  *     return catalog_fail(CATALOG_FAILURE, "%s", err.msg);
+ *
+ * The message may quote text from a database or the command line (an
+ * event type, a timestamp, a name), which a terminal must not act on:
+ * control characters are written as \u00NN (ESC is \u001b), and bytes
+ * that are not UTF-8 as \xNN.
  */
 int catalog_fail(int status, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 2, 3)))
 #endif
 	;
+
+/*
+ * Print the JSON text `json` and a newline on standard output, with
+ * every control character that cJSON leaves raw (DEL, and C1: U+0080 to
+ * U+009F) written as \u00NN, which means the same in JSON, and any byte
+ * that is not UTF-8 as \ufffd. Returns false when the output failed.
+ */
+bool catalog_put_json(const char *json);
+
+/*
+ * The length of the well-formed UTF-8 character at `p`, or 0 when the
+ * bytes there are not one: a stray continuation byte, a sequence cut
+ * short (the NUL at the end is no continuation byte either), an overlong
+ * form, a surrogate, or something beyond U+10FFFF. Can't fail.
+ */
+int catalog_utf8_length(const unsigned char *p);
 
 /*
  * Read `arg` as a product id: digits only, from 1 to 2^53 - 1 (the largest

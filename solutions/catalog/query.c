@@ -74,7 +74,7 @@ static int print_event(void *ctx, const struct es_event *ev,
 	cJSON_Delete(root);
 	if (text == NULL)
 		return es_error_set(err, ES_ENOMEM, "out of memory");
-	puts(text);
+	catalog_put_json(text);
 	cJSON_free(text);
 	return ES_OK;
 }
@@ -184,7 +184,7 @@ static int print_product(const struct es_product *p)
 	cJSON_Delete(root);
 	if (text == NULL)
 		return catalog_fail(CATALOG_FAILURE, "out of memory");
-	puts(text);
+	catalog_put_json(text);
 	cJSON_free(text);
 	return CATALOG_OK;
 }
@@ -339,7 +339,7 @@ static int print_answer(const struct catalog_opts *opts, query_fn ask,
 	if (rc != ES_OK) {
 		status = catalog_fail(CATALOG_FAILURE, "%s", err.msg);
 	} else {
-		puts(json);
+		catalog_put_json(json);
 		free(json);
 	}
 	/* Stale views answer too; say so, whatever the answer was. */
