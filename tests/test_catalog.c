@@ -152,6 +152,8 @@ CU_SuiteInfo es_suites[] = {
 	 catalog_query_tests},
 	{"catalog: files it did not write", NULL, NULL, catalog_setup,
 	 catalog_teardown, catalog_files_tests},
+	{"catalog: apply killed at random moments", NULL, NULL, catalog_setup,
+	 catalog_teardown, catalog_crash_tests},
 	CU_SUITE_INFO_NULL,
 };
 

@@ -42,6 +42,7 @@ extern CU_TestInfo catalog_apply_tests[]; /* test_catalog_apply.c */
 extern CU_TestInfo catalog_model_tests[]; /* test_catalog_model.c */
 extern CU_TestInfo catalog_query_tests[]; /* test_catalog_query.c */
 extern CU_TestInfo catalog_files_tests[]; /* test_catalog_files.c */
+extern CU_TestInfo catalog_crash_tests[]; /* test_catalog_crash.c */
 void catalog_setup(void);
 void catalog_teardown(void);
 
