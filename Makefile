@@ -336,6 +336,37 @@ compile_commands.json: $(FLAGS_STAMP) $(wildcard exercises/*/ solutions/*/ \
 		sep=','; \
 	done; printf '\n]\n'; } >$@.tmp && mv $@.tmp $@
 
+# ---- sanitizers ------------------------------------------------------------
+# `make sanitize` builds every step suite (on the reference, as make test
+# runs them), the catalog suite and catalog itself with AddressSanitizer
+# and UndefinedBehaviorSanitizer in a build directory of their own (ASan
+# and valgrind do not mix), then tests/sanitize.sh runs them: a report of
+# either, from a suite or from a catalog it runs, fails it. The build's
+# lines go into a log, shown when the build fails: what it prints is one
+# line per suite.
+.PHONY: sanitize sanitize-bins
+
+SANITIZE_BUILD := $(BUILD)/sanitize
+SANITIZE_FLAGS := -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined -fno-omit-frame-pointer
+# The sub-make's BUILD is $(SANITIZE_BUILD): these are its own programs.
+sanitize_bins = $(patsubst $(BUILD)/%,$(SANITIZE_BUILD)/%,$(1))
+
+sanitize: ## | every suite under ASan and UBSan, in {BUILD}/sanitize
+	@mkdir -p $(SANITIZE_BUILD)
+	@echo "building every suite with ASan and UBSan in $(SANITIZE_BUILD)/"
+	@$(MAKE) --no-print-directory sanitize-bins BUILD=$(SANITIZE_BUILD) \
+		CFLAGS="$(CFLAGS) $(SANITIZE_FLAGS)" \
+		LDFLAGS="$(LDFLAGS) $(SANITIZE_FLAGS)" \
+		>$(SANITIZE_BUILD)/build.log 2>&1 || \
+		{ cat $(SANITIZE_BUILD)/build.log; exit 1; }
+	@BUILD=$(SANITIZE_BUILD) \
+		CATALOG=$(call sanitize_bins,$(CATALOG)) \
+		sh tests/sanitize.sh $(call sanitize_bins,$(SUITE_BINS) \
+		$(CATALOG_TEST))
+
+sanitize-bins: $(SUITE_BINS) $(CATALOG) $(CATALOG_TEST)
+
 # ---- linking ---------------------------------------------------------------
 # One recipe links every program; the rules above list what goes into
 # each. The programs a learner runs link the two libraries they use; the
