@@ -111,7 +111,7 @@ static long long rnd(struct crash *c, long long n)
 	return (long long)(z % (uint64_t)n);
 }
 
-/* "seed 20261127, round 7", for every failure's message. */
+/* "seed 20261127 (ES_CRASH_SEED), round 7", for every failure. */
 static const char *where(const struct crash *c)
 {
 	return es_test_format("seed %u (ES_CRASH_SEED), round %d", c->seed,
@@ -466,6 +466,7 @@ static void check_next_apply(const struct crash *c)
 	const char *view_path = es_test_file("view.jsonl");
 	const char *rebuilt = es_test_format("%s/rebuilt.db", work);
 	const char *our_read_db = read_db;
+	long long checkpoint;
 	long long last;
 
 	es_test_write_file(view_path, view, strlen(view));
@@ -473,11 +474,12 @@ static void check_next_apply(const struct crash *c)
 	es_test_expect_status(0);
 	es_test_expect_stdout("{\"ok\":true}\n");
 	last = log_int("SELECT max(id) FROM events");
-	if (es_test_db_query_int(read_db, "SELECT last_event_id FROM"
-					  " projection_checkpoint") != last)
-		ES_FATAL("%s: after the next apply the checkpoint is not at "
-			 "the last event, %lld",
-			 where(c), last);
+	checkpoint = (long long)es_test_db_query_int(
+		read_db, "SELECT last_event_id FROM projection_checkpoint");
+	if (checkpoint != last)
+		ES_FATAL("%s: after the next apply the checkpoint is at event "
+			 "%lld, expected the last, %lld",
+			 where(c), checkpoint, last);
 	read_db = rebuilt;
 	CATALOG(NULL, "rebuild");
 	read_db = our_read_db;
