@@ -313,10 +313,10 @@ help: ## | this list
 		-v catalog=$(CATALOG) -v demo=$(DEMO) -v build=$(BUILD) \
 		-f harness/help.awk $(firstword $(MAKEFILE_LIST))
 
-LINT_SRCS = $(wildcard solutions/*/*.c harness/*.c tests/*.c)
+LINT_SRCS = $(wildcard solutions/*/*.c harness/*.c tests/*.c tests/fuzz/*.c)
 # Every C file of the tree, for clang-format (the tree's .clang-format).
 FORMAT_SRCS = $(wildcard exercises/*/*.[ch] solutions/*/*.[ch] harness/*.[ch] \
-	tests/*.c tests/fixtures/seed/*.c)
+	tests/*.c tests/fuzz/*.c tests/fixtures/seed/*.c)
 
 # ---- editors ---------------------------------------------------------------
 # compile_commands.json tells clangd-based editors how each file is built
@@ -326,7 +326,7 @@ FORMAT_SRCS = $(wildcard exercises/*/*.[ch] solutions/*/*.[ch] harness/*.[ch] \
 # (CDB, set at the top): `make progress` builds under build/asan/ with
 # other flags.
 CDB_SRCS = $(sort $(wildcard exercises/*/*.c solutions/*/*.c harness/*.c \
-	tests/*.c))
+	tests/*.c tests/fuzz/*.c))
 compile_commands.json: $(FLAGS_STAMP) $(wildcard exercises/*/ solutions/*/ \
 		harness/ tests/)
 	@{ sep='['; for f in $(CDB_SRCS); do \
@@ -336,11 +336,73 @@ compile_commands.json: $(FLAGS_STAMP) $(wildcard exercises/*/ solutions/*/ \
 		sep=','; \
 	done; printf '\n]\n'; } >$@.tmp && mv $@.tmp $@
 
+# ---- sanitizers and fuzzing ------------------------------------------------
+# `make sanitize` builds every step suite (on the reference, as make test
+# runs them), the catalog suite and catalog itself with AddressSanitizer
+# and UndefinedBehaviorSanitizer in a build directory of their own (ASan
+# and valgrind do not mix), then tests/sanitize.sh runs them: a report of
+# either, from a suite or from a catalog it runs, fails it. The build's
+# lines go into a log, shown when the build fails: what it prints is one
+# line per suite.
+.PHONY: sanitize sanitize-bins fuzz fuzz-bins
+
+SANITIZE_BUILD := $(BUILD)/sanitize
+SANITIZE_FLAGS := -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined -fno-omit-frame-pointer
+# The sub-make's BUILD is $(SANITIZE_BUILD): these are its own programs.
+sanitize_bins = $(patsubst $(BUILD)/%,$(SANITIZE_BUILD)/%,$(1))
+
+sanitize: ## | every suite under ASan and UBSan, in {BUILD}/sanitize
+	@mkdir -p $(SANITIZE_BUILD)
+	@echo "building every suite with ASan and UBSan in $(SANITIZE_BUILD)/"
+	@$(MAKE) --no-print-directory sanitize-bins BUILD=$(SANITIZE_BUILD) \
+		CFLAGS="$(CFLAGS) $(SANITIZE_FLAGS)" \
+		LDFLAGS="$(LDFLAGS) $(SANITIZE_FLAGS)" \
+		>$(SANITIZE_BUILD)/build.log 2>&1 || \
+		{ cat $(SANITIZE_BUILD)/build.log; exit 1; }
+	@BUILD=$(SANITIZE_BUILD) \
+		CATALOG=$(call sanitize_bins,$(CATALOG)) \
+		sh tests/sanitize.sh $(call sanitize_bins,$(SUITE_BINS) \
+		$(CATALOG_TEST))
+
+sanitize-bins: $(SUITE_BINS) $(CATALOG) $(CATALOG_TEST)
+
+# `make fuzz` builds one libFuzzer program per tests/fuzz/NAME.c with
+# clang, the reference linked in, under $(FUZZ_BUILD); each runs for
+# FUZZ_SECONDS on its seeds in tests/fuzz/NAME/ (what it finds new goes
+# into $(FUZZ_BUILD)/corpus/NAME/, the seeds stay as they are), and
+# tests/fuzz/run.sh prints one line each: runs and findings. Only this
+# target needs clang's fuzzing runtime: harness/deps-fuzz.sh installs it.
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_BUILD := $(BUILD)/fuzz
+FUZZ_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
+FUZZ_BINS := $(addprefix $(BUILD)/bin/fuzz-,$(FUZZ_TARGETS))
+$(foreach t,$(FUZZ_TARGETS),$(eval \
+	$(BUILD)/bin/fuzz-$(t): $(SOLUTION_LIB) $(call obj,tests/fuzz/$(t).c)))
+
+fuzz: ## | fuzz the four decoders with libFuzzer (clang), a minute each
+##   FUZZ_SECONDS=N | ... N seconds each
+	@sh harness/deps-fuzz.sh $(FUZZ_CC)
+	@mkdir -p $(FUZZ_BUILD)
+	@echo "building the fuzz targets with $(FUZZ_CC) in $(FUZZ_BUILD)/"
+	@$(MAKE) --no-print-directory fuzz-bins BUILD=$(FUZZ_BUILD) \
+		CC=$(FUZZ_CC) \
+		CFLAGS="$(CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_FLAGS)" \
+		LDFLAGS="$(LDFLAGS) -fsanitize=fuzzer $(FUZZ_FLAGS)" \
+		>$(FUZZ_BUILD)/build.log 2>&1 || \
+		{ cat $(FUZZ_BUILD)/build.log; exit 1; }
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BUILD) $(FUZZ_TARGETS)
+
+fuzz-bins: $(FUZZ_BINS)
+
 # ---- linking ---------------------------------------------------------------
 # One recipe links every program; the rules above list what goes into
 # each. The programs a learner runs link the two libraries they use; the
 # suites and the golden and replay tools link CUnit too.
-APP_PROGRAMS := $(CATALOG) $(DEMO) $(BENCH)
+APP_PROGRAMS := $(CATALOG) $(DEMO) $(BENCH) $(FUZZ_BINS)
 PROGRAMS := $(sort $(APP_PROGRAMS) $(CATALOG_TEST) $(MAKE_GOLDEN) \
 	$(MAKE_GOLDEN_SHIPPED) $(REPLAY_BIN) $(SUITE_BINS) $(CHECK_BIN))
 $(PROGRAMS):

@@ -45,6 +45,7 @@ extern CU_TestInfo catalog_query_tests[];  /* test_catalog_query.c */
 extern CU_TestInfo catalog_files_tests[];  /* test_catalog_files.c */
 extern CU_TestInfo catalog_repair_tests[]; /* test_catalog_repair.c */
 extern CU_TestInfo catalog_faults_tests[]; /* test_catalog_faults.c */
+extern CU_TestInfo catalog_crash_tests[];  /* test_catalog_crash.c */
 void catalog_setup(void);
 void catalog_teardown(void);
 /* catalog_teardown(), and the files made outside the test's directory. */
