@@ -74,9 +74,8 @@ grep -q '^FAIL' "$log/selfcheck.txt" && bad="$bad selfcheck"
 lap
 echo "== the same suites under valgrind (leaks and memory errors)"
 # valgrind is the slow part, so it uses both cores of the machines CI runs
-# on: the catalog suite, the longest, in the background, and the step
-# suites one after the other beside it. Each run leaves its log and its
-# exit status; they are reported in order once both are done.
+# on (the workers below). Each run leaves its log and its exit status;
+# they are reported in order once both workers are done.
 #
 # The catalog suite runs every test under valgrind, and the catalog
 # program too (--trace-children) in the tests of CATALOG_TRACED, which
@@ -134,12 +133,29 @@ memcheck() {
 		echo $? >"$out.rc" ;;
 	esac
 }
+# Two workers share the suites: one takes the catalog suite, then the step
+# suites from the last; the other the step suites from the first. Each
+# suite is run once, by the worker that claims it first (mkdir is atomic).
+claims="$log/claims"
+rm -rf "$claims" && mkdir -p "$claims"
+worker() {
+	for bin in "$@"; do
+		mkdir "$claims/$(name_of "$bin")" 2>/dev/null && memcheck "$bin"
+	done
+}
+catalog=""
+steps=""
+backwards=""
 for bin in "$@"; do
-	case "$bin" in */test_catalog) memcheck "$bin" & ;; esac
+	case "$bin" in
+	*/test_catalog) catalog="$catalog $bin" ;;
+	*) steps="$steps $bin" backwards="$bin $backwards" ;;
+	esac
 done
-for bin in "$@"; do
-	case "$bin" in */test_catalog) ;; *) memcheck "$bin" ;; esac
-done
+# shellcheck disable=SC2086 # the lists are paths without spaces
+worker $catalog $backwards &
+# shellcheck disable=SC2086
+worker $steps
 wait
 for bin in "$@"; do
 	name=$(name_of "$bin")
