@@ -79,15 +79,12 @@ echo "== the same suites under valgrind (leaks and memory errors)"
 #
 # The catalog suite runs every test under valgrind, and the catalog
 # program too (--trace-children) in the tests of CATALOG_TRACED, which
-# between them run every verb (catch-up, rebuild and verify in the
-# quarantine test) and the main failures. Tracing the program
+# between them run every verb (log, state, catch-up, rebuild, verify and
+# quarantine in the quarantine test) and the main failures. Tracing the program
 # in all of them took six minutes of the machine's two cores; make
 # sanitize (CI) runs the program under AddressSanitizer in every test.
-CATALOG_TRACED="usage errors exit 2 with one line on standard error
-apply answers each line, stores and projects each event
+CATALOG_TRACED="apply answers each line, stores and projects each event
 apply answers random bytes and cut commands, appending nothing
-log prints every event, or one product's, data as stored
-state replays a product's events, up to --at TIME
 detail, card, list and search answer from the read model
 rebuild refuses a corrupted event, names it and the way past it
 quarantine lets catch-up, rebuild, log, state and apply past a bad row
