@@ -571,6 +571,26 @@ static long long wal_size(const char *db)
 	return (long long)st.st_size;
 }
 
+/*
+ * As root, whether the user nobody can run a program at all: not when
+ * the root directory is closed to other users, as in a chroot made in a
+ * directory from mkdtemp (0700), where the loader cannot reach libc.
+ * There the tests below say that they are skipped, and why, and check
+ * nothing: as root they would test nothing either.
+ */
+static bool nobody_cannot_run_here(void)
+{
+	struct stat st;
+
+	if (geteuid() != 0 || stat("/", &st) != 0 ||
+	    (st.st_mode & S_IXOTH) != 0)
+		return false;
+	printf("      skipped: / is closed to other users here (mode %03o),"
+	       " so the user nobody can run no program\n",
+	       (unsigned)(st.st_mode & 0777));
+	return true;
+}
+
 static void test_read_verbs_on_a_directory_nobody_may_write(void)
 {
 	static const char *const verbs[][3] = {
@@ -582,6 +602,8 @@ static void test_read_verbs_on_a_directory_nobody_may_write(void)
 	size_t n = 0;
 	DIR *d;
 
+	if (nobody_cannot_run_here())
+		return; /* Passes without a check: see above. */
 	use_dir("work");
 	apply_scenario();
 	/* Each checkpointed and closed: no commit waits in a -wal file. */
@@ -637,6 +659,8 @@ static void test_read_verbs_say_why_they_cannot_read(void)
 	const char *dir;
 	sqlite3 *db;
 
+	if (nobody_cannot_run_here())
+		return; /* Passes without a check: see above. */
 	use_dir("work");
 	apply_scenario();
 	/* A directory others may write (the group), this user not. */
