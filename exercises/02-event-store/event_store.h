@@ -211,7 +211,7 @@ int es_store_load_after(struct es_store *store, int64_t after_id,
 			es_event_fn fn, void *ctx, struct es_error *err);
 
 /*
- * Rows that are not events, given with step 2 (event_quarantine.c).
+ * Rows that are not events, given with step 2 (event_store_quarantine.c).
  *
  * Set `*out` to the number of rows of the log whose id is greater than
  * `after_id`, less those in quarantine: how many events a reader that

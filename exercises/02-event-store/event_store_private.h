@@ -8,7 +8,7 @@
  * time) and event_store_version.c (step 13: a stream's version, and the
  * append that expects one), and three given with step 2:
  * event_store_schema.c (the tables, indexes and triggers),
- * event_quarantine.c (stepping over rows that are not events; verify,
+ * event_store_quarantine.c (stepping over rows that are not events; verify,
  * quarantine) and event_list.c. Every other module goes through
  * event_store.h. This header is given complete: it is the handle's layout
  * and the few helpers the files have in common.
@@ -133,7 +133,7 @@ int es_store_read_row(struct es_event *out, struct es_store *store,
  * the last row, or the first failure: ES_ECORRUPT for a row that does not
  * decode and is not quarantined, ES_ENOMEM, ES_EDB. Does not reset
  * `stmt`. Every load reads its rows through this. Given
- * (event_quarantine.c).
+ * (event_store_quarantine.c).
  */
 int es_store_next(struct es_event *ev, bool *done, struct es_store *store,
 		  sqlite3_stmt *stmt, struct es_error *err);

@@ -1,5 +1,5 @@
 /*
- * event_quarantine.c - rows of the log that are not events, given complete
+ * event_store_quarantine.c - rows of the log that are not events, given complete
  * (see event_store.h and event_store_private.h).
  *
  * The triggers refuse such a row at the door, but a log may hold one that
