@@ -34,25 +34,8 @@ found_all=0
 bad=""
 start=$(date +%s)
 
-# The counts a suite printed last: "N passed, N failed".
-add_counts() {
-	line=$(tail -n 1 "$1")
-	p=${line%% passed*}
-	f=${line#*passed, }
-	f=${f%% failed*}
-	case "$p$f" in
-	*[!0-9]* | "") failed=$((failed + 1)); return ;;
-	esac
-	passed=$((passed + p))
-	failed=$((failed + f))
-}
-
-name_of() {
-	case "$1" in
-	*/run-tests) n=${1%/run-tests}; echo "${n##*/}" ;;
-	*) echo "${1##*/}" ;;
-	esac
-}
+# add_counts and name_of
+. tests/counts.sh
 
 # Run one suite; its reports go into reports/NAME/. 86 is the status of
 # a process that a report ended (as in make progress).
