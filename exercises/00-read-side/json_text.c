@@ -68,6 +68,15 @@ bool es_utf8_valid(const char *s)
 	return true;
 }
 
+int es_utf8_char_length(const char *s)
+{
+	const char *next = s;
+	uint32_t cp;
+
+	assert(s != NULL);
+	return utf8_next(&next, &cp) ? (int)(next - s) : 0;
+}
+
 void es_json_buf_init(struct es_json_buf *b)
 {
 	assert(b != NULL);

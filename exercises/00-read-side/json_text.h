@@ -58,6 +58,13 @@
 bool es_utf8_valid(const char *s);
 
 /*
+ * The length in bytes of the well-formed UTF-8 character at `s` (1 for
+ * the NUL at the end), or 0 when the bytes there are not one, by the
+ * rules of es_utf8_valid(). This function can't fail.
+ */
+int es_utf8_char_length(const char *s);
+
+/*
  * A growable string, on the caller's stack. Read `data` and `len` if you
  * like; change them only through the functions below.
  */

@@ -82,7 +82,7 @@ static void utf8_scrub(char *s)
 	unsigned char *p = (unsigned char *)s;
 
 	while (*p != '\0') {
-		int len = catalog_utf8_length(p);
+		int len = es_utf8_char_length((const char *)p);
 
 		if (len == 0)
 			*p++ = '?';

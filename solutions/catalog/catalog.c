@@ -19,6 +19,7 @@
 #include "es_error.h"
 #include "event_store.h"
 #include "events.h"
+#include "json_text.h"
 #include "read_db.h"
 #include "scenario.h"
 #include "views.h"
@@ -120,30 +121,6 @@ static const char *const usage_text[] = {
 	"standard error say why; nothing was appended for them).\n",
 };
 
-int catalog_utf8_length(const unsigned char *p)
-{
-	int len;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	for (int i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	}
-	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
-	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
-		return 0;
-	return len;
-}
-
 /*
  * Write `s` to `out`, but a control character (C0, DEL, or C1:
  * U+0080..U+009F) as \u00NN, and a byte that is not part of a UTF-8
@@ -157,7 +134,7 @@ static void put_visible(const char *s, bool json, FILE *out)
 	const unsigned char *p = (const unsigned char *)s;
 
 	while (*p != '\0') {
-		int len = catalog_utf8_length(p);
+		int len = es_utf8_char_length((const char *)p);
 
 		if (len == 0 && json)
 			fputs("\\ufffd", out);

@@ -87,14 +87,6 @@ int catalog_fail(int status, const char *fmt, ...)
 bool catalog_put_json(const char *json);
 
 /*
- * The length of the well-formed UTF-8 character at `p`, or 0 when the
- * bytes there are not one: a stray continuation byte, a sequence cut
- * short (the NUL at the end is no continuation byte either), an overlong
- * form, a surrogate, or something beyond U+10FFFF. Can't fail.
- */
-int catalog_utf8_length(const unsigned char *p);
-
-/*
  * Read `arg` as a product id: digits only, from 1 to 2^53 - 1 (the largest
  * id a JSON number carries exactly). Returns CATALOG_OK and sets `*out`, or
  * reports the mistake and returns CATALOG_USAGE.
