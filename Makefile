@@ -11,6 +11,9 @@ SHELL := /bin/sh
 # The steps are the folders exercises/NN-slug/, in order.
 STEPS := $(patsubst exercises/%/,%,$(sort $(wildcard exercises/[0-9][0-9]-*/)))
 STEP_NUMBERS := $(patsubst 0%,%,$(foreach s,$(STEPS),$(firstword $(subst -, ,$(s)))))
+# The final step (break, fix, replay) is the last folder.
+FINAL_DIR := $(lastword $(STEPS))
+FINAL_STEP := $(lastword $(STEP_NUMBERS))
 
 STEP ?=
 IMPL ?= exercises
@@ -138,12 +141,12 @@ $(BENCH): $(SOLUTION_LIB) $(call obj,tests/bench.c)
 $(foreach n,$(STEP_NUMBERS),$(eval $(call suite_rule,solutions,solutions,$(n))))
 
 # make_golden writes the golden data (harness/golden.h) with the reference,
-# the answers by running $(CATALOG) apply; linked with step 15's shipped
-# supplier_view.c instead, the read model that step 15 ships. make test
+# the answers by running $(CATALOG) apply; linked with step 16's shipped
+# supplier_view.c instead, the read model that step 16 ships. make test
 # writes both again under build/golden/ to compare.
 GOLDEN_DIR ?= harness/golden
-SHIPPED_READ_MODEL ?= exercises/15-break-fix-replay/read_model.sql
-SHIPPED_VIEW := 15-break-fix-replay/supplier_view.c
+SHIPPED_READ_MODEL ?= exercises/$(FINAL_DIR)/read_model.sql
+SHIPPED_VIEW = $(FINAL_DIR)/supplier_view.c
 MAKE_GOLDEN := $(BUILD)/bin/make_golden
 MAKE_GOLDEN_SHIPPED := $(BUILD)/bin/make_golden_shipped
 GOLDEN_OBJS := $(call obj,harness/make_golden.c harness/golden.c \
@@ -162,8 +165,6 @@ $(MAKE_GOLDEN_SHIPPED): $(filter-out $(call obj,solutions/$(SHIPPED_VIEW)),\
 # with VIEW=all, with every step of IMPL (IMPL's own files, the given ones
 # from exercises/). observe runs no code of the learner's: it is linked with
 # the reference.
-FINAL_DIR := $(lastword $(STEPS))
-FINAL_STEP := $(lastword $(STEP_NUMBERS))
 REPLAY_GOLDEN := random
 REPLAY_PRIOR = $(if $(filter all,$(VIEW)),$(IMPL),solutions)
 REPLAY_BIN = $(BUILD)/replay/$(IMPL)-on-$(REPLAY_PRIOR)/replay

@@ -18,7 +18,7 @@
 #     caught by the step that should catch it (a leak under
 #     AddressSanitizer), and every step from 1 to the last has one;
 #  6. make golden, run again into $BUILD/golden/, writes the very bytes of
-#     harness/golden/ and of step 15's read_model.sql, and catalog apply
+#     harness/golden/ and of the final step's read_model.sql, and catalog apply
 #     answers each golden scenario's commands with its golden results;
 #  7. make replay on the final step ends with "all K rows agree" on the
 #     reference's projector and lists the differing rows on the shipped one;
@@ -328,7 +328,7 @@ fi
 
 # ---- 6. golden data ----------------------------------------------------------
 gold="$BUILD/golden"
-shipped=exercises/15-break-fix-replay/read_model.sql
+shipped=exercises/$(steps | tail -n 1)/read_model.sql
 rm -rf "$gold" && mkdir -p "$gold"
 if $MAKE -s --no-print-directory golden BUILD="$BUILD" GOLDEN_DIR="$gold" \
 	SHIPPED_READ_MODEL="$gold/read_model.sql" >"$out/golden.txt" 2>&1; then
