@@ -211,6 +211,18 @@ int es_store_load_after(struct es_store *store, int64_t after_id,
 			es_event_fn fn, void *ctx, struct es_error *err);
 
 /*
+ * One event by its id, given with step 2 (event_store_quarantine.c), for
+ * step 15: a correction cites the event it corrects, and the handler
+ * loads that event to let the decider check it. Fills `*out` (the caller
+ * disposes it) and returns ES_OK; ES_ENOTFOUND ("event 9 not found") when
+ * the log has no event of that id, or only a quarantined row; ES_ENOMEM,
+ * ES_EDB, or ES_ECORRUPT as es_store_load(). On failure `*out` owns
+ * nothing.
+ */
+int es_store_get(struct es_event *out, struct es_store *store,
+		 int64_t event_id, struct es_error *err);
+
+/*
  * Rows that are not events, given with step 2 (event_store_quarantine.c).
  *
  * Set `*out` to the number of rows of the log whose id is greater than

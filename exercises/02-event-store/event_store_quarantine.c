@@ -129,6 +129,31 @@ int es_store_next(struct es_event *ev, bool *done, struct es_store *store,
 	}
 }
 
+int es_store_get(struct es_event *out, struct es_store *store,
+		 int64_t event_id, struct es_error *err)
+{
+	static const char sql[] = "SELECT id, product_id, event_type, data, "
+				  "occurred_at FROM events WHERE id = ?";
+	sqlite3_stmt *stmt = NULL;
+	bool done = true;
+	int rc;
+
+	assert(out != NULL && store != NULL);
+	memset(out, 0, sizeof(*out));
+	/* A correction is rare: a statement of its own, not a cached one. */
+	if (sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+		sqlite3_finalize(stmt);
+		return es_store_db_error(store, err);
+	}
+	sqlite3_bind_int64(stmt, 1, event_id);
+	rc = es_store_next(out, &done, store, stmt, err);
+	sqlite3_finalize(stmt);
+	if (rc == ES_OK && done)
+		rc = es_error_set(err, ES_ENOTFOUND, "event %" PRId64 " not found",
+				  event_id);
+	return rc;
+}
+
 int es_store_count_after(int64_t *out, struct es_store *store, int64_t after_id,
 			 struct es_error *err)
 {

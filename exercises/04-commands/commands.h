@@ -13,6 +13,8 @@
  *   {"type":"UpdateStock","product_id":2,"new_stock":50}
  *   {"type":"ChangePrice","product_id":2,"new_price":44.99}
  *   {"type":"RecordProductView","product_id":1}
+ *   {"type":"CorrectStock","product_id":2,"corrects_event_id":3,
+ *    "new_stock":45,"reason":"counted twice"}      (step 15)
  *
  * Parsing checks shape and types only: a negative stock parses fine and is
  * refused later by the handler, which knows the business rules.
@@ -28,7 +30,8 @@ enum es_command_type {
 	ES_CREATE_PRODUCT = 1,
 	ES_UPDATE_STOCK,
 	ES_CHANGE_PRICE,
-	ES_RECORD_PRODUCT_VIEW
+	ES_RECORD_PRODUCT_VIEW,
+	ES_CORRECT_STOCK /* step 15 (events.h says why it is here already) */
 };
 
 /*
@@ -39,6 +42,14 @@ enum es_command_type {
 #define ES_NAME_MAX	     200
 #define ES_SUPPLIER_NAME_MAX 200
 #define ES_DESCRIPTION_MAX   5000
+
+/*
+ * A CorrectStock's reason (step 15) is at most ES_REASON_MAX characters,
+ * a rule the decider checks (decide.h). The parser bounds its bytes at
+ * ES_REASON_MAX_BYTES, the most that many characters of UTF-8 can take.
+ */
+#define ES_REASON_MAX	    200
+#define ES_REASON_MAX_BYTES (4 * ES_REASON_MAX)
 
 struct es_create_product {
 	char *name; /* owned by the command */
@@ -64,6 +75,14 @@ struct es_record_product_view {
 	int64_t product_id;
 };
 
+/* Step 15: set the stock right, citing the StockUpdated that was wrong. */
+struct es_correct_stock {
+	int64_t product_id;
+	int64_t corrects_event_id;
+	int64_t new_stock;
+	char *reason; /* owned by the command */
+};
+
 struct es_command {
 	enum es_command_type type;
 	union {
@@ -71,6 +90,7 @@ struct es_command {
 		struct es_update_stock update_stock; /* ES_UPDATE_STOCK */
 		struct es_change_price change_price; /* ES_CHANGE_PRICE */
 		struct es_record_product_view record_view;
+		struct es_correct_stock correct_stock; /* ES_CORRECT_STOCK */
 	};
 };
 

@@ -12,6 +12,8 @@
 #ifndef ES_COMMAND_HANDLER_H
 #define ES_COMMAND_HANDLER_H
 
+#include <stdbool.h>
+
 #include "aggregate.h"
 #include "commands.h"
 #include "decide.h"
@@ -50,5 +52,18 @@ int es_handle(struct es_event *out, struct es_command_handler *handler,
  */
 int es_handler_load(struct es_product *state, struct es_store *store,
 		    const struct es_command *cmd, struct es_error *err);
+
+/*
+ * Step 15. Load into `*cited` the event es_decide() reads for `cmd`
+ * (es_command_cited_id, es_store_get) and set `*found`. `*found` is false,
+ * and `*cited` zeroed, when the command cites no event or the log has no
+ * event of that id: that is the decider's to refuse ("Event 9 not
+ * found"), not a failure. The caller disposes `*cited`. Every handler
+ * loads a cited event this way. Returns ES_OK, or the store's error
+ * (ES_ENOMEM, ES_EDB, ES_ECORRUPT).
+ */
+int es_handler_load_cited(struct es_event *cited, bool *found,
+			  struct es_store *store, const struct es_command *cmd,
+			  struct es_error *err);
 
 #endif /* ES_COMMAND_HANDLER_H */
