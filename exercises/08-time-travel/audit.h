@@ -13,6 +13,14 @@
  *   #5 2026-11-27T14:32:09.123460+00:00 ProductViewed: viewed (1 view)
  *   #7 2026-11-27T14:32:11.123462+00:00 ProductViewed: viewed (2 views)
  *
+ * A correction (step 15) is told beside the event it corrects, with what
+ * that event said (was), the stock now, and why:
+ *
+ *   #3 2026-11-27T14:32:07.123458+00:00 StockUpdated: stock 0 -> 50
+ *      (corrected by #8)
+ *   #8 2026-11-27T14:32:12.123463+00:00 StockCorrected: corrects #3:
+ *      was 50, now 45, because 'counted twice'
+ *
  * (the first is one line, wrapped here). "#5" is the event's id in the
  * log, the time its occurred_at as stored. The old value of a change comes
  * from replaying the events before it (step 3's aggregate); numbers are
@@ -35,7 +43,12 @@
  *
  *   "ProductCreated: created '<name>' at <price>, stock <stock>,
  *   supplier '<supplier_name>'"
- *   "StockUpdated: stock <old> -> <new>"
+ *   "StockUpdated: stock <old> -> <new>", and then, when later events
+ *   correct it (step 15), " (corrected by #<id>)", or " (corrected by
+ *   #<id>, #<id>)" for two, in the order of the log
+ *   "StockCorrected: corrects #<id>: was <what #id said>, now <new>,
+ *   because '<reason>'" (step 15), "was ?" when the product has no
+ *   StockUpdated of that id before it (a log another program wrote)
  *   "PriceChanged: price <old> -> <new>"
  *   "ProductViewed: viewed (1 view)", "ProductViewed: viewed (2 views)",
  *   ...: how many views the product has had, this one included
