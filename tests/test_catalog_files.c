@@ -88,10 +88,10 @@ static void test_rebuild_corrupted_event(void)
 		 "{\"product_id\": 1, \"occurred_at\": "
 		 "\"2026-11-27T14:32:05+00:00\", \"by\": \"me\"}",
 		 "unknown field 'by'"},
-		{"an unknown event type", "StockCorrected",
+		{"an unknown event type", "PriceReverted",
 		 "{\"product_id\": 1, \"new_stock\": 7, \"occurred_at\": "
 		 "\"2026-11-27T14:32:05+00:00\"}",
-		 "unknown event type 'StockCorrected'"},
+		 "unknown event type 'PriceReverted'"},
 	};
 	const char *log_db;
 	const char *views_db;

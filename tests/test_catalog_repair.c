@@ -99,7 +99,7 @@ static void test_an_older_log_gets_the_checks(void)
 	ES_ASSERT_INT_EQ(try_insert("StockUpdated", "[1]", &msg),
 			 SQLITE_CONSTRAINT);
 	ES_ASSERT_STR_EQ(msg, "events: data is not a JSON object");
-	ES_ASSERT_INT_EQ(try_insert("StockCorrected", "{}", &msg),
+	ES_ASSERT_INT_EQ(try_insert("PriceReverted", "{}", &msg),
 			 SQLITE_CONSTRAINT);
 	ES_ASSERT_STR_EQ(msg, "events: unknown event_type");
 	/* Nothing more went in, and nothing was taken out. */
@@ -127,7 +127,7 @@ static void test_verify_lists_every_bad_row(void)
 	apply_scenario();
 	es_test_db_insert_bad_event(events_db, 1, "StockUpdated",
 				    "{\"product_id\": 1, ");
-	es_test_db_insert_bad_event(events_db, 2, "StockCorrected",
+	es_test_db_insert_bad_event(events_db, 2, "PriceReverted",
 				    "{\"product_id\": 2}");
 	es_test_db_insert_event(events_db, 2, "ProductViewed",
 				"{\"product_id\": 2, \"occurred_at\": "
@@ -140,7 +140,7 @@ static void test_verify_lists_every_bad_row(void)
 	es_test_expect_status(1);
 	es_test_expect_stdout(
 		"event 7 (product 1): data is not valid JSON\n"
-		"event 8 (product 2): unknown event type 'StockCorrected'\n"
+		"event 8 (product 2): unknown event type 'PriceReverted'\n"
 		"event 10 (product 1): product_id column 1 does not match "
 		"data 7\n");
 	ES_ASSERT_STR_EQ(es_test_last.err,

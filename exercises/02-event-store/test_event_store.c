@@ -924,8 +924,8 @@ static const struct corrupt_case corrupt_cases[] = {
 	{"a field is missing", "PriceChanged", 1,
 	 "{\"product_id\": 1, \"occurred_at\": \"" T1 "\"}", T1, NULL,
 	 "new_price"},
-	{"the event type is unknown", "StockCorrected", 1,
-	 STOCK_DATA("1", "50", T1), T1, "unknown event type 'StockCorrected'",
+	{"the event type is unknown", "PriceReverted", 1,
+	 STOCK_DATA("1", "50", T1), T1, "unknown event type 'PriceReverted'",
 	 NULL},
 	{"product_id differs from the data's", "StockUpdated", 1,
 	 STOCK_DATA("7", "50", T1), T1,
@@ -1609,7 +1609,7 @@ static void test_the_log_refuses_rows_that_are_not_events(void)
 		 "events: data is not a JSON object"},
 		{"an empty text", "ProductViewed", "",
 		 "events: data is not a JSON object"},
-		{"an unknown type", "StockCorrected", "{\"product_id\": 1}",
+		{"an unknown type", "PriceReverted", "{\"product_id\": 1}",
 		 "events: unknown event_type"},
 		{"a type in the wrong case", "stockupdated",
 		 "{\"product_id\": 1}", "events: unknown event_type"},
@@ -1638,12 +1638,17 @@ static void test_the_log_refuses_rows_that_are_not_events(void)
 		hand = NULL;
 		ES_ASSERT_INT_EQ(count_events(), 0);
 	}
-	/* Every type the code knows gets in, as the seed's Python writes. */
-	for (int t = ES_PRODUCT_CREATED; t <= ES_EVENT_TYPE_LAST; t++)
+	/*
+	 * Every type of the seed gets in, as the seed's Python writes it.
+	 * The seed's four only: step 15's StockCorrected is in the enum
+	 * already, but your es_event_type_name() names it only at step 15
+	 * (test_corrections.c checks that the log takes it then).
+	 */
+	for (int t = ES_PRODUCT_CREATED; t <= ES_PRODUCT_VIEWED; t++)
 		es_test_insert_event(raw, 1,
 				     es_event_type_name((enum es_event_type)t),
 				     "{}", T1);
-	ES_ASSERT_INT_EQ(count_events(), ES_EVENT_TYPE_LAST);
+	ES_ASSERT_INT_EQ(count_events(), ES_PRODUCT_VIEWED);
 }
 
 /* Dumps are large (fixtures.h): two, for the tests below. */
@@ -1654,17 +1659,28 @@ static void test_open_records_every_event_type(void)
 {
 	REQUIRE_STORE();
 	open_raw(db_path);
+	/*
+	 * The seed's four types, first and in the enum's order. Step 15's
+	 * StockCorrected comes after them once your es_event_type_name()
+	 * names it, at step 15 (until then it says "?", which the log
+	 * leaves out): so only the seed's four are checked here.
+	 */
 	es_test_dump_reset(&dump_a);
-	for (int t = ES_PRODUCT_CREATED; t <= ES_EVENT_TYPE_LAST; t++)
+	for (int t = ES_PRODUCT_CREATED; t <= ES_PRODUCT_VIEWED; t++)
 		es_test_dump_append(&dump_a, "'%s'\n",
 				    es_event_type_name((enum es_event_type)t));
 	ES_ASSERT_ROWS(es_test_dump_rows(&dump_b, raw,
 					 "SELECT name FROM event_types"
-					 " ORDER BY rowid"),
+					 " ORDER BY rowid LIMIT 4"),
 		       dump_a.text);
 	ES_ASSERT_INT_EQ(es_test_query_int(raw, "SELECT count(*) FROM "
-						"event_types"),
-			 4);
+						"event_types WHERE name NOT IN"
+						" ('ProductCreated',"
+						" 'StockUpdated',"
+						" 'PriceChanged',"
+						" 'ProductViewed',"
+						" 'StockCorrected')"),
+			 0);
 }
 
 /*
@@ -1803,7 +1819,7 @@ static void test_verify_reports_every_row_that_does_not_decode(void)
 	int64_t behind = 0;
 
 	given_corrupt_log(0); /* 1 good, 2 not JSON, 3 good */
-	es_test_insert_bad_event(raw, 7, "StockCorrected", "{}", T3);
+	es_test_insert_bad_event(raw, 7, "PriceReverted", "{}", T3);
 	append_stock(other, 1, 70, 3);
 	quarantine_row_2(other);
 	es_test_dump_reset(bad);
@@ -1816,7 +1832,7 @@ static void test_verify_reports_every_row_that_does_not_decode(void)
 	es_test_dump_append(&dump_b, "2|1|%s|written by hand; Ana|%s\n",
 			    "data is not valid JSON", T3);
 	es_test_dump_append(&dump_b, "4|7|%s|-|-\n",
-			    "unknown event type 'StockCorrected'");
+			    "unknown event type 'PriceReverted'");
 	ES_ASSERT_STR_EQ(bad->text, dump_b.text);
 	/* From an id on, as a catch-up looks for what stopped it. */
 	es_test_dump_reset(bad);
@@ -1826,7 +1842,7 @@ static void test_verify_reports_every_row_that_does_not_decode(void)
 	ES_ASSERT_INT_EQ(checked, 3);
 	es_test_dump_reset(&dump_b);
 	es_test_dump_append(&dump_b, "4|7|%s|-|-\n",
-			    "unknown event type 'StockCorrected'");
+			    "unknown event type 'PriceReverted'");
 	ES_ASSERT_STR_EQ(bad->text, dump_b.text);
 	/* Rows after an id, those in quarantine not counted. */
 	ES_ASSERT_OK(es_store_count_after(&behind, other, 0, &err), &err);

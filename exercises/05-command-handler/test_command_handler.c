@@ -559,7 +559,7 @@ static void test_decide_refusals(void)
 		es_product_dispose(&product);
 		if (on_widget)
 			make_widget_state();
-		rc = es_decide(&decided, &product, &r->cmd, NOW, &err);
+		rc = es_decide(&decided, &product, NULL, &r->cmd, NOW, &err);
 		if (rc != r->code || strcmp(err.msg, r->message) != 0)
 			ES_FAIL("%s: got %s \"%s\", expected %s \"%s\"",
 				r->name, es_code_name(rc), err.msg,
@@ -575,7 +575,7 @@ static void test_decide_nan_price_is_not_positive(void)
 
 	make_widget_state();
 	cmd.change_price.new_price = NAN;
-	ES_ASSERT_CODE(es_decide(&decided, &product, &cmd, NOW, &err),
+	ES_ASSERT_CODE(es_decide(&decided, &product, NULL, &cmd, NOW, &err),
 		       ES_EINVAL, &err);
 	ES_ASSERT_STR_EQ(err.msg, "Price must be positive");
 }
@@ -586,7 +586,8 @@ static void test_decide_update_stock(void)
 	struct es_command cmd = es_test_cmd_update_stock(1, 0);
 
 	make_widget_state();
-	ES_ASSERT_OK(es_decide(&decided, &product, &cmd, NOW, &err), &err);
+	ES_ASSERT_OK(es_decide(&decided, &product, NULL, &cmd, NOW, &err),
+		     &err);
 	ES_ASSERT_INT_EQ(decided.type, ES_STOCK_UPDATED);
 	ES_ASSERT_INT_EQ(decided.product_id, 1);
 	ES_ASSERT_INT_EQ(decided.stock.new_stock, 0);
@@ -600,7 +601,8 @@ static void test_decide_change_price(void)
 	struct es_command cmd = es_test_cmd_change_price(1, 44.99);
 
 	make_widget_state();
-	ES_ASSERT_OK(es_decide(&decided, &product, &cmd, NOW, &err), &err);
+	ES_ASSERT_OK(es_decide(&decided, &product, NULL, &cmd, NOW, &err),
+		     &err);
 	ES_ASSERT_INT_EQ(decided.type, ES_PRICE_CHANGED);
 	ES_ASSERT_INT_EQ(decided.product_id, 1);
 	ES_ASSERT_DOUBLE_EQ(decided.price.new_price, 44.99);
@@ -613,7 +615,8 @@ static void test_decide_view(void)
 	struct es_command cmd = es_test_cmd_record_view(1);
 
 	make_widget_state();
-	ES_ASSERT_OK(es_decide(&decided, &product, &cmd, NOW, &err), &err);
+	ES_ASSERT_OK(es_decide(&decided, &product, NULL, &cmd, NOW, &err),
+		     &err);
 	ES_ASSERT_INT_EQ(decided.type, ES_PRODUCT_VIEWED);
 	ES_ASSERT_INT_EQ(decided.product_id, 1);
 	ES_ASSERT_STR_EQ(decided.occurred_at, NOW);
@@ -625,7 +628,8 @@ static void test_decide_create(void)
 	struct es_error err = {0, ""};
 	struct es_command cmd = es_test_cmd_widget();
 
-	ES_ASSERT_OK(es_decide(&decided, &product, &cmd, NOW, &err), &err);
+	ES_ASSERT_OK(es_decide(&decided, &product, NULL, &cmd, NOW, &err),
+		     &err);
 	ES_ASSERT_INT_EQ(decided.type, ES_PRODUCT_CREATED);
 	ES_ASSERT_INT_EQ(decided.product_id, 0);
 	ES_ASSERT_STR_EQ(decided.created.name, "Widget Pro");
