@@ -54,6 +54,11 @@ static const char *const main_lines[] = {
 	NULL,
 };
 
+/* A reason of 201 characters: one over the rule's 200 (decide.h). */
+#define REASON_10  "0123456789"
+#define REASON_50  REASON_10 REASON_10 REASON_10 REASON_10 REASON_10
+#define REASON_201 REASON_50 REASON_50 REASON_50 REASON_50 "!"
+
 /*
  * Every event type, every refusal, and lines that are no command. After
  * the refusals, product 5 shows that a refused create took no id.
@@ -131,6 +136,41 @@ static const char *const every_event_lines[] = {
 	"{\"type\":\"UpdateStock\",\"product_id\":5,\"new_stock\":12}",
 	/* the same stock again is an event all the same */
 	"{\"type\":\"UpdateStock\",\"product_id\":4,\"new_stock\":3}",
+	/* step 15: counts corrected (#6 of product 1 twice), in and out of
+	 * the low-stock alert, a reason in JSON escapes; a count after one */
+	"{\"type\":\"CorrectStock\",\"product_id\":1,\"corrects_event_id\":6,"
+	"\"new_stock\":5,\"reason\":\"counted twice\"}",
+	"{\"type\":\"CorrectStock\",\"product_id\":3,\"corrects_event_id\":7,"
+	"\"new_stock\":12,\"reason\":\"a box behind the shelf\"}",
+	"{\"type\":\"CorrectStock\",\"product_id\":5,\"corrects_event_id\":15,"
+	"\"new_stock\":9,\"reason\":\"re-count: \\\"caf\\u00e9\\\" box\"}",
+	"{\"type\":\"CorrectStock\",\"product_id\":1,\"corrects_event_id\":6,"
+	"\"new_stock\":6,\"reason\":\"counted again\"}",
+	"{\"type\":\"UpdateStock\",\"product_id\":3,\"new_stock\":2}",
+	/* each rule of CorrectStock, in order */
+	"{\"type\":\"CorrectStock\",\"product_id\":42,\"corrects_event_id\":6,"
+	"\"new_stock\":5,\"reason\":\"counted twice\"}",
+	"{\"type\":\"CorrectStock\",\"product_id\":1,\"corrects_event_id\":999,"
+	"\"new_stock\":5,\"reason\":\"counted twice\"}",
+	"{\"type\":\"CorrectStock\",\"product_id\":1,\"corrects_event_id\":5,"
+	"\"new_stock\":5,\"reason\":\"counted twice\"}",
+	"{\"type\":\"CorrectStock\",\"product_id\":1,\"corrects_event_id\":1,"
+	"\"new_stock\":5,\"reason\":\"counted twice\"}",
+	"{\"type\":\"CorrectStock\",\"product_id\":1,\"corrects_event_id\":8,"
+	"\"new_stock\":5,\"reason\":\"counted twice\"}",
+	"{\"type\":\"CorrectStock\",\"product_id\":1,\"corrects_event_id\":17,"
+	"\"new_stock\":5,\"reason\":\"counted twice\"}",
+	"{\"type\":\"CorrectStock\",\"product_id\":1,\"corrects_event_id\":6,"
+	"\"new_stock\":-5,\"reason\":\"counted twice\"}",
+	"{\"type\":\"CorrectStock\",\"product_id\":1,\"corrects_event_id\":6,"
+	"\"new_stock\":5,\"reason\":\" \"}",
+	"{\"type\":\"CorrectStock\",\"product_id\":1,\"corrects_event_id\":6,"
+	"\"new_stock\":5,\"reason\":\"" REASON_201 "\"}",
+	/* CorrectStock lines that are no command */
+	"{\"type\":\"CorrectStock\",\"product_id\":1,\"corrects_event_id\":6,"
+	"\"new_stock\":5}",
+	"{\"type\":\"CorrectStock\",\"product_id\":1,\"corrects_event_id\":6,"
+	"\"new_stock\":5,\"reason\":null}",
 	NULL,
 };
 

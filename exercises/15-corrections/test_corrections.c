@@ -1116,15 +1116,50 @@ static void open_read_db(sqlite3 **db, const char *name)
 }
 #define open_read_db(db, name) ES_CALLED(open_read_db(db, name))
 
-/* Handle `c`, then project its event with step 6's projector. */
-static void handle_and_project(struct es_command c)
+/*
+ * The events of the read-side tests, built by hand, as the log would
+ * hand them over (ids set): Widget Pro created (#1), its stock set to 50
+ * (#2), then corrections of #2, each stamped with the clock's reading n.
+ */
+static void make_widget_event(struct es_event *out)
+{
+	struct es_product_created fields = es_test_widget_fields();
+	char at[ES_TIMESTAMP_SIZE];
+	struct es_error err = {0, ""};
+
+	es_event_dispose(out);
+	ES_ASSERT_OK(
+		es_event_product_created(out, 1, &fields, stamp(at, 0), &err),
+		&err);
+	out->id = 1;
+}
+#define make_widget_event(out) ES_CALLED(make_widget_event(out))
+
+static void make_count(struct es_event *out)
+{
+	es_event_dispose(out);
+	es_test_stock_updated(out, 1, 50, 1);
+	out->id = 2;
+}
+
+static void make_correction_of_2(struct es_event *out, int64_t id,
+				 int64_t new_stock, int n)
+{
+	char at[ES_TIMESTAMP_SIZE];
+
+	make_correction(out, 1, 2, new_stock, "counted twice", stamp(at, n));
+	out->id = id;
+}
+#define make_correction_of_2(out, id, new_stock, n)                            \
+	ES_CALLED(make_correction_of_2(out, id, new_stock, n))
+
+static void project_ok(const struct es_event *e)
 {
 	struct es_error err = {0, ""};
 
-	handle_ok(c);
-	ES_ASSERT_OK(es_projector_project(prj, &got, &err), &err);
+	ES_ASSERT_OK(es_projector_project(prj, e, &err), &err);
 }
-#define handle_and_project(c) ES_CALLED(handle_and_project(c))
+#define project_ok(e) ES_CALLED(project_ok(e))
 
 #define DETAIL_ROWS                                                            \
 	"SELECT id, name, description, price, stock, view_count,"              \
@@ -1143,9 +1178,12 @@ static void test_projector_sets_the_stock(void)
 
 	open_read_db(&read_db, "read_model.db");
 	ES_ASSERT_OK(es_projector_open(&prj, read_db, &err), &err);
-	handle_and_project(es_test_cmd_widget());
-	handle_and_project(es_test_cmd_update_stock(1, 50));
-	handle_and_project(correct(1, 2, 45, "counted twice"));
+	make_widget_event(&ev);
+	project_ok(&ev);
+	make_count(&ev);
+	project_ok(&ev);
+	make_correction_of_2(&ev, 3, 45, 2);
+	project_ok(&ev);
 	snprintf(expected, sizeof(expected),
 		 "1|'Widget Pro'|'A fine widget'|29.99|45|0|'Acme Corp'|"
 		 "'%s'|'%s'\n",
@@ -1161,15 +1199,13 @@ static void test_projector_sets_the_stock(void)
 		       "1|'Widget Pro'|29.99|45|'Acme Corp'\n");
 }
 
-/* Handle `c`, then apply its event to step 9's read models. */
-static void handle_and_apply(struct es_command c)
+static void insights_apply_ok(const struct es_event *e)
 {
 	struct es_error err = {0, ""};
 
-	handle_ok(c);
-	ES_ASSERT_OK(es_insights_apply(ins, &got, &err), &err);
+	ES_ASSERT_OK(es_insights_apply(ins, e, &err), &err);
 }
-#define handle_and_apply(c) ES_CALLED(handle_and_apply(c))
+#define insights_apply_ok(e) ES_CALLED(insights_apply_ok(e))
 
 static void test_low_stock_alert_follows_a_correction(void)
 {
@@ -1177,17 +1213,21 @@ static void test_low_stock_alert_follows_a_correction(void)
 
 	open_read_db(&read_db, "read_model.db");
 	ES_ASSERT_OK(es_insights_open(&ins, read_db, &err), &err);
-	handle_and_apply(es_test_cmd_widget());
-	handle_and_apply(es_test_cmd_update_stock(1, 50));
+	make_widget_event(&ev);
+	insights_apply_ok(&ev);
+	make_count(&ev);
+	insights_apply_ok(&ev);
 	ES_ASSERT_ROWS(
 		es_test_dump_rows(&dump_a, read_db, ES_TEST_LOW_STOCK_SQL), "");
 	/* Corrected below the threshold: in the alert... */
-	handle_and_apply(correct(1, 2, 5, "counted twice"));
+	make_correction_of_2(&ev, 3, 5, 2);
+	insights_apply_ok(&ev);
 	ES_ASSERT_ROWS(
 		es_test_dump_rows(&dump_a, read_db, ES_TEST_LOW_STOCK_SQL),
 		"1|'Widget Pro'|5\n");
 	/* ...and out of it when corrected again. */
-	handle_and_apply(correct(1, 2, 12, "found a box"));
+	make_correction_of_2(&ev, 4, 12, 3);
+	insights_apply_ok(&ev);
 	ES_ASSERT_ROWS(
 		es_test_dump_rows(&dump_a, read_db, ES_TEST_LOW_STOCK_SQL), "");
 	ES_ASSERT_ROWS(
@@ -1272,6 +1312,30 @@ static void test_replay_gives_the_views_made_live(void)
 	ES_ASSERT_OK(es_views_rebuild(&replayed, views, store, &err), &err);
 	ES_ASSERT_SAME_DUMP(dump_views(&dump_b, read_db), dump_a.text,
 			    "the views rebuilt in place");
+}
+
+/*
+ * Golden scenario "every-event" (harness/golden/): corrections in and
+ * out of the low-stock alert, one count corrected twice, a count after a
+ * correction. Replayed by your code, its log gives the views the
+ * reference wrote, row for row.
+ */
+static void test_golden_log_replays_to_its_views(void)
+{
+	struct es_error err = {0, ""};
+	char golden[512];
+	int64_t replayed = 0;
+
+	ES_REQUIRE_SETUP();
+	es_test_path(golden, sizeof(golden), "golden.db");
+	es_test_load_golden_log("every-event", golden);
+	ES_ASSERT_OK(es_store_open(&store_b, golden, ES_STORE_READONLY, &err),
+		     &err);
+	open_read_db(&read_db, "read_model.db");
+	ES_ASSERT_OK(es_views_open(&views, read_db, &err), &err);
+	ES_ASSERT_OK(es_views_rebuild(&replayed, views, store_b, &err), &err);
+	ES_ASSERT_INT_EQ(replayed, 21);
+	ES_ASSERT_GOLDEN_VIEWS(read_db, "every-event", view_tables);
 }
 
 /* ---- the audit trail ------------------------------------------------------- */
@@ -1486,6 +1550,8 @@ static CU_TestInfo read_side_tests[] = {
 	 test_low_stock_alert_follows_a_correction},
 	{"a log with corrections replays to the views its events made live",
 	 test_replay_gives_the_views_made_live},
+	{"the golden log with corrections replays to the reference's views",
+	 test_golden_log_replays_to_its_views},
 	{"the audit trail tells a correction beside the count it corrects",
 	 test_audit_trail_tells_a_correction},
 	{"the audit trail tells two corrections of one count",

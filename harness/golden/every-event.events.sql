@@ -23,6 +23,11 @@ INSERT INTO events VALUES(13,5,'ProductCreated','{"product_id": 5, "name": "Part
 INSERT INTO events VALUES(14,5,'ProductViewed','{"product_id": 5, "occurred_at": "2026-11-27T14:32:34.123485+00:00"}','2026-11-27T14:32:34.123485+00:00');
 INSERT INTO events VALUES(15,5,'StockUpdated','{"product_id": 5, "new_stock": 12, "occurred_at": "2026-11-27T14:32:35.123486+00:00"}','2026-11-27T14:32:35.123486+00:00');
 INSERT INTO events VALUES(16,4,'StockUpdated','{"product_id": 4, "new_stock": 3, "occurred_at": "2026-11-27T14:32:36.123487+00:00"}','2026-11-27T14:32:36.123487+00:00');
+INSERT INTO events VALUES(17,1,'StockCorrected','{"product_id": 1, "corrects_event_id": 6, "new_stock": 5, "reason": "counted twice", "occurred_at": "2026-11-27T14:32:37.123488+00:00"}','2026-11-27T14:32:37.123488+00:00');
+INSERT INTO events VALUES(18,3,'StockCorrected','{"product_id": 3, "corrects_event_id": 7, "new_stock": 12, "reason": "a box behind the shelf", "occurred_at": "2026-11-27T14:32:38.123489+00:00"}','2026-11-27T14:32:38.123489+00:00');
+INSERT INTO events VALUES(19,5,'StockCorrected','{"product_id": 5, "corrects_event_id": 15, "new_stock": 9, "reason": "re-count: \"caf\u00e9\" box", "occurred_at": "2026-11-27T14:32:39.123490+00:00"}','2026-11-27T14:32:39.123490+00:00');
+INSERT INTO events VALUES(20,1,'StockCorrected','{"product_id": 1, "corrects_event_id": 6, "new_stock": 6, "reason": "counted again", "occurred_at": "2026-11-27T14:32:40.123491+00:00"}','2026-11-27T14:32:40.123491+00:00');
+INSERT INTO events VALUES(21,3,'StockUpdated','{"product_id": 3, "new_stock": 2, "occurred_at": "2026-11-27T14:32:41.123492+00:00"}','2026-11-27T14:32:41.123492+00:00');
 CREATE TABLE product_registry (
     id INTEGER PRIMARY KEY AUTOINCREMENT
 );
