@@ -38,14 +38,15 @@
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The tests of each part, and the setup and teardown they all use. */
-extern CU_TestInfo catalog_cli_tests[];	   /* test_catalog_cli.c */
-extern CU_TestInfo catalog_apply_tests[];  /* test_catalog_apply.c */
-extern CU_TestInfo catalog_model_tests[];  /* test_catalog_model.c */
-extern CU_TestInfo catalog_query_tests[];  /* test_catalog_query.c */
-extern CU_TestInfo catalog_files_tests[];  /* test_catalog_files.c */
-extern CU_TestInfo catalog_repair_tests[]; /* test_catalog_repair.c */
-extern CU_TestInfo catalog_faults_tests[]; /* test_catalog_faults.c */
-extern CU_TestInfo catalog_crash_tests[];  /* test_catalog_crash.c */
+extern CU_TestInfo catalog_cli_tests[];		/* test_catalog_cli.c */
+extern CU_TestInfo catalog_apply_tests[];	/* test_catalog_apply.c */
+extern CU_TestInfo catalog_model_tests[];	/* test_catalog_model.c */
+extern CU_TestInfo catalog_query_tests[];	/* test_catalog_query.c */
+extern CU_TestInfo catalog_files_tests[];	/* test_catalog_files.c */
+extern CU_TestInfo catalog_repair_tests[];	/* test_catalog_repair.c */
+extern CU_TestInfo catalog_faults_tests[];	/* test_catalog_faults.c */
+extern CU_TestInfo catalog_crash_tests[];	/* test_catalog_crash.c */
+extern CU_TestInfo catalog_corrections_tests[]; /* test_catalog_corrections.c */
 void catalog_setup(void);
 void catalog_teardown(void);
 /* catalog_teardown(), and the files made outside the test's directory. */

@@ -55,6 +55,10 @@
 #define STOCK_JSON  "{\"product_id\": 2, \"new_stock\": 50, " OCCURRED "}"
 #define PRICE_JSON  "{\"product_id\": 2, \"new_price\": 44.99, " OCCURRED "}"
 #define VIEWED_JSON "{\"product_id\": 1, " OCCURRED "}"
+/* Step 15's event: not the seed's, so its keys' order is the kata's. */
+#define CORRECTED_JSON                                                         \
+	"{\"product_id\": 2, \"corrects_event_id\": 3, \"new_stock\": 45, "    \
+	"\"reason\": \"counted twice\", " OCCURRED "}"
 
 static struct es_event ev;     /* the event under test; strings borrowed */
 static struct es_event back;   /* ev after a trip through JSON; owned */
@@ -73,6 +77,9 @@ static void free_decoded(struct es_event *e)
 		free(e->created.name);
 		free(e->created.supplier_name);
 		free(e->created.description);
+		break;
+	case ES_STOCK_CORRECTED:
+		free(e->corrected.reason);
 		break;
 	case ES_STOCK_UPDATED:
 	case ES_PRICE_CHANGED:
@@ -171,6 +178,16 @@ static void fill_viewed(struct es_event *e, int64_t product_id,
 	fill(e, ES_PRODUCT_VIEWED, product_id, occurred_at);
 }
 
+static void fill_corrected(struct es_event *e, int64_t product_id,
+			   int64_t corrects_event_id, int64_t new_stock,
+			   const char *reason)
+{
+	fill(e, ES_STOCK_CORRECTED, product_id, AT);
+	e->corrected.corrects_event_id = corrects_event_id;
+	e->corrected.new_stock = new_stock;
+	e->corrected.reason = (char *)reason;
+}
+
 /* Serialize `e` into `json`; a failure fails the test. */
 static const char *encode(int line, const char *row, const struct es_event *e)
 {
@@ -216,6 +233,8 @@ static void test_to_json_other_events(void)
 	ES_ASSERT_STR_EQ(ENCODE("PriceChanged", &ev), PRICE_JSON);
 	fill_viewed(&ev, 1, AT);
 	ES_ASSERT_STR_EQ(ENCODE("ProductViewed", &ev), VIEWED_JSON);
+	fill_corrected(&ev, 2, 3, 45, "counted twice");
+	ES_ASSERT_STR_EQ(ENCODE("StockCorrected", &ev), CORRECTED_JSON);
 }
 
 static void test_to_json_integers(void)
@@ -638,6 +657,19 @@ static void test_round_trip_other_events(void)
 	ES_ASSERT_INT_EQ(back.type, ES_PRODUCT_VIEWED);
 	ES_ASSERT_INT_EQ(back.product_id, 4);
 	ES_ASSERT_STR_EQ(back.occurred_at, "2026-11-27T14:32:06+00:00");
+
+	fill_corrected(&ev, 5, 3, 0, "caf\xc3\xa9 \"B\"\n");
+	DECODE("StockCorrected", ES_STOCK_CORRECTED,
+	       ENCODE("StockCorrected", &ev));
+	ES_ASSERT_STR_EQ(json, "{\"product_id\": 5, \"corrects_event_id\": 3, "
+			       "\"new_stock\": 0, \"reason\": "
+			       "\"caf\\u00e9 \\\"B\\\"\\n\", " OCCURRED "}");
+	ES_ASSERT_INT_EQ(back.type, ES_STOCK_CORRECTED);
+	ES_ASSERT_INT_EQ(back.product_id, 5);
+	ES_ASSERT_INT_EQ(back.corrected.corrects_event_id, 3);
+	ES_ASSERT_INT_EQ(back.corrected.new_stock, 0);
+	ES_ASSERT_STR_EQ(back.corrected.reason, "caf\xc3\xa9 \"B\"\n");
+	ES_ASSERT_STR_EQ(back.occurred_at, AT);
 }
 
 static void test_round_trip_floats(void)
@@ -702,6 +734,12 @@ static void test_from_json_reads_python(void)
 	ES_ASSERT_DOUBLE_EQ(back.price.new_price, 44.99);
 	DECODE("ProductViewed", ES_PRODUCT_VIEWED, VIEWED_JSON);
 	ES_ASSERT_INT_EQ(back.product_id, 1);
+	ES_ASSERT_STR_EQ(back.occurred_at, AT);
+	DECODE("StockCorrected", ES_STOCK_CORRECTED, CORRECTED_JSON);
+	ES_ASSERT_INT_EQ(back.product_id, 2);
+	ES_ASSERT_INT_EQ(back.corrected.corrects_event_id, 3);
+	ES_ASSERT_INT_EQ(back.corrected.new_stock, 45);
+	ES_ASSERT_STR_EQ(back.corrected.reason, "counted twice");
 	ES_ASSERT_STR_EQ(back.occurred_at, AT);
 }
 
@@ -892,6 +930,14 @@ static const struct corrupt_row corrupt_rows[] = {
 	 "unknown field 'new_stock'"},
 	{"the log's id inside data", ES_PRODUCT_VIEWED,
 	 "{\"id\": 9, \"product_id\": 1, " OCCURRED "}", "unknown field 'id'"},
+	{"a correction without its reason", ES_STOCK_CORRECTED,
+	 "{\"product_id\": 2, \"corrects_event_id\": 3, \"new_stock\": "
+	 "45, " OCCURRED "}",
+	 "missing field 'reason'"},
+	{"a correction whose reason is null", ES_STOCK_CORRECTED,
+	 "{\"product_id\": 2, \"corrects_event_id\": 3, \"new_stock\": 45, "
+	 "\"reason\": null, " OCCURRED "}",
+	 "field 'reason' must be a string"},
 	{"a field given twice", ES_STOCK_UPDATED,
 	 "{\"product_id\": 2, \"new_stock\": 50, \"new_stock\": 60, " OCCURRED
 	 "}",

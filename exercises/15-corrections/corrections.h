@@ -41,8 +41,8 @@
  *                         a decision reads the stock).
  *   commands.c (step 4)   CorrectStock: its name, its four fields, the
  *                         reason copied and disposed, at most
- *                         ES_REASON_MAX_BYTES (800) bytes: "CorrectStock:
- *                         field 'reason' is longer than 800 bytes".
+ *                         ES_REASON_MAX_BYTES (800) bytes. See "The
+ *                         command's line", below.
  *   decide.c (step 5)     the rules below, and es_command_cited_id();
  *                         es_command_state_id() of a CorrectStock is its
  *                         product_id.
@@ -68,6 +68,24 @@
  * types in events.c is not a switch, so look for it yourself (grep for
  * ES_PRODUCT_VIEWED).
  *
+ * THE COMMAND'S LINE is parsed as every command's is (commands.h): its
+ * four fields, declared in the order of struct es_correct_stock, and no
+ * others; a bad line gets the getters' words after the command's name:
+ *
+ *   "CorrectStock: missing field '<field>'"   ("CorrectStock: missing
+ *                           field 'reason'"; with several missing, the
+ *                           first declared: 'corrects_event_id' before
+ *                           'reason')
+ *   "CorrectStock: field '<field>' must be a whole number"   ids, stock
+ *   "CorrectStock: field 'reason' must be a string"   null too
+ *   "CorrectStock: field 'reason' is longer than 800 bytes"
+ *   "CorrectStock: unknown field '<field>'"   and a reason on any other
+ *                           command is unknown there: "UpdateStock:
+ *                           unknown field 'reason'"
+ *
+ * A negative stock, an id that cites nothing, an empty reason all parse:
+ * refusing them is the decider's.
+ *
  * THE RULES, checked by es_decide() in this order (decide.h), each with
  * its message:
  *
@@ -75,14 +93,19 @@
  *                           "Product 99 not found"
  *   then the cited event E, as the handler loaded it:
  *   "Event E not found"     `cited` is NULL: the log has no event E
- *                           (ES_ENOTFOUND); "Event 99 not found"
+ *                           (ES_ENOTFOUND); "Event 99 not found", and
+ *                           for an id below 1, "Event 0 not found",
+ *                           "Event -1 not found"
  *   "Event E is not about product N"   another product's event
  *                           (ES_EINVAL); "Event 3 is not about product 1"
  *   "Event E is a <Type>, not a StockUpdated"   any other type, a
  *                           StockCorrected too: a correction corrects a
- *                           count, not another correction (ES_EINVAL);
+ *                           count, not another correction (ES_EINVAL):
  *                           "Event 1 is a ProductCreated, not a
- *                           StockUpdated"
+ *                           StockUpdated", "Event 4 is a PriceChanged, not
+ *                           a StockUpdated", "Event 5 is a ProductViewed,
+ *                           not a StockUpdated", "Event 6 is a
+ *                           StockCorrected, not a StockUpdated"
  *   "Stock cannot be negative"   UpdateStock's rule, called, not copied:
  *                           its message stays written once (ES_EINVAL)
  *   "Reason cannot be empty"   empty or only whitespace (ES_EINVAL)
@@ -95,11 +118,18 @@
  *
  * THE AUDIT TRAIL (audit.h) tells a correction beside what it corrects:
  *
- *   "StockUpdated: stock 0 -> 50 (corrected by #8)", and " (corrected by
- *   #8, #9)" for two, in the order of the log
- *   "StockCorrected: corrects #3: was 50, now 45, because 'counted
- *   twice'", where "was" is what #3 said, and "was ?" when the product has
- *   no StockUpdated #3 before it (a log another program wrote)
+ *   "StockUpdated: stock <old> -> <new> (corrected by #<id>)", and
+ *   " (corrected by #8, #9)" for two, in the order of the log:
+ *   "StockUpdated: stock 0 -> 50 (corrected by #8)"
+ *   "StockCorrected: corrects #<id>: was <said>, now <new>, because
+ *   '<reason>'", where <said> is what the StockUpdated #<id> said, not the
+ *   stock just before the correction: "StockCorrected: corrects #3: was
+ *   50, now 45, because 'counted twice'", and a second correction of #3,
+ *   "StockCorrected: corrects #3: was 50, now 40, because 'counted
+ *   again'"
+ *   "StockCorrected: corrects #<id>: was ?, now <new>, because
+ *   '<reason>'" when the product has no StockUpdated #<id> before it (a
+ *   log another program wrote)
  *
  * A log with corrections replays (rebuild) to the very views that the
  * events made when they were projected one by one. The seed's Python

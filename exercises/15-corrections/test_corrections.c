@@ -1445,7 +1445,25 @@ static void test_audit_trail_of_two_corrections(void)
 	ES_ASSERT_STR_EQ(mem_text, expected);
 }
 
-#define OTHER_AT "2026-11-27T15:00:00+00:00"
+/*
+ * Insert a StockCorrected row of product 2, as another program may have
+ * written it, stamped with the clock's reading n.
+ */
+static void insert_correction(int64_t cites, int64_t new_stock,
+			      const char *reason, int n)
+{
+	char at[ES_TIMESTAMP_SIZE];
+	char data[512];
+
+	snprintf(data, sizeof(data),
+		 "{\"product_id\": 2, \"corrects_event_id\": %" PRId64
+		 ", \"new_stock\": %" PRId64
+		 ", \"reason\": \"%s\", \"occurred_at\": \"%s\"}",
+		 cites, new_stock, reason, stamp(at, n));
+	es_test_insert_event(raw, 2, "StockCorrected", data, at);
+}
+#define insert_correction(cites, new_stock, reason, n)                         \
+	ES_CALLED(insert_correction(cites, new_stock, reason, n))
 
 /*
  * Corrections another program wrote, which no decider checked: one
@@ -1461,23 +1479,15 @@ static void test_audit_trail_was_unknown(void)
 	ES_ASSERT_INT_EQ(handle_ok(es_test_cmd_create("Gadget Plus", 49.99, 0)),
 			 2);
 	ES_ASSERT_INT_EQ(handle_ok(es_test_cmd_update_stock(1, 50)), 3);
-	es_test_insert_event(raw, 2, "StockCorrected",
-			     "{\"product_id\": 2, \"corrects_event_id\": 99, "
-			     "\"new_stock\": 7, \"reason\": \"typo\", "
-			     "\"occurred_at\": \"" OTHER_AT "\"}",
-			     OTHER_AT);
-	es_test_insert_event(raw, 2, "StockCorrected",
-			     "{\"product_id\": 2, \"corrects_event_id\": 3, "
-			     "\"new_stock\": 8, \"reason\": \"wrong shelf\", "
-			     "\"occurred_at\": \"" OTHER_AT "\"}",
-			     OTHER_AT);
+	insert_correction(99, 7, "a typo", 3);
+	insert_correction(3, 8, "wrong shelf", 4);
 	audit_line(expected, sizeof(expected), 2, stamp(at, 1),
 		   "ProductCreated: created 'Gadget Plus' at 49.99, stock 0, "
 		   "supplier 'Acme Corp'");
-	audit_line(expected, sizeof(expected), 4, OTHER_AT,
+	audit_line(expected, sizeof(expected), 4, stamp(at, 3),
 		   "StockCorrected: corrects #99: was ?, now 7, because "
-		   "'typo'");
-	audit_line(expected, sizeof(expected), 5, OTHER_AT,
+		   "'a typo'");
+	audit_line(expected, sizeof(expected), 5, stamp(at, 4),
 		   "StockCorrected: corrects #3: was ?, now 8, because "
 		   "'wrong shelf'");
 	ES_ASSERT_OK(audit(2, &err), &err);
