@@ -507,6 +507,155 @@ static struct expect gen_record_view(struct model *m, struct es_test_buf *line)
 	return ok_line(0);
 }
 
+/* Step 15's CorrectStock: good reasons, blank ones, long ones. */
+static const char *const reasons[] = {
+	"counted twice",
+	"Crème brûlée boxes counted twice",
+	"Say \"recount\" \\ again",
+	"  padded  ",
+	"Line one\nline two",
+	"🎉 found behind the shelf",
+	"",
+	" \t\n ",
+};
+
+/*
+ * A reason of `chars` characters: of one, two and four bytes mixed, or
+ * all of four (200 of them are 800 bytes, the parser's bound).
+ */
+static const char *long_reason(struct model *m, size_t chars)
+{
+	static const char *const pieces[] = {"x", "é", "🎉"};
+	bool wide = rnd(m, 3) == 0;
+	struct es_test_buf b = {0};
+
+	es_test_buf_grow(&b, 0);
+	for (size_t i = 0; i < chars; i++)
+		es_test_buf_str(&b, wide ? "🎉" : pieces[rnd(m, COUNT(pieces))]);
+	return es_test_buf_own(&b);
+}
+
+/* Characters of UTF-8: the bytes that are no continuation byte. */
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += ((unsigned char)*s & 0xc0) != 0x80;
+	return n;
+}
+
+static bool is_blank(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (!isspace((unsigned char)*s))
+			return false;
+	}
+	return true;
+}
+
+/* Is event i of product `id`, and of `type` when it is not NULL? */
+static bool event_of(const struct model *m, size_t i, long long id,
+		     const char *type)
+{
+	return m->events[i].product_id == id &&
+	       (type == NULL || strcmp(m->events[i].type, type) == 0);
+}
+
+/*
+ * The event a correction of product `id` cites: most often one of its
+ * counts, or another of its events; else any event, one past the log's
+ * end, 0 or below.
+ */
+static long long pick_cited(struct model *m, long long id)
+{
+	uint32_t r = rnd(m, 100);
+	const char *type = r < 55 ? "StockUpdated" : NULL;
+	size_t found = 0;
+
+	for (size_t i = 0; r < 70 && i < m->nevents; i++)
+		found += event_of(m, i, id, type);
+	if (found > 0) {
+		size_t k = rnd(m, (uint32_t)found);
+
+		for (size_t i = 0; i < m->nevents; i++) {
+			if (event_of(m, i, id, type) && k-- == 0)
+				return (long long)i + 1;
+		}
+	}
+	if (r < 85 && m->nevents > 0)
+		return 1 + (long long)rnd(m, (uint32_t)m->nevents);
+	if (r < 95)
+		return (long long)m->nevents + 1 + (long long)rnd(m, 3);
+	return r < 97 ? 0 : -1 - (long long)rnd(m, 100);
+}
+
+/* The rules of decide.h, in their order; NULL when the line is accepted. */
+static const char *correction_refused(const struct model *m, long long id,
+				      long long cited, long long stock,
+				      const char *reason)
+{
+	const struct m_event *ev;
+
+	if (!known(m, id))
+		return es_test_format("Product %lld not found", id);
+	if (cited < 1 || (size_t)cited > m->nevents)
+		return es_test_format("Event %lld not found", cited);
+	ev = &m->events[cited - 1];
+	if (ev->product_id != id)
+		return es_test_format("Event %lld is not about product %lld",
+				      cited, id);
+	if (strcmp(ev->type, "StockUpdated") != 0)
+		return es_test_format("Event %lld is a %s, not a StockUpdated",
+				      cited, ev->type);
+	if (stock < 0)
+		return "Stock cannot be negative";
+	if (is_blank(reason))
+		return "Reason cannot be empty";
+	if (utf8_chars(reason) > 200)
+		return "Reason cannot be longer than 200 characters";
+	return NULL;
+}
+
+static struct expect gen_correct_stock(struct model *m,
+				       struct es_test_buf *line)
+{
+	long long id = pick_id(m);
+	long long cited = pick_cited(m, id);
+	long long stock = rnd(m, 7) == 0 ? -1 - (long long)rnd(m, 500)
+					 : (long long)rnd(m, 1000);
+	const char *reason = rnd(m, 6) == 0 ? long_reason(m, 199 + rnd(m, 4))
+					    : reasons[rnd(m, COUNT(reasons))];
+	struct es_test_buf head = {0};
+	const char *why;
+
+	es_test_buf_printf(line,
+			   "{\"type\":\"CorrectStock\",\"product_id\":%lld,"
+			   "\"corrects_event_id\":%lld,\"new_stock\":%lld,"
+			   "\"reason\":",
+			   id, cited, stock);
+	quote(line, reason, rnd(m, 2) == 0);
+	es_test_buf_str(line, "}");
+	/* The parser bounds the bytes before any rule is checked. */
+	if (strlen(reason) > 800)
+		return refused("CorrectStock: field 'reason' is longer than "
+			       "800 bytes");
+	why = correction_refused(m, id, cited, stock, reason);
+	if (why != NULL)
+		return refused(why);
+	m->products[id - 1].stock = stock;
+	m->products[id - 1].updated = m->nevents;
+	es_test_buf_printf(
+		&head,
+		"{\"product_id\": %lld, \"corrects_event_id\": %lld, "
+		"\"new_stock\": %lld, \"reason\": ",
+		id, cited, stock);
+	py_quote(&head, reason);
+	es_test_buf_str(&head, ", \"occurred_at\": \"");
+	add_event(m, "StockCorrected", id, &head, "\"}");
+	return ok_line(0);
+}
+
 /*
  * Bytes 1..255 but '\n', with a NUL now and then. White space alone is a
  * blank line, whether or not a '\r' before the newline is stripped.
@@ -651,6 +800,8 @@ static struct expect gen_line(struct model *m, struct es_test_buf *line)
 		ex = gen_change_price(m, line);
 	else if (r < 72)
 		ex = gen_record_view(m, line);
+	else if (r < 80)
+		ex = gen_correct_stock(m, line);
 	else
 		ex = gen_bad_line(m, line);
 	es_test_buf_str(line, rnd(m, 10) == 0 ? "\r\n" : "\n");
