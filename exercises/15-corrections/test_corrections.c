@@ -157,7 +157,7 @@ static void store_teardown(void)
 	store = NULL;
 }
 
-/* ---- helpers -------------------------------------------------------------- */
+/* ---- helpers ------------------------------------------------------------- */
 
 /* A CorrectStock built by hand; `reason` is borrowed: never dispose it. */
 static struct es_command correct(int64_t product_id, int64_t cites,
@@ -243,7 +243,7 @@ static void load_product(int64_t id)
 }
 #define load_product(id) ES_CALLED(load_product(id))
 
-/* ---- the event: constructor, name, JSON ----------------------------------- */
+/* ---- the event: constructor, name, JSON ---------------------------------- */
 
 static void test_constructor_fills_every_field(void)
 {
@@ -319,7 +319,7 @@ static void test_json_round_trip(void)
 	ES_ASSERT_STR_EQ(got.occurred_at, NOW);
 }
 
-/* ---- the command ---------------------------------------------------------- */
+/* ---- the command --------------------------------------------------------- */
 
 #define CORRECT_LINE(fields) "{\"type\":\"CorrectStock\"," fields "}"
 #define GOOD_FIELDS                                                            \
@@ -443,7 +443,7 @@ static void test_reason_bound_in_bytes(void)
 	ES_ASSERT_STR_EQ(cmd.correct_stock.reason, NULL);
 }
 
-/* ---- decide, without a database ------------------------------------------- */
+/* ---- decide, without a database ------------------------------------------ */
 
 /*
  * The events a correction may cite, as the handler would load them:
@@ -717,7 +717,7 @@ static void test_command_cites_an_event(void)
 	ES_ASSERT_INT_EQ(es_command_cited_id(&view), 0);
 }
 
-/* ---- evolve --------------------------------------------------------------- */
+/* ---- evolve -------------------------------------------------------------- */
 
 static void test_evolve_sets_the_stock(void)
 {
@@ -748,7 +748,7 @@ static void test_evolve_sets_the_stock(void)
 	ES_ASSERT_INT_EQ(product.stock, 40);
 }
 
-/* ---- the log -------------------------------------------------------------- */
+/* ---- the log ------------------------------------------------------------- */
 
 static void test_store_takes_and_gets_a_correction(void)
 {
@@ -800,7 +800,7 @@ static void test_store_takes_and_gets_a_correction(void)
 	ES_ASSERT_STR_EQ(list.items[1].corrected.reason, "typo");
 }
 
-/* ---- step 5's handler ----------------------------------------------------- */
+/* ---- step 5's handler ---------------------------------------------------- */
 
 static void test_handle_a_correction(void)
 {
@@ -1005,7 +1005,7 @@ static void test_handler_loads_the_cited_event(void)
 	ES_ASSERT_INT_EQ(count_events(), 4);
 }
 
-/* ---- step 13's optimistic handler ----------------------------------------- */
+/* ---- step 13's optimistic handler ---------------------------------------- */
 
 static void open_optimistic(void)
 {
@@ -1101,7 +1101,7 @@ static void test_optimistic_correction_retries_on_a_conflict(void)
 	ES_ASSERT_INT_EQ(product.version, 4);
 }
 
-/* ---- the views and the read models ---------------------------------------- */
+/* ---- the views and the read models --------------------------------------- */
 
 static void open_read_db(sqlite3 **db, const char *name)
 {
@@ -1336,7 +1336,7 @@ static void test_golden_log_replays_to_its_views(void)
 	ES_ASSERT_GOLDEN_VIEWS(read_db, "every-event", view_tables);
 }
 
-/* ---- the audit trail ------------------------------------------------------- */
+/* ---- the audit trail ----------------------------------------------------- */
 
 /* Run es_audit_trail of `product_id` into `mem_text`; returns its code. */
 static int audit(int64_t product_id, struct es_error *err)
