@@ -103,6 +103,29 @@ void es_event_product_viewed(struct es_event *out, int64_t product_id,
 	(void)occurred_at;
 }
 
+int es_event_stock_corrected(struct es_event *out, int64_t product_id,
+			     int64_t corrects_event_id, int64_t new_stock,
+			     const char *reason, const char *occurred_at,
+			     struct es_error *err)
+{
+	/*
+	 * Step 15: leave this stub until then. TODO: as
+	 * es_event_product_created, for ES_STOCK_CORRECTED: set
+	 * out->corrected's three fields, strdup() the reason, and return
+	 * ES_ENOMEM (with *out owning nothing) if the copy fails.
+	 * See docs/15-corrections.md.
+	 */
+	(void)product_id;
+	(void)corrects_event_id;
+	(void)new_stock;
+	(void)reason;
+	(void)occurred_at;
+	memset(out, 0, sizeof(*out));
+	return es_error_set(
+		err, ES_ENOTIMPL,
+		"step 15: es_event_stock_corrected is not implemented yet");
+}
+
 void es_event_dispose(struct es_event *ev)
 {
 	/*

@@ -95,9 +95,9 @@ struct es_event {
 	int64_t product_id;
 	char occurred_at[ES_TIMESTAMP_SIZE];
 	union {
-		struct es_product_created created; /* ES_PRODUCT_CREATED */
-		struct es_stock_updated stock;	   /* ES_STOCK_UPDATED */
-		struct es_price_changed price;	   /* ES_PRICE_CHANGED */
+		struct es_product_created created;   /* ES_PRODUCT_CREATED */
+		struct es_stock_updated stock;	     /* ES_STOCK_UPDATED */
+		struct es_price_changed price;	     /* ES_PRICE_CHANGED */
 		struct es_stock_corrected corrected; /* ES_STOCK_CORRECTED */
 		/* ES_PRODUCT_VIEWED has no fields of its own */
 	};

@@ -219,8 +219,8 @@ int es_store_load_after(struct es_store *store, int64_t after_id,
  * ES_EDB, or ES_ECORRUPT as es_store_load(). On failure `*out` owns
  * nothing.
  */
-int es_store_get(struct es_event *out, struct es_store *store,
-		 int64_t event_id, struct es_error *err);
+int es_store_get(struct es_event *out, struct es_store *store, int64_t event_id,
+		 struct es_error *err);
 
 /*
  * Rows that are not events, given with step 2 (event_store_quarantine.c).

@@ -129,8 +129,8 @@ int es_store_next(struct es_event *ev, bool *done, struct es_store *store,
 	}
 }
 
-int es_store_get(struct es_event *out, struct es_store *store,
-		 int64_t event_id, struct es_error *err)
+int es_store_get(struct es_event *out, struct es_store *store, int64_t event_id,
+		 struct es_error *err)
 {
 	static const char sql[] = "SELECT id, product_id, event_type, data, "
 				  "occurred_at FROM events WHERE id = ?";
@@ -149,8 +149,8 @@ int es_store_get(struct es_event *out, struct es_store *store,
 	rc = es_store_next(out, &done, store, stmt, err);
 	sqlite3_finalize(stmt);
 	if (rc == ES_OK && done)
-		rc = es_error_set(err, ES_ENOTFOUND, "event %" PRId64 " not found",
-				  event_id);
+		rc = es_error_set(err, ES_ENOTFOUND,
+				  "event %" PRId64 " not found", event_id);
 	return rc;
 }
 

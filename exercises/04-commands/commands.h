@@ -49,7 +49,7 @@ enum es_command_type {
  * ES_REASON_MAX_BYTES, the most that many characters of UTF-8 can take.
  */
 #define ES_REASON_MAX	    200
-#define ES_REASON_MAX_BYTES (4 * ES_REASON_MAX)
+#define ES_REASON_MAX_BYTES 800 /* 4 * ES_REASON_MAX */
 
 struct es_create_product {
 	char *name; /* owned by the command */

@@ -15,8 +15,8 @@ int es_handle(struct es_event *out, struct es_command_handler *handler,
 	/*
 	 * TODO: zero *out and es_store_begin(). es_handler_load() the state
 	 * the decision reads into a struct es_product. Stamp the time
-	 * with handler->clock and es_time_format() and call es_decide(): it
-	 * checks every rule. A ProductCreated gets its id from
+	 * with handler->clock and es_time_format() and call es_decide()
+	 * (`cited` is NULL until step 15): it checks every rule. A ProductCreated gets its id from
 	 * es_store_new_product_id() before it is appended. es_store_append()
 	 * and es_store_commit(). On any failure es_store_rollback() and
 	 * dispose the event; on success move it into *out (the caller
@@ -44,4 +44,24 @@ int es_handler_load(struct es_product *state, struct es_store *store,
 	(void)cmd;
 	return es_error_set(err, ES_ENOTIMPL,
 			    "step 5: es_handler_load is not implemented yet");
+}
+
+int es_handler_load_cited(struct es_event *cited, bool *found,
+			  struct es_store *store, const struct es_command *cmd,
+			  struct es_error *err)
+{
+	/*
+	 * Step 15: leave this stub until then. TODO: zero *cited and set
+	 * *found false; when es_command_cited_id() names an event,
+	 * es_store_get() it: ES_ENOTFOUND is not a failure here (the
+	 * decider refuses the command), any other error is.
+	 * See docs/15-corrections.md.
+	 */
+	(void)store;
+	(void)cmd;
+	memset(cited, 0, sizeof(*cited));
+	*found = false;
+	return es_error_set(
+		err, ES_ENOTIMPL,
+		"step 15: es_handler_load_cited is not implemented yet");
 }

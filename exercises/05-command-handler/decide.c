@@ -10,8 +10,8 @@
 #include <string.h>
 
 int es_decide(struct es_event *out, const struct es_product *state,
-	      const struct es_command *cmd, const char *now,
-	      struct es_error *err)
+	      const struct es_event *cited, const struct es_command *cmd,
+	      const char *now, struct es_error *err)
 {
 	/*
 	 * TODO: zero *out and switch on cmd->type (every case, no
@@ -26,6 +26,7 @@ int es_decide(struct es_event *out, const struct es_product *state,
 	 * See docs/05-command-handler.md, "Decide: the rules, pure".
 	 */
 	(void)state;
+	(void)cited; /* step 15's: until then no command cites an event */
 	(void)cmd;
 	(void)now;
 	memset(out, 0, sizeof(*out));
@@ -40,6 +41,17 @@ int64_t es_command_state_id(const struct es_command *cmd)
 	 * ChangePrice or a RecordProductView; 0 for a CreateProduct, whose
 	 * decision reads no state.
 	 * See docs/05-command-handler.md, "Decide: the rules, pure".
+	 */
+	(void)cmd;
+	return -1;
+}
+
+int64_t es_command_cited_id(const struct es_command *cmd)
+{
+	/*
+	 * Step 15: leave this stub until then. TODO: the corrects_event_id
+	 * of a CorrectStock; 0 for every other command.
+	 * See docs/15-corrections.md.
 	 */
 	(void)cmd;
 	return -1;

@@ -59,7 +59,8 @@ int es_optimistic_handle(struct es_event *out, struct es_optimistic *opt,
 	 * ES_ECONFLICT: load the command's product with no transaction open
 	 * (es_snapshots_load when opt has snapshots and the command reads a
 	 * product, else step 5's es_handler_load), call the hook, stamp the
-	 * time and es_decide(). Append: a ProductCreated registers its id and
+	 * time and es_decide() (step 15: with the event the command cites,
+	 * es_handler_load_cited; NULL until then). Append: a ProductCreated registers its id and
 	 * appends in one transaction; an event es_event_versioned() says no
 	 * to goes in with es_store_append(); the others with
 	 * es_store_append_expected(..., state.version, ...). On success move

@@ -171,19 +171,21 @@ static int on_created(struct es_supplier_view *view, const struct es_event *ev,
 	return es_sql_run(count, err);
 }
 
-/* The supplier's row, then the product's own. */
+/*
+ * A StockUpdated, or a StockCorrected (step 15): the stock is new_stock.
+ * The supplier's row, then the product's own.
+ */
 static int on_stock_updated(struct es_supplier_view *view,
-			    const struct es_event *ev, struct es_error *err)
+			    const struct es_event *ev, int64_t new_stock,
+			    struct es_error *err)
 {
 	int rc;
 
-	sqlite3_bind_int64(view->stmt[ST_STOCK_SUMMARY], 2,
-			   ev->stock.new_stock);
+	sqlite3_bind_int64(view->stmt[ST_STOCK_SUMMARY], 2, new_stock);
 	rc = run_for_product(view, ST_STOCK_SUMMARY, ev, err);
 	if (rc != ES_OK)
 		return rc;
-	sqlite3_bind_int64(view->stmt[ST_STOCK_PRODUCT], 2,
-			   ev->stock.new_stock);
+	sqlite3_bind_int64(view->stmt[ST_STOCK_PRODUCT], 2, new_stock);
 	return run_for_product(view, ST_STOCK_PRODUCT, ev, err);
 }
 
@@ -208,11 +210,13 @@ int es_supplier_view_apply(struct es_supplier_view *view,
 	case ES_PRODUCT_CREATED:
 		return on_created(view, ev, err);
 	case ES_STOCK_UPDATED:
-		return on_stock_updated(view, ev, err);
+		return on_stock_updated(view, ev, ev->stock.new_stock, err);
 	case ES_PRICE_CHANGED:
 		return ES_OK; /* prices are not in this view */
 	case ES_PRODUCT_VIEWED:
 		return on_viewed(view, ev, err);
+	case ES_STOCK_CORRECTED: /* step 15 */
+		return on_stock_updated(view, ev, ev->corrected.new_stock, err);
 	}
 	/* Only a type outside the enum gets here. */
 	return es_error_set(err, ES_EINVAL, "unknown event type %d",

@@ -11,12 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Every event type, in the order the seed declares them. */
+/* Every event type: the seed's four in its order, then step 15's. */
 static const enum es_event_type types[] = {
 	ES_PRODUCT_CREATED,
 	ES_STOCK_UPDATED,
 	ES_PRICE_CHANGED,
 	ES_PRODUCT_VIEWED,
+	/* step 15 */
+	ES_STOCK_CORRECTED,
 };
 
 #define TYPE_COUNT (sizeof(types) / sizeof(types[0]))
@@ -32,6 +34,8 @@ const char *es_event_type_name(enum es_event_type type)
 		return "PriceChanged";
 	case ES_PRODUCT_VIEWED:
 		return "ProductViewed";
+	case ES_STOCK_CORRECTED: /* step 15 */
+		return "StockCorrected";
 	}
 	return "?";
 }
@@ -110,6 +114,24 @@ void es_event_product_viewed(struct es_event *out, int64_t product_id,
 	event_init(out, ES_PRODUCT_VIEWED, product_id, occurred_at);
 }
 
+/* step 15 */
+int es_event_stock_corrected(struct es_event *out, int64_t product_id,
+			     int64_t corrects_event_id, int64_t new_stock,
+			     const char *reason, const char *occurred_at,
+			     struct es_error *err)
+{
+	assert(reason != NULL);
+	event_init(out, ES_STOCK_CORRECTED, product_id, occurred_at);
+	out->corrected.corrects_event_id = corrects_event_id;
+	out->corrected.new_stock = new_stock;
+	out->corrected.reason = strdup(reason);
+	if (out->corrected.reason == NULL) {
+		memset(out, 0, sizeof(*out));
+		return es_error_set(err, ES_ENOMEM, "out of memory");
+	}
+	return ES_OK;
+}
+
 void es_event_dispose(struct es_event *ev)
 {
 	if (ev == NULL)
@@ -123,6 +145,9 @@ void es_event_dispose(struct es_event *ev)
 	case ES_STOCK_UPDATED:
 	case ES_PRICE_CHANGED:
 	case ES_PRODUCT_VIEWED:
+		break;
+	case ES_STOCK_CORRECTED: /* step 15 */
+		free(ev->corrected.reason);
 		break;
 	}
 	memset(ev, 0, sizeof(*ev));

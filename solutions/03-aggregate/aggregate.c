@@ -18,6 +18,7 @@ bool es_event_versioned(enum es_event_type type)
 	case ES_PRODUCT_CREATED:
 	case ES_STOCK_UPDATED:
 	case ES_PRICE_CHANGED:
+	case ES_STOCK_CORRECTED: /* step 15 */
 		return true;
 	case ES_PRODUCT_VIEWED:
 		return false;
@@ -117,6 +118,9 @@ int es_product_apply(struct es_product *p, const struct es_event *ev,
 		break;
 	case ES_PRODUCT_VIEWED:
 		p->view_count++;
+		break;
+	case ES_STOCK_CORRECTED: /* step 15 */
+		p->stock = ev->corrected.new_stock;
 		break;
 	}
 	if (rc != ES_OK)

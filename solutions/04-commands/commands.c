@@ -27,6 +27,8 @@ static const enum es_command_type types[] = {
 	ES_UPDATE_STOCK,
 	ES_CHANGE_PRICE,
 	ES_RECORD_PRODUCT_VIEW,
+	/* step 15 */
+	ES_CORRECT_STOCK,
 };
 
 const char *es_command_type_name(enum es_command_type type)
@@ -40,6 +42,8 @@ const char *es_command_type_name(enum es_command_type type)
 		return "ChangePrice";
 	case ES_RECORD_PRODUCT_VIEW:
 		return "RecordProductView";
+	case ES_CORRECT_STOCK: /* step 15 */
+		return "CorrectStock";
 	}
 	return "?";
 }
@@ -144,6 +148,35 @@ static int read_record_view(struct es_record_product_view *c, const cJSON *root,
 	return rc;
 }
 
+/*
+ * The reason's bytes are bounded here, as every string's are; its
+ * characters are the decider's rule (ES_REASON_MAX).
+ */
+/* step 15 */
+static int read_correct_stock(struct es_correct_stock *c, const cJSON *root,
+			      struct es_error *err)
+{
+	static const char *const fields[] = {
+		"type",	     "product_id", "corrects_event_id",
+		"new_stock", "reason",	   NULL,
+	};
+	int rc = es_json_get_int(&c->product_id, root, "product_id", err);
+
+	if (rc == ES_OK)
+		rc = es_json_get_int(&c->corrects_event_id, root,
+				     "corrects_event_id", err);
+	if (rc == ES_OK)
+		rc = es_json_get_int(&c->new_stock, root, "new_stock", err);
+	if (rc == ES_OK)
+		rc = es_json_get_string(&c->reason, root, "reason", err);
+	if (rc == ES_OK)
+		rc = check_length(c->reason, "reason", ES_REASON_MAX_BYTES,
+				  err);
+	if (rc == ES_OK)
+		rc = es_json_check_fields(root, fields, err);
+	return rc;
+}
+
 /* Read the command `root` holds into `cmd`, whose type is set. */
 static int read_fields(struct es_command *cmd, const cJSON *root,
 		       struct es_error *err)
@@ -157,6 +190,8 @@ static int read_fields(struct es_command *cmd, const cJSON *root,
 		return read_change_price(&cmd->change_price, root, err);
 	case ES_RECORD_PRODUCT_VIEW:
 		return read_record_view(&cmd->record_view, root, err);
+	case ES_CORRECT_STOCK: /* step 15 */
+		return read_correct_stock(&cmd->correct_stock, root, err);
 	}
 	return ES_OK;
 }
@@ -237,6 +272,9 @@ void es_command_dispose(struct es_command *cmd)
 	case ES_UPDATE_STOCK:
 	case ES_CHANGE_PRICE:
 	case ES_RECORD_PRODUCT_VIEW:
+		break;
+	case ES_CORRECT_STOCK: /* step 15 */
+		free(cmd->correct_stock.reason);
 		break;
 	}
 	memset(cmd, 0, sizeof(*cmd));

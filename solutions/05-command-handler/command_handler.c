@@ -35,16 +35,37 @@ int es_handler_load(struct es_product *state, struct es_store *store,
 	return rc;
 }
 
+/* step 15 */
+int es_handler_load_cited(struct es_event *cited, bool *found,
+			  struct es_store *store, const struct es_command *cmd,
+			  struct es_error *err)
+{
+	int64_t event_id = es_command_cited_id(cmd);
+	int rc;
+
+	assert(cited != NULL && found != NULL && store != NULL);
+	memset(cited, 0, sizeof(*cited));
+	*found = false;
+	if (event_id == 0)
+		return ES_OK; /* the command cites no event */
+	rc = es_store_get(cited, store, event_id, err);
+	if (rc == ES_ENOTFOUND)
+		return ES_OK; /* the decider's to refuse, with its message */
+	*found = rc == ES_OK;
+	return rc;
+}
+
 /* Read the clock once, and decide with what it says. */
 static int decide_now(struct es_event *ev,
 		      const struct es_command_handler *handler,
 		      const struct es_product *state,
+		      const struct es_event *cited,
 		      const struct es_command *cmd, struct es_error *err)
 {
 	char now[ES_TIMESTAMP_SIZE];
 
 	es_time_format(now, handler->clock.now(handler->clock.ctx));
-	return es_decide(ev, state, cmd, now, err);
+	return es_decide(ev, state, cited, cmd, now, err);
 }
 
 /* Append the decided event; a new product gets its id first. */
@@ -64,6 +85,8 @@ int es_handle(struct es_event *out, struct es_command_handler *handler,
 	      const struct es_command *cmd, struct es_error *err)
 {
 	struct es_product state;
+	struct es_event cited;
+	bool found = false;
 	struct es_event ev;
 	int rc;
 
@@ -74,18 +97,24 @@ int es_handle(struct es_event *out, struct es_command_handler *handler,
 
 	memset(out, 0, sizeof(*out));
 	memset(&ev, 0, sizeof(ev));
+	memset(&cited, 0, sizeof(cited));
 	es_product_init(&state);
 	rc = es_store_begin(handler->store, err);
 	if (rc != ES_OK)
 		return rc;
 	rc = es_handler_load(&state, handler->store, cmd, err);
+	if (rc == ES_OK) /* step 15 */
+		rc = es_handler_load_cited(&cited, &found, handler->store, cmd,
+					   err);
 	if (rc == ES_OK)
-		rc = decide_now(&ev, handler, &state, cmd, err);
+		rc = decide_now(&ev, handler, &state, found ? &cited : NULL,
+				cmd, err);
 	if (rc == ES_OK)
 		rc = append(&ev, handler->store, err);
 	if (rc == ES_OK)
 		rc = es_store_commit(handler->store, err);
 	es_product_dispose(&state);
+	es_event_dispose(&cited);
 	if (rc != ES_OK) {
 		es_store_rollback(handler->store);
 		es_event_dispose(&ev);

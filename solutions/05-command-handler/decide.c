@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "json_text.h" /* es_utf8_char_length, for step 15 */
+
 /* True for NULL, "" and strings of nothing but whitespace. */
 static bool is_blank(const char *s)
 {
@@ -117,6 +119,69 @@ static int change_price(struct es_event *out, const struct es_product *state,
 }
 
 /*
+ * The characters of UTF-8 string `s`, which the parser has checked. A
+ * byte that does not start a character counts as one, so that this ends.
+ */
+/* step 15 */
+static size_t count_chars(const char *s)
+{
+	size_t n = 0;
+
+	while (*s != '\0') {
+		int len = es_utf8_char_length(s);
+
+		s += len > 0 ? len : 1;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * A correction cites the event it corrects: `cited` is that event as the
+ * log has it, or NULL when there is none. Only a StockUpdated of this
+ * product can be corrected; the new stock obeys the rule every stock
+ * obeys; the reason is what the audit trail will show.
+ */
+/* step 15 */
+static int correct_stock(struct es_event *out, const struct es_product *state,
+			 const struct es_event *cited,
+			 const struct es_correct_stock *cmd, const char *now,
+			 struct es_error *err)
+{
+	int64_t id = cmd->corrects_event_id;
+	int rc;
+
+	rc = check_exists(state, cmd->product_id, err);
+	if (rc != ES_OK)
+		return rc;
+	if (cited == NULL)
+		return es_error_set(err, ES_ENOTFOUND,
+				    "Event %" PRId64 " not found", id);
+	if (cited->product_id != cmd->product_id)
+		return es_error_set(err, ES_EINVAL,
+				    "Event %" PRId64
+				    " is not about product %" PRId64,
+				    id, cmd->product_id);
+	if (cited->type != ES_STOCK_UPDATED)
+		return es_error_set(err, ES_EINVAL,
+				    "Event %" PRId64 " is a %s, not a "
+				    "StockUpdated",
+				    id, es_event_type_name(cited->type));
+	rc = check_stock(cmd->new_stock, err);
+	if (rc != ES_OK)
+		return rc;
+	if (is_blank(cmd->reason))
+		return es_error_set(err, ES_EINVAL, "Reason cannot be empty");
+	if (count_chars(cmd->reason) > ES_REASON_MAX)
+		return es_error_set(err, ES_EINVAL,
+				    "Reason cannot be longer than %d "
+				    "characters",
+				    ES_REASON_MAX);
+	return es_event_stock_corrected(out, cmd->product_id, id,
+					cmd->new_stock, cmd->reason, now, err);
+}
+
+/*
  * The seed records any view; here a view must be of a product that
  * exists, so the ids below 1 and those never created are refused. A log
  * may hold such views all the same (the seed's Python writes them):
@@ -134,10 +199,11 @@ static int record_view(struct es_event *out, const struct es_product *state,
 }
 
 int es_decide(struct es_event *out, const struct es_product *state,
-	      const struct es_command *cmd, const char *now,
-	      struct es_error *err)
+	      const struct es_event *cited, const struct es_command *cmd,
+	      const char *now, struct es_error *err)
 {
 	assert(out != NULL && state != NULL && cmd != NULL && now != NULL);
+	assert(cited == NULL || cited->id > 0); /* it comes from the log */
 	memset(out, 0, sizeof(*out));
 	switch (cmd->type) {
 	case ES_CREATE_PRODUCT:
@@ -148,6 +214,9 @@ int es_decide(struct es_event *out, const struct es_product *state,
 		return change_price(out, state, &cmd->change_price, now, err);
 	case ES_RECORD_PRODUCT_VIEW:
 		return record_view(out, state, &cmd->record_view, now, err);
+	case ES_CORRECT_STOCK: /* step 15 */
+		return correct_stock(out, state, cited, &cmd->correct_stock,
+				     now, err);
 	}
 	/* Only a type outside the enum gets here. */
 	return es_error_set(err, ES_EINVAL, "unknown command type %d",
@@ -164,8 +233,19 @@ int64_t es_command_state_id(const struct es_command *cmd)
 		return cmd->change_price.product_id;
 	case ES_RECORD_PRODUCT_VIEW:
 		return cmd->record_view.product_id;
+	case ES_CORRECT_STOCK: /* step 15 */
+		return cmd->correct_stock.product_id;
 	case ES_CREATE_PRODUCT:
 		return 0;
 	}
 	return 0; /* a type outside the enum */
+}
+
+/* step 15 */
+int64_t es_command_cited_id(const struct es_command *cmd)
+{
+	assert(cmd != NULL);
+	if (cmd->type == ES_CORRECT_STOCK)
+		return cmd->correct_stock.corrects_event_id;
+	return 0;
 }

@@ -124,20 +124,21 @@ static int on_created(struct es_projector *prj, const struct es_event *ev,
 	return es_sql_run(list, err);
 }
 
+/* A StockUpdated, or a StockCorrected (step 15): the stock is new_stock. */
 static int on_stock_updated(struct es_projector *prj, const struct es_event *ev,
-			    struct es_error *err)
+			    int64_t new_stock, struct es_error *err)
 {
 	sqlite3_stmt *detail = prj->stmt[ST_STOCK_DETAIL];
 	sqlite3_stmt *list = prj->stmt[ST_STOCK_LIST];
 	int rc;
 
-	sqlite3_bind_int64(detail, 1, ev->stock.new_stock);
+	sqlite3_bind_int64(detail, 1, new_stock);
 	bind_text(detail, 2, ev->occurred_at);
 	sqlite3_bind_int64(detail, 3, ev->product_id);
 	rc = es_sql_run(detail, err);
 	if (rc != ES_OK)
 		return rc;
-	sqlite3_bind_int64(list, 1, ev->stock.new_stock);
+	sqlite3_bind_int64(list, 1, new_stock);
 	sqlite3_bind_int64(list, 2, ev->product_id);
 	return es_sql_run(list, err);
 }
@@ -179,11 +180,13 @@ int es_projector_apply(struct es_projector *prj, const struct es_event *ev,
 	case ES_PRODUCT_CREATED:
 		return on_created(prj, ev, err);
 	case ES_STOCK_UPDATED:
-		return on_stock_updated(prj, ev, err);
+		return on_stock_updated(prj, ev, ev->stock.new_stock, err);
 	case ES_PRICE_CHANGED:
 		return on_price_changed(prj, ev, err);
 	case ES_PRODUCT_VIEWED:
 		return on_viewed(prj, ev, err);
+	case ES_STOCK_CORRECTED: /* step 15 */
+		return on_stock_updated(prj, ev, ev->corrected.new_stock, err);
 	}
 	/* Only a type outside the enum gets here. */
 	return es_error_set(err, ES_EINVAL, "unknown event type %d",

@@ -32,12 +32,68 @@ static void format_float(char out[32], double v)
 	es_json_buf_dispose(&b);
 }
 
-/* What `ev` changed in `p`, the product as it was before `ev`. */
-static void print_change(FILE *out, const struct es_product *p,
-			 const struct es_event *ev)
+/*
+ * The StockUpdated of `events[0..before)` with id `id`, or NULL: what a
+ * correction cites, looked up among the product's earlier events.
+ */
+/* step 15 */
+static const struct es_event *find_stock_update(const struct es_event *events,
+						size_t before, int64_t id)
 {
+	for (size_t i = 0; i < before; i++) {
+		if (events[i].id == id && events[i].type == ES_STOCK_UPDATED)
+			return &events[i];
+	}
+	return NULL;
+}
+
+/* The corrections after `events[at]` that cite it: " (corrected by #8)". */
+/* step 15 */
+static void print_corrected_by(FILE *out, const struct es_event *events,
+			       size_t count, size_t at)
+{
+	const char *sep = " (corrected by ";
+
+	for (size_t i = at + 1; i < count; i++) {
+		if (events[i].type == ES_STOCK_CORRECTED &&
+		    events[i].corrected.corrects_event_id == events[at].id) {
+			fprintf(out, "%s#%" PRId64, sep, events[i].id);
+			sep = ", ";
+		}
+	}
+	if (sep[0] == ',')
+		fputc(')', out);
+}
+
+/* step 15 */
+static void print_correction(FILE *out, const struct es_event *events,
+			     size_t at)
+{
+	const struct es_stock_corrected *c = &events[at].corrected;
+	const struct es_event *was =
+		find_stock_update(events, at, c->corrects_event_id);
+
+	fprintf(out, "corrects #%" PRId64 ": was ", c->corrects_event_id);
+	if (was != NULL)
+		fprintf(out, "%" PRId64, was->stock.new_stock);
+	else
+		fputc('?', out);
+	fprintf(out, ", now %" PRId64 ", because '%s'", c->new_stock,
+		c->reason);
+}
+
+/*
+ * What `events[at]` changed in `p`, the product as it was before it. A
+ * correction reads the product's other events: the one it cites, and
+ * those that cite a stock update.
+ */
+static void print_change(FILE *out, const struct es_product *p,
+			 const struct es_event *events, size_t count, size_t at)
+{
+	const struct es_event *ev = &events[at];
 	char before[32], after[32];
 	int64_t views;
+	assert(at < count);
 
 	switch (ev->type) {
 	case ES_PRODUCT_CREATED:
@@ -50,6 +106,7 @@ static void print_change(FILE *out, const struct es_product *p,
 	case ES_STOCK_UPDATED:
 		fprintf(out, "stock %" PRId64 " -> %" PRId64, p->stock,
 			ev->stock.new_stock);
+		print_corrected_by(out, events, count, at); /* step 15 */
 		return;
 	case ES_PRICE_CHANGED:
 		format_float(before, p->price);
@@ -60,6 +117,9 @@ static void print_change(FILE *out, const struct es_product *p,
 		views = p->view_count + 1;
 		fprintf(out, "viewed (%" PRId64 " view%s)", views,
 			views == 1 ? "" : "s");
+		return;
+	case ES_STOCK_CORRECTED: /* step 15 */
+		print_correction(out, events, at);
 		return;
 	}
 }
@@ -87,7 +147,7 @@ int es_audit_trail(FILE *out, struct es_store *store, int64_t product_id,
 
 		fprintf(out, "#%" PRId64 " %s %s: ", ev->id, ev->occurred_at,
 			es_event_type_name(ev->type));
-		print_change(out, &p, ev);
+		print_change(out, &p, events.items, events.count, i);
 		fputc('\n', out);
 		rc = es_product_apply(&p, ev, err);
 	}

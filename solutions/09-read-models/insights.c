@@ -125,14 +125,17 @@ static int on_created(struct es_insights *ins, const struct es_event *ev,
 	return refresh_alert(ins, ev->product_id, err);
 }
 
-/* A product never created has no stock_level row: nothing changes. */
+/*
+ * A StockUpdated, or a StockCorrected (step 15): the stock is new_stock. A
+ * product never created has no stock_level row: nothing changes.
+ */
 static int on_stock_updated(struct es_insights *ins, const struct es_event *ev,
-			    struct es_error *err)
+			    int64_t new_stock, struct es_error *err)
 {
 	sqlite3_stmt *level = ins->stmt[ST_LEVEL_STOCK];
 	int rc;
 
-	sqlite3_bind_int64(level, 1, ev->stock.new_stock);
+	sqlite3_bind_int64(level, 1, new_stock);
 	sqlite3_bind_int64(level, 2, ev->product_id);
 	rc = es_sql_run(level, err);
 	if (rc != ES_OK)
@@ -159,11 +162,13 @@ int es_insights_apply(struct es_insights *ins, const struct es_event *ev,
 	case ES_PRODUCT_CREATED:
 		return on_created(ins, ev, err);
 	case ES_STOCK_UPDATED:
-		return on_stock_updated(ins, ev, err);
+		return on_stock_updated(ins, ev, ev->stock.new_stock, err);
 	case ES_PRICE_CHANGED:
 		return ES_OK;
 	case ES_PRODUCT_VIEWED:
 		return on_viewed(ins, ev, err);
+	case ES_STOCK_CORRECTED: /* step 15 */
+		return on_stock_updated(ins, ev, ev->corrected.new_stock, err);
 	}
 	/* Only a type outside the enum gets here. */
 	return es_error_set(err, ES_EINVAL, "unknown event type %d",

@@ -10,6 +10,7 @@
 #include "optimistic.h"
 
 #include <assert.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,22 +107,30 @@ static int attempt(struct es_event *ev, struct es_optimistic *opt,
 		   const struct es_command *cmd, struct es_error *err)
 {
 	struct es_product state;
+	struct es_event cited; /* never changes once logged: no lock needed */
+	bool found = false;
 	int rc;
 
 	memset(ev, 0, sizeof(*ev));
+	memset(&cited, 0, sizeof(cited));
 	es_product_init(&state);
 	rc = load_state(&state, opt, cmd, err);
+	if (rc == ES_OK) /* step 15 */
+		rc = es_handler_load_cited(&cited, &found, opt->store, cmd,
+					   err);
 	if (rc == ES_OK && opt->hook != NULL)
 		rc = opt->hook(opt->hook_ctx, &state, err);
 	if (rc == ES_OK) {
 		char now[ES_TIMESTAMP_SIZE];
 
 		es_time_format(now, opt->clock.now(opt->clock.ctx));
-		rc = es_decide(ev, &state, cmd, now, err);
+		rc = es_decide(ev, &state, found ? &cited : NULL, cmd, now,
+			       err);
 	}
 	if (rc == ES_OK)
 		rc = append(ev, opt->store, state.version, err);
 	es_product_dispose(&state);
+	es_event_dispose(&cited);
 	if (rc != ES_OK)
 		es_event_dispose(ev);
 	return rc;
