@@ -53,7 +53,9 @@ learner_files() {
 # as the learner's files (exercises/...), one a line.
 marked_files() {
 	grep -l -E "/\* step $1 \*/[[:space:]]*\$" solutions/[0-9][0-9]-*/*.c \
-		2>/dev/null | sed 's|^solutions/|exercises/|'
+		2>/dev/null | awk -v n="$1" '{ m = $0; sub(/^solutions\//, "", m)
+			sub(/-.*/, "", m); sub(/^solutions\//, "exercises/") }
+			m + 0 < n + 0'
 }
 
 # The reference's file for one of the learner's.

@@ -82,10 +82,12 @@ summary_of() {
 # later one is left in it, and it builds (at STEP=N, as section 1 builds
 # it). Section 1 checks such a step's suite on that tree.
 
-# marked_files N: the files of solutions/ that hold markers of step N.
+# marked_files N: the files of solutions/ of the steps before N that hold
+# markers of step N.
 marked_files() {
 	grep -l -E "/\* step $1 \*/[[:space:]]*\$" solutions/[0-9][0-9]-*/*.c \
-		2>/dev/null
+		2>/dev/null | awk -v n="$1" '{ m = $0; sub(/^solutions\//, "", m)
+			sub(/-.*/, "", m) } m + 0 < n + 0'
 }
 before_tree() { echo "$BUILD/before/$1"; }
 
