@@ -14,7 +14,7 @@
 #                 lines of code; writes to the file `stats` how many
 #                 functions both have, how many of them differ, how many
 #                 only the reference has, and the first that differs;
-#                 only="NAME ..." lists those functions alone
+#                 names="NAME ..." lists those functions alone
 #   mode=extract  want=NAME; prints "FILE:LINE" of the first function
 #                 NAME, then its lines of code (comments and blank lines
 #                 dropped)
@@ -211,7 +211,7 @@ function row(name, verdict, sizes) {
 }
 
 function wanted(name) {
-	return only == "" || index(" " only " ", " " name " ") > 0
+	return names == "" || index(" " names " ", " " name " ") > 0
 }
 
 function lines(n) {

@@ -215,7 +215,7 @@ diff_list() {
 	for f in $files; do
 		set -- "$@" "$f" "$(ref_of "$f")"
 	done
-	awk -v mode=list -v stats="$stats" -v only="$only" \
+	awk -v mode=list -v stats="$stats" -v names="$only" \
 		-f "$HERE/c_functions.awk" "$@"
 	read -r functions differ only first <"$stats"
 	echo
