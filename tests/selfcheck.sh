@@ -28,7 +28,8 @@
 #  7. make replay on the final step ends with "all K rows agree" on the
 #     reference's projector and lists the differing rows on the shipped one;
 #  8. make diff lists each function of a step's stubs as differing from the
-#     reference, with both sizes, and FN= diffs that one function; the
+#     reference, with both sizes (for a step whose code is in earlier
+#     files, the functions it changes), and FN= diffs that one function; the
 #     memcheck summary of canned valgrind logs (tests/fixtures/memcheck/)
 #     names the learner's file:line, or says what a set-up-only leak means;
 #  9. a failure says precisely what failed: references broken on purpose
@@ -567,6 +568,28 @@ else
 	fail "make diff STEP=5 FN=es_decide is not a diff of es_decide alone" \
 		"(see $log)"
 fi
+# A step whose code is in earlier steps' files (section 1a): make diff
+# lists the functions of those files that its markers are in, no other.
+for d in $(steps); do
+	n=$(number_of "$d")
+	files=$(marked_files "$n")
+	[ -n "$files" ] || continue
+	log="$out/diff-marked-$d.txt"
+	BUILD="$BUILD" sh harness/kata.sh diff "$n" >"$log" 2>&1
+	# shellcheck disable=SC2086
+	want=$(awk -v mode=functions -v want="$n" -f harness/step_markers.awk \
+		$files | cut -f 2 | sort -u)
+	got=$(sed -n -e 's/^  \([A-Za-z_][A-Za-z0-9_]*\)  *\(same\|differs\) .*/\1/p' \
+		-e 's/^  only in [a-z ]*: \([A-Za-z0-9_]*\) .*/\1/p' "$log" |
+		sort -u)
+	if [ -n "$got" ] && [ "$got" = "$want" ]; then
+		ok "make diff STEP=$n lists the $(echo "$got" | wc -l) functions" \
+			"of earlier steps' files that step $n changes, and no other"
+	else
+		fail "make diff STEP=$n does not list the functions step $n's" \
+			"markers are in (see $log)"
+	fi
+done
 fixtures=tests/fixtures/memcheck
 log="$out/memcheck-learner.txt"
 BUILD="$BUILD" sh harness/kata.sh memcheck-summary 3 \
