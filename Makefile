@@ -80,11 +80,13 @@ LEARNER_SWITCH = $(if $(CORR_DIR),$(if $(STEP),$(if $(filter \
 	$(call step_dir,$(STEP)),$(call dirs_before,$(CORR_DIR),$(STEPS))),\
 	-Wno-switch,-Wno-error=switch),-Wno-switch))
 LEARNER_FLAGS = $(strip $(LEARNER_WARN) $(LEARNER_SWITCH))
-# Learner files are these and every tree the self-check and make progress
-# write under $(BUILD)/ (broken variants, the reference before a step): the
-# objects of those sources also depend on a stamp of their own, so a new
-# STEP rebuilds them and nothing else. Like FLAGS_STAMP, it is rewritten
-# only when its content differs.
+# Learner files are these and the files of every tree written under
+# $(BUILD)/ for IMPL= or PRIOR= (the self-check's broken variants and its
+# reference before a step, make progress's trees): a tree of the reference
+# before step 15 misses step 15's cases too. (A tree outside $(BUILD)/ is
+# built as the reference is.) Their objects also depend on a stamp of
+# their own, so that a new STEP rebuilds them and nothing else; like
+# FLAGS_STAMP, it is rewritten only when its content differs.
 LEARNER_STAMP := $(BUILD)/.learner-flags
 learner = $(filter $(LEARNER_SRCS) $(BUILD)/%,$(1))
 $(LEARNER_STAMP): FORCE | deps
