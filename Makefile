@@ -82,8 +82,8 @@ LEARNER_SWITCH = $(if $(CORR_DIR),$(if $(STEP),$(if $(filter \
 LEARNER_FLAGS = $(strip $(LEARNER_WARN) $(LEARNER_SWITCH))
 # Learner files are these and the files of every tree written under
 # $(BUILD)/ for IMPL= or PRIOR= (the self-check's broken variants and its
-# reference before a step, make progress's trees): a tree of the reference
-# before step 15 misses step 15's cases too. (A tree outside $(BUILD)/ is
+# reference before a step, make progress's trees): the reference before
+# the corrections step misses its cases too. (A tree outside $(BUILD)/ is
 # built as the reference is.) Their objects also depend on a stamp of
 # their own, so that a new STEP rebuilds them and nothing else; like
 # FLAGS_STAMP, it is rewritten only when its content differs.
