@@ -68,6 +68,32 @@ LEARNER_SRCS := $(filter $(patsubst solutions/%,exercises/%,\
 	$(wildcard solutions/*/*.c)),$(wildcard exercises/*/*.c))
 LEARNER_WARN := -Wno-error=format-truncation -Wno-error=format-overflow
 
+# The corrections step (NN-corrections) adds an event type that has been in
+# events.h's enum from step 1, so every switch over the types a learner
+# wrote before it misses that case. Learner files are built with -Wno-switch
+# while STEP is unset or before that step, and with -Wswitch (from -Wall) as
+# a warning, not an error, from that step on: make check STEP=N lists every
+# switch still to do. The reference handles every case; -Wswitch stays an
+# error there. The step is found by its folder's name, not its number.
+CORR_DIR := $(firstword $(filter %-corrections,$(STEPS)))
+LEARNER_SWITCH = $(if $(CORR_DIR),$(if $(STEP),$(if $(filter \
+	$(call step_dir,$(STEP)),$(call dirs_before,$(CORR_DIR),$(STEPS))),\
+	-Wno-switch,-Wno-error=switch),-Wno-switch))
+LEARNER_FLAGS = $(strip $(LEARNER_WARN) $(LEARNER_SWITCH))
+# Learner files are these and the files of every tree written under
+# $(BUILD)/ for IMPL= or PRIOR= (the self-check's broken variants and its
+# reference before a step, make progress's trees): the reference before
+# the corrections step misses its cases too. (A tree outside $(BUILD)/ is
+# built as the reference is.) Their objects also depend on a stamp of
+# their own, so that a new STEP rebuilds them and nothing else; like
+# FLAGS_STAMP, it is rewritten only when its content differs.
+LEARNER_STAMP := $(BUILD)/.learner-flags
+learner = $(filter $(LEARNER_SRCS) $(BUILD)/%,$(1))
+$(LEARNER_STAMP): FORCE | deps
+	@mkdir -p $(@D)
+	@[ "$$(cat $@ 2>/dev/null)" = '$(LEARNER_FLAGS)' ] || \
+		printf '%s\n' '$(LEARNER_FLAGS)' >$@
+
 # Quiet by default, as the kernel's and git's Makefiles are: one short line
 # per file built ("  CC   exercises/01-events/events.c"); V=1 prints every
 # command instead.
@@ -80,13 +106,22 @@ Q := @
 say = @printf '  %-4s %s\n'
 endif
 
-$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP) | deps
+define compile
 	@mkdir -p $(@D)
 	$(say) CC $<
 	$(Q)$(CC) $(ES_CPPFLAGS) $(CPPFLAGS) $(ES_CFLAGS) $(CFLAGS) $(DEPFLAGS) \
-		$(if $(filter $(LEARNER_SRCS),$<),$(LEARNER_WARN)) -c $< -o $@
+		$(if $(call learner,$<),$(LEARNER_FLAGS)) -c $< -o $@
+endef
+
+$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP) | deps
+	$(compile)
+
+# A tree under $(BUILD)/: this rule's stem is shorter, so make prefers it.
+$(BUILD)/obj/$(BUILD)/%.o: $(BUILD)/%.c $(FLAGS_STAMP) $(LEARNER_STAMP) | deps
+	$(compile)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+$(call obj,$(LEARNER_SRCS)): $(LEARNER_STAMP)
 
 # ---- what a step is made of ------------------------------------------------
 # step_dir N      -> 02-event-store for N = 2
@@ -325,15 +360,20 @@ FORMAT_SRCS = $(wildcard exercises/*/*.[ch] solutions/*/*.[ch] harness/*.[ch] \
 # resolves without set-up. It is written again when the flags change or a
 # source folder gains or loses a file. Only the default build writes it
 # (CDB, set at the top): `make progress` builds under build/asan/ with
-# other flags.
+# other flags. Learner files get the learner's flags as make builds them
+# when STEP is not given (-Wno-switch: the editor shows no missing case of
+# the corrections step's event before that step).
 CDB_SRCS = $(sort $(wildcard exercises/*/*.c solutions/*/*.c harness/*.c \
 	tests/*.c tests/fuzz/*.c))
-compile_commands.json: $(FLAGS_STAMP) $(wildcard exercises/*/ solutions/*/ \
-		harness/ tests/)
+CDB_LEARNER_FLAGS = $(LEARNER_WARN)$(if $(CORR_DIR), -Wno-switch)
+compile_commands.json: $(FLAGS_STAMP) Makefile $(wildcard exercises/*/ \
+		solutions/*/ harness/ tests/)
 	@{ sep='['; for f in $(CDB_SRCS); do \
+		case " $(LEARNER_SRCS) " in \
+		*" $$f "*) extra='$(CDB_LEARNER_FLAGS) ' ;; *) extra= ;; esac; \
 		printf '%s\n  {"directory": "%s", "file": "%s",\n   "command": "%s"}' \
 			"$$sep" '$(CURDIR)' "$$f" \
-			'$(CC) $(ES_CPPFLAGS) $(CPPFLAGS) $(ES_CFLAGS) $(CFLAGS) -c '"$$f"; \
+			'$(CC) $(ES_CPPFLAGS) $(CPPFLAGS) $(ES_CFLAGS) $(CFLAGS) '"$$extra"'-c '"$$f"; \
 		sep=','; \
 	done; printf '\n]\n'; } >$@.tmp && mv $@.tmp $@
 

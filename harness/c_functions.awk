@@ -13,7 +13,8 @@
 #                 each function, whether it differs, and both sizes in
 #                 lines of code; writes to the file `stats` how many
 #                 functions both have, how many of them differ, how many
-#                 only the reference has, and the first that differs
+#                 only the reference has, and the first that differs;
+#                 names="NAME ..." lists those functions alone
 #   mode=extract  want=NAME; prints "FILE:LINE" of the first function
 #                 NAME, then its lines of code (comments and blank lines
 #                 dropped)
@@ -209,6 +210,10 @@ function row(name, verdict, sizes) {
 	printf "  %-" width "s %-9s %s\n", name, verdict, sizes
 }
 
+function wanted(name) {
+	return names == "" || index(" " names " ", " " name " ") > 0
+}
+
 function lines(n) {
 	return n == 1 ? "1 line" : n " lines"
 }
@@ -225,6 +230,8 @@ END {
 		print file[y]
 		for (i = 1; i <= nfn[y]; i++) {
 			name = fn[y, i]
+			if (!wanted(name))
+				continue
 			if (!((r, name) in loc)) {
 				print "  only in yours: " name " (" lines(loc[y, name]) ")"
 				continue
@@ -247,7 +254,7 @@ END {
 			    lines(oloc[y]) ", reference " oloc[r])
 		for (i = 1; i <= nfn[r]; i++) {
 			name = fn[r, i]
-			if (!((y, name) in loc)) {
+			if (wanted(name) && !((y, name) in loc)) {
 				print "  only in the reference: " name " (" \
 				    lines(loc[r, name]) ")"
 				only++

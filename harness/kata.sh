@@ -14,7 +14,10 @@
 # Needs only a POSIX shell and the tools every Debian has (sed, awk, diff,
 # cksum); inotifywait is used by `watch` when it is installed. The awk
 # programs beside it do the parsing: c_functions.awk for diff,
-# memcheck_summary.awk for memcheck.
+# memcheck_summary.awk for memcheck, step_markers.awk for a step whose
+# code goes into earlier steps' files (the reference marks it there
+# "/* step N */"): diff compares the functions it changes, progress builds
+# it on the learner's files it changes, reset has nothing to reset.
 set -u
 case "$0" in */*) HERE=${0%/*} ;; *) HERE=. ;; esac
 MAKE=${MAKE:-make}
@@ -45,20 +48,40 @@ learner_files() {
 	done
 }
 
+# marked_files N: the earlier steps' files in which the reference writes
+# step N's code, each addition marked "/* step N */" (step_markers.awk),
+# as the learner's files (exercises/...), one a line.
+marked_files() {
+	grep -l -E "/\* step $1 \*/[[:space:]]*\$" solutions/[0-9][0-9]-*/*.c \
+		2>/dev/null | awk -v n="$1" '{ m = $0; sub(/^solutions\//, "", m)
+			sub(/-.*/, "", m); sub(/^solutions\//, "exercises/") }
+			m + 0 < n + 0'
+}
+
+# The reference's file for one of the learner's.
+ref_of() { echo "solutions/${1#exercises/}"; }
+
 topic_of() {
 	sed -n 's/.*"step [0-9]*: \([^"]*\)".*/\1/p' exercises/"$1"/test_*.c |
 		head -n 1
 }
 
 cmd_progress() {
+	mixed=""
 	echo "Building every step's suite on the reference's earlier steps,"
 	echo "with AddressSanitizer to catch leaks (the first run takes longer)..."
 	printf '%-5s %-32s %-10s %s\n' STEP TOPIC TESTS MEMORY
 	for d in exercises/[0-9][0-9]-*/; do
 		d=${d%/}; d=${d#exercises/}
 		n=${d%%-*}; n=${n#0}; [ -n "$n" ] || n=0
+		prior=solutions
+		marked=$(marked_files "$n")
+		if [ -n "$marked" ]; then
+			prior=$(yours_on_reference "$n" "$marked")
+			mixed="$mixed $n"
+		fi
 		out=$($MAKE -s --no-print-directory check STEP="$n" \
-			IMPL=exercises PRIOR=solutions BUILD="$BUILD/asan" \
+			IMPL=exercises PRIOR="$prior" BUILD="$BUILD/asan" \
 			CFLAGS="-O1 -g -fsanitize=address -fno-omit-frame-pointer" \
 			LDFLAGS="-fsanitize=address" \
 			ASAN_OPTIONS="exitcode=86:detect_leaks=1" 2>&1)
@@ -70,7 +93,8 @@ cmd_progress() {
 			f=${last#*passed, }; f=${f%% failed*}
 			tests="$p/$((p + f))"
 			if printf '%s\n' "$out" | grep -q 'status 86'; then
-				mem="LEAKS or memory errors: make memcheck STEP=$n PRIOR=solutions"
+				mem="LEAKS or memory errors: make memcheck STEP=$n"
+				[ "$prior" = solutions ] && mem="$mem PRIOR=solutions"
 			elif [ "$f" -eq 0 ]; then
 				mem="clean"
 			else
@@ -85,6 +109,28 @@ cmd_progress() {
 	done
 	echo "(* = every test passes. Each step is built on the reference's"
 	echo "earlier steps here; make check STEP=N builds it on yours.)"
+	for n in $mixed; do
+		echo "(Step $n's code goes into earlier steps' files: it is built on"
+		echo "yours of those, and the reference's other files.)"
+	done
+}
+
+# yours_on_reference N FILES: a tree, for PRIOR=, of the reference's
+# steps before N, but for FILES (the learner's), which are step N's too.
+# Links, so that make sees when a file changes. Prints its path.
+yours_on_reference() {
+	tree="$BUILD/asan/yours-on-reference/$(step_dir "$1")"
+	rm -rf "$tree"
+	for ref in solutions/[0-9][0-9]-*/*.c; do
+		d=${ref#solutions/}; d=${d%%/*}
+		m=${d%%-*}; m=${m#0}
+		[ "${m:-0}" -lt "$1" ] || continue
+		mkdir -p "$tree/$d"
+		f=exercises/${ref#solutions/}
+		printf '%s\n' "$2" | grep -q -x -F "$f" && ref=$f
+		ln -s "$PWD/$ref" "$tree/$d/"
+	done
+	echo "$tree"
 }
 
 cmd_hint() {
@@ -123,9 +169,20 @@ cmd_hint() {
 cmd_diff() {
 	d=$(step_dir "$1") || exit 2
 	files=$(learner_files "$d")
+	only=""
 	if [ -z "$files" ]; then
-		echo "Step $1: you write no file in this step."
-		return 0
+		files=$(marked_files "$1")
+		if [ -z "$files" ]; then
+			echo "Step $1: you write no file in this step."
+			return 0
+		fi
+		# Step N's code is in earlier files: the functions it changes.
+		refs=$(for f in $files; do ref_of "$f"; done)
+		# shellcheck disable=SC2086
+		only=$(awk -v mode=functions -v want="$1" \
+			-f "$HERE/step_markers.awk" $refs | cut -f 2 | tr '\n' ' ')
+		[ -n "${2:-}${3:-}" ] || echo "Step $1 has no file of its own:" \
+			"it changes these functions of earlier steps' files."
 	fi
 	if [ -n "${3:-}" ]; then
 		diff_full "$1" "$d" "$files"
@@ -139,7 +196,7 @@ cmd_diff() {
 diff_full() {
 	same=1
 	for f in $3; do
-		ref="solutions/$2/${f##*/}"
+		ref=$(ref_of "$f")
 		cmp -s "$f" "$ref" && continue
 		same=0
 		diff -u --label "your $f" --label "reference $ref" "$f" "$ref"
@@ -156,9 +213,10 @@ diff_list() {
 	stats="$BUILD/diff/stats"
 	set --
 	for f in $files; do
-		set -- "$@" "$f" "solutions/$d/${f##*/}"
+		set -- "$@" "$f" "$(ref_of "$f")"
 	done
-	awk -v mode=list -v stats="$stats" -f "$HERE/c_functions.awk" "$@"
+	awk -v mode=list -v stats="$stats" -v names="$only" \
+		-f "$HERE/c_functions.awk" "$@"
 	read -r functions differ only first <"$stats"
 	echo
 	if [ "$differ" -eq 0 ] && [ "$only" -eq 0 ]; then
@@ -181,7 +239,7 @@ diff_function() {
 	mkdir -p "$BUILD/diff"
 	yours="$BUILD/diff/yours.c"
 	ref="$BUILD/diff/reference.c"
-	refs=$(for f in $4; do echo "solutions/$2/${f##*/}"; done)
+	refs=$(for f in $4; do ref_of "$f"; done)
 	# shellcheck disable=SC2086
 	awk -v mode=extract -v want="$3" -f "$HERE/c_functions.awk" $4 >"$yours"
 	# shellcheck disable=SC2086
@@ -285,6 +343,14 @@ pristine_ref() {
 
 cmd_reset() {
 	d=$(step_dir "$1") || exit 2
+	if [ -z "$(learner_files "$d")" ] && [ -n "$(marked_files "$1")" ]; then
+		echo "Step $1 has no file of its own, so there is nothing to reset:"
+		echo "its code goes into these files of earlier steps:"
+		marked_files "$1" | sed 's/^/  /'
+		echo "(make reset STEP=N of one of those steps puts back all of"
+		echo "that step's stubs, your step $1 code in them too.)"
+		return 0
+	fi
 	ref=$(pristine_ref)
 	for f in $(learner_files "$d"); do
 		tmp="$f.stub"

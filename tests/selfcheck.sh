@@ -3,27 +3,33 @@
 # suites. Each check prints "ok" or "FAIL" and a name; the last line is
 # "N passed, N failed".
 #
-#  1. every step's suite builds against the stubs, fails there without a
-#     crash, and each test that passes anyway says why in a comment
-#     ("Passes against the stub: \"<test name>\"" in the suite file);
+#  1a. tests/before-step.sh writes the reference as it was before a step
+#     whose code goes into earlier steps' files ("/* step N */" markers),
+#     with no marker of that step left, and that tree builds;
+#  1. every step's suite builds against the stubs (for such a step, the
+#     reference before it), fails there without a crash, and each test
+#     that passes anyway says why in a comment ("Passes against the stub:
+#     \"<test name>\"" in the suite file);
 #  2. stubs and solutions define the same functions, and the files given
 #     complete (step 0, main.c) exist once, in exercises/;
 #  2b. no step asks the learner for more than 350 lines of code (blank
-#     lines and comments not counted);
+#     lines and comments not counted; marked lines count as their step's);
 #  3. every header compiles on its own;
 #  4. every function, file and make target a guide names exists, and every
 #     guide has "You will learn" and "Check yourself" (answered in its
 #     hints file);
 #  5. each deliberately broken variant of the reference (tests/broken/) is
 #     caught by the step that should catch it (a leak under
-#     AddressSanitizer), and every step from 1 to the last has one;
+#     AddressSanitizer; "# step: N" for a later step's), and every step
+#     from 1 to the last has one;
 #  6. make golden, run again into $BUILD/golden/, writes the very bytes of
 #     harness/golden/ and of the final step's read_model.sql, and catalog apply
 #     answers each golden scenario's commands with its golden results;
 #  7. make replay on the final step ends with "all K rows agree" on the
 #     reference's projector and lists the differing rows on the shipped one;
 #  8. make diff lists each function of a step's stubs as differing from the
-#     reference, with both sizes, and FN= diffs that one function; the
+#     reference, with both sizes (for a step whose code is in earlier
+#     files, the functions it changes), and FN= diffs that one function; the
 #     memcheck summary of canned valgrind logs (tests/fixtures/memcheck/)
 #     names the learner's file:line, or says what a set-up-only leak means;
 #  9. a failure says precisely what failed: references broken on purpose
@@ -66,11 +72,103 @@ summary_of() {
 	grep -E '^[0-9]+ passed, [0-9]+ failed$' "$1" | tail -n 1
 }
 
+# ---- 1a. the reference before a step -----------------------------------------
+# A step may add code to earlier steps' files (step 15, corrections, adds a
+# case to every switch over the event types): the reference marks each
+# addition "/* step N */" (harness/step_markers.awk), and
+# tests/before-step.sh writes the reference as it was before step N, into
+# $BUILD/before/NN-slug/. First the script on tests/fixtures/before-step/
+# (each kind of marker, and two it must refuse), then, for each step whose
+# markers are in earlier files, its tree: no marker of that step or a
+# later one is left in it, and it builds (at STEP=N, as section 1 builds
+# it). Section 1 checks such a step's suite on that tree.
+
+# marked_files N: the files of solutions/ of the steps before N that hold
+# markers of step N.
+marked_files() {
+	grep -l -E "/\* step $1 \*/[[:space:]]*\$" solutions/[0-9][0-9]-*/*.c \
+		2>/dev/null | awk -v n="$1" '{ m = $0; sub(/^solutions\//, "", m)
+			sub(/-.*/, "", m) } m + 0 < n + 0'
+}
+before_tree() { echo "$BUILD/before/$1"; }
+
+fixture=tests/fixtures/before-step
+tree="$BUILD/before-fixture"
+log="$out/before-fixture.txt"
+if sh tests/before-step.sh 3 "$tree" "$fixture" >"$log" 2>&1 &&
+	diff -r "$fixture/expected" "$tree" >>"$log" 2>&1; then
+	ok "tests/before-step.sh removes what each kind of marker marks" \
+		"and puts the stub in place of a public function ($fixture/)"
+else
+	fail "tests/before-step.sh 3 does not write $fixture/expected/ (see $log)"
+fi
+# Refused: a public function whose stub is missing, a marked statement
+# that opens a brace it does not close.
+refused=""
+for how in stub braces; do
+	copy="$BUILD/before-fixture-$how"
+	rm -rf "$copy" && cp -R "$fixture" "$copy"
+	case "$how" in
+	stub) f="$copy/exercises/01-alpha/alpha.c"
+	      sed 's/^int correct(/int corrected(/' "$fixture/exercises/01-alpha/alpha.c" >"$f"
+	      want="alpha.c:54: step 3 marks non-static correct()" ;;
+	braces) f="$copy/solutions/01-alpha/alpha.c"
+	      sed 's|^		p->stock = 0;$|		if (p) { /* step 3 */|' \
+		"$fixture/solutions/01-alpha/alpha.c" >"$f"
+	      want="alpha.c:23: the statement that this marker marks has unbalanced" ;;
+	esac
+	log="$out/before-fixture-$how.txt"
+	if sh tests/before-step.sh 3 "$BUILD/before-fixture-out" "$copy" \
+		>"$log" 2>&1; then
+		refused="$refused [$how: accepted]"
+	elif ! grep -q -F "$want" "$log"; then
+		refused="$refused [$how: no '$want' in $log]"
+	fi
+done
+if [ -z "$refused" ]; then
+	ok "tests/before-step.sh fails, naming the line, on a missing stub" \
+		"and on a marked statement whose braces do not balance"
+else
+	fail "tests/before-step.sh does not refuse what it must:$refused"
+fi
+
+for d in $(steps); do
+	n=$(number_of "$d")
+	[ -n "$(marked_files "$n")" ] || continue
+	tree=$(before_tree "$d")
+	log="$out/before-$d.txt"
+	if ! sh tests/before-step.sh "$n" "$tree" >"$log" 2>&1; then
+		fail "step $n: the reference before step $n cannot be written (see $log)"
+		continue
+	fi
+	left=$(grep -rn -E '/\* step [0-9]+ \*/[[:space:]]*$' "$tree" |
+		awk -v n="$n" '{ s = $0; sub(/.*\/\* step /, "", s)
+			if (s + 0 >= n) print }')
+	objs=$(for f in "$tree"/*/*.c; do echo "$BUILD/obj/${f%.c}.o"; done)
+	# shellcheck disable=SC2086
+	if [ -n "$left" ]; then
+		fail "step $n: markers of step $n or later are left in $tree:" \
+			"$(echo "$left" | head -n 1)"
+	elif ! $MAKE -s --no-print-directory BUILD="$BUILD" STEP="$n" $objs \
+		>"$log" 2>&1; then
+		fail "step $n: the reference before step $n does not build (see $log)"
+	else
+		ok "step $n: the reference before step $n ($tree/) has no marker" \
+			"of step $n and builds ($(marked_files "$n" | wc -l) files" \
+			"marked, $(grep -c 'warning: enumeration value' "$log")" \
+			"switch warnings)"
+	fi
+done
+
 # ---- 1. stubs ---------------------------------------------------------------
+# A step whose code is in earlier steps' files (section 1a) has no stub of
+# its own: its suite runs on the reference as it was before the step.
 for d in $(steps); do
 	n=$(number_of "$d")
 	log="$out/stub-$d.txt"
-	check_quiet STEP="$n" IMPL=exercises PRIOR=solutions >"$log"
+	prior=solutions
+	[ -n "$(marked_files "$n")" ] && prior=$(before_tree "$d")
+	check_quiet STEP="$n" IMPL=exercises PRIOR="$prior" >"$log"
 	last=$(summary_of "$log")
 	if [ "$n" -eq 0 ]; then # given complete: green on a learner's first run
 		case "$last" in
@@ -119,6 +217,7 @@ symbols() {
 # A file given complete exists only in exercises/, and both trees build it.
 lib_objects() {
 	for f in exercises/"$2"/*.c; do
+		[ -f "$f" ] || continue
 		case "$f" in */test_*.c | */main.c) continue ;; esac
 		[ -f "$1/$2/${f##*/}" ] && f="$1/$2/${f##*/}"
 		echo "$BUILD/obj/${f%.c}.o"
@@ -128,6 +227,11 @@ for d in $(steps); do
 	n=$(number_of "$d")
 	stub=$(lib_objects exercises "$d")
 	ref=$(lib_objects solutions "$d")
+	if [ -z "$stub$ref" ]; then
+		ok "step $n: no library file of its own to compare (its code" \
+			"is in earlier steps' files)"
+		continue
+	fi
 	# shellcheck disable=SC2086
 	if ! ls $stub $ref >/dev/null 2>&1; then
 		fail "step $n: objects missing for the symbol comparison"
@@ -162,7 +266,8 @@ fi
 # ---- 2b. one idea per step: at most 350 lines to write ------------------------
 # The lines of reference code a learner writes in a step: the step's .c
 # files in solutions/ (files given complete live in exercises/ only),
-# without blank lines and without comments.
+# without blank lines and without comments; what a later step's marker
+# marks in them (section 1a) counts as that later step's.
 code_lines() {
 	awk '
 	{
@@ -181,14 +286,30 @@ code_lines() {
 	}
 	END { print n + 0 }' "$@"
 }
+# marked_lines FIELD VALUE: the lines markers mark whose step (FIELD 1)
+# or file's folder (FIELD 2) is VALUE.
+marked=$(awk -v mode=marked -f harness/step_markers.awk \
+	solutions/[0-9][0-9]-*/*.c 2>"$out/markers.txt") ||
+	fail "the markers in solutions/ cannot be read: $(cat "$out/markers.txt")"
+marked_lines() {
+	printf '%s\n' "$marked" | awk -F '\t' -v field="$1" -v want="$2" '
+		{ key = field == 1 ? $1 : $2; sub(/^solutions\//, "", key)
+		  sub(/\/.*/, "", key) }
+		key == want { sub(/^[^\t]*\t[^\t]*\t/, ""); print }'
+}
 over=""
 table=""
 for d in $(steps); do
+	n=$(number_of "$d")
+	own=0
 	set -- solutions/"$d"/*.c
-	[ -f "$1" ] || continue
-	n=$(code_lines "$@")
-	table="$table $(number_of "$d"):$n"
-	[ "$n" -gt 350 ] && over="$over step $(number_of "$d") ($n)"
+	[ -f "$1" ] && own=$(code_lines "$@")
+	added=$(marked_lines 1 "$n" | code_lines)
+	moved=$(marked_lines 2 "$d" | code_lines)
+	[ "$own" -eq 0 ] && [ "$added" -eq 0 ] && continue
+	lines=$((own - moved + added))
+	table="$table $n:$lines"
+	[ "$lines" -gt 350 ] && over="$over step $n ($lines)"
 done
 if [ -z "$over" ]; then
 	ok "no step asks for more than 350 lines of code (step:lines$table)"
@@ -252,7 +373,12 @@ fi
 # tests/broken/NAME.sed is a mistake a learner makes, named after it: a sed
 # script that breaks one file of the reference, the one its line
 # "# file: NN-slug/file.c" names. Step NN's suite, built on the broken file
-# and the reference's earlier steps, must fail. A mistake whose results are
+# and the reference's earlier steps, must fail. A mistake in an earlier
+# step's file that a later step's suite catches (step 15 writes into
+# decide.c) says which step with a line "# step: N": step N's suite is
+# built on a tree of the reference's steps up to N with the broken file in
+# it (IMPL and PRIOR both that tree), and the variant counts as step N's.
+# A mistake whose results are
 # right and that only a leak checker sees says "# caught-by: memcheck": its
 # suite is built and run under AddressSanitizer, as make progress does
 # (into $BUILD/asan, which the two share), where a test that leaks exits
@@ -269,11 +395,24 @@ for variant in tests/broken/*.sed; do
 	name=${variant##*/}; name=${name%.sed}
 	file=$(sed -n 's/^# file: //p' "$variant")
 	how=$(sed -n 's/^# caught-by: //p' "$variant")
+	at=$(sed -n 's/^# step: //p' "$variant")
 	d=${file%%/*}
 	if [ -z "$file" ] || [ ! -f "solutions/$file" ]; then
 		fail "broken variant $name: its '# file:' line names no file" \
 			"of solutions/ ('$file')"
 		continue
+	fi
+	if [ -n "$at" ]; then
+		sd=$(steps | awk -v n="$at" '{ m = $0; sub(/-.*/, "", m) }
+			m + 0 == n && n ~ /^[0-9]+$/ { print; exit }')
+		if [ -z "$sd" ] ||
+			[ "$(number_of "$sd")" -lt "$(number_of "$d")" ]; then
+			fail "broken variant $name: '# step: $at' is not a step" \
+				"at or after $d's"
+			continue
+		fi
+	else
+		sd=$d
 	fi
 	case "$how" in
 	"" | memcheck) ;;
@@ -281,11 +420,21 @@ for variant in tests/broken/*.sed; do
 		"(only 'memcheck' is)"
 	   continue ;;
 	esac
-	with_variant="$with_variant $d"
-	n=$(number_of "$d")
+	with_variant="$with_variant $sd"
+	n=$(number_of "$sd")
 	tree="$BUILD/broken/$name"
 	rm -rf "$tree" && mkdir -p "$tree/$d"
-	cp solutions/"$d"/*.c "$tree/$d/"
+	prior=solutions
+	if [ "$sd" = "$d" ]; then
+		cp solutions/"$d"/*.c "$tree/$d/"
+	else # the reference's steps up to N, the broken file among them
+		prior=$tree
+		for e in $(steps); do
+			[ -d "solutions/$e" ] &&
+				mkdir -p "$tree/$e" && cp solutions/"$e"/*.c "$tree/$e/"
+			[ "$e" = "$sd" ] && break
+		done
+	fi
 	sed -f "$variant" "solutions/$file" >"$tree/$file"
 	if cmp -s "solutions/$file" "$tree/$file"; then
 		fail "broken variant $name: its sed script changes nothing in $file"
@@ -295,10 +444,10 @@ for variant in tests/broken/*.sed; do
 	case "$how" in
 	"")
 		by="step $n"
-		check_quiet STEP="$n" IMPL="$tree" PRIOR=solutions >"$log" ;;
+		check_quiet STEP="$n" IMPL="$tree" PRIOR="$prior" >"$log" ;;
 	memcheck)
 		by="step $n under AddressSanitizer"
-		asan_check STEP="$n" IMPL="$tree" PRIOR=solutions >"$log" ;;
+		asan_check STEP="$n" IMPL="$tree" PRIOR="$prior" >"$log" ;;
 	esac
 	caught=$(sed -n 's/^  ✗ //p' "$log" | head -n 1)
 	last=$(summary_of "$log")
@@ -323,7 +472,8 @@ if [ -z "$missing" ]; then
 		"broken variant in tests/broken/"
 else
 	fail "steps with no broken variant in tests/broken/:$missing" \
-		"(add a NAME.sed whose '# file:' line names the step's file)"
+		"(add a NAME.sed whose '# file:' line names the step's file," \
+		"or whose '# step:' line names the step)"
 fi
 
 # ---- 6. golden data ----------------------------------------------------------
@@ -418,6 +568,28 @@ else
 	fail "make diff STEP=5 FN=es_decide is not a diff of es_decide alone" \
 		"(see $log)"
 fi
+# A step whose code is in earlier steps' files (section 1a): make diff
+# lists the functions of those files that its markers are in, no other.
+for d in $(steps); do
+	n=$(number_of "$d")
+	files=$(marked_files "$n")
+	[ -n "$files" ] || continue
+	log="$out/diff-marked-$d.txt"
+	BUILD="$BUILD" sh harness/kata.sh diff "$n" >"$log" 2>&1
+	# shellcheck disable=SC2086
+	want=$(awk -v mode=functions -v want="$n" -f harness/step_markers.awk \
+		$files | cut -f 2 | sort -u)
+	got=$(sed -n -e 's/^  \([A-Za-z_][A-Za-z0-9_]*\)  *\(same\|differs\) .*/\1/p' \
+		-e 's/^  only in [a-z ]*: \([A-Za-z0-9_]*\) .*/\1/p' "$log" |
+		sort -u)
+	if [ -n "$got" ] && [ "$got" = "$want" ]; then
+		ok "make diff STEP=$n lists the $(echo "$got" | wc -l) functions" \
+			"of earlier steps' files that step $n changes, and no other"
+	else
+		fail "make diff STEP=$n does not list the functions step $n's" \
+			"markers are in (see $log)"
+	fi
+done
 fixtures=tests/fixtures/memcheck
 log="$out/memcheck-learner.txt"
 BUILD="$BUILD" sh harness/kata.sh memcheck-summary 3 \
@@ -601,15 +773,20 @@ fi
 
 
 # ---- 10. the Makefile ---------------------------------------------------------
-# make -n reads the Makefile and runs nothing: no build folder appears.
+# make -n reads the Makefile and runs nothing: no build folder appears,
+# before the corrections step or from it on (the learner's flags differ).
 nb="$BUILD/make-n"
-rm -rf "$nb"
-$MAKE -n --no-print-directory check STEP=1 BUILD="$nb" >/dev/null 2>&1
-if [ -e "$nb" ]; then
-	fail "make -n check STEP=1 created $nb: reading the Makefile has side effects"
-else
-	ok "make -n check STEP=1 creates nothing"
-fi
+corr=$(steps | grep -e '-corrections$' | head -n 1)
+for n in 1 ${corr:+"$(number_of "$corr")"}; do
+	rm -rf "$nb"
+	$MAKE -n --no-print-directory check STEP="$n" BUILD="$nb" >/dev/null 2>&1
+	if [ -e "$nb" ]; then
+		fail "make -n check STEP=$n created $nb: reading the Makefile has" \
+			"side effects"
+	else
+		ok "make -n check STEP=$n creates nothing"
+	fi
+done
 # Every .PHONY target but the internal ones has a ## note, so make help
 # (harness/help.awk) lists it.
 help=$($MAKE -s --no-print-directory help)
