@@ -263,7 +263,9 @@ ifeq ($(STEP),)
 	@echo "usage: make check STEP=N   (N is one of $(STEP_NUMBERS))" >&2; exit 2
 else
 	@rm -rf $(STEP_TMP) && mkdir -p $(STEP_TMP)
-	@ES_TEST_TMPDIR=$(STEP_TMP) ES_TEST_ONLY="$(TEST)" $(CHECK_BIN)
+	@ES_TEST_TMPDIR=$(STEP_TMP) ES_TEST_ONLY="$(TEST)" \
+		ES_STEP_OWN_FILES=$(words $(call lib_srcs,exercises,$(call step_dir,$(STEP)))) \
+		$(CHECK_BIN)
 endif
 
 hint: ## STEP=N | one more hint each time (LEVEL=k: hint k)

@@ -1571,8 +1571,8 @@ static CU_TestInfo read_side_tests[] = {
 };
 
 CU_SuiteInfo es_suites[] = {
-	{"step 15: the event and the command", NULL, NULL, setup, teardown,
-	 event_tests},
+	{"step 15: corrections, the event and the command", NULL, NULL, setup,
+	 teardown, event_tests},
 	{"step 15: decide and evolve, without a database", NULL, NULL,
 	 decide_setup, decide_teardown, decide_tests},
 	{"step 15: the log and the handlers", NULL, NULL, store_setup,

@@ -148,11 +148,11 @@ static int read_record_view(struct es_record_product_view *c, const cJSON *root,
 	return rc;
 }
 
+/* step 15 */
 /*
  * The reason's bytes are bounded here, as every string's are; its
  * characters are the decider's rule (ES_REASON_MAX).
  */
-/* step 15 */
 static int read_correct_stock(struct es_correct_stock *c, const cJSON *root,
 			      struct es_error *err)
 {

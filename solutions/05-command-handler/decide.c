@@ -118,11 +118,11 @@ static int change_price(struct es_event *out, const struct es_product *state,
 	return rc;
 }
 
+/* step 15 */
 /*
  * The characters of UTF-8 string `s`, which the parser has checked. A
  * byte that does not start a character counts as one, so that this ends.
  */
-/* step 15 */
 static size_t count_chars(const char *s)
 {
 	size_t n = 0;
@@ -136,13 +136,13 @@ static size_t count_chars(const char *s)
 	return n;
 }
 
+/* step 15 */
 /*
  * A correction cites the event it corrects: `cited` is that event as the
  * log has it, or NULL when there is none. Only a StockUpdated of this
  * product can be corrected; the new stock obeys the rule every stock
  * obeys; the reason is what the audit trail will show.
  */
-/* step 15 */
 static int correct_stock(struct es_event *out, const struct es_product *state,
 			 const struct es_event *cited,
 			 const struct es_correct_stock *cmd, const char *now,

@@ -32,11 +32,11 @@ static void format_float(char out[32], double v)
 	es_json_buf_dispose(&b);
 }
 
+/* step 15 */
 /*
  * The StockUpdated of `events[0..before)` with id `id`, or NULL: what a
  * correction cites, looked up among the product's earlier events.
  */
-/* step 15 */
 static const struct es_event *find_stock_update(const struct es_event *events,
 						size_t before, int64_t id)
 {
@@ -47,8 +47,8 @@ static const struct es_event *find_stock_update(const struct es_event *events,
 	return NULL;
 }
 
-/* The corrections after `events[at]` that cite it: " (corrected by #8)". */
 /* step 15 */
+/* The corrections after `events[at]` that cite it: " (corrected by #8)". */
 static void print_corrected_by(FILE *out, const struct es_event *events,
 			       size_t count, size_t at)
 {
