@@ -58,8 +58,22 @@ marked_files() {
 			m + 0 < n + 0'
 }
 
-# The reference's file for one of the learner's.
-ref_of() { echo "solutions/${1#exercises/}"; }
+# The reference's file for one of the learner's, as it is at step
+# $AS_OF (when set): what later steps add to it ("/* step N */" markers,
+# harness/step_markers.awk) is left out, in a copy under $BUILD/diff/.
+ref_of() {
+	ref="solutions/${1#exercises/}"
+	if [ -n "${AS_OF:-}" ] && grep -q -E '/\* step [0-9]+ \*/' "$ref" &&
+		awk -v mode=marked -f "$HERE/step_markers.awk" "$ref" |
+		awk -v n="$AS_OF" '$1 + 0 > n + 0 { found = 1 } END { exit !found }'
+	then
+		copy="$BUILD/diff/as-of-$AS_OF/${1#exercises/}"
+		mkdir -p "${copy%/*}"
+		awk -v mode=strip -v from=$((AS_OF + 1)) -v stub="$1" \
+			-f "$HERE/step_markers.awk" "$ref" >"$copy" && ref=$copy
+	fi
+	echo "$ref"
+}
 
 topic_of() {
 	sed -n 's/.*"step [0-9]*: \([^"]*\)".*/\1/p' exercises/"$1"/test_*.c |
@@ -168,6 +182,7 @@ cmd_hint() {
 # FULL=1 the whole files as they are.
 cmd_diff() {
 	d=$(step_dir "$1") || exit 2
+	AS_OF=$1 # the reference as it is at this step, not later ones
 	files=$(learner_files "$d")
 	only=""
 	if [ -z "$files" ]; then
