@@ -265,6 +265,14 @@ diff_function() {
 	fi
 	where_yours=$(head -n 1 "$yours")
 	where_ref=$(head -n 1 "$ref")
+	case "$where_ref" in
+	"$BUILD"/diff/as-of-*) # name the reference's own file and line
+		# shellcheck disable=SC2086
+		where_ref="$(awk -v mode=extract -v want="$3" \
+			-f "$HERE/c_functions.awk" $(for f in $4; do
+				echo "solutions/${f#exercises/}"; done) |
+			head -n 1) (as at step $1)" ;;
+	esac
 	echo "$3, your code against the reference's, comments and blank lines" \
 		"left out:"
 	diff -U 9999 -b --label "yours ${where_yours:-(not in your files)}" \
