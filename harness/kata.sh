@@ -267,7 +267,7 @@ diff_function() {
 	where_ref=$(head -n 1 "$ref")
 	case "$where_ref" in
 	"$BUILD"/diff/as-of-*) # name the reference's own file and line
-		# shellcheck disable=SC2086
+		# shellcheck disable=SC2046
 		where_ref="$(awk -v mode=extract -v want="$3" \
 			-f "$HERE/c_functions.awk" $(for f in $4; do
 				echo "solutions/${f#exercises/}"; done) |
