@@ -77,6 +77,20 @@ int es_utf8_char_length(const char *s)
 	return utf8_next(&next, &cp) ? (int)(next - s) : 0;
 }
 
+size_t es_utf8_count(const char *s)
+{
+	size_t n = 0;
+
+	assert(s != NULL);
+	while (*s != '\0') {
+		int len = es_utf8_char_length(s);
+
+		s += len > 0 ? len : 1;
+		n++;
+	}
+	return n;
+}
+
 void es_json_buf_init(struct es_json_buf *b)
 {
 	assert(b != NULL);

@@ -65,6 +65,13 @@ bool es_utf8_valid(const char *s);
 int es_utf8_char_length(const char *s);
 
 /*
+ * The number of characters in `s`, a NUL-terminated string of UTF-8: a
+ * byte that does not start a well-formed character counts as one. What a
+ * rule such as "at most 200 characters" counts. This function can't fail.
+ */
+size_t es_utf8_count(const char *s);
+
+/*
  * A growable string, on the caller's stack. Read `data` and `len` if you
  * like; change them only through the functions below.
  */

@@ -103,6 +103,23 @@ struct es_event {
 	};
 };
 
+/*
+ * Step 16: an event's metadata, the facts about the fact: which command
+ * caused it (command_id, made by the client that sent it), who sent it
+ * (actor), and which conversation it belongs to (correlation_id: every
+ * command and event that one request set off carries the same one). A
+ * command carries them in its envelope (commands.h), and the log keeps
+ * them in a table of their own beside `events`, keyed by event id
+ * (event_store.h), not in `data`: the seed's Python rebuilds an event
+ * from its data with DataClass(**data), which an extra key would break.
+ * Each string is owned, and NULL when absent.
+ */
+struct es_meta {
+	char *command_id;
+	char *actor;
+	char *correlation_id;
+};
+
 /* The event type's name as stored in `event_type`: "ProductCreated". */
 const char *es_event_type_name(enum es_event_type type);
 

@@ -223,6 +223,57 @@ int es_store_get(struct es_event *out, struct es_store *store, int64_t event_id,
 		 struct es_error *err);
 
 /*
+ * Step 16: metadata and answers, in exercises/16-idempotency/
+ * event_store_commands.c (a store file: it shares event_store_private.h).
+ * Two tables beside `events`, which es_store_open() creates:
+ *
+ *   event_metadata(event_id INTEGER PRIMARY KEY, command_id TEXT,
+ *                  actor TEXT, correlation_id TEXT)
+ *   command_answers(command_id TEXT PRIMARY KEY, request TEXT NOT NULL,
+ *                   answer TEXT NOT NULL)
+ *
+ * both append-only (a trigger refuses UPDATE and DELETE). Like appends,
+ * the two writes join the caller's transaction when one is open, or are
+ * a transaction of their own.
+ *
+ * Record `meta` (NULL strings are NULL columns) as the metadata of event
+ * `event_id`. Returns ES_OK, or ES_EDB (an event that has metadata
+ * already: the primary key refuses a second row).
+ */
+int es_store_save_metadata(struct es_store *store, int64_t event_id,
+			   const struct es_meta *meta, struct es_error *err);
+
+/*
+ * Read the metadata of event `event_id` into `*out` (the caller disposes
+ * it with es_meta_dispose()). An event with no row (the seed's Python
+ * wrote it, or a command without an envelope) gets ES_OK and all three
+ * NULL. Returns ES_OK, ES_ENOMEM or ES_EDB; on failure `*out` owns
+ * nothing.
+ */
+int es_store_load_metadata(struct es_meta *out, struct es_store *store,
+			   int64_t event_id, struct es_error *err);
+
+/* Free the three strings of `meta` and zero it. NULL is ignored. */
+void es_meta_dispose(struct es_meta *meta);
+
+/*
+ * The answer given to `command_id`, and the request it answered: on ES_OK
+ * `*request` and `*answer` are copies the caller frees with free().
+ * Returns ES_ENOTFOUND when no answer is stored for that id (both NULL),
+ * ES_ENOMEM or ES_EDB.
+ */
+int es_store_find_answer(char **request, char **answer, struct es_store *store,
+			 const char *command_id, struct es_error *err);
+
+/*
+ * Store `answer` as the answer to `command_id`, which asked `request`.
+ * Returns ES_OK, or ES_EDB (an id that has an answer already).
+ */
+int es_store_save_answer(struct es_store *store, const char *command_id,
+			 const char *request, const char *answer,
+			 struct es_error *err);
+
+/*
  * Rows that are not events, given with step 2 (event_store_quarantine.c).
  *
  * Set `*out` to the number of rows of the log whose id is greater than

@@ -29,6 +29,14 @@
  * every reader steps over them (es_store_quarantine). It is append-only
  * too: a quarantine is an audited decision, not a setting.
  *
+ * Then step 16's two tables. event_metadata holds each event's command_id,
+ * actor and correlation_id (events.h, struct es_meta), beside `events`
+ * and not in `data`, which the seed's Python reads field by field: a log
+ * stays the seed's, and a log the seed wrote just has no metadata.
+ * command_answers holds the answer given to each command_id, with the
+ * request it answered, so that a retry gets the same answer. Both are
+ * append-only: what was done, and what was said, is history too.
+ *
  * Every statement is CREATE ... IF NOT EXISTS, so a log written before a
  * trigger or table existed gets it the first time it is opened for
  * writing.
@@ -79,7 +87,30 @@ const char es_store_schema_sql[] =
 	"BEGIN SELECT RAISE(ABORT, 'the quarantine is append-only'); END;\n"
 	"CREATE TRIGGER IF NOT EXISTS event_quarantine_no_delete\n"
 	"BEFORE DELETE ON event_quarantine\n"
-	"BEGIN SELECT RAISE(ABORT, 'the quarantine is append-only'); END;\n";
+	"BEGIN SELECT RAISE(ABORT, 'the quarantine is append-only'); END;\n"
+	"CREATE TABLE IF NOT EXISTS event_metadata (\n"
+	"    event_id        INTEGER PRIMARY KEY,\n"
+	"    command_id      TEXT,\n"
+	"    actor           TEXT,\n"
+	"    correlation_id  TEXT\n"
+	");\n"
+	"CREATE TRIGGER IF NOT EXISTS event_metadata_no_update\n"
+	"BEFORE UPDATE ON event_metadata\n"
+	"BEGIN SELECT RAISE(ABORT, 'event_metadata is append-only'); END;\n"
+	"CREATE TRIGGER IF NOT EXISTS event_metadata_no_delete\n"
+	"BEFORE DELETE ON event_metadata\n"
+	"BEGIN SELECT RAISE(ABORT, 'event_metadata is append-only'); END;\n"
+	"CREATE TABLE IF NOT EXISTS command_answers (\n"
+	"    command_id  TEXT PRIMARY KEY,\n"
+	"    request     TEXT NOT NULL,\n"
+	"    answer      TEXT NOT NULL\n"
+	");\n"
+	"CREATE TRIGGER IF NOT EXISTS command_answers_no_update\n"
+	"BEFORE UPDATE ON command_answers\n"
+	"BEGIN SELECT RAISE(ABORT, 'command_answers is append-only'); END;\n"
+	"CREATE TRIGGER IF NOT EXISTS command_answers_no_delete\n"
+	"BEFORE DELETE ON command_answers\n"
+	"BEGIN SELECT RAISE(ABORT, 'command_answers is append-only'); END;\n";
 
 /*
  * The names come from es_event_type_name(), over the enum: a new event

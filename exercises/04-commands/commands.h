@@ -18,6 +18,19 @@
  *
  * Parsing checks shape and types only: a negative stock parses fine and is
  * refused later by the handler, which knows the business rules.
+ *
+ * Step 16: every command may also carry an envelope, three optional
+ * fields beside its own, which say who sent it and let a retry be told
+ * from a new command (events.h, struct es_meta):
+ *
+ *   {"type":"RecordProductView","product_id":1,"command_id":"c-1",
+ *    "actor":"alice","correlation_id":"visit-7"}
+ *
+ *   "command_id"      1 to 64 printable ASCII characters (' ' to '~'),
+ *                     made by the client, the same on every retry
+ *   "actor"           1 to 64 characters (of UTF-8)
+ *   "correlation_id"  as command_id; when it is absent and command_id is
+ *                     there, it is a copy of command_id
  */
 #ifndef ES_COMMANDS_H
 #define ES_COMMANDS_H
@@ -25,6 +38,7 @@
 #include <stdint.h>
 
 #include "es_error.h"
+#include "events.h" /* struct es_meta, step 16 */
 
 enum es_command_type {
 	ES_CREATE_PRODUCT = 1,
@@ -92,6 +106,15 @@ struct es_command {
 		struct es_record_product_view record_view;
 		struct es_correct_stock correct_stock; /* ES_CORRECT_STOCK */
 	};
+	/*
+	 * Step 16: the envelope (all NULL when the line has none), and the
+	 * command without it: the command object with the three envelope
+	 * fields removed, as cJSON_PrintUnformatted() writes it (NULL until
+	 * step 16). Two lines with the same `request` are the same command:
+	 * a retry of a command_id must send the same request.
+	 */
+	struct es_meta meta;
+	char *request;
 };
 
 /* The command type's name as written in JSON: "CreateProduct". */
@@ -127,6 +150,22 @@ const char *es_command_type_name(enum es_command_type type);
  */
 int es_command_parse(struct es_command *out, const char *line,
 		     struct es_error *err);
+
+/*
+ * Step 16. es_command_parse() reads the envelope before the command's own
+ * fields, and removes it from the object, so that no command's list of
+ * fields changes. Its messages have no command name before them (the
+ * envelope is the same on every command):
+ *
+ *     field 'command_id' must be 1 to 64 printable ASCII characters
+ *     field 'actor' must be 1 to 64 characters
+ *     field 'correlation_id' must be 1 to 64 printable ASCII characters
+ *     field 'actor' must be a string       (json_text.h's getters' words)
+ *
+ * The length limit of the two ids, in characters (ASCII: bytes too), and
+ * of the actor, in characters of UTF-8.
+ */
+#define ES_META_MAX 64
 
 /* Free what the command owns and zero it. NULL is ignored. */
 void es_command_dispose(struct es_command *cmd);

@@ -13,14 +13,9 @@ int es_handle(struct es_event *out, struct es_command_handler *handler,
 	      const struct es_command *cmd, struct es_error *err)
 {
 	/*
-	 * TODO: zero *out and es_store_begin(). es_handler_load() the state
-	 * the decision reads into a struct es_product. Stamp the time
-	 * with handler->clock and es_time_format() and call es_decide()
-	 * (`cited` is NULL until step 15): it checks every rule. A ProductCreated gets its id from
-	 * es_store_new_product_id() before it is appended. es_store_append()
-	 * and es_store_commit(). On any failure es_store_rollback() and
-	 * dispose the event; on success move it into *out (the caller
-	 * disposes it).
+	 * TODO: zero *out and es_store_begin(); es_handle_in(); then
+	 * es_store_commit(), or on any failure es_store_rollback() and
+	 * dispose *out.
 	 * See docs/05-command-handler.md, "The handler: glue".
 	 */
 	(void)handler;
@@ -28,6 +23,26 @@ int es_handle(struct es_event *out, struct es_command_handler *handler,
 	memset(out, 0, sizeof(*out));
 	return es_error_set(err, ES_ENOTIMPL,
 			    "step 5: es_handle is not implemented yet");
+}
+
+int es_handle_in(struct es_event *out, struct es_command_handler *handler,
+		 const struct es_command *cmd, struct es_error *err)
+{
+	/*
+	 * TODO: zero *out. es_handler_load() the state the decision reads
+	 * into a struct es_product. Stamp the time with handler->clock and
+	 * es_time_format() and call es_decide() (`cited` is NULL until step
+	 * 15): it checks every rule. A ProductCreated gets its id from
+	 * es_store_new_product_id() before it is appended. es_store_append().
+	 * On any failure dispose the event; on success move it into *out
+	 * (the caller disposes it). The caller holds the transaction.
+	 * See docs/05-command-handler.md, "The handler: glue".
+	 */
+	(void)handler;
+	(void)cmd;
+	memset(out, 0, sizeof(*out));
+	return es_error_set(err, ES_ENOTIMPL,
+			    "step 5: es_handle_in is not implemented yet");
 }
 
 int es_handler_load(struct es_product *state, struct es_store *store,

@@ -43,6 +43,17 @@ int es_handle(struct es_event *out, struct es_command_handler *handler,
 	      const struct es_command *cmd, struct es_error *err);
 
 /*
+ * es_handle() without its transaction: load, decide and append, inside
+ * the transaction the caller has opened with es_store_begin(), which the
+ * caller commits, or rolls back on any failure. es_handle() is
+ * es_store_begin(), this, and es_store_commit() or es_store_rollback().
+ * Step 16's handler calls it between a look-up and a write of its own,
+ * all in one transaction. Returns as es_handle().
+ */
+int es_handle_in(struct es_event *out, struct es_command_handler *handler,
+		 const struct es_command *cmd, struct es_error *err);
+
+/*
  * Replay into `*state` (initialized, and empty) the product whose state
  * es_decide() reads for `cmd` (es_command_state_id); leave it empty when
  * the decision reads none, a create. Every handler that loads

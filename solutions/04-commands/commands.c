@@ -196,7 +196,79 @@ static int read_fields(struct es_command *cmd, const cJSON *root,
 	return ES_OK;
 }
 
-static int read_command(struct es_command *cmd, const cJSON *root,
+/* step 16 */
+/* 1 to ES_META_MAX printable ASCII characters: an id a client made. */
+static bool is_meta_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < ' ' || s[i] > '~')
+			return false;
+	}
+	return n >= 1 && n <= ES_META_MAX;
+}
+
+/* step 16 */
+/*
+ * Read the envelope field `name` into `*out`, when it is there, check it,
+ * and take it out of `root`. `id` says which rule: an id's, or an actor's.
+ */
+static int read_meta_field(char **out, cJSON *root, const char *name, bool id,
+			   struct es_error *err)
+{
+	size_t chars;
+	int rc;
+
+	if (!cJSON_HasObjectItem(root, name))
+		return ES_OK;
+	rc = es_json_get_string(out, root, name, err);
+	if (rc != ES_OK)
+		return rc;
+	chars = es_utf8_count(*out);
+	if (id ? !is_meta_id(*out) : chars < 1 || chars > ES_META_MAX)
+		return es_error_set(
+			err, ES_EINVAL, "field '%s' must be 1 to %d %s", name,
+			ES_META_MAX,
+			id ? "printable ASCII characters" : "characters");
+	cJSON_DeleteItemFromObjectCaseSensitive(root, name);
+	return ES_OK;
+}
+
+/* step 16 */
+/*
+ * The envelope: read it, take it out of `root`, and keep what is left,
+ * the command itself, as the request a retry must repeat.
+ */
+static int read_envelope(struct es_command *cmd, cJSON *root,
+			 struct es_error *err)
+{
+	struct es_meta *m = &cmd->meta;
+	char *text;
+	int rc;
+
+	rc = read_meta_field(&m->command_id, root, "command_id", true, err);
+	if (rc == ES_OK)
+		rc = read_meta_field(&m->actor, root, "actor", false, err);
+	if (rc == ES_OK)
+		rc = read_meta_field(&m->correlation_id, root, "correlation_id",
+				     true, err);
+	if (rc != ES_OK)
+		return rc;
+	if (m->correlation_id == NULL && m->command_id != NULL) {
+		m->correlation_id = strdup(m->command_id);
+		if (m->correlation_id == NULL)
+			return es_error_set(err, ES_ENOMEM, "out of memory");
+	}
+	text = cJSON_PrintUnformatted(root);
+	cmd->request = text != NULL ? strdup(text) : NULL;
+	cJSON_free(text);
+	if (cmd->request == NULL)
+		return es_error_set(err, ES_ENOMEM, "out of memory");
+	return ES_OK;
+}
+
+static int read_command(struct es_command *cmd, cJSON *root,
 			struct es_error *err)
 {
 	const char *name;
@@ -205,6 +277,9 @@ static int read_command(struct es_command *cmd, const cJSON *root,
 	if (!cJSON_IsObject(root))
 		return es_error_set(err, ES_EINVAL,
 				    "a command must be a JSON object");
+	rc = read_envelope(cmd, root, err); /* step 16 */
+	if (rc != ES_OK)		    /* step 16 */
+		return rc;
 	rc = es_json_peek_string(&name, root, "type", err);
 	if (rc != ES_OK)
 		return rc;
@@ -263,6 +338,10 @@ void es_command_dispose(struct es_command *cmd)
 {
 	if (cmd == NULL)
 		return;
+	free(cmd->meta.command_id);	/* step 16 */
+	free(cmd->meta.actor);		/* step 16 */
+	free(cmd->meta.correlation_id); /* step 16 */
+	free(cmd->request);		/* step 16 */
 	switch (cmd->type) {
 	case ES_CREATE_PRODUCT:
 		free(cmd->create.name);

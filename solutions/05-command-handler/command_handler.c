@@ -81,8 +81,8 @@ static int append(struct es_event *ev, struct es_store *store,
 	return es_store_append(store, ev, err);
 }
 
-int es_handle(struct es_event *out, struct es_command_handler *handler,
-	      const struct es_command *cmd, struct es_error *err)
+int es_handle_in(struct es_event *out, struct es_command_handler *handler,
+		 const struct es_command *cmd, struct es_error *err)
 {
 	struct es_product state;
 	struct es_event cited;
@@ -99,9 +99,6 @@ int es_handle(struct es_event *out, struct es_command_handler *handler,
 	memset(&ev, 0, sizeof(ev));
 	memset(&cited, 0, sizeof(cited));
 	es_product_init(&state);
-	rc = es_store_begin(handler->store, err);
-	if (rc != ES_OK)
-		return rc;
 	rc = es_handler_load(&state, handler->store, cmd, err);
 	if (rc == ES_OK) /* step 15 */
 		rc = es_handler_load_cited(&cited, &found, handler->store, cmd,
@@ -111,15 +108,32 @@ int es_handle(struct es_event *out, struct es_command_handler *handler,
 				cmd, err);
 	if (rc == ES_OK)
 		rc = append(&ev, handler->store, err);
-	if (rc == ES_OK)
-		rc = es_store_commit(handler->store, err);
 	es_product_dispose(&state);
 	es_event_dispose(&cited);
 	if (rc != ES_OK) {
-		es_store_rollback(handler->store);
 		es_event_dispose(&ev);
 		return rc;
 	}
 	*out = ev;
 	return ES_OK;
+}
+
+int es_handle(struct es_event *out, struct es_command_handler *handler,
+	      const struct es_command *cmd, struct es_error *err)
+{
+	int rc;
+
+	assert(out != NULL && handler != NULL && handler->store != NULL);
+	memset(out, 0, sizeof(*out));
+	rc = es_store_begin(handler->store, err);
+	if (rc != ES_OK)
+		return rc;
+	rc = es_handle_in(out, handler, cmd, err);
+	if (rc == ES_OK)
+		rc = es_store_commit(handler->store, err);
+	if (rc != ES_OK) {
+		es_store_rollback(handler->store);
+		es_event_dispose(out);
+	}
+	return rc;
 }

@@ -14,7 +14,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "json_text.h" /* es_utf8_char_length, for step 15 */
+#include "json_text.h" /* es_utf8_count, for step 15 */
 
 /* True for NULL, "" and strings of nothing but whitespace. */
 static bool is_blank(const char *s)
@@ -120,24 +120,6 @@ static int change_price(struct es_event *out, const struct es_product *state,
 
 /* step 15 */
 /*
- * The characters of UTF-8 string `s`, which the parser has checked. A
- * byte that does not start a character counts as one, so that this ends.
- */
-static size_t count_chars(const char *s)
-{
-	size_t n = 0;
-
-	while (*s != '\0') {
-		int len = es_utf8_char_length(s);
-
-		s += len > 0 ? len : 1;
-		n++;
-	}
-	return n;
-}
-
-/* step 15 */
-/*
  * A correction cites the event it corrects: `cited` is that event as the
  * log has it, or NULL when there is none. Only a StockUpdated of this
  * product can be corrected; the new stock obeys the rule every stock
@@ -172,7 +154,7 @@ static int correct_stock(struct es_event *out, const struct es_product *state,
 		return rc;
 	if (is_blank(cmd->reason))
 		return es_error_set(err, ES_EINVAL, "Reason cannot be empty");
-	if (count_chars(cmd->reason) > ES_REASON_MAX)
+	if (es_utf8_count(cmd->reason) > ES_REASON_MAX)
 		return es_error_set(err, ES_EINVAL,
 				    "Reason cannot be longer than %d "
 				    "characters",

@@ -40,6 +40,7 @@
 #include "event_store.h"
 #include "events.h"
 #include "json_text.h"
+#include "idempotency.h"
 #include "optimistic.h"
 #include "read_db.h"
 #include "snapshots.h"
@@ -63,6 +64,7 @@ struct apply_run {
 	struct es_store *store;
 	struct es_snapshots *snaps;
 	struct es_optimistic *writer;
+	struct es_command_handler once; /* for commands with an envelope */
 	sqlite3 *read_db;
 	struct es_views *views;
 	int busy_timeout_ms; /* --busy-timeout */
@@ -92,37 +94,37 @@ static void utf8_scrub(char *s)
 }
 
 /*
- * Print one result line and flush it, so whoever feeds us line by line
- * sees each answer at once. `error` NULL means the command was accepted;
- * `product_id` is then the created product's id, or 0 for other commands.
- * Returns false, after reporting, when the line could not be written.
+ * Print one answer line and flush it, so whoever feeds us line by line
+ * sees each answer at once. Returns false, after reporting, when the line
+ * could not be written.
  */
-static bool answer(const char *error, int64_t product_id)
+static bool put_answer(const char *text)
 {
-	cJSON *root = cJSON_CreateObject();
-	char *text = NULL;
-	bool written;
-	bool built;
+	bool written = catalog_put_json(text) && fflush(stdout) == 0;
 
-	built = root != NULL &&
-		cJSON_AddBoolToObject(root, "ok", error == NULL) != NULL;
-	if (built && error != NULL)
-		built = cJSON_AddStringToObject(root, "error", error) != NULL;
-	else if (built && product_id != 0)
-		built = es_json_add_int_to_object(root, "product_id",
-						  product_id) != NULL;
-	if (built)
-		text = cJSON_PrintUnformatted(root);
-	cJSON_Delete(root);
-	if (text == NULL) {
-		catalog_fail(CATALOG_FAILURE, "out of memory");
-		return false;
-	}
-	written = catalog_put_json(text) && fflush(stdout) == 0;
-	cJSON_free(text);
 	if (!written)
 		catalog_fail(CATALOG_FAILURE,
 			     "cannot write to standard output");
+	return written;
+}
+
+/*
+ * Answer one line: `error` NULL means the command was accepted, and `ev`
+ * is then its event (a create's answer names the new product's id).
+ */
+static bool answer(const char *error, const struct es_event *ev)
+{
+	struct es_error err;
+	char *text = NULL;
+	bool written;
+
+	if (es_answer_format(&text, error == NULL ? ES_OK : ES_EINVAL, ev,
+			     error, &err) != ES_OK) {
+		catalog_fail(CATALOG_FAILURE, "%s", err.msg);
+		return false;
+	}
+	written = put_answer(text);
+	free(text);
 	return written;
 }
 
@@ -133,7 +135,7 @@ static bool refuse(const char *msg)
 
 	snprintf(text, sizeof(text), "%s", msg);
 	utf8_scrub(text);
-	return answer(text, 0);
+	return answer(text, NULL);
 }
 
 /* True when the line holds nothing but white space. */
@@ -287,6 +289,54 @@ static bool answer_failed(struct apply_run *run, int rc,
 	return refuse(msg);
 }
 
+/* What a try of a command with an envelope works on. */
+struct once_try {
+	char **answer;
+	struct es_event *ev;
+	const struct es_command *cmd;
+};
+
+static int attempt_once(struct apply_run *run, const void *ctx,
+			struct es_error *err)
+{
+	const struct once_try *t = ctx;
+
+	return es_handle_once(t->answer, t->ev, &run->once, t->cmd, err);
+}
+
+/* True when the command came with a command id, an actor or both. */
+static bool has_envelope(const struct es_command *cmd)
+{
+	return cmd->meta.command_id != NULL || cmd->meta.actor != NULL ||
+	       cmd->meta.correlation_id != NULL;
+}
+
+/*
+ * A command with an envelope goes through step 16's handler: at most once
+ * per command id, its answer stored with its events, and its metadata
+ * recorded. It holds the write lock from the look-up to the commit. The
+ * read model catches up even when nothing was appended: a retry after a
+ * crash finds the command done, and its event maybe not yet projected.
+ */
+static bool apply_once(struct apply_run *run, const struct es_command *cmd)
+{
+	char *text = NULL;
+	struct es_event ev;
+	struct once_try t = {&text, &ev, cmd};
+	struct es_error err;
+	bool ok;
+	int rc;
+
+	rc = patiently(run, attempt_once, &t, &err);
+	if (rc != ES_OK)
+		return answer_failed(run, rc, &err);
+	catch_up(run);
+	ok = put_answer(text);
+	free(text);
+	es_event_dispose(&ev);
+	return ok;
+}
+
 /*
  * Handle the command on one line (without its newline; `len` bytes).
  * Returns false when the run must stop: the event log failed, or the
@@ -309,6 +359,11 @@ static bool apply_line(struct apply_run *run, char *line, size_t len)
 		return refuse("empty line");
 	if (es_command_parse(&cmd, line, &err) != ES_OK)
 		return refuse(err.msg);
+	if (has_envelope(&cmd)) {
+		ok = apply_once(run, &cmd);
+		es_command_dispose(&cmd);
+		return ok;
+	}
 	rc = patiently(run, attempt_command, &t, &err);
 	es_command_dispose(&cmd);
 	if (rc == ES_EINVAL || rc == ES_ENOTFOUND)
@@ -316,7 +371,7 @@ static bool apply_line(struct apply_run *run, char *line, size_t len)
 	if (rc != ES_OK)
 		return answer_failed(run, rc, &err);
 	catch_up(run);
-	ok = answer(NULL, ev.type == ES_PRODUCT_CREATED ? ev.product_id : 0);
+	ok = answer(NULL, &ev);
 	es_event_dispose(&ev);
 	return ok;
 }
@@ -397,6 +452,8 @@ static int open_writer(struct apply_run *run, const struct catalog_opts *opts)
 
 	if (patiently(run, attempt_open, opts, &err) != ES_OK)
 		return catalog_fail(CATALOG_FAILURE, "%s", err.msg);
+	run->once.store = run->store;
+	run->once.clock = clock;
 	if (es_snapshots_open(&run->snaps, run->store, CATALOG_SNAPSHOT_EVERY,
 			      &err) != ES_OK ||
 	    es_optimistic_open(&run->writer, run->store, clock, run->snaps,

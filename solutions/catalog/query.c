@@ -30,12 +30,48 @@
 
 /* ---- the event log ------------------------------------------------------ */
 
-/* Where the event is in the log, and its data: `data` is JSON already. */
-static cJSON *event_object(const struct es_event *ev, const char *data)
+/* Add `s` to `object` as `key`, or JSON null when `s` is NULL. */
+static bool add_string_or_null(cJSON *object, const char *key, const char *s)
+{
+	cJSON *item = s != NULL ? cJSON_CreateString(s) : cJSON_CreateNull();
+
+	if (item == NULL || !cJSON_AddItemToObject(object, key, item)) {
+		cJSON_Delete(item);
+		return false;
+	}
+	return true;
+}
+
+/* The event's metadata (step 16), or JSON null when it has none. */
+static cJSON *meta_object(const struct es_meta *m)
+{
+	cJSON *meta;
+
+	if (m->command_id == NULL && m->actor == NULL &&
+	    m->correlation_id == NULL)
+		return cJSON_CreateNull();
+	meta = cJSON_CreateObject();
+	if (meta == NULL ||
+	    !add_string_or_null(meta, "command_id", m->command_id) ||
+	    !add_string_or_null(meta, "actor", m->actor) ||
+	    !add_string_or_null(meta, "correlation_id", m->correlation_id)) {
+		cJSON_Delete(meta);
+		return NULL;
+	}
+	return meta;
+}
+
+/*
+ * Where the event is in the log, its data (`data` is JSON already), and
+ * who sent the command that caused it.
+ */
+static cJSON *event_object(const struct es_event *ev, const char *data,
+			   const struct es_meta *m)
 {
 	cJSON *root = cJSON_CreateObject();
+	cJSON *meta = meta_object(m);
 
-	if (root == NULL ||
+	if (root == NULL || meta == NULL ||
 	    es_json_add_int_to_object(root, "id", ev->id) == NULL ||
 	    es_json_add_int_to_object(root, "product_id", ev->product_id) ==
 		    NULL ||
@@ -45,30 +81,39 @@ static cJSON *event_object(const struct es_event *ev, const char *data)
 		    NULL ||
 	    cJSON_AddRawToObject(root, "data", data) == NULL) {
 		cJSON_Delete(root);
+		cJSON_Delete(meta);
 		return NULL;
 	}
+	cJSON_AddItemToObject(root, "meta", meta);
 	return root;
 }
 
 /*
  * Print `ev` as one line. Its data is written by es_event_to_json(), as
  * the log stores it (json.dumps style, ", " and ": "), and inserted raw,
- * so it reads the same here as in the database. An es_event_fn.
+ * so it reads the same here as in the database. An es_event_fn; `ctx` is
+ * the store, which holds the metadata.
  */
 static int print_event(void *ctx, const struct es_event *ev,
 		       struct es_error *err)
 {
+	struct es_meta meta;
 	char *data = NULL;
 	char *text = NULL;
 	cJSON *root;
 	int rc;
 
-	(void)ctx;
-	rc = es_event_to_json(&data, ev, err);
+	rc = es_store_load_metadata(&meta, ctx, ev->id, err);
 	if (rc != ES_OK)
 		return rc;
-	root = event_object(ev, data); /* copies data */
+	rc = es_event_to_json(&data, ev, err);
+	if (rc != ES_OK) {
+		es_meta_dispose(&meta);
+		return rc;
+	}
+	root = event_object(ev, data, &meta); /* copies data */
 	free(data);
+	es_meta_dispose(&meta);
 	if (root != NULL)
 		text = cJSON_PrintUnformatted(root);
 	cJSON_Delete(root);
@@ -87,7 +132,7 @@ static int print_product_log(struct es_store *store, int64_t product_id,
 
 	rc = es_store_load(&events, store, product_id, err);
 	for (size_t i = 0; rc == ES_OK && i < events.count; i++)
-		rc = print_event(NULL, &events.items[i], err);
+		rc = print_event(store, &events.items[i], err);
 	es_event_list_dispose(&events);
 	return rc;
 }
@@ -108,7 +153,7 @@ int catalog_log(const struct catalog_opts *opts, int argc, char **argv)
 		return status;
 	/* The whole log is streamed: it may not fit in memory. */
 	if (product_id == 0)
-		rc = es_store_load_all(store, print_event, NULL, &err);
+		rc = es_store_load_all(store, print_event, store, &err);
 	else
 		rc = print_product_log(store, product_id, &err);
 	es_store_close(store);
