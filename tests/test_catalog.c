@@ -144,12 +144,19 @@ out:
 	return pid;
 }
 
-const char *log_line(const struct es_test_event_row *r, const char *data)
+const char *log_line_meta(const struct es_test_event_row *r, const char *data,
+			  const char *meta)
 {
 	return es_test_format("{\"id\":%lld,\"product_id\":%lld,\"event_type\":"
-			      "\"%s\",\"occurred_at\":\"%s\",\"data\":%s}",
+			      "\"%s\",\"occurred_at\":\"%s\",\"data\":%s,"
+			      "\"meta\":%s}",
 			      r->id, r->product_id, r->event_type,
-			      r->occurred_at, data);
+			      r->occurred_at, data, meta);
+}
+
+const char *log_line(const struct es_test_event_row *r, const char *data)
+{
+	return log_line_meta(r, data, "null");
 }
 
 /* ---- setup --------------------------------------------------------------- */

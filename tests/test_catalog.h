@@ -102,7 +102,15 @@ void run_catalog(const char *in, const char *const *args);
 pid_t catalog_start(int *feed, const char *in, const char *out, const char *err,
 		    const char *const *args);
 
-/* The line `catalog log` prints for a row whose data reads as `data`. */
+/*
+ * The line `catalog log` prints for a row whose data reads as `data`, and
+ * whose metadata (step 16) is `meta`: {"command_id":..,"actor":..,
+ * "correlation_id":..} as JSON, or null for an event without (a command
+ * without an envelope, or a log the seed's Python wrote).
+ */
+const char *log_line_meta(const struct es_test_event_row *r, const char *data,
+			  const char *meta);
+/* log_line_meta() with "meta":null: no envelope. */
 const char *log_line(const struct es_test_event_row *r, const char *data);
 
 /* ---- a small fixed scenario --------------------------------------------- */
