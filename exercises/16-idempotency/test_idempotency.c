@@ -587,6 +587,47 @@ static void test_metadata_saved_and_loaded(void)
 	ES_ASSERT_INT_EQ(count_rows("event_metadata"), 3);
 }
 
+/*
+ * A log the seed's Python wrote has its two tables and no event_metadata
+ * (event_store.h): opened read-only, as `catalog log` opens it, nothing
+ * creates the table, and every event reads as one without metadata.
+ */
+static void test_metadata_of_a_log_the_seed_wrote(void)
+{
+	char seed_log[512];
+	sqlite3 *seed = NULL;
+	struct es_error err = {0, ""};
+	int rc;
+
+	ES_REQUIRE_SETUP();
+	es_test_path(seed_log, sizeof(seed_log), "seed.db");
+	rc = sqlite3_open(seed_log, &seed);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(seed,
+				  "CREATE TABLE events (id INTEGER PRIMARY KEY"
+				  " AUTOINCREMENT, product_id INTEGER NOT NULL,"
+				  " event_type TEXT NOT NULL, data TEXT NOT"
+				  " NULL, occurred_at TEXT NOT NULL);"
+				  "CREATE TABLE product_registry (id INTEGER"
+				  " PRIMARY KEY AUTOINCREMENT);"
+				  "INSERT INTO events (product_id, event_type,"
+				  " data, occurred_at) VALUES (1,"
+				  " 'ProductViewed', '{\"product_id\": 1,"
+				  " \"occurred_at\": \"2026-11-27T14:32:05"
+				  "+00:00\"}', '2026-11-27T14:32:05+00:00')",
+				  NULL, NULL, NULL);
+	sqlite3_close(seed);
+	if (rc != SQLITE_OK)
+		ES_FAIL("cannot write the seed's log: %s", sqlite3_errstr(rc));
+	ES_ASSERT_OK(es_store_open(&store_b, seed_log, ES_STORE_READONLY, &err),
+		     &err);
+	es_meta_dispose(&meta);
+	ES_ASSERT_OK(es_store_load_metadata(&meta, store_b, 1, &err), &err);
+	ES_ASSERT_STR_EQ(meta.command_id, NULL);
+	ES_ASSERT_STR_EQ(meta.actor, NULL);
+	ES_ASSERT_STR_EQ(meta.correlation_id, NULL);
+}
+
 static void test_meta_dispose(void)
 {
 	meta.command_id = strdup("c-1");
@@ -1183,6 +1224,9 @@ static CU_TestInfo store_tests[] = {
 	{"an event's metadata is saved and read back, NULL as NULL, and none "
 	 "for an event without",
 	 test_metadata_saved_and_loaded},
+	{"a log the seed's Python wrote, read-only, has no metadata and no "
+	 "error",
+	 test_metadata_of_a_log_the_seed_wrote},
 	{"es_meta_dispose frees the strings and zeroes them",
 	 test_meta_dispose},
 	{"the answer to a command id is saved once and found; none is "
