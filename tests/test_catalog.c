@@ -230,6 +230,8 @@ CU_SuiteInfo es_suites[] = {
 	 catalog_query_tests},
 	{"catalog: corrections", NULL, NULL, catalog_setup, catalog_teardown,
 	 catalog_corrections_tests},
+	{"catalog: commands with an id, done once", NULL, NULL, catalog_setup,
+	 catalog_teardown, catalog_idempotency_tests},
 	{"catalog: files it did not write", NULL, NULL, catalog_setup,
 	 catalog_teardown, catalog_files_tests},
 	{"catalog: rows that are not events, stale views, read-only files",

@@ -47,6 +47,7 @@ extern CU_TestInfo catalog_repair_tests[];	/* test_catalog_repair.c */
 extern CU_TestInfo catalog_faults_tests[];	/* test_catalog_faults.c */
 extern CU_TestInfo catalog_crash_tests[];	/* test_catalog_crash.c */
 extern CU_TestInfo catalog_corrections_tests[]; /* test_catalog_corrections.c */
+extern CU_TestInfo catalog_idempotency_tests[]; /* test_catalog_idempotency.c */
 void catalog_setup(void);
 void catalog_teardown(void);
 /* catalog_teardown(), and the files made outside the test's directory. */
