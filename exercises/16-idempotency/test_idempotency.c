@@ -400,8 +400,8 @@ static void test_good_lines_around_the_bad_envelopes(void)
 		VIEW_WITH("\"command_id\":\"c-1\""),
 		VIEW_WITH("\"actor\":\"alice\""),
 		VIEW_WITH("\"correlation_id\":\"c-1\""),
-		"{\"type\":\"UpdateStock\",\"product_id\":2,\"new_stock\":50,"
-		"\"command_id\":\"c-1\",\"actor\":\"alice\"}",
+		("{\"type\":\"UpdateStock\",\"product_id\":2,\"new_stock\":50,"
+		 "\"command_id\":\"c-1\",\"actor\":\"alice\"}"),
 	};
 	struct es_error err = {0, ""};
 
