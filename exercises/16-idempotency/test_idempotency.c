@@ -391,6 +391,50 @@ static void test_bad_envelopes(void)
 }
 
 /*
+ * The envelope's fields are named exactly, as every field is: "actor" is
+ * the envelope's, "Actor" or "COMMAND_ID" a field the command does not
+ * have.
+ * (cJSON_GetObjectItem() and cJSON_HasObjectItem() ignore case; the
+ * getters of json_text.h do not.)
+ */
+static void test_envelope_names_are_exact(void)
+{
+	static const char *const lines[] = {
+		VIEW_WITH("\"Actor\":\"alice\""),
+		VIEW_WITH("\"COMMAND_ID\":\"c-1\""),
+		VIEW_WITH("\"Correlation_Id\":\"c-1\""),
+	};
+	static const char *const fields[] = {
+		"unknown field 'Actor'",
+		"unknown field 'COMMAND_ID'",
+		"unknown field 'Correlation_Id'",
+	};
+	struct es_error err = {0, ""};
+
+	ES_ASSERT_OK(
+		es_command_parse(&cmd, VIEW_WITH("\"actor\":\"alice\""), &err),
+		&err);
+	ES_ASSERT_STR_EQ(cmd.meta.actor, "alice");
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		es_test_row(fields[i], "%s", lines[i]);
+		es_command_dispose(&cmd);
+		ES_CHECK_CODE(fields[i], es_command_parse(&cmd, lines[i], &err),
+			      ES_EINVAL, &err);
+		if (strstr(err.msg, fields[i]) == NULL)
+			ES_FAIL("%s: the message is \"%s\"", fields[i],
+				err.msg);
+	}
+	/* Beside the real one, the other is still the command's. */
+	es_command_dispose(&cmd);
+	ES_ASSERT_CODE(es_command_parse(&cmd,
+					VIEW_WITH("\"ACTOR\":\"mallory\","
+						  "\"actor\":\"alice\""),
+					&err),
+		       ES_EINVAL, &err);
+	ES_ASSERT_STR_CONTAINS(err.msg, "unknown field 'ACTOR'");
+}
+
+/*
  * The same lines parse without their envelope's fault: so each refusal
  * above is the envelope's, not the line's.
  */
@@ -1206,6 +1250,9 @@ static CU_TestInfo envelope_tests[] = {
 	{"a bad command_id, actor or correlation_id is refused with its "
 	 "message, and the command's own errors stay as they were",
 	 test_bad_envelopes},
+	{"the envelope's names are exact: Actor is the command's unknown "
+	 "field",
+	 test_envelope_names_are_exact},
 	{"the lines of those refusals parse with a good envelope",
 	 test_good_lines_around_the_bad_envelopes},
 	CU_TEST_INFO_NULL,
