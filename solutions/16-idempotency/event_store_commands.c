@@ -144,9 +144,9 @@ int es_store_find_answer(char **request, char **answer, struct es_store *store,
 	rc = prepare(&stmt, store, find_answer_sql, err);
 	if (rc != ES_OK)
 		return rc;
-	if (!bind_text(stmt, 1, command_id)) {
-		rc = es_store_db_error(store, err);
-	} else if ((step = sqlite3_step(stmt)) == SQLITE_DONE) {
+	step = bind_text(stmt, 1, command_id) ? sqlite3_step(stmt)
+					      : SQLITE_ERROR;
+	if (step == SQLITE_DONE) {
 		rc = es_error_set(err, ES_ENOTFOUND,
 				  "no answer for command_id '%s'", command_id);
 	} else if (step != SQLITE_ROW) {
