@@ -425,7 +425,7 @@ cmd_memcheck() {
 	# Frames are named from the kata's folder (exercises/NN-.../file.c).
 	# The runner prints in a pipe, so valgrind writes to the same one,
 	# in order; ES_TEST_TIMEOUT leaves room for valgrind's slowness.
-	ES_TEST_TMPDIR=$tmp ES_TEST_TIMEOUT=120 ES_TEST_ONLY=$3 \
+	ES_TEST_TMPDIR=$tmp ES_TEST_TIMEOUT=120 ES_TEST_ONLY=$3 ES_TEST_WARM_UP=1 \
 		valgrind -q --leak-check=full --errors-for-leak-kinds=all \
 		--error-exitcode=99 --fullpath-after="$(pwd)/" --log-fd=1 \
 		"$bin" 2>&1 | tee "$log"
