@@ -101,6 +101,14 @@ int es_store_load_metadata(struct es_meta *out, struct es_store *store,
 
 	assert(out != NULL && store != NULL);
 	memset(out, 0, sizeof(*out));
+	/*
+	 * A log the seed's Python wrote, opened read-only, has no such table
+	 * (only a store opened for writing creates it): no event has any.
+	 */
+	if (sqlite3_table_column_metadata(store->db, "main", "event_metadata",
+					  NULL, NULL, NULL, NULL, NULL,
+					  NULL) != SQLITE_OK)
+		return ES_OK;
 	rc = prepare(&stmt, store, load_metadata_sql, err);
 	if (rc != ES_OK)
 		return rc;
