@@ -199,12 +199,25 @@ cmd_diff() {
 		[ -n "${2:-}${3:-}" ] || echo "Step $1 has no file of its own:" \
 			"it changes these functions of earlier steps' files."
 	fi
+	# A step with files of its own may change earlier files too (step
+	# 16's envelope, in step 4's parser): FN= and FULL=1 see them all,
+	# and the list shows the functions it changes there after its own.
+	more=""
+	[ -n "$only" ] || more=$(marked_files "$1")
 	if [ -n "${3:-}" ]; then
-		diff_full "$1" "$d" "$files"
+		diff_full "$1" "$d" "$files $more"
 	elif [ -n "${2:-}" ]; then
-		diff_function "$1" "$d" "$2" "$files"
+		diff_function "$1" "$d" "$2" "$files $more"
 	else
 		diff_list "$1" "$d" "$files"
+		[ -z "$more" ] && return 0
+		refs=$(for f in $more; do ref_of "$f"; done)
+		# shellcheck disable=SC2086
+		only=$(awk -v mode=functions -v want="$1" \
+			-f "$HERE/step_markers.awk" $refs | cut -f 2 | tr '\n' ' ')
+		echo
+		echo "Step $1 also changes these functions of earlier steps' files:"
+		diff_list "$1" "$d" "$more"
 	fi
 }
 
@@ -412,7 +425,7 @@ cmd_memcheck() {
 	# Frames are named from the kata's folder (exercises/NN-.../file.c).
 	# The runner prints in a pipe, so valgrind writes to the same one,
 	# in order; ES_TEST_TIMEOUT leaves room for valgrind's slowness.
-	ES_TEST_TMPDIR=$tmp ES_TEST_TIMEOUT=120 ES_TEST_ONLY=$3 \
+	ES_TEST_TMPDIR=$tmp ES_TEST_TIMEOUT=120 ES_TEST_ONLY=$3 ES_TEST_WARM_UP=1 \
 		valgrind -q --leak-check=full --errors-for-leak-kinds=all \
 		--error-exitcode=99 --fullpath-after="$(pwd)/" --log-fd=1 \
 		"$bin" 2>&1 | tee "$log"

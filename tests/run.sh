@@ -12,7 +12,8 @@ BUILD=${BUILD:-build}
 export ES_TEST_TMPDIR="$BUILD/test-runs"
 export ES_CATALOG="${CATALOG:-$BUILD/bin/catalog}"
 export ES_TEST_TIMEOUT=${ES_TEST_TIMEOUT:-120}
-VALGRIND="valgrind -q --leak-check=full --errors-for-leak-kinds=all --error-exitcode=99"
+# ES_TEST_WARM_UP: each suite runs SQLite once before its tests fork (runner.c).
+VALGRIND="env ES_TEST_WARM_UP=1 valgrind -q --leak-check=full --errors-for-leak-kinds=all --error-exitcode=99"
 log="$BUILD/test-logs"
 mkdir -p "$log"
 

@@ -247,7 +247,9 @@ int es_store_save_metadata(struct es_store *store, int64_t event_id,
  * Read the metadata of event `event_id` into `*out` (the caller disposes
  * it with es_meta_dispose()). An event with no row (the seed's Python
  * wrote it, or a command without an envelope) gets ES_OK and all three
- * NULL. Returns ES_OK, ES_ENOMEM or ES_EDB; on failure `*out` owns
+ * NULL, and so does every event of a log that has no table
+ * event_metadata (the seed's, opened read-only: only a store opened for
+ * writing creates the table). Returns ES_OK, ES_ENOMEM or ES_EDB; on failure `*out` owns
  * nothing.
  */
 int es_store_load_metadata(struct es_meta *out, struct es_store *store,

@@ -35,7 +35,8 @@
  * stays the seed's, and a log the seed wrote just has no metadata.
  * command_answers holds the answer given to each command_id, with the
  * request it answered, so that a retry gets the same answer. Both are
- * append-only: what was done, and what was said, is history too.
+ * append-only, INSERT OR REPLACE included, as `events` is: what was done,
+ * and what was said, is history too.
  *
  * Every statement is CREATE ... IF NOT EXISTS, so a log written before a
  * trigger or table existed gets it the first time it is opened for
@@ -100,6 +101,10 @@ const char es_store_schema_sql[] =
 	"CREATE TRIGGER IF NOT EXISTS event_metadata_no_delete\n"
 	"BEFORE DELETE ON event_metadata\n"
 	"BEGIN SELECT RAISE(ABORT, 'event_metadata is append-only'); END;\n"
+	"CREATE TRIGGER IF NOT EXISTS event_metadata_no_replace\n"
+	"BEFORE INSERT ON event_metadata WHEN EXISTS\n"
+	" (SELECT 1 FROM event_metadata WHERE event_id = NEW.event_id)\n"
+	"BEGIN SELECT RAISE(ABORT, 'event_metadata is append-only'); END;\n"
 	"CREATE TABLE IF NOT EXISTS command_answers (\n"
 	"    command_id  TEXT PRIMARY KEY,\n"
 	"    request     TEXT NOT NULL,\n"
@@ -110,6 +115,10 @@ const char es_store_schema_sql[] =
 	"BEGIN SELECT RAISE(ABORT, 'command_answers is append-only'); END;\n"
 	"CREATE TRIGGER IF NOT EXISTS command_answers_no_delete\n"
 	"BEFORE DELETE ON command_answers\n"
+	"BEGIN SELECT RAISE(ABORT, 'command_answers is append-only'); END;\n"
+	"CREATE TRIGGER IF NOT EXISTS command_answers_no_replace\n"
+	"BEFORE INSERT ON command_answers WHEN EXISTS\n"
+	" (SELECT 1 FROM command_answers WHERE command_id = NEW.command_id)\n"
 	"BEGIN SELECT RAISE(ABORT, 'command_answers is append-only'); END;\n";
 
 /*

@@ -161,6 +161,7 @@ int es_command_parse(struct es_command *out, const char *line,
  *     field 'actor' must be 1 to 64 characters
  *     field 'correlation_id' must be 1 to 64 printable ASCII characters
  *     field 'actor' must be a string       (json_text.h's getters' words)
+ *     duplicate field 'command_id'         (a field given twice)
  *
  * The length limit of the two ids, in characters (ASCII: bytes too), and
  * of the actor, in characters of UTF-8.

@@ -220,7 +220,7 @@ static int read_meta_field(char **out, cJSON *root, const char *name, bool id,
 	size_t chars;
 	int rc;
 
-	if (!cJSON_HasObjectItem(root, name))
+	if (cJSON_GetObjectItemCaseSensitive(root, name) == NULL)
 		return ES_OK;
 	rc = es_json_get_string(out, root, name, err);
 	if (rc != ES_OK)
@@ -232,6 +232,9 @@ static int read_meta_field(char **out, cJSON *root, const char *name, bool id,
 			ES_META_MAX,
 			id ? "printable ASCII characters" : "characters");
 	cJSON_DeleteItemFromObjectCaseSensitive(root, name);
+	if (cJSON_GetObjectItemCaseSensitive(root, name) != NULL)
+		return es_error_set(err, ES_EINVAL, "duplicate field '%s'",
+				    name);
 	return ES_OK;
 }
 

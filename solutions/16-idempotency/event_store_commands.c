@@ -101,6 +101,14 @@ int es_store_load_metadata(struct es_meta *out, struct es_store *store,
 
 	assert(out != NULL && store != NULL);
 	memset(out, 0, sizeof(*out));
+	/*
+	 * A log the seed's Python wrote, opened read-only, has no such table
+	 * (only a store opened for writing creates it): no event has any.
+	 */
+	if (sqlite3_table_column_metadata(store->db, "main", "event_metadata",
+					  NULL, NULL, NULL, NULL, NULL,
+					  NULL) != SQLITE_OK)
+		return ES_OK;
 	rc = prepare(&stmt, store, load_metadata_sql, err);
 	if (rc != ES_OK)
 		return rc;
@@ -144,9 +152,9 @@ int es_store_find_answer(char **request, char **answer, struct es_store *store,
 	rc = prepare(&stmt, store, find_answer_sql, err);
 	if (rc != ES_OK)
 		return rc;
-	if (!bind_text(stmt, 1, command_id)) {
-		rc = es_store_db_error(store, err);
-	} else if ((step = sqlite3_step(stmt)) == SQLITE_DONE) {
+	step = bind_text(stmt, 1, command_id) ? sqlite3_step(stmt)
+					      : SQLITE_ERROR;
+	if (step == SQLITE_DONE) {
 		rc = es_error_set(err, ES_ENOTFOUND,
 				  "no answer for command_id '%s'", command_id);
 	} else if (step != SQLITE_ROW) {

@@ -3,7 +3,9 @@
  *
  * Every input line goes through the whole system before the next one is
  * read: parse the command, let the handler decide and append the event,
- * bring the read model up to date, answer. The handler is step 13's
+ * bring the read model up to date, answer. A command with an envelope (a
+ * command_id, an actor) goes through step 16's handler, once per command
+ * id (apply_once). The others go through step 13's
  * optimistic one, loading from step 11's snapshots: it holds the write lock only for
  * the version check and the append, and replays at most about
  * CATALOG_SNAPSHOT_EVERY events, so the cost of a command does not grow
