@@ -351,6 +351,17 @@ static const struct bad_case bad_envelopes[] = {
 	 VIEW_WITH("\"command_id\":\"c-1\",\"actor\":\"alice\","
 		   "\"correlation_id\":\"\""),
 	 BAD_CORRELATION_ID},
+	/* A field given twice: cJSON keeps both, Python the last. */
+	{"a command_id given twice",
+	 VIEW_WITH("\"command_id\":\"c-1\",\"command_id\":\"c-2\""),
+	 "duplicate field 'command_id'"},
+	{"an actor given twice, the same both times",
+	 VIEW_WITH("\"actor\":\"alice\",\"actor\":\"alice\""),
+	 "duplicate field 'actor'"},
+	{"a correlation_id given twice",
+	 VIEW_WITH("\"correlation_id\":\"v-1\",\"command_id\":\"c-1\","
+		   "\"correlation_id\":\"v-2\""),
+	 "duplicate field 'correlation_id'"},
 	/* The envelope is read before the command's own fields. */
 	{"a bad command_id on a command that misses a field",
 	 "{\"type\":\"UpdateStock\",\"product_id\":2,\"command_id\":\"\"}",
@@ -837,6 +848,13 @@ static void test_tables_are_append_only(void)
 	expect_refused("DELETE FROM event_metadata");
 	expect_refused("UPDATE command_answers SET answer = '{\"ok\":false}'");
 	expect_refused("DELETE FROM command_answers");
+	/* INSERT OR REPLACE deletes the old row without a DELETE trigger. */
+	expect_refused("INSERT OR REPLACE INTO event_metadata (event_id,"
+		       " command_id, actor, correlation_id) VALUES (1, 'c-1',"
+		       " 'mallory', 'c-1')");
+	expect_refused(
+		"INSERT OR REPLACE INTO command_answers (command_id,"
+		" request, answer) VALUES ('c-1', '{}', '{\"ok\":false}')");
 	ES_ASSERT_ROWS(es_test_dump_rows(&dump, raw, META_ROWS),
 		       "1|'c-1'|'alice'|'c-1'\n");
 	ES_ASSERT_ROWS(es_test_dump_rows(&dump, raw, ANSWER_ROWS),
@@ -1281,7 +1299,8 @@ static CU_TestInfo store_tests[] = {
 	 test_answer_saved_and_found},
 	{"both writes join the caller's transaction",
 	 test_writes_join_the_callers_transaction},
-	{"event_metadata and command_answers refuse UPDATE and DELETE",
+	{"event_metadata and command_answers refuse UPDATE, DELETE and INSERT "
+	 "OR REPLACE",
 	 test_tables_are_append_only},
 	CU_TEST_INFO_NULL,
 };
