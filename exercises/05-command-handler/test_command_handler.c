@@ -417,6 +417,32 @@ static void test_refused_create_keeps_the_next_id(void)
 	ES_ASSERT_INT_EQ(count_products(), 1);
 }
 
+/*
+ * es_handle_in works inside the caller's transaction and neither commits
+ * nor rolls back: what it appended is gone when the caller rolls back,
+ * and kept when the caller commits. (Step 16 wraps it so.)
+ */
+static void test_handle_in_leaves_the_transaction_to_the_caller(void)
+{
+	struct es_command cmd = es_test_cmd_widget();
+	struct es_error err;
+
+	ES_REQUIRE_SETUP();
+	ES_ASSERT_OK(es_store_begin(store, &err), &err);
+	ES_ASSERT_OK(es_handle_in(&got, &handler, &cmd, &err), &err);
+	ES_ASSERT_INT_EQ(got.type, ES_PRODUCT_CREATED);
+	ES_ASSERT_INT_EQ(got.product_id, 1);
+	es_store_rollback(store);
+	ES_ASSERT_INT_EQ(count_events(), 0);
+	ES_ASSERT_INT_EQ(count_products(), 0);
+	es_event_dispose(&got);
+	ES_ASSERT_OK(es_store_begin(store, &err), &err);
+	ES_ASSERT_OK(es_handle_in(&got, &handler, &cmd, &err), &err);
+	ES_ASSERT_OK(es_store_commit(store, &err), &err);
+	ES_ASSERT_INT_EQ(got.id, 1);
+	ES_ASSERT_INT_EQ(count_events(), 1);
+}
+
 static void test_handler_load_replays_what_decide_reads(void)
 {
 	struct es_error err = {0, ""};
@@ -699,6 +725,9 @@ static CU_TestInfo tests[] = {
 	 test_views_only_product_is_not_found},
 	{"a view of a product not created yet is refused and appends nothing",
 	 test_view_of_unknown_product_is_refused},
+	{"es_handle_in appends in the caller's transaction, which the caller "
+	 "commits or rolls back",
+	 test_handle_in_leaves_the_transaction_to_the_caller},
 	{"a refused create does not use up a product id",
 	 test_refused_create_keeps_the_next_id},
 	{"handler_load replays the product a decision reads, none for a "
