@@ -569,7 +569,8 @@ else
 		"(see $log)"
 fi
 # A step whose code is in earlier steps' files (section 1a): make diff
-# lists the functions of those files that its markers are in, no other.
+# lists the functions of those files that its markers are in, no other;
+# a step with files of its own lists them after its own ("also changes").
 for d in $(steps); do
 	n=$(number_of "$d")
 	files=$(marked_files "$n")
@@ -579,8 +580,10 @@ for d in $(steps); do
 	# shellcheck disable=SC2086
 	want=$(awk -v mode=functions -v want="$n" -f harness/step_markers.awk \
 		$files | cut -f 2 | sort -u)
-	got=$(sed -n -e 's/^  \([A-Za-z_][A-Za-z0-9_]*\)  *\(same\|differs\) .*/\1/p' \
-		-e 's/^  only in [a-z ]*: \([A-Za-z0-9_]*\) .*/\1/p' "$log" |
+	got=$(awk '/also changes these functions/ { n = NR } { line[NR] = $0 }
+		END { for (i = n + 1; i <= NR; i++) print line[i] }' "$log" |
+		sed -n -e 's/^  \([A-Za-z_][A-Za-z0-9_]*\)  *\(same\|differs\) .*/\1/p' \
+		-e 's/^  only in [a-z ]*: \([A-Za-z0-9_]*\) .*/\1/p' |
 		sort -u)
 	if [ -n "$got" ] && [ "$got" = "$want" ]; then
 		ok "make diff STEP=$n lists the $(echo "$got" | wc -l) functions" \
