@@ -73,6 +73,14 @@ static const char *const usage_text[] = {
 	"                        'views are K events behind the log' on\n"
 	"                        standard error when there are some);\n"
 	"                        prints nothing when it succeeds\n"
+	"  notify                send the low-stock notifications the events\n"
+	"                        since the last notify call for: one line\n"
+	"                        each, "
+	"{\"product_id\":N,\"stock\":S,\"event_id\":E},\n"
+	"                        for each event that takes a product's stock\n"
+	"                        below 10; then record how far it got "
+	"(rebuild\n"
+	"                        never sends; a crash may send one again)\n"
 	"  verify                decode every row of the log; print one line\n"
 	"                        per row that does not decode (id, product,\n"
 	"                        why) and exit 1 if any is not in quarantine,\n"
@@ -311,6 +319,7 @@ static const struct verb verbs[] = {
 	{"search", "search TEXT", 1, 1, catalog_search},
 	{"rebuild", "rebuild", 0, 0, run_rebuild},
 	{"catch-up", "catch-up", 0, 0, catalog_catch_up},
+	{"notify", "notify", 0, 0, catalog_notify},
 	{"verify", "verify", 0, 0, catalog_verify},
 	{"quarantine", "quarantine ID --reason TEXT", 3, 3, catalog_quarantine},
 };

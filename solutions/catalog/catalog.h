@@ -55,6 +55,7 @@ int catalog_card(const struct catalog_opts *opts, int argc, char **argv);
 int catalog_list(const struct catalog_opts *opts, int argc, char **argv);
 int catalog_search(const struct catalog_opts *opts, int argc, char **argv);
 int catalog_catch_up(const struct catalog_opts *opts, int argc, char **argv);
+int catalog_notify(const struct catalog_opts *opts, int argc, char **argv);
 int catalog_verify(const struct catalog_opts *opts, int argc, char **argv);
 int catalog_quarantine(const struct catalog_opts *opts, int argc, char **argv);
 
