@@ -204,10 +204,10 @@ static int bench_handle(struct es_store *store, struct es_projector *prj,
 		es_event_dispose(&ev);
 	}
 	took = now_seconds() - start;
-	if (rc == ES_OK)
+	if (rc == ES_OK) {
 		report("handle", HANDLED, took);
-	if (rc == ES_OK)
 		rc = bench_floor(&floor, events_path, err);
+	}
 	if (rc == ES_OK)
 		printf("durable command: %.3f ms each; the floor, one insert "
 		       "per transaction: %.3f ms; %.2fx the floor (goal: at "
