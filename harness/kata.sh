@@ -64,13 +64,13 @@ marked_files() {
 ref_of() {
 	ref="solutions/${1#exercises/}"
 	if [ -n "${AS_OF:-}" ] && grep -q -E '/\* step [0-9]+ \*/' "$ref" &&
-		awk -v mode=marked -f "$HERE/step_markers.awk" "$ref" |
+		awk -v mode=marked -f "$HERE/c_strip.awk" -f "$HERE/step_markers.awk" "$ref" |
 		awk -v n="$AS_OF" '$1 + 0 > n + 0 { found = 1 } END { exit !found }'
 	then
 		copy="$BUILD/diff/as-of-$AS_OF/${1#exercises/}"
 		mkdir -p "${copy%/*}"
 		awk -v mode=strip -v from=$((AS_OF + 1)) -v stub="$1" \
-			-f "$HERE/step_markers.awk" "$ref" >"$copy" && ref=$copy
+			-f "$HERE/c_strip.awk" -f "$HERE/step_markers.awk" "$ref" >"$copy" && ref=$copy
 	fi
 	echo "$ref"
 }
@@ -195,7 +195,7 @@ cmd_diff() {
 		refs=$(for f in $files; do ref_of "$f"; done)
 		# shellcheck disable=SC2086
 		only=$(awk -v mode=functions -v want="$1" \
-			-f "$HERE/step_markers.awk" $refs | cut -f 2 | tr '\n' ' ')
+			-f "$HERE/c_strip.awk" -f "$HERE/step_markers.awk" $refs | cut -f 2 | tr '\n' ' ')
 		[ -n "${2:-}${3:-}" ] || echo "Step $1 has no file of its own:" \
 			"it changes these functions of earlier steps' files."
 	fi
@@ -214,7 +214,7 @@ cmd_diff() {
 		refs=$(for f in $more; do ref_of "$f"; done)
 		# shellcheck disable=SC2086
 		only=$(awk -v mode=functions -v want="$1" \
-			-f "$HERE/step_markers.awk" $refs | cut -f 2 | tr '\n' ' ')
+			-f "$HERE/c_strip.awk" -f "$HERE/step_markers.awk" $refs | cut -f 2 | tr '\n' ' ')
 		echo
 		echo "Step $1 also changes these functions of earlier steps' files:"
 		diff_list "$1" "$d" "$more"
@@ -244,7 +244,7 @@ diff_list() {
 		set -- "$@" "$f" "$(ref_of "$f")"
 	done
 	awk -v mode=list -v stats="$stats" -v names="$only" \
-		-f "$HERE/c_functions.awk" "$@"
+		-f "$HERE/c_strip.awk" -f "$HERE/c_functions.awk" "$@"
 	read -r functions differ only first <"$stats"
 	echo
 	if [ "$differ" -eq 0 ] && [ "$only" -eq 0 ]; then
@@ -269,9 +269,9 @@ diff_function() {
 	ref="$BUILD/diff/reference.c"
 	refs=$(for f in $4; do ref_of "$f"; done)
 	# shellcheck disable=SC2086
-	awk -v mode=extract -v want="$3" -f "$HERE/c_functions.awk" $4 >"$yours"
+	awk -v mode=extract -v want="$3" -f "$HERE/c_strip.awk" -f "$HERE/c_functions.awk" $4 >"$yours"
 	# shellcheck disable=SC2086
-	awk -v mode=extract -v want="$3" -f "$HERE/c_functions.awk" $refs >"$ref"
+	awk -v mode=extract -v want="$3" -f "$HERE/c_strip.awk" -f "$HERE/c_functions.awk" $refs >"$ref"
 	if [ ! -s "$yours" ] && [ ! -s "$ref" ]; then
 		echo "Step $1 has no function $3: make diff STEP=$1 lists them." >&2
 		return 2
@@ -282,7 +282,7 @@ diff_function() {
 	"$BUILD"/diff/as-of-*) # name the reference's own file and line
 		# shellcheck disable=SC2046
 		where_ref="$(awk -v mode=extract -v want="$3" \
-			-f "$HERE/c_functions.awk" $(for f in $4; do
+			-f "$HERE/c_strip.awk" -f "$HERE/c_functions.awk" $(for f in $4; do
 				echo "solutions/${f#exercises/}"; done) |
 			head -n 1) (as at step $1)" ;;
 	esac

@@ -33,7 +33,8 @@ for dir in "$root"/solutions/[0-9][0-9]-*/; do
 		[ -f "$f" ] || continue
 		name=${f##*/}
 		awk -v mode=strip -v from="$n" -v stub="$root/exercises/$d/$name" \
-			-f "$awk_file" "$f" >"$out/$d/$name" || {
+			-f "$here/../harness/c_strip.awk" -f "$awk_file" "$f" \
+			>"$out/$d/$name" || {
 			echo "before-step: cannot write step $n's before-tree:" \
 				"a marker in $f is not resolved (above)" >&2
 			exit 1

@@ -288,7 +288,7 @@ code_lines() {
 }
 # marked_lines FIELD VALUE: the lines markers mark whose step (FIELD 1)
 # or file's folder (FIELD 2) is VALUE.
-marked=$(awk -v mode=marked -f harness/step_markers.awk \
+marked=$(awk -v mode=marked -f harness/c_strip.awk -f harness/step_markers.awk \
 	solutions/[0-9][0-9]-*/*.c 2>"$out/markers.txt") ||
 	fail "the markers in solutions/ cannot be read: $(cat "$out/markers.txt")"
 marked_lines() {
@@ -578,7 +578,7 @@ for d in $(steps); do
 	log="$out/diff-marked-$d.txt"
 	BUILD="$BUILD" sh harness/kata.sh diff "$n" >"$log" 2>&1
 	# shellcheck disable=SC2086
-	want=$(awk -v mode=functions -v want="$n" -f harness/step_markers.awk \
+	want=$(awk -v mode=functions -v want="$n" -f harness/c_strip.awk -f harness/step_markers.awk \
 		$files | cut -f 2 | sort -u)
 	got=$(awk '/also changes these functions/ { n = NR } { line[NR] = $0 }
 		END { for (i = n + 1; i <= NR; i++) print line[i] }' "$log" |
