@@ -91,7 +91,7 @@ int es_notifier_checkpoint(int64_t *out, struct es_notifier *notifier,
  * checkpoint, the stock table with it, past that event, in one
  * transaction. Events that send nothing are saved with the next save, or
  * at the end. Sets `*sent` (may be NULL) to the number of notifications
- * sent. Returns ES_OK, what `send` returned, or the store's or the read
+ * sent, on failure too: those sent before it. Returns ES_OK, what `send` returned, or the store's or the read
  * DB's error; on any failure the checkpoint stays at the last save.
  */
 int es_notifier_run(int64_t *sent, struct es_notifier *notifier,
