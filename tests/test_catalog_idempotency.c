@@ -6,14 +6,9 @@
  * another command, refusals answered once, bad envelopes, and apply
  * killed between its commit and its answer, then retried.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <string.h>
-#include <sys/types.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include "test_catalog.h"
 
@@ -255,76 +250,18 @@ static void test_apply_refuses_a_bad_envelope(void)
 
 /* ---- killed between the commit and the answer ----------------------------- */
 
-extern char **environ; /* POSIX: the environment, for posix_spawn() */
-
 /*
  * Run `catalog apply` on the file `in` with its standard output a pipe
- * whose read end is closed already, and SIGPIPE at its default action
- * and not blocked, whatever this process does with it: its first answer,
- * written after the command's commit, kills it. Returns its wait status.
+ * whose read end is closed already (catalog_into_a_closed_pipe): its
+ * first answer, written after the command's commit, kills it. Returns
+ * its wait status.
  */
 static int apply_into_a_closed_pipe(const char *in)
 {
-	char *const argv[] = {(char *)catalog_binary(),
-			      "--events",
-			      (char *)events_db,
-			      "--read",
-			      (char *)read_db,
-			      "apply",
-			      NULL};
-	const char *err_path = es_test_file("apply.stderr");
-	posix_spawn_file_actions_t files;
-	posix_spawnattr_t attr;
-	sigset_t pipe_only;
-	sigset_t none;
-	int ends[2];
-	pid_t pid = -1;
-	int status;
-	int rc;
+	static const char *const args[] = {"apply", NULL};
 
-	if (pipe(ends) != 0)
-		ES_FATAL("pipe: %s", strerror(errno));
-	close(ends[0]); /* nobody will ever read the answers */
-	if (fcntl(ends[1], F_SETFD, FD_CLOEXEC) != 0 ||
-	    posix_spawn_file_actions_init(&files) != 0) {
-		close(ends[1]);
-		ES_FATAL("cannot set up the child's files");
-	}
-	if (posix_spawnattr_init(&attr) != 0) {
-		posix_spawn_file_actions_destroy(&files);
-		close(ends[1]);
-		ES_FATAL("posix_spawnattr_init failed");
-	}
-	sigemptyset(&pipe_only);
-	sigaddset(&pipe_only, SIGPIPE);
-	sigemptyset(&none);
-	rc = posix_spawnattr_setsigdefault(&attr, &pipe_only);
-	if (rc == 0)
-		rc = posix_spawnattr_setsigmask(&attr, &none);
-	if (rc == 0)
-		rc = posix_spawnattr_setflags(
-			&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-	if (rc == 0)
-		rc = posix_spawn_file_actions_addopen(&files, 0, in, O_RDONLY,
-						      0);
-	if (rc == 0)
-		rc = posix_spawn_file_actions_adddup2(&files, ends[1], 1);
-	if (rc == 0)
-		rc = posix_spawn_file_actions_addopen(
-			&files, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC,
-			0644);
-	if (rc == 0)
-		rc = posix_spawn(&pid, argv[0], &files, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&files);
-	posix_spawnattr_destroy(&attr);
-	close(ends[1]);
-	if (rc != 0)
-		ES_FATAL("cannot start %s: %s", argv[0], strerror(rc));
-	while (waitpid(pid, &status, 0) != pid) {
-		if (errno != EINTR)
-			ES_FATAL("waitpid: %s", strerror(errno));
-	}
-	return status;
+	return catalog_into_a_closed_pipe(in, es_test_file("apply.stderr"),
+					  args);
 }
 
 /* The run must have died of SIGPIPE, and of nothing else. */
