@@ -75,8 +75,10 @@ ref_of() {
 	echo "$ref"
 }
 
+# The topic of a step: its suite's first group's name, after "step N: "
+# and before a comma ("step 15: corrections, the event and the command").
 topic_of() {
-	sed -n 's/.*"step [0-9]*: \([^"]*\)".*/\1/p' exercises/"$1"/test_*.c |
+	sed -n 's/.*"step [0-9]*: \([^",]*\)[",].*/\1/p' exercises/"$1"/test_*.c |
 		head -n 1
 }
 
@@ -124,7 +126,10 @@ cmd_progress() {
 	echo "(* = every test passes. Each step is built on the reference's"
 	echo "earlier steps here; make check STEP=N builds it on yours.)"
 	for n in $mixed; do
-		echo "(Step $n's code goes into earlier steps' files: it is built on"
+		some="Step $n's code goes"
+		[ -n "$(learner_files "$(step_dir "$n")")" ] &&
+			some="Some of step $n's code goes"
+		echo "($some into earlier steps' files: it is built on"
 		echo "yours of those, and the reference's other files.)"
 	done
 }
