@@ -75,11 +75,12 @@ ref_of() {
 	echo "$ref"
 }
 
-# The topic of a step: its suite's first group's name, after "step N: "
-# and before a comma ("step 15: corrections, the event and the command").
+# The topic of a step: its suite's first group's name, after "step N: ";
+# one longer than the column, up to its first comma ("step 15:
+# corrections, the event and the command").
 topic_of() {
-	sed -n 's/.*"step [0-9]*: \([^",]*\)[",].*/\1/p' exercises/"$1"/test_*.c |
-		head -n 1
+	sed -n 's/.*"step [0-9]*: \([^"]*\)".*/\1/p' exercises/"$1"/test_*.c |
+		awk 'NR == 1 { if (length($0) > 32) sub(/,.*/, ""); print }'
 }
 
 cmd_progress() {
