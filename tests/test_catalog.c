@@ -4,10 +4,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test_catalog.h"
@@ -144,6 +146,71 @@ out:
 	return pid;
 }
 
+int catalog_into_a_closed_pipe(const char *in, const char *err,
+			       const char *const *args)
+{
+	const char *argv[MAX_ARGS + 2] = {catalog_binary(), "--events",
+					  events_db, "--read", read_db};
+	posix_spawn_file_actions_t files;
+	posix_spawnattr_t attr;
+	sigset_t pipe_only;
+	sigset_t none;
+	int ends[2];
+	int n = 5;
+	pid_t pid = -1;
+	int status;
+	int rc;
+
+	for (; *args != NULL; args++) {
+		if (n == MAX_ARGS)
+			ES_FATAL("too many arguments for "
+				 "catalog_into_a_closed_pipe()");
+		argv[n++] = *args;
+	}
+	if (pipe(ends) != 0)
+		ES_FATAL("pipe: %s", strerror(errno));
+	close(ends[0]); /* nobody will ever read what it writes */
+	if (fcntl(ends[1], F_SETFD, FD_CLOEXEC) != 0 ||
+	    posix_spawn_file_actions_init(&files) != 0) {
+		close(ends[1]);
+		ES_FATAL("cannot set up the child's files");
+	}
+	if (posix_spawnattr_init(&attr) != 0) {
+		posix_spawn_file_actions_destroy(&files);
+		close(ends[1]);
+		ES_FATAL("posix_spawnattr_init failed");
+	}
+	sigemptyset(&pipe_only);
+	sigaddset(&pipe_only, SIGPIPE);
+	sigemptyset(&none);
+	rc = posix_spawnattr_setsigdefault(&attr, &pipe_only);
+	if (rc == 0)
+		rc = posix_spawnattr_setsigmask(&attr, &none);
+	if (rc == 0)
+		rc = posix_spawnattr_setflags(
+			&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+	if (rc == 0)
+		rc = add_file(&files, 0, in != NULL ? in : "/dev/null",
+			      O_RDONLY);
+	if (rc == 0)
+		rc = posix_spawn_file_actions_adddup2(&files, ends[1], 1);
+	if (rc == 0)
+		rc = add_file(&files, 2, err, O_WRONLY | O_CREAT | O_TRUNC);
+	if (rc == 0)
+		rc = posix_spawn(&pid, argv[0], &files, &attr,
+				 (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&files);
+	posix_spawnattr_destroy(&attr);
+	close(ends[1]);
+	if (rc != 0)
+		ES_FATAL("cannot start %s: %s", argv[0], strerror(rc));
+	while (waitpid(pid, &status, 0) != pid) {
+		if (errno != EINTR)
+			ES_FATAL("waitpid: %s", strerror(errno));
+	}
+	return status;
+}
+
 const char *log_line_meta(const struct es_test_event_row *r, const char *data,
 			  const char *meta)
 {
@@ -232,6 +299,8 @@ CU_SuiteInfo es_suites[] = {
 	 catalog_corrections_tests},
 	{"catalog: commands with an id, done once", NULL, NULL, catalog_setup,
 	 catalog_teardown, catalog_idempotency_tests},
+	{"catalog: notify, the low-stock notifications", NULL, NULL,
+	 catalog_setup, catalog_teardown, catalog_notify_tests},
 	{"catalog: files it did not write", NULL, NULL, catalog_setup,
 	 catalog_teardown, catalog_files_tests},
 	{"catalog: rows that are not events, stale views, read-only files",

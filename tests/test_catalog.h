@@ -48,6 +48,7 @@ extern CU_TestInfo catalog_faults_tests[];	/* test_catalog_faults.c */
 extern CU_TestInfo catalog_crash_tests[];	/* test_catalog_crash.c */
 extern CU_TestInfo catalog_corrections_tests[]; /* test_catalog_corrections.c */
 extern CU_TestInfo catalog_idempotency_tests[]; /* test_catalog_idempotency.c */
+extern CU_TestInfo catalog_notify_tests[];	/* test_catalog_notify.c */
 void catalog_setup(void);
 void catalog_teardown(void);
 /* catalog_teardown(), and the files made outside the test's directory. */
@@ -102,6 +103,18 @@ void run_catalog(const char *in, const char *const *args);
  */
 pid_t catalog_start(int *feed, const char *in, const char *out, const char *err,
 		    const char *const *args);
+
+/*
+ * Run catalog on the current files with `args` (NULL-terminated, as for
+ * CATALOG), standard input from the file `in` (NULL: /dev/null), and
+ * standard output a pipe whose read end is closed already, with SIGPIPE
+ * at its default action and not blocked, whatever this process does
+ * with it: the first line catalog writes kills it. Standard error goes
+ * into the file `err` (NULL: this process's own). Returns its wait
+ * status (waitpid()).
+ */
+int catalog_into_a_closed_pipe(const char *in, const char *err,
+			       const char *const *args);
 
 /*
  * The line `catalog log` prints for a row whose data reads as `data`, and
