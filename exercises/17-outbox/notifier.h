@@ -40,6 +40,13 @@
  * it. The receiver tells a second copy from a new one by its event_id
  * (the idempotency of step 16, on the other side). Saving before sending
  * would lose the notification in that crash instead: at most once.
+ *
+ * Two limits, both on the side of sending again, never of losing: the
+ * read DB commits with synchronous=NORMAL (read_db.h), so a power cut,
+ * unlike a crash of the process, may undo its last few saves and resend
+ * their notifications; and two runs at once may both send one, since a
+ * run does not hold its lock between a save and its next event. Run one
+ * notifier at a time.
  */
 #ifndef ES_NOTIFIER_H
 #define ES_NOTIFIER_H
