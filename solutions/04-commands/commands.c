@@ -210,6 +210,15 @@ static bool is_meta_id(const char *s)
 }
 
 /* step 16 */
+/* 1 to ES_META_MAX characters of UTF-8: an actor's name. */
+static bool is_meta_name(const char *s)
+{
+	size_t n = es_utf8_count(s);
+
+	return n >= 1 && n <= ES_META_MAX;
+}
+
+/* step 16 */
 /*
  * Read the envelope field `name` into `*out`, when it is there, check it,
  * and take it out of `root`. `id` says which rule: an id's, or an actor's.
@@ -217,7 +226,6 @@ static bool is_meta_id(const char *s)
 static int read_meta_field(char **out, cJSON *root, const char *name, bool id,
 			   struct es_error *err)
 {
-	size_t chars;
 	int rc;
 
 	if (cJSON_GetObjectItemCaseSensitive(root, name) == NULL)
@@ -225,8 +233,7 @@ static int read_meta_field(char **out, cJSON *root, const char *name, bool id,
 	rc = es_json_get_string(out, root, name, err);
 	if (rc != ES_OK)
 		return rc;
-	chars = es_utf8_count(*out);
-	if (id ? !is_meta_id(*out) : chars < 1 || chars > ES_META_MAX)
+	if (!(id ? is_meta_id(*out) : is_meta_name(*out)))
 		return es_error_set(
 			err, ES_EINVAL, "field '%s' must be 1 to %d %s", name,
 			ES_META_MAX,
