@@ -50,8 +50,9 @@ struct es_store {
 	char *path;    /* owned copy of the path opened */
 	bool writable; /* ES_STORE_WRITE */
 	sqlite3_stmt *stmt[ES_STORE_STMT_COUNT];
-	sqlite3_stmt *select_range;   /* es_store_load_range, step 8 */
-	sqlite3_stmt *select_version; /* es_store_version, step 13 */
+	sqlite3_stmt *select_range;    /* es_store_load_range, step 8 */
+	sqlite3_stmt *select_version;  /* es_store_version, step 13 */
+	sqlite3_stmt *select_metadata; /* es_store_load_metadata, step 16 */
 	es_upcast_fn upcast; /* every load's, or NULL: es_store_set_upcaster */
 	void *upcast_ctx;
 };

@@ -33,8 +33,11 @@ int es_store_load_metadata(struct es_meta *out, struct es_store *store,
 			   int64_t event_id, struct es_error *err)
 {
 	/*
-	 * TODO: zero *out; SELECT the three columns of the event's row;
-	 * copy (strdup) each one that is not NULL. No row: ES_OK, all NULL.
+	 * TODO: zero *out; SELECT the three columns of the event's row,
+	 * with a statement prepared once (es_store_prepare_once, into
+	 * store->select_metadata: this runs for every event catalog log
+	 * prints); copy (strdup) each one that is not NULL. No row: ES_OK,
+	 * all NULL; no table (a log the seed wrote, read-only): the same.
 	 * See docs/16-idempotency.md, "Metadata beside the event".
 	 */
 	(void)store;

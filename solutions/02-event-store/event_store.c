@@ -153,6 +153,7 @@ void es_store_close(struct es_store *store)
 	es_sql_finalize_all(store->stmt, ES_STORE_STMT_COUNT);
 	sqlite3_finalize(store->select_range);
 	sqlite3_finalize(store->select_version);
+	sqlite3_finalize(store->select_metadata);
 	/* Closing rolls back a transaction still open. */
 	sqlite3_close(store->db);
 	free(store->path);
