@@ -113,15 +113,11 @@ int es_notifier_checkpoint(int64_t *out, struct es_notifier *notifier,
 			   struct es_error *err)
 {
 	bool found;
-	int rc;
 
 	assert(out != NULL && notifier != NULL);
-	*out = 0;
-	rc = select_int(out, &found, notifier, notifier->stmt[ST_CHECKPOINT],
-			err);
-	if (!found)
-		*out = 0;
-	return rc;
+	*out = 0; /* no row yet: a new notifier starts at the beginning */
+	return select_int(out, &found, notifier, notifier->stmt[ST_CHECKPOINT],
+			  err);
 }
 
 /* What one run works with. */
