@@ -47,3 +47,23 @@ int es_handle_once(char **answer, struct es_event *out,
 	return es_error_set(err, ES_ENOTIMPL,
 			    "step 16: es_handle_once is not implemented yet");
 }
+
+int es_handle_once_in(char **answer, struct es_event *out,
+		      struct es_command_handler *handler,
+		      const struct es_command *cmd, struct es_error *err)
+{
+	/*
+	 * TODO: what es_handle_once() does between its begin and its
+	 * commit, inside the caller's transaction; then make
+	 * es_handle_once() begin, call this, and commit (or roll back), as
+	 * es_handle() calls es_handle_in() in step 5.
+	 * See docs/16-idempotency.md, "Many commands, one transaction".
+	 */
+	(void)handler;
+	(void)cmd;
+	*answer = NULL;
+	memset(out, 0, sizeof(*out));
+	return es_error_set(
+		err, ES_ENOTIMPL,
+		"step 16: es_handle_once_in is not implemented yet");
+}

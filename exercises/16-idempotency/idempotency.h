@@ -82,4 +82,17 @@ int es_handle_once(char **answer, struct es_event *out,
 		   struct es_command_handler *handler,
 		   const struct es_command *cmd, struct es_error *err);
 
+/*
+ * es_handle_once() without the transaction: steps 1 to 3 above, inside a
+ * write transaction the caller has open (es_store_begin), as es_handle_in()
+ * is es_handle() without it. The caller commits, or rolls back; on any
+ * failure but a refusal, nothing may be kept of what it wrote, so the
+ * caller rolls back (the transaction, or a savepoint: group_commit.h).
+ * Returns as es_handle_once(), with `*answer` NULL and `*out` zeroed on a
+ * failure.
+ */
+int es_handle_once_in(char **answer, struct es_event *out,
+		      struct es_command_handler *handler,
+		      const struct es_command *cmd, struct es_error *err);
+
 #endif /* ES_IDEMPOTENCY_H */

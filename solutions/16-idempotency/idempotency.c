@@ -99,24 +99,42 @@ static int handle_new(char **answer, struct es_event *out,
 	return rc;
 }
 
+int es_handle_once_in(char **answer, struct es_event *out,
+		      struct es_command_handler *handler,
+		      const struct es_command *cmd, struct es_error *err)
+{
+	int rc = ES_ENOTFOUND;
+
+	assert(answer != NULL && out != NULL && cmd != NULL);
+	assert(handler != NULL && handler->store != NULL);
+	*answer = NULL;
+	memset(out, 0, sizeof(*out));
+	if (cmd->meta.command_id != NULL)
+		rc = stored_answer(answer, handler->store, cmd, err);
+	if (rc == ES_ENOTFOUND)
+		rc = handle_new(answer, out, handler, cmd, err);
+	if (rc != ES_OK) {
+		es_event_dispose(out);
+		free(*answer);
+		*answer = NULL;
+	}
+	return rc;
+}
+
 int es_handle_once(char **answer, struct es_event *out,
 		   struct es_command_handler *handler,
 		   const struct es_command *cmd, struct es_error *err)
 {
 	int rc;
 
-	assert(answer != NULL && out != NULL && cmd != NULL);
+	assert(answer != NULL && out != NULL);
 	assert(handler != NULL && handler->store != NULL);
 	*answer = NULL;
 	memset(out, 0, sizeof(*out));
 	rc = es_store_begin(handler->store, err);
 	if (rc != ES_OK)
 		return rc;
-	rc = ES_ENOTFOUND;
-	if (cmd->meta.command_id != NULL)
-		rc = stored_answer(answer, handler->store, cmd, err);
-	if (rc == ES_ENOTFOUND)
-		rc = handle_new(answer, out, handler, cmd, err);
+	rc = es_handle_once_in(answer, out, handler, cmd, err);
 	if (rc == ES_OK)
 		rc = es_store_commit(handler->store, err);
 	if (rc != ES_OK) {

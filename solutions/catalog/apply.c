@@ -25,7 +25,9 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +43,7 @@
 #include "es_error.h"
 #include "event_store.h"
 #include "events.h"
+#include "group_commit.h"
 #include "json_text.h"
 #include "idempotency.h"
 #include "optimistic.h"
@@ -61,6 +64,13 @@
  */
 #define CATALOG_MAX_LINE ((size_t)1024 * 1024)
 
+/* --batch: an answer that waits for its group's commit to be sent. */
+struct pending {
+	char *answer;
+	int64_t line_no;
+	bool in_group; /* a command of the open group: its commit decides */
+};
+
 /* What one run of apply works with. */
 struct apply_run {
 	struct es_store *store;
@@ -73,7 +83,11 @@ struct apply_run {
 	int64_t line_no;
 	bool failed; /* a command failed for the database */
 	bool behind; /* a catch-up failed: stop trying until the next run */
-	unsigned int jitter; /* state of the back-off's pseudo-random waits */
+	unsigned int jitter;   /* state of the back-off's pseudo-random waits */
+	int batch;	       /* --batch N; 0: none, one command a commit */
+	struct es_group group; /* --batch: the commands of one commit */
+	struct pending *pending; /* --batch: the answers not yet sent */
+	int pending_count;
 };
 
 /*
@@ -111,33 +125,51 @@ static bool put_answer(const char *text)
 }
 
 /*
- * Answer one line: `error` NULL means the command was accepted, and `ev`
- * is then its event (a create's answer names the new product's id).
+ * The answer line to one line of input: `error` NULL means the command
+ * was accepted, and `ev` is then its event (a create's answer names the
+ * new product's id). NULL, after reporting, when memory ran out.
  */
-static bool answer(const char *error, const struct es_event *ev)
+static char *answer_text(const char *error, const struct es_event *ev)
 {
 	struct es_error err;
 	char *text = NULL;
-	bool written;
 
 	if (es_answer_format(&text, error == NULL ? ES_OK : ES_EINVAL, ev,
 			     error, &err) != ES_OK) {
 		catalog_fail(CATALOG_FAILURE, "%s", err.msg);
-		return false;
+		return NULL;
 	}
-	written = put_answer(text);
+	return text;
+}
+
+/* Send the answer answer_text() makes. */
+static bool answer(const char *error, const struct es_event *ev)
+{
+	char *text = answer_text(error, ev);
+	bool written = text != NULL && put_answer(text);
+
 	free(text);
 	return written;
+}
+
+/* The answer to a refused command or a line that is not one. */
+static char *refusal_text(const char *msg)
+{
+	char text[ES_ERROR_MSG_SIZE + 64];
+
+	snprintf(text, sizeof(text), "%s", msg);
+	utf8_scrub(text);
+	return answer_text(text, NULL);
 }
 
 /* Answer a refused command or a line that is not one. */
 static bool refuse(const char *msg)
 {
-	char text[ES_ERROR_MSG_SIZE];
+	char *text = refusal_text(msg);
+	bool written = text != NULL && put_answer(text);
 
-	snprintf(text, sizeof(text), "%s", msg);
-	utf8_scrub(text);
-	return answer(text, NULL);
+	free(text);
+	return written;
 }
 
 /* True when the line holds nothing but white space. */
@@ -272,10 +304,11 @@ static int attempt_command(struct apply_run *run, const void *ctx,
  * changing under it, after --busy-timeout; or an error that waiting does
  * not cure (a disk that fails, a row that cannot be decoded). Nothing was
  * appended for it. Say so on standard error too, with the line's number,
- * and remember it for the exit status.
+ * and remember it for the exit status. Returns the answer, or NULL after
+ * reporting when memory ran out.
  */
-static bool answer_failed(struct apply_run *run, int rc,
-			  const struct es_error *err)
+static char *failure_text(struct apply_run *run, int rc,
+			  const struct es_error *err, int64_t line_no)
 {
 	char msg[ES_ERROR_MSG_SIZE + 64];
 
@@ -286,9 +319,20 @@ static bool answer_failed(struct apply_run *run, int rc,
 	else
 		snprintf(msg, sizeof(msg), "%s", err->msg);
 	run->failed = true;
-	catalog_fail(CATALOG_LINES_FAILED, "line %" PRId64 ": %s", run->line_no,
+	catalog_fail(CATALOG_LINES_FAILED, "line %" PRId64 ": %s", line_no,
 		     msg);
-	return refuse(msg);
+	return refusal_text(msg);
+}
+
+/* Answer a command that the database failed (failure_text()). */
+static bool answer_failed(struct apply_run *run, int rc,
+			  const struct es_error *err)
+{
+	char *text = failure_text(run, rc, err, run->line_no);
+	bool written = text != NULL && put_answer(text);
+
+	free(text);
+	return written;
 }
 
 /* What a try of a command with an envelope works on. */
@@ -340,12 +384,27 @@ static bool apply_once(struct apply_run *run, const struct es_command *cmd)
 }
 
 /*
+ * What is wrong with a line before it is read as a command (`len` bytes,
+ * without its newline), or NULL.
+ */
+static const char *line_problem(const char *line, size_t len)
+{
+	if (len > CATALOG_MAX_LINE)
+		return "line is longer than 1048576 bytes (1 MiB)";
+	if (strlen(line) != len)
+		return "line contains a NUL byte";
+	if (is_blank(line))
+		return "empty line";
+	return NULL;
+}
+
+/*
  * Handle the command on one line (without its newline; `len` bytes).
- * Returns false when the run must stop: the event log failed, or the
- * answer could not be written.
+ * Returns false when the run must stop: the answer could not be written.
  */
 static bool apply_line(struct apply_run *run, char *line, size_t len)
 {
+	const char *problem = line_problem(line, len);
 	struct es_command cmd;
 	struct es_event ev;
 	struct command_try t = {&ev, &cmd};
@@ -353,12 +412,8 @@ static bool apply_line(struct apply_run *run, char *line, size_t len)
 	bool ok;
 	int rc;
 
-	if (len > CATALOG_MAX_LINE)
-		return refuse("line is longer than 1048576 bytes (1 MiB)");
-	if (strlen(line) != len)
-		return refuse("line contains a NUL byte");
-	if (is_blank(line))
-		return refuse("empty line");
+	if (problem != NULL)
+		return refuse(problem);
 	if (es_command_parse(&cmd, line, &err) != ES_OK)
 		return refuse(err.msg);
 	if (has_envelope(&cmd)) {
@@ -379,25 +434,192 @@ static bool apply_line(struct apply_run *run, char *line, size_t len)
 }
 
 /*
- * Read the next line of `in` into `buf` (CATALOG_MAX_LINE + 1 bytes),
- * without its newline and a \r before it, NUL-terminated, and set `*len`
- * to its length. Of a longer line only the first CATALOG_MAX_LINE bytes
- * are kept: the rest is read from stdio's buffer and dropped, up to the
- * newline, and `*len` is CATALOG_MAX_LINE + 1. Returns false when the
- * input has no line left (or cannot be read: see ferror()).
+ * --batch N: up to N lines share one commit (group_commit.h). Each line's
+ * answer waits in run->pending until its group is committed, so no
+ * answer says "ok" before its event is durable; the views catch up after
+ * the commit, once per group. A group is committed when it has N lines,
+ * and as soon as no more input is waiting: a client that sends one line
+ * and waits for its answer gets it at once. A command the database fails
+ * fails its whole group: the group is rolled back, and each of its
+ * commands is answered with that failure, as a line is without --batch.
  */
-static bool read_line(char *buf, size_t *len, FILE *in)
+
+/* Keep `answer` (NULL: memory ran out, reported) to send after the commit. */
+static bool keep(struct apply_run *run, char *answer, bool in_group)
+{
+	struct pending *p = &run->pending[run->pending_count];
+
+	if (answer == NULL)
+		return false;
+	p->answer = answer;
+	p->line_no = run->line_no;
+	p->in_group = in_group;
+	run->pending_count++;
+	return true;
+}
+
+/*
+ * The group failed for the database: roll it back, and answer each of its
+ * commands with the failure instead.
+ */
+static bool fail_group(struct apply_run *run, int rc,
+		       const struct es_error *err)
+{
+	es_group_rollback(&run->group);
+	for (int i = 0; i < run->pending_count; i++) {
+		struct pending *p = &run->pending[i];
+
+		if (!p->in_group)
+			continue;
+		free(p->answer);
+		p->answer = failure_text(run, rc, err, p->line_no);
+		p->in_group = false;
+		if (p->answer == NULL)
+			return false;
+	}
+	return true;
+}
+
+static int attempt_begin(struct apply_run *run, const void *ctx,
+			 struct es_error *err)
+{
+	(void)ctx;
+	return es_group_begin(&run->group, err);
+}
+
+/* Handle `cmd` in the group, opened first when none is. */
+static bool batch_command(struct apply_run *run, const struct es_command *cmd)
+{
+	struct es_error err;
+	struct es_event ev;
+	char *text = NULL;
+	int rc = ES_OK;
+
+	if (!run->group.open)
+		rc = patiently(run, attempt_begin, NULL, &err);
+	if (rc == ES_OK)
+		rc = es_group_handle(&text, &ev, &run->group, cmd, &err);
+	es_event_dispose(&ev);
+	if (rc == ES_OK)
+		return keep(run, text, true);
+	if (run->group.open && !fail_group(run, rc, &err))
+		return false;
+	return keep(run, failure_text(run, rc, &err, run->line_no), false);
+}
+
+/* Like apply_line(), in the group. */
+static bool batch_line(struct apply_run *run, char *line, size_t len)
+{
+	const char *problem = line_problem(line, len);
+	struct es_command cmd;
+	struct es_error err;
+	bool ok;
+
+	if (problem != NULL)
+		return keep(run, refusal_text(problem), false);
+	if (es_command_parse(&cmd, line, &err) != ES_OK)
+		return keep(run, refusal_text(err.msg), false);
+	ok = batch_command(run, &cmd);
+	es_command_dispose(&cmd);
+	return ok;
+}
+
+/* Forget the answers not sent (NULL ones included). */
+static void drop_pending(struct apply_run *run)
+{
+	for (int i = 0; i < run->pending_count; i++)
+		free(run->pending[i].answer);
+	run->pending_count = 0;
+}
+
+/*
+ * Commit the group, if one is open; catch the views up; then send every
+ * answer kept, in order. Returns false when the run must stop.
+ */
+static bool flush(struct apply_run *run)
+{
+	struct es_error err;
+	bool ok = true;
+
+	if (run->group.open) {
+		int rc = es_group_commit(&run->group, &err);
+
+		if (rc == ES_OK)
+			catch_up(run);
+		else
+			ok = fail_group(run, rc, &err);
+	}
+	for (int i = 0; ok && i < run->pending_count; i++)
+		ok = catalog_put_json(run->pending[i].answer);
+	if (ok && fflush(stdout) != 0)
+		ok = false;
+	if (!ok && !ferror(stdout))
+		return false; /* out of memory, reported */
+	if (!ok)
+		catalog_fail(CATALOG_FAILURE,
+			     "cannot write to standard output");
+	drop_pending(run);
+	return ok;
+}
+
+/* Lines from a file descriptor, read ahead in blocks of its own. */
+struct line_reader {
+	int fd;
+	size_t pos, len; /* the bytes not read yet: buf[pos] to buf[len - 1] */
+	bool failed;	 /* read(2) failed */
+	char buf[65536];
+};
+
+/* The next byte, or EOF at the end of the input or on a read error. */
+static int next_byte(struct line_reader *r)
+{
+	if (r->pos == r->len) {
+		ssize_t n;
+
+		do
+			n = read(r->fd, r->buf, sizeof(r->buf));
+		while (n < 0 && errno == EINTR);
+		if (n <= 0) {
+			r->failed = r->failed || n < 0;
+			return EOF;
+		}
+		r->pos = 0;
+		r->len = (size_t)n;
+	}
+	return (unsigned char)r->buf[r->pos++];
+}
+
+/*
+ * True when reading on would not wait: bytes read ahead, or input ready
+ * (or its end, or an error) on the descriptor.
+ */
+static bool input_waiting(struct line_reader *r)
+{
+	struct pollfd pfd = {.fd = r->fd, .events = POLLIN};
+
+	return r->pos < r->len || poll(&pfd, 1, 0) > 0;
+}
+
+/*
+ * Read the next line into `buf` (CATALOG_MAX_LINE + 1 bytes), without its
+ * newline and a \r before it, NUL-terminated, and set `*len` to its
+ * length. Of a longer line only the first CATALOG_MAX_LINE bytes are
+ * kept: the rest is read and dropped, up to the newline, and `*len` is
+ * CATALOG_MAX_LINE + 1. Returns false when the input has no line left
+ * (or cannot be read: then r->failed is set).
+ */
+static bool read_line(char *buf, size_t *len, struct line_reader *r)
 {
 	size_t n = 0;
 	int c;
 
-	while ((c = getc(in)) != EOF && c != '\n') {
+	while ((c = next_byte(r)) != EOF && c != '\n') {
 		if (n < CATALOG_MAX_LINE)
 			buf[n] = (char)c;
 		if (n <= CATALOG_MAX_LINE)
 			n++;
 	}
-	if (c == EOF && n == 0)
+	if (c == EOF && (n == 0 || r->failed))
 		return false;
 	if (n > 0 && n <= CATALOG_MAX_LINE && buf[n - 1] == '\r')
 		n--;
@@ -406,29 +628,59 @@ static bool read_line(char *buf, size_t *len, FILE *in)
 	return true;
 }
 
-/* Answer every line of `in`. Returns the exit status. */
-static int apply_stream(struct apply_run *run, FILE *in, const char *name)
+/* One line, with --batch or without; false: stop the run. */
+static bool take_line(struct apply_run *run, struct line_reader *r, char *line,
+		      size_t len)
 {
+	if (run->batch == 0)
+		return apply_line(run, line, len);
+	if (!batch_line(run, line, len))
+		return false;
+	if (run->pending_count < run->batch && input_waiting(r))
+		return true;
+	return flush(run);
+}
+
+/* Answer every line of file descriptor `fd`. Returns the exit status. */
+static int apply_stream(struct apply_run *run, int fd, const char *name)
+{
+	struct line_reader *reader = calloc(1, sizeof(*reader));
 	char *line = malloc(CATALOG_MAX_LINE + 1);
 	size_t len;
 	int status = CATALOG_OK;
 
-	if (line == NULL)
-		return catalog_fail(CATALOG_FAILURE, "out of memory");
-	while (read_line(line, &len, in)) {
+	if (run->batch > 0)
+		run->pending =
+			calloc((size_t)run->batch, sizeof(*run->pending));
+	if (reader == NULL || line == NULL ||
+	    (run->batch > 0 && run->pending == NULL)) {
+		status = catalog_fail(CATALOG_FAILURE, "out of memory");
+		goto out;
+	}
+	reader->fd = fd;
+	while (read_line(line, &len, reader)) {
 		run->line_no++;
-		if (!apply_line(run, line, len)) {
+		if (!take_line(run, reader, line, len)) {
 			status = CATALOG_FAILURE;
 			break;
 		}
 	}
-	free(line);
-	if (status == CATALOG_OK && ferror(in))
+	/* A run that stops early answers nothing more, and keeps nothing. */
+	if (status != CATALOG_OK)
+		es_group_rollback(&run->group);
+	else if (run->batch > 0 && !flush(run))
+		status = CATALOG_FAILURE;
+	if (status == CATALOG_OK && reader->failed)
 		status = catalog_fail(CATALOG_FAILURE, "%s: read error", name);
 	if (status == CATALOG_OK && run->behind)
 		status = CATALOG_FAILURE;
 	if (status == CATALOG_OK && run->failed)
 		status = CATALOG_LINES_FAILED;
+out:
+	drop_pending(run);
+	free(run->pending);
+	free(line);
+	free(reader);
 	return status;
 }
 
@@ -456,6 +708,7 @@ static int open_writer(struct apply_run *run, const struct catalog_opts *opts)
 		return catalog_fail(CATALOG_FAILURE, "%s", err.msg);
 	run->once.store = run->store;
 	run->once.clock = clock;
+	run->group.handler = run->once;
 	if (es_snapshots_open(&run->snaps, run->store, CATALOG_SNAPSHOT_EVERY,
 			      &err) != ES_OK ||
 	    es_optimistic_open(&run->writer, run->store, clock, run->snaps,
@@ -466,11 +719,12 @@ static int open_writer(struct apply_run *run, const struct catalog_opts *opts)
 }
 
 /* Open the databases, run, and close everything that was opened. */
-static int apply_with(const struct catalog_opts *opts, FILE *in,
+static int apply_with(const struct catalog_opts *opts, int batch, int fd,
 		      const char *name)
 {
 	struct apply_run run = {.busy_timeout_ms = opts->busy_timeout_ms,
-				.jitter = (unsigned int)getpid()};
+				.jitter = (unsigned int)getpid(),
+				.batch = batch};
 	struct es_error err;
 	int status;
 
@@ -482,7 +736,7 @@ static int apply_with(const struct catalog_opts *opts, FILE *in,
 		status = catalog_fail(CATALOG_FAILURE, "%s: %s",
 				      opts->read_path, err.msg);
 	if (status == CATALOG_OK)
-		status = apply_stream(&run, in, name);
+		status = apply_stream(&run, fd, name);
 	es_views_close(run.views);
 	es_read_db_close(run.read_db);
 	es_optimistic_close(run.writer);
@@ -491,20 +745,58 @@ static int apply_with(const struct catalog_opts *opts, FILE *in,
 	return status;
 }
 
+/* The most lines --batch lets share one commit. */
+#define CATALOG_MAX_BATCH 100000
+
+/*
+ * Read `arg` as --batch's N: digits only, from 1 to CATALOG_MAX_BATCH.
+ * Returns CATALOG_OK and sets `*out`, or reports and returns CATALOG_USAGE.
+ */
+static int parse_batch(int *out, const char *arg)
+{
+	long n = 0;
+	const char *p;
+
+	for (p = arg; *p >= '0' && *p <= '9' && n <= CATALOG_MAX_BATCH; p++)
+		n = n * 10 + (*p - '0');
+	if (p == arg || *p != '\0' || n < 1 || n > CATALOG_MAX_BATCH)
+		return catalog_fail(CATALOG_USAGE,
+				    "--batch needs N, a whole number of "
+				    "commands from 1 to %d, not '%s'",
+				    CATALOG_MAX_BATCH, arg);
+	*out = (int)n;
+	return CATALOG_OK;
+}
+
 int catalog_apply(const struct catalog_opts *opts, int argc, char **argv)
 {
-	const char *path = argc > 0 ? argv[0] : "-";
-	FILE *in = stdin;
+	const char *path = "-";
+	int batch = 0;
+	int fd = STDIN_FILENO;
+	bool own_fd = false;
 	int status;
 
+	if (argc > 0 && strcmp(argv[0], "--batch") == 0) {
+		status = parse_batch(&batch, argc > 1 ? argv[1] : "");
+		if (status != CATALOG_OK)
+			return status;
+		argc -= 2;
+		argv += 2;
+	}
+	if (argc > 1)
+		return catalog_fail(CATALOG_USAGE,
+				    "usage: catalog apply [--batch N] [FILE]");
+	if (argc == 1)
+		path = argv[0];
 	if (strcmp(path, "-") != 0) {
-		in = fopen(path, "r");
-		if (in == NULL)
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
 			return catalog_fail(CATALOG_FAILURE, "%s: %s", path,
 					    strerror(errno));
+		own_fd = true;
 	}
-	status = apply_with(opts, in, in == stdin ? "standard input" : path);
-	if (in != stdin)
-		fclose(in);
+	status = apply_with(opts, batch, fd, own_fd ? path : "standard input");
+	if (own_fd)
+		close(fd);
 	return status;
 }

@@ -310,7 +310,7 @@ struct verb {
 
 static const struct verb verbs[] = {
 	{"demo", "demo", 0, 0, run_demo},
-	{"apply", "apply [FILE]", 0, 1, catalog_apply},
+	{"apply", "apply [--batch N] [FILE]", 0, 3, catalog_apply},
 	{"log", "log [PRODUCT_ID]", 0, 1, catalog_log},
 	{"state", "state ID [--at TIME]", 1, 3, catalog_state},
 	{"detail", "detail ID", 1, 1, catalog_detail},
