@@ -1258,6 +1258,45 @@ static void test_a_busy_store_stores_nothing(void)
 	expect_nothing_appended(1);
 }
 
+/*
+ * es_handle_once_in joins the caller's transaction and leaves its end to
+ * the caller: rolled back, nothing of the command stays (event, metadata,
+ * answer); committed, all of it does, and a retry is answered from it.
+ */
+static void test_once_in_leaves_the_transaction_to_its_caller(void)
+{
+	struct es_command c = widget_c1();
+	struct es_error err = {0, ""};
+
+	ES_REQUIRE_SETUP();
+	ES_ASSERT_OK(es_store_begin(store, &err), &err);
+	ES_ASSERT_OK(es_handle_once_in(&answer, &got, &handler, &c, &err),
+		     &err);
+	ES_ASSERT_STR_EQ(answer, CREATED_1);
+	ES_ASSERT_INT_EQ(got.id, 1);
+	es_store_rollback(store);
+	ES_ASSERT_INT_EQ(count_rows("events"), 0);
+	ES_ASSERT_INT_EQ(count_rows("event_metadata"), 0);
+	ES_ASSERT_INT_EQ(count_rows("command_answers"), 0);
+	free(answer);
+	answer = NULL;
+	es_event_dispose(&got);
+	ES_ASSERT_OK(es_store_begin(store, &err), &err);
+	ES_ASSERT_OK(es_handle_once_in(&answer, &got, &handler, &c, &err),
+		     &err);
+	ES_ASSERT_STR_EQ(answer, CREATED_1);
+	/* Still the caller's: another connection sees nothing yet. */
+	ES_ASSERT_INT_EQ(count_rows("events"), 0);
+	ES_ASSERT_OK(es_store_commit(store, &err), &err);
+	ES_ASSERT_INT_EQ(count_rows("events"), 1);
+	ES_ASSERT_ROWS(es_test_dump_rows(&dump, raw, META_ROWS),
+		       "1|'c-1'|'alice'|'c-1'\n");
+	ES_ASSERT_INT_EQ(count_rows("command_answers"), 1);
+	ES_ASSERT_STR_EQ(once(widget_c1()), CREATED_1);
+	expect_nothing_appended(1);
+}
+
+
 static CU_TestInfo envelope_tests[] = {
 	{"the envelope's three fields are read, and the request is the "
 	 "command without them",
@@ -1326,6 +1365,9 @@ static CU_TestInfo once_tests[] = {
 	{"a store locked past the busy timeout answers ES_EBUSY and stores "
 	 "nothing",
 	 test_a_busy_store_stores_nothing},
+	{"es_handle_once_in joins the caller's transaction: rolled back, "
+	 "nothing stays; committed, all of it",
+	 test_once_in_leaves_the_transaction_to_its_caller},
 	CU_TEST_INFO_NULL,
 };
 
