@@ -25,7 +25,7 @@ static void test_help(void)
 	static const char *const mentions[] = {
 		"usage: catalog [--events FILE] [--read FILE] VERB [ARGS]\n",
 		"\n  demo ",
-		"\n  apply [FILE] ",
+		"\n  apply [--batch N] [FILE]\n",
 		"\n  log [PRODUCT_ID] ",
 		"\n  state ID [--at TIME] ",
 		"\n  detail ID ",
@@ -155,7 +155,7 @@ static void test_usage_errors(void)
 		 "catalog: usage: catalog search TEXT"},
 		{"apply with two files",
 		 {"apply", "a", "b"},
-		 "catalog: usage: catalog apply [FILE]"},
+		 "catalog: usage: catalog apply [--batch N] [FILE]"},
 		{"rebuild with an argument",
 		 {"rebuild", "now"},
 		 "catalog: usage: catalog rebuild"},
