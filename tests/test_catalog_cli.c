@@ -155,7 +155,7 @@ static void test_usage_errors(void)
 		 "catalog: usage: catalog search TEXT"},
 		{"apply with two files",
 		 {"apply", "a", "b"},
-		 "catalog: usage: catalog apply [FILE]"},
+		 "catalog: usage: catalog apply [--batch N] [FILE]"},
 		{"rebuild with an argument",
 		 {"rebuild", "now"},
 		 "catalog: usage: catalog rebuild"},
