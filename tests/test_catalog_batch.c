@@ -25,7 +25,7 @@
 #define CREATE_C1 WIDGET ",\"command_id\":\"c-1\",\"actor\":\"alice\"}\n"
 #define UPDATE_1(stock)                                                        \
 	"{\"type\":\"UpdateStock\",\"product_id\":1,\"new_stock\":" stock "}"  \
-									  "\n"
+	"\n"
 #define VIEW_1	    "{\"type\":\"RecordProductView\",\"product_id\":1}\n"
 #define CREATED(n)  "{\"ok\":true,\"product_id\":" n "}\n"
 #define OK	    "{\"ok\":true}\n"

@@ -550,7 +550,6 @@ static void kill_at_random(int batch, int rounds)
 		"\"new_stock\":100}\n";
 	struct crash *c = es_test_own(calloc(1, sizeof(*c)));
 	int kills = 0;
-	long long delay_us;
 	long long start;
 
 	c->batch = batch;
@@ -572,6 +571,7 @@ static void kill_at_random(int batch, int rounds)
 	check_after_kill(c, false);
 	note_log(c);
 	while (kills < rounds) {
+		long long delay_us;
 		bool killed;
 
 		c->round++;
