@@ -65,7 +65,8 @@ echo "== the same suites under valgrind (leaks and memory errors)"
 # program too (--trace-children) in the tests of CATALOG_TRACED, which
 # between them run every verb (log, state, catch-up, rebuild, verify and
 # quarantine in the quarantine test), a command with an envelope (step
-# 16's handler, and log's metadata), notify, and the main failures. Tracing the program
+# 16's handler, and log's metadata), notify, apply --batch (a group that
+# fails, and the groups around it), and the main failures. Tracing the program
 # in all of them took six minutes of the machine's two cores; make
 # sanitize (CI) runs the program under AddressSanitizer in every test.
 CATALOG_TRACED="apply answers each line, stores and projects each event
@@ -75,7 +76,8 @@ rebuild refuses a corrupted event, names it and the way past it
 quarantine lets catch-up, rebuild, log, state and apply past a bad row
 an error message shows ESC from the database escaped
 apply given the same create with a command_id twice, and again in a later run
-notify prints a product taken below 10 once"
+notify prints a product taken below 10 once
+apply --batch fails the group of a command the database fails, and only it"
 
 # traced_memcheck SUITE OUT: each test of CATALOG_TRACED, the programs it
 # runs under valgrind too; 0, or the first failing status. A name that

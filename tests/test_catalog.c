@@ -308,6 +308,8 @@ CU_SuiteInfo es_suites[] = {
 	 catalog_repair_tests},
 	{"catalog: contention and hostile input", NULL, NULL, catalog_setup,
 	 catalog_faults_teardown, catalog_faults_tests},
+	{"catalog: apply --batch, many commands a commit", NULL, NULL,
+	 catalog_setup, catalog_faults_teardown, catalog_batch_tests},
 	{"catalog: apply killed at random moments", NULL, NULL, catalog_setup,
 	 catalog_teardown, catalog_crash_tests},
 	CU_SUITE_INFO_NULL,

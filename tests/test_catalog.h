@@ -49,6 +49,7 @@ extern CU_TestInfo catalog_crash_tests[];	/* test_catalog_crash.c */
 extern CU_TestInfo catalog_corrections_tests[]; /* test_catalog_corrections.c */
 extern CU_TestInfo catalog_idempotency_tests[]; /* test_catalog_idempotency.c */
 extern CU_TestInfo catalog_notify_tests[];	/* test_catalog_notify.c */
+extern CU_TestInfo catalog_batch_tests[];	/* test_catalog_batch.c */
 void catalog_setup(void);
 void catalog_teardown(void);
 /* catalog_teardown(), and the files made outside the test's directory. */
@@ -103,6 +104,28 @@ void run_catalog(const char *in, const char *const *args);
  */
 pid_t catalog_start(int *feed, const char *in, const char *out, const char *err,
 		    const char *const *args);
+
+/*
+ * An apply fed line by line (test_catalog_faults.c), one a test, in a
+ * suite whose teardown is catalog_faults_teardown(), which ends it. Start
+ * catalog on the current files with `args` (NULL-terminated, as for
+ * CATALOG), standard input a pipe; its outputs go into files of the
+ * test's directory.
+ */
+void fed_start_args(const char *const *args);
+/* Write `lines` down the pipe. */
+void fed_send(const char *lines);
+/* How many lines it has answered so far. */
+size_t fed_answers(void);
+/* Wait until it has answered `n` lines in all; fail after `ms`. */
+void fed_wait_answers_within(size_t n, int ms);
+/* The same, failing only after a minute: long enough for valgrind. */
+void fed_wait_answers(size_t n);
+/*
+ * Close the pipe (the end of the input), wait for catalog to exit, and
+ * put what it left in es_test_last, for program.h's checks.
+ */
+void fed_finish(void);
 
 /*
  * Run catalog on the current files with `args` (NULL-terminated, as for

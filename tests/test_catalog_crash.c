@@ -12,6 +12,11 @@
  *     commit and the answer); ids have no gaps, every product in the
  *     registry has its ProductCreated, the stream versions count the
  *     events, no snapshot is past the log;
+ *   - with `apply --batch N` (the second test), the log holds no part of
+ *     a group either: K is a multiple of N, or all the commands, and the
+ *     answers are the first K, or the first K less its last group's (a
+ *     kill between the group's commit and its answers, which are
+ *     written together);
  *   - the read model's checkpoint is not past the log;
  *   - after the next apply, which runs to its end, the checkpoint is at
  *     the last event and every table of the read model holds what a
@@ -49,8 +54,12 @@
  */
 #define CRASH_ROUNDS	      50
 #define CRASH_ROUNDS_VALGRIND 1
-#define CRASH_LINES	      8 /* commands a round */
-#define CRASH_SEED	      20261127u
+/* The same for apply --batch CRASH_BATCH. */
+#define CRASH_BATCH_ROUNDS	    20
+#define CRASH_BATCH_ROUNDS_VALGRIND 1
+#define CRASH_BATCH		    3
+#define CRASH_LINES		    8 /* commands a round */
+#define CRASH_SEED		    20261127u
 /* A round whose child ended before the kill does not count: at most so
  * many rounds in all for each kill asked for. */
 #define CRASH_TRIES_PER_KILL 3
@@ -71,6 +80,7 @@ struct crash {
 	long long events;   /* in the log before the round */
 	long long products; /* created before the round */
 	long long run_us;   /* an apply of a whole round, start to end */
+	int batch;	    /* the child's --batch N; 0: a plain apply */
 	struct planned plan[CRASH_LINES];
 };
 
@@ -87,7 +97,8 @@ static unsigned seed_from_env(void)
 					     : CRASH_SEED;
 }
 
-static int rounds_from_env(void)
+/* ES_CRASH_ROUNDS, or `rounds`, or `under_valgrind` under valgrind. */
+static int rounds_from_env(int rounds, int under_valgrind)
 {
 	const char *env = getenv("ES_CRASH_ROUNDS");
 	const char *lines = getenv("ES_CATALOG_LINES");
@@ -96,8 +107,8 @@ static int rounds_from_env(void)
 	if (n > 0 && n <= 100000)
 		return (int)n;
 	if (lines != NULL && strtol(lines, NULL, 10) < 1500)
-		return CRASH_ROUNDS_VALGRIND;
-	return CRASH_ROUNDS;
+		return under_valgrind;
+	return rounds;
 }
 
 /* A number below `n`, from splitmix64. */
@@ -114,8 +125,9 @@ static long long rnd(struct crash *c, long long n)
 /* "seed 20261127 (ES_CRASH_SEED), round 7", for every failure. */
 static const char *where(const struct crash *c)
 {
-	return es_test_format("seed %u (ES_CRASH_SEED), round %d", c->seed,
-			      c->round);
+	return es_test_format(
+		"seed %u (ES_CRASH_SEED), round %d%s", c->seed, c->round,
+		c->batch > 0 ? es_test_format(", --batch %d", c->batch) : "");
 }
 
 /* ---- a round's commands --------------------------------------------------- */
@@ -229,11 +241,12 @@ static long long now_us(void)
 }
 
 /*
- * Start `catalog apply` on the round's commands, its answers into
- * out_path. posix_spawn() and not fork(): a forked copy of this suite
- * would exit under valgrind holding the suite's memory.
+ * Start `catalog apply` (with --batch when the run has one) on the
+ * round's commands, its answers into out_path. posix_spawn() and not
+ * fork(): a forked copy of this suite would exit under valgrind holding
+ * the suite's memory.
  */
-static pid_t start_apply(void)
+static pid_t start_apply(const struct crash *c)
 {
 	char *const argv[] = {(char *)catalog_binary(),
 			      "--events",
@@ -241,6 +254,8 @@ static pid_t start_apply(void)
 			      "--read",
 			      (char *)read_db,
 			      "apply",
+			      c->batch > 0 ? "--batch" : NULL,
+			      es_test_format("%d", c->batch),
 			      NULL};
 	posix_spawn_file_actions_t files;
 	pid_t pid = -1;
@@ -278,7 +293,7 @@ static int wait_for(const struct crash *c, pid_t pid)
  */
 static bool run_child(const struct crash *c, long long delay_us)
 {
-	pid_t pid = start_apply();
+	pid_t pid = start_apply(c);
 	int status;
 
 	if (delay_us >= 0) {
@@ -374,6 +389,27 @@ static void check_log(const struct crash *c)
 		       0);
 }
 
+/*
+ * Whether `committed` commands and `answered` answers are what a kill
+ * can leave: the commands are committed a group at a time (one a group
+ * without --batch; N, and the last group what is left, with --batch N);
+ * a group's answers are written after its commit, all in one write. So
+ * `committed` ends a group, and `answered` is that or where the group
+ * began; when the child ended first, all of them.
+ */
+static bool whole_groups(const struct crash *c, long long committed,
+			 long long answered, bool killed)
+{
+	long long group = c->batch > 0 ? c->batch : 1;
+	long long began = committed > 0 ? (committed - 1) / group * group : 0;
+
+	if (!killed)
+		return committed == CRASH_LINES && answered == CRASH_LINES;
+	if (committed % group != 0 && committed != CRASH_LINES)
+		return false;
+	return answered == committed || answered == began;
+}
+
 /* What the kill left: the round's events, the log, the checkpoint. */
 static void check_after_kill(const struct crash *c, bool killed)
 {
@@ -382,12 +418,13 @@ static void check_after_kill(const struct crash *c, bool killed)
 		log_int("SELECT count(*) FROM events") - c->events;
 	long long checkpoint;
 
-	if (committed < answered || committed > answered + 1 ||
-	    (!killed && committed != CRASH_LINES))
+	if (!whole_groups(c, committed, answered, killed))
 		ES_FATAL("%s: %lld commands committed, %lld answered; "
 			 "expected the answered ones%s",
 			 where(c), committed, answered,
-			 killed ? ", or one more" : ", all of them");
+			 !killed	? ", all of them"
+			 : c->batch > 0 ? " in whole groups, or one group more"
+					: ", or one more");
 	es_test_expect_same_rows(
 		es_test_format("%s: the round's events", where(c)),
 		es_test_rows_text(events_db,
@@ -470,7 +507,11 @@ static void check_next_apply(const struct crash *c)
 	long long last;
 
 	es_test_write_file(view_path, view, strlen(view));
-	CATALOG(view_path, "apply");
+	if (c->batch > 0)
+		CATALOG(view_path, "apply", "--batch",
+			es_test_format("%d", c->batch));
+	else
+		CATALOG(view_path, "apply");
 	es_test_expect_status(0);
 	es_test_expect_stdout("{\"ok\":true}\n");
 	last = log_int("SELECT max(id) FROM events");
@@ -496,17 +537,22 @@ static void note_log(struct crash *c)
 
 /* ---- the test ------------------------------------------------------------- */
 
-static void test_crash_apply_killed_at_random(void)
+/* Kill the child `rounds` times, with --batch `batch` (0: none). */
+static void kill_at_random(int batch, int rounds)
 {
 	static const char create[] =
 		"{\"type\":\"CreateProduct\",\"name\":\"Widget Pro\","
 		"\"price\":29.99,\"cost_price\":12.0,\"supplier_id\":1,"
-		"\"supplier_name\":\"Acme Corp\",\"stock\":100}\n";
+		"\"supplier_name\":\"Acme Corp\",\"stock\":100}\n"
+		/* A version read, which makes stream_versions: --batch
+		 * decides as step 5 does, and reads none. */
+		"{\"type\":\"UpdateStock\",\"product_id\":1,"
+		"\"new_stock\":100}\n";
 	struct crash *c = es_test_own(calloc(1, sizeof(*c)));
-	int rounds = rounds_from_env();
 	int kills = 0;
 	long long start;
 
+	c->batch = batch;
 	c->seed = seed_from_env();
 	c->rnd = c->seed;
 	use_dir("work");
@@ -525,6 +571,7 @@ static void test_crash_apply_killed_at_random(void)
 	check_after_kill(c, false);
 	note_log(c);
 	while (kills < rounds) {
+		long long delay_us;
 		bool killed;
 
 		c->round++;
@@ -533,12 +580,33 @@ static void test_crash_apply_killed_at_random(void)
 				 "they ended",
 				 where(c), kills, rounds);
 		plan_round(c);
-		killed = run_child(c, rnd(c, c->run_us));
+		delay_us = rnd(c, c->run_us);
+		killed = run_child(c, delay_us);
 		kills += killed;
+		/* It ended within delay_us: round 0 was slower than a round
+		 * is (a busy machine), and the delays spread past the end. */
+		if (!killed)
+			c->run_us = delay_us + 1;
 		check_after_kill(c, killed);
 		check_next_apply(c);
 		note_log(c);
 	}
+}
+
+static void test_crash_apply_killed_at_random(void)
+{
+	kill_at_random(0, rounds_from_env(CRASH_ROUNDS, CRASH_ROUNDS_VALGRIND));
+}
+
+/*
+ * Guards against a group committed in part, or answered before its
+ * commit: the answers would run ahead of the log.
+ */
+static void test_crash_batch_killed_at_random(void)
+{
+	kill_at_random(CRASH_BATCH,
+		       rounds_from_env(CRASH_BATCH_ROUNDS,
+				       CRASH_BATCH_ROUNDS_VALGRIND));
 }
 
 CU_TestInfo catalog_crash_tests[] = {
@@ -546,5 +614,9 @@ CU_TestInfo catalog_crash_tests[] = {
 	 "not past the log, and views that the next apply makes equal to a "
 	 "rebuild",
 	 test_crash_apply_killed_at_random},
+	{"apply --batch 3 killed at random moments leaves whole groups, "
+	 "answered after their commit, a checkpoint not past the log, and "
+	 "views that the next apply makes equal to a rebuild",
+	 test_crash_batch_killed_at_random},
 	CU_TEST_INFO_NULL,
 };

@@ -33,11 +33,8 @@ struct fed_apply {
 static struct fed_apply fed = {-1, -1, NULL, NULL};
 static void (*old_sigpipe)(int);
 
-/* Start `catalog --busy-timeout MS apply` on the current files. */
-static void fed_start(const char *busy_ms)
+void fed_start_args(const char *const *args)
 {
-	const char *const args[] = {"--busy-timeout", busy_ms, "apply", NULL};
-
 	fed.out = es_test_file("fed.out");
 	fed.err = es_test_file("fed.err");
 	/* A catalog that died must fail the test, not kill the suite. */
@@ -47,7 +44,14 @@ static void fed_start(const char *busy_ms)
 		ES_FATAL("cannot start %s", catalog_binary());
 }
 
-static void fed_send(const char *lines)
+/* Start `catalog --busy-timeout MS apply` on the current files. */
+static void fed_start(const char *busy_ms)
+{
+	fed_start_args((const char *const[]){"--busy-timeout", busy_ms, "apply",
+					     NULL});
+}
+
+void fed_send(const char *lines)
 {
 	size_t len = strlen(lines);
 
@@ -79,26 +83,30 @@ static size_t count_lines(const char *path)
 	return n;
 }
 
-/* Wait until catalog has answered `n` lines in all. */
-static void fed_wait_answers(size_t n)
+size_t fed_answers(void)
+{
+	return count_lines(fed.out);
+}
+
+void fed_wait_answers_within(size_t n, int ms)
 {
 	const struct timespec tick = {0, 10000000L};
 
 	for (int waited = 0; count_lines(fed.out) < n; waited += 10) {
-		if (waited >= ANSWER_WAIT_MS)
-			ES_FATAL("catalog gave %zu answers in %d s, expected "
+		if (waited >= ms)
+			ES_FATAL("catalog gave %zu answers in %d ms, expected "
 				 "%zu",
-				 count_lines(fed.out), ANSWER_WAIT_MS / 1000,
-				 n);
+				 count_lines(fed.out), ms, n);
 		nanosleep(&tick, NULL);
 	}
 }
 
-/*
- * Close the pipe (the end of the input), wait for catalog to exit, and
- * put what it left in es_test_last, for program.h's checks.
- */
-static void fed_finish(void)
+void fed_wait_answers(size_t n)
+{
+	fed_wait_answers_within(n, ANSWER_WAIT_MS);
+}
+
+void fed_finish(void)
 {
 	int status = -1;
 
@@ -107,7 +115,7 @@ static void fed_finish(void)
 	if (waitpid(fed.pid, &status, 0) != fed.pid)
 		ES_FATAL("waitpid: %s", strerror(errno));
 	fed.pid = -1;
-	es_test_last.cmd = "catalog --busy-timeout MS apply";
+	es_test_last.cmd = "catalog (fed line by line)";
 	es_test_last.status = WIFEXITED(status) ? WEXITSTATUS(status)
 						: 128 + WTERMSIG(status);
 	es_test_last.out = es_test_must_slurp(fed.out, &es_test_last.out_len);
