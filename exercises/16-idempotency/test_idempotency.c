@@ -1296,7 +1296,6 @@ static void test_once_in_leaves_the_transaction_to_its_caller(void)
 	expect_nothing_appended(1);
 }
 
-
 static CU_TestInfo envelope_tests[] = {
 	{"the envelope's three fields are read, and the request is the "
 	 "command without them",
