@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "es_error.h"
 #include "es_time.h"
 #include "events.h"
 #include "process.h"
@@ -68,17 +69,25 @@ double bench_cpu(void)
 int bench_repeat(double *per_run, const struct bench_plan *plan, bench_fn fn,
 		 void *ctx, long min_runs, bool cpu, struct es_error *err)
 {
-	double start = cpu ? bench_cpu() : bench_now();
-	double took = 0;
 	long runs = 0;
 	int rc = ES_OK;
 
-	while (rc == ES_OK && (runs < min_runs || took < plan->min_seconds)) {
-		rc = fn(ctx, runs, err);
-		runs++;
-		took = (cpu ? bench_cpu() : bench_now()) - start;
+	*per_run = 0;
+	for (int round = 0; rc == ES_OK && round < plan->rounds; round++) {
+		double start = cpu ? bench_cpu() : bench_now();
+		double took = 0;
+		long first = runs;
+
+		while (rc == ES_OK &&
+		       (runs - first < min_runs || took < plan->min_seconds)) {
+			rc = fn(ctx, runs, err);
+			runs++;
+			took = (cpu ? bench_cpu() : bench_now()) - start;
+		}
+		took /= (double)(runs - first);
+		if (round == 0 || took < *per_run)
+			*per_run = took;
 	}
-	*per_run = took / (double)runs;
 	return rc;
 }
 
@@ -123,7 +132,7 @@ void bench_report(struct bench_plan *plan, const struct bench_row *row)
 	fflush(stdout);
 	if (csv == NULL)
 		return;
-	fprintf(csv, "%s,%ld,%.9g,%.9g,%.4g,", row->operation, row->size,
+	fprintf(csv, "%s,%ld,%.9g,%.9g,%.6g,", row->operation, row->size,
 		row->project, row->baseline, ratio);
 	if (goal != 0)
 		fprintf(csv, "%g", goal);
@@ -173,7 +182,7 @@ static void first_line(char *out, size_t size, const char *path)
 static bool all_ok(const char *path, long answers, char *why, size_t size)
 {
 	FILE *f = fopen(path, "r");
-	char line[512];
+	char line[400];
 	long n = 0;
 	bool ok = f != NULL;
 
@@ -191,41 +200,51 @@ static bool all_ok(const char *path, long answers, char *why, size_t size)
 	return ok && n == answers;
 }
 
-bool bench_catalog(double *seconds, const struct bench_plan *plan,
-		   const char *const args[], const char *in, long answers,
-		   char *why, size_t why_size)
+void bench_remove_db(const char *path)
 {
-	char out[600], errout[600];
+	static const char *const suffixes[] = {"", "-wal", "-shm"};
+	char name[700];
+
+	for (size_t i = 0; i < COUNT(suffixes); i++) {
+		snprintf(name, sizeof(name), "%s%s", path, suffixes[i]);
+		unlink(name);
+	}
+}
+
+int bench_catalog(void *ctx, long i, struct es_error *err)
+{
+	const struct bench_catalog_run *run = ctx;
+	char out[600], errout[600], why[512];
 	char *argv[16];
-	struct es_error err = {0, ""};
-	double start;
 	size_t n = 0;
 	int status = 0;
+	int rc;
 
-	bench_path(out, sizeof(out), plan, "catalog.out");
-	bench_path(errout, sizeof(errout), plan, "catalog.err");
-	argv[n++] = (char *)plan->catalog;
-	while (args[n - 1] != NULL && n < COUNT(argv) - 1) {
-		argv[n] = (char *)args[n - 1];
+	(void)i;
+	bench_path(out, sizeof(out), run->plan, "catalog.out");
+	bench_path(errout, sizeof(errout), run->plan, "catalog.err");
+	argv[n++] = (char *)run->plan->catalog;
+	while (run->args[n - 1] != NULL && n < COUNT(argv) - 1) {
+		argv[n] = (char *)run->args[n - 1];
 		n++;
 	}
 	argv[n] = NULL;
-	start = bench_now();
-	if (es_process_run(&status, argv, in, out, errout, NULL, &err) !=
-	    ES_OK) {
-		snprintf(why, why_size, "%s", err.msg);
-		return false;
-	}
-	*seconds = bench_now() - start;
+	if (run->fresh != NULL)
+		bench_remove_db(run->fresh);
+	rc = es_process_run(&status, argv, NULL, out, errout, NULL, err);
+	if (rc != ES_OK)
+		return rc;
+	if (status == ES_PROCESS_CANNOT_EXEC)
+		return es_error_set(err, ES_EDB, "cannot run %s",
+				    run->plan->catalog);
 	if (status != 0) {
-		char line[400];
-
-		first_line(line, sizeof(line), errout);
-		snprintf(why, why_size, "exit status %d%s%s", status,
-			 line[0] != '\0' ? ": " : "", line);
-		return false;
+		first_line(why, sizeof(why), errout);
+		return es_error_set(err, ES_EDB, "exit status %d%s%s", status,
+				    why[0] != '\0' ? ": " : "", why);
 	}
-	return answers == 0 || all_ok(out, answers, why, why_size);
+	if (run->answers > 0 && !all_ok(out, run->answers, why, sizeof(why)))
+		return es_error_set(err, ES_EDB, "%s", why);
+	return ES_OK;
 }
 
 void bench_time_of(char out[ES_TIMESTAMP_SIZE], long i)
@@ -302,6 +321,7 @@ static void plan_sizes(struct bench_plan *plan, bool small, long events)
 	plan->goal_history_size = 100000;
 	if (small) {
 		plan->min_seconds = 0.005;
+		plan->rounds = 1;
 		plan->products = 100;
 		plan->commands = 40;
 		plan->batch_commands = 40;
@@ -314,6 +334,7 @@ static void plan_sizes(struct bench_plan *plan, bool small, long events)
 		return;
 	}
 	plan->min_seconds = 0.05;
+	plan->rounds = 3;
 	plan->products = 1000;
 	plan->commands = 2000;
 	plan->batch_commands = 20000;
@@ -379,7 +400,7 @@ static void remove_dir(const char *dir)
 	rmdir(dir);
 }
 
-static int run(struct bench_plan *plan, struct es_error *err)
+static int run_all(struct bench_plan *plan, struct es_error *err)
 {
 	int rc;
 
@@ -424,7 +445,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	plan.dir = dir;
-	rc = run(&plan, &err);
+	rc = run_all(&plan, &err);
 	if (rc != ES_OK)
 		fprintf(stderr, "bench: %s\n", err.msg);
 	remove_dir(dir);

@@ -33,6 +33,7 @@ struct bench_plan {
 	const char *catalog;	/* the catalog program */
 	const char *dir;	/* a fresh directory for every database */
 	double min_seconds;	/* each timed loop runs at least this long */
+	int rounds;		/* timed loops per time: the best counts */
 	long products;		/* the products of the generated logs */
 	long commands;		/* commands for catalog apply */
 	long batch_commands;	/* commands for catalog apply --batch */
@@ -79,24 +80,38 @@ double bench_cpu(void);
 typedef int (*bench_fn)(void *ctx, long i, struct es_error *err);
 
 /*
- * Run `fn` again and again until it has taken plan->min_seconds in all,
- * and at least `min_runs` times, by the CPU clock when `cpu` is true, by
- * the wall clock otherwise. Sets `*per_run` to the mean of one run.
- * Returns ES_OK or fn's error.
+ * Time `fn` in plan->rounds rounds: each runs it again and again until it
+ * has taken plan->min_seconds in all, and at least `min_runs` times, by
+ * the CPU clock when `cpu` is true, by the wall clock otherwise. Sets
+ * `*per_run` to the mean time of one run in the fastest round: other
+ * programs on the machine only ever make a round slower. Returns ES_OK
+ * or fn's error.
  */
 int bench_repeat(double *per_run, const struct bench_plan *plan, bench_fn fn,
 		 void *ctx, long min_runs, bool cpu, struct es_error *err);
 
 /*
- * Run catalog with `args` (NULL-terminated; the program's name is added),
- * standard input from `in` (NULL: none), and check it: exit status 0 and,
- * when `answers` > 0, that many lines on standard output, each
- * {"ok":true}. Sets `*seconds` to its wall time. Returns true, or false
- * with the reason in `why` (from its standard error when it gave one).
+ * A catalog run, for bench_repeat() with bench_catalog() as its bench_fn.
+ * Standard input is empty; standard output and error go to files in the
+ * plan's directory.
  */
-bool bench_catalog(double *seconds, const struct bench_plan *plan,
-		   const char *const args[], const char *in, long answers,
-		   char *why, size_t why_size);
+struct bench_catalog_run {
+	const struct bench_plan *plan;
+	const char *const *args; /* NULL-terminated, without the program */
+	long answers;		 /* {"ok":true} lines expected; 0: any */
+	const char *fresh;	 /* a database removed before each run */
+};
+
+/*
+ * bench_fn: run catalog as `ctx`, a struct bench_catalog_run, says, and
+ * check it: exit status 0 and, when `answers` > 0, that many lines on
+ * standard output, each {"ok":true}. Returns ES_OK, or ES_EDB with the
+ * reason (the first line of catalog's standard error, when it wrote one).
+ */
+int bench_catalog(void *ctx, long i, struct es_error *err);
+
+/* Remove the SQLite database at `path`, and its -wal and -shm files. */
+void bench_remove_db(const char *path);
 
 /* `name` in the plan's directory, into `out`. */
 void bench_path(char *out, size_t size, const struct bench_plan *plan,

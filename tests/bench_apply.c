@@ -159,8 +159,7 @@ static int prepare(struct apply_files *files, struct bench_plan *plan,
 {
 	const char *const args[] = {"--events",	 files->events, "--read",
 				    files->read, "catch-up",	NULL};
-	char why[512];
-	double seconds;
+	struct bench_catalog_run run = {plan, args, 0, NULL};
 	int rc;
 
 	bench_path(files->events, sizeof(files->events), plan, "apply.db");
@@ -168,9 +167,14 @@ static int prepare(struct apply_files *files, struct bench_plan *plan,
 	bench_path(files->commands, sizeof(files->commands), plan,
 		   "commands.jsonl");
 	rc = make_log(files->events, plan->products, plan->products, err);
-	if (rc == ES_OK &&
-	    !bench_catalog(&seconds, plan, args, NULL, 0, why, sizeof(why)))
-		rc = es_error_set(err, ES_EDB, "catalog catch-up: %s", why);
+	if (rc == ES_OK)
+		rc = bench_catalog(&run, 0, err);
+	if (rc != ES_OK) {
+		char why[sizeof(err->msg)];
+
+		snprintf(why, sizeof(why), "%s", err->msg);
+		es_error_set(err, rc, "catalog catch-up: %s", why);
+	}
 	return rc;
 }
 
@@ -181,21 +185,23 @@ static int apply_row(struct bench_plan *plan, const struct apply_files *files,
 	const char *const args[] = {"--events",	 files->events, "--read",
 				    files->read, "apply",	files->commands,
 				    NULL};
+	struct bench_catalog_run run = {plan, args, plan->commands, NULL};
 	struct bench_row row = {"apply", plan->commands, 0, 0, 0.8};
-	char path[600], why[512];
-	double seconds;
+	char path[600];
 	int rc = write_commands(files->commands, plan->commands, plan->products,
 				err);
 
 	plan->apply_seconds = 0;
 	if (rc != ES_OK)
 		return rc;
-	if (!bench_catalog(&seconds, plan, args, NULL, plan->commands, why,
-			   sizeof(why))) {
-		bench_not_measured(plan, row.operation, row.size, "%s", why);
+	rc = bench_repeat(&row.project, plan, bench_catalog, &run, 1, false,
+			  err);
+	if (rc != ES_OK) {
+		bench_not_measured(plan, row.operation, row.size, "%s",
+				   err->msg);
 		return ES_OK;
 	}
-	row.project = seconds / (double)plan->commands;
+	row.project /= (double)plan->commands;
 	bench_path(path, sizeof(path), plan, "floor.db");
 	rc = bench_floor(&row.baseline, plan, path, plan->commands, 1, err);
 	if (rc == ES_OK) {
@@ -212,23 +218,25 @@ static int batch_rows(struct bench_plan *plan, const struct apply_files *files,
 	const char *const args[] = {"--events",	 files->events,	  "--read",
 				    files->read, "apply",	  "--batch",
 				    BATCH_ARG,	 files->commands, NULL};
+	struct bench_catalog_run run = {plan, args, plan->batch_commands, NULL};
 	struct bench_row row = {"batch apply vs floor", plan->batch_commands, 0,
 				0, 0};
-	char path[600], why[512];
-	double seconds;
+	char path[600];
 	int rc = write_commands(files->commands, plan->batch_commands,
 				plan->products, err);
 
 	if (rc != ES_OK)
 		return rc;
-	if (!bench_catalog(&seconds, plan, args, NULL, plan->batch_commands,
-			   why, sizeof(why))) {
-		bench_not_measured(plan, row.operation, row.size, "%s", why);
+	rc = bench_repeat(&row.project, plan, bench_catalog, &run, 1, false,
+			  err);
+	if (rc != ES_OK) {
+		bench_not_measured(plan, row.operation, row.size, "%s",
+				   err->msg);
 		bench_not_measured(plan, "batch apply vs apply", row.size,
 				   "catalog apply --batch failed");
 		return ES_OK;
 	}
-	row.project = seconds / (double)plan->batch_commands;
+	row.project /= (double)plan->batch_commands;
 	bench_path(path, sizeof(path), plan, "floor-batch.db");
 	rc = bench_floor(&row.baseline, plan, path, plan->batch_commands, BATCH,
 			 err);

@@ -26,7 +26,6 @@
  * transaction each), and both are timed at each size.
  */
 #include <stdio.h>
-#include <unistd.h>
 
 #include <sqlite3.h>
 
@@ -90,18 +89,6 @@ struct bare_loop {
 	char path[600];		/* its read DB, made again each run */
 	sqlite3_stmt *stmt[ST_COUNT];
 };
-
-/* Remove the database at `path` and its WAL files. */
-static void remove_db(const char *path)
-{
-	static const char *const suffixes[] = {"", "-wal", "-shm"};
-	char name[700];
-
-	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
-		snprintf(name, sizeof(name), "%s%s", path, suffixes[i]);
-		unlink(name);
-	}
-}
 
 /* Bind text that outlives the step; NULL binds SQL NULL. */
 static void bind_text(sqlite3_stmt *stmt, int i, const char *text)
@@ -244,7 +231,7 @@ static int bare_open(sqlite3 **db, const char *path, struct es_error *err)
 	struct es_insights *ins = NULL;
 	int rc;
 
-	remove_db(path);
+	bench_remove_db(path);
 	rc = es_read_db_open(db, path, ES_READ_DB_WRITE, err);
 	if (rc == ES_OK)
 		rc = es_insights_open(&ins, *db, err); /* creates its tables */
@@ -280,11 +267,10 @@ static int rebuild_row(struct bench_plan *plan, struct es_store *store,
 {
 	struct bench_row row = {"rebuild", size, 0, 0, 0};
 	struct bare_loop bl = {store, "", {NULL}};
-	char read_path[600], why[512];
+	char read_path[600];
 	const char *const args[] = {"--events", log_path,  "--read",
 				    read_path,	"rebuild", NULL};
-	double seconds = 0;
-	long runs = 0;
+	struct bench_catalog_run run = {plan, args, 0, read_path};
 	int rc;
 
 	if (size == plan->goal_rebuild_size)
@@ -292,24 +278,16 @@ static int rebuild_row(struct bench_plan *plan, struct es_store *store,
 	bench_path(bl.path, sizeof(bl.path), plan, "bare-read.db");
 	bench_path(read_path, sizeof(read_path), plan, "rebuild-read.db");
 	rc = bench_repeat(&row.baseline, plan, bare_run, &bl, 1, false, err);
-	remove_db(bl.path);
+	bench_remove_db(bl.path);
 	if (rc != ES_OK)
 		return rc;
-	/* As bench_repeat() does, but each run is a catalog process. */
-	while (runs < 1 || row.project < plan->min_seconds) {
-		remove_db(read_path);
-		if (!bench_catalog(&seconds, plan, args, NULL, 0, why,
-				   sizeof(why))) {
-			bench_not_measured(plan, row.operation, size, "%s",
-					   why);
-			return ES_OK;
-		}
-		row.project += seconds;
-		runs++;
-	}
-	row.project /= (double)runs;
-	remove_db(read_path);
-	bench_report(plan, &row);
+	rc = bench_repeat(&row.project, plan, bench_catalog, &run, 1, false,
+			  err);
+	bench_remove_db(read_path);
+	if (rc != ES_OK)
+		bench_not_measured(plan, row.operation, size, "%s", err->msg);
+	else
+		bench_report(plan, &row);
 	return ES_OK;
 }
 
@@ -337,6 +315,6 @@ int bench_rebuild(struct bench_plan *plan, struct es_error *err)
 			rc = rebuild_row(plan, store, path, size, err);
 	}
 	es_store_close(store);
-	remove_db(path);
+	bench_remove_db(path);
 	return rc;
 }
