@@ -15,11 +15,15 @@
  * row compares. The same rows go to a CSV file (--csv), which
  * tests/bench.gp draws.
  *
+ * A time is the mean of one run in a loop of at least 50 ms (5 ms in a
+ * small run), and the best of three such loops (one in a small run):
+ * other programs on the machine only ever make a loop slower.
+ *
  * Usage: bench [--catalog PATH] [--csv FILE] [small | full | EVENTS]
  *
  *   full     (the default) the sizes of the design's goals: rebuild at
  *            10k, 100k, 200k and 1M events, histories of 100, 10k and
- *            100k events; a few minutes
+ *            100k events; 2 to 3 minutes on 2 cores
  *   small    a quick run with small sizes and no goals (make test runs it)
  *   EVENTS   as full, but the largest log for rebuild has EVENTS events
  *
