@@ -169,9 +169,11 @@ $(DEMO): $(SOLUTION_LIB) $(call obj,exercises/07-main/main.c)
 $(CATALOG_TEST): $(SOLUTION_LIB) $(call obj,$(wildcard tests/test_catalog*.c)) \
 		$(HARNESS_OBJS)
 
+# The bench is one program linked from tests/bench*.c (bench.h).
 BENCH := $(BUILD)/bin/bench
 
-$(BENCH): $(SOLUTION_LIB) $(call obj,tests/bench.c)
+$(BENCH): $(SOLUTION_LIB) $(call obj,$(wildcard tests/bench*.c) \
+	harness/process.c)
 
 $(foreach n,$(STEP_NUMBERS),$(eval $(call suite_rule,solutions,solutions,$(n))))
 
@@ -250,9 +252,9 @@ demo: $(DEMO) $(CATALOG) ## | run the seed's scenario (builds the reference)
 	@echo "The event log and read model are in $(BUILD)/demo/. Explore them:"
 	@echo "  $(CATALOG) --events $(BUILD)/demo/event_store.db --read $(BUILD)/demo/read_model.db log"
 
-test: $(SUITE_BINS) $(CATALOG) $(DEMO) $(CATALOG_TEST) ## | the kata checks itself (what CI runs)
-	@BUILD=$(BUILD) CATALOG=$(CATALOG) CC="$(CC)" MAKE="$(MAKE)" \
-		sh tests/run.sh $(SUITE_BINS) $(CATALOG_TEST)
+test: $(SUITE_BINS) $(CATALOG) $(DEMO) $(CATALOG_TEST) $(BENCH) ## | the kata checks itself (what CI runs)
+	@BUILD=$(BUILD) CATALOG=$(CATALOG) BENCH=$(BENCH) CC="$(CC)" \
+		MAKE="$(MAKE)" sh tests/run.sh $(SUITE_BINS) $(CATALOG_TEST)
 
 ##@ Your loop, step N = {FIRST}..{LAST}:
 check: $(CHECK_BIN) $(CDB) ## STEP=N | run step N's tests on your code
@@ -316,8 +318,11 @@ endif
 ##@ Other:
 all: $(CATALOG) $(DEMO) $(CDB) ## | build {CATALOG} and {DEMO}
 
-bench: $(BENCH) ## [N=...] | time the reference (events per second)
-	@$(BENCH) $(N)
+bench: $(BENCH) $(CATALOG) ## | time the reference against baselines (minutes)
+##   N=small | ... a quick run, small sizes, no goals (make test runs it)
+##   N=EVENTS | ... the largest log rebuilt has EVENTS events, not 1M
+	@BENCH=$(BENCH) CATALOG=$(CATALOG) OUT=$(BUILD)/bench \
+		sh tests/bench.sh --install $(N)
 
 lint: ## | clang-format, cppcheck and clang-tidy (maintainers)
 	@command -v cppcheck >/dev/null && command -v clang-tidy >/dev/null && \

@@ -1,71 +1,60 @@
 /*
- * bench.c - `make bench`: how fast the reference is, in events per second.
+ * bench.c - `make bench`: how fast the reference is, each number beside a
+ * baseline measured in the same run.
  *
- * Timings live here, never in a pass/fail test: they depend on the machine.
- * It builds a log of N events in one transaction (so the numbers measure
- * the code, not the disk's fsync), then times:
+ * Timings live here, never in a pass/fail test: they depend on the
+ * machine. The bench prints one table, a row per measurement:
  *
- *   append    es_store_append, N events inside one transaction
- *   load      es_store_load of one product with many events
- *   rebuild   es_projector_rebuild_all over the whole log
- *   handle    es_handle + es_projector_project, one transaction per
- *             command in each file: the log's is synchronous=FULL (one
- *             flush to disk), the read DB's NORMAL (none: it is derived)
- *   floor     one insert per transaction into the log's table, with the
- *             log's PRAGMAs: the least a durable command can cost; the
- *             ratio floor / handle is the design's goal of 0.8x or more
+ *   operation  size  project  baseline  ratio  goal  met
  *
- * and then the cost of one command against the length of its product's
- * history, in CPU time (the process's, so waiting for the disk does not
- * count): UpdateStock on a product with HISTORY_SHORT events and on one
- * with HISTORY_LONG, side by side, through
+ * where project is the time of the project's code for one operation,
+ * baseline the time of a simpler program doing the least the same job
+ * needs, and ratio = baseline / project (above 1: the project is that many
+ * times faster). A goal is a ratio the design promises to reach; `met`
+ * says whether this run did. The legend under the table says what each
+ * row compares. The same rows go to a CSV file (--csv), which
+ * tests/bench.gp draws.
  *
- *   step 5    es_handle: the lock, a full replay, the append
- *   catalog   es_optimistic_handle from snapshots, as `catalog apply`
- *             does: the replay is bounded by the snapshot interval, and
- *             the lock covers only the version check and the append
+ * A time is the mean of one run in a loop of at least 50 ms (5 ms in a
+ * small run), and the best of three such loops (one in a small run):
+ * other programs on the machine only ever make a loop slower.
  *
- * The catalog line's ratio (long / short) is the one the design promises
- * to keep under 2. Each handler runs one command first on each product,
- * untimed: on the long history that first load replays everything once
- * and takes the snapshot every later command starts from.
+ * Usage: bench [--catalog PATH] [--csv FILE] [small | full | EVENTS]
  *
- * Usage: bench [N]  (default 100000); the databases go to a fresh
- * directory under $TMPDIR (or /tmp) and are removed afterwards.
+ *   full     (the default) the sizes of the design's goals: rebuild at
+ *            10k, 100k, 200k and 1M events, histories of 100, 10k and
+ *            100k events; 2 to 3 minutes on 2 cores
+ *   small    a quick run with small sizes and no goals (make test runs it)
+ *   EVENTS   as full, but the largest log for rebuild has EVENTS events
+ *
+ * The databases go to a fresh directory under $TMPDIR (or /tmp), removed
+ * afterwards. Exit status: 0; 1 when a row could not be measured (a
+ * catalog command failed: its row says "n/a" and why, and the others are
+ * still measured) or the library failed; 2 for a usage error.
  */
-#include <inttypes.h>
+#include <dirent.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "command_handler.h"
-#include "es_sql.h"
-#include "optimistic.h"
-#include "event_store.h"
-#include "projector.h"
-#include "read_db.h"
-#include "snapshots.h"
+#include "bench.h"
+#include "es_error.h"
+#include "es_time.h"
+#include "events.h"
+#include "process.h"
 
-#define PRODUCTS 1000
-#define HANDLED	 2000
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-/* The two histories compared, and how many commands each is timed for. */
-#define HISTORY_SHORT  100
-#define HISTORY_LONG   100000
-#define TIMED_FAST     400 /* the catalog strategy */
-#define TIMED_SLOW     20  /* step 5, which replays 100,000 events a command */
-#define SNAPSHOT_EVERY 100 /* as catalog apply takes them */
+/* The rows' format: operation, size, project, baseline, ratio, goal, met. */
+#define ROW_FORMAT "%-20s %8s %11s %11s %9s %7s %4s\n"
 
-static double cpu_seconds(void)
-{
-	struct timespec ts;
+/* The CSV that bench_report() writes beside the table; NULL: none. */
+static FILE *csv;
 
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double now_seconds(void)
+double bench_now(void)
 {
 	struct timespec ts;
 
@@ -73,23 +62,215 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void report(const char *what, long n, double seconds)
+double bench_cpu(void)
 {
-	printf("%-8s %8ld events in %7.3f s: %10.0f events/s\n", what, n,
-	       seconds, (double)n / seconds);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Event i of the generated log: creates first, then updates and views. */
-static int append_event(struct es_store *store, long i, struct es_error *err)
+int bench_repeat(double *per_run, const struct bench_plan *plan, bench_fn fn,
+		 void *ctx, long min_runs, bool cpu, struct es_error *err)
+{
+	long runs = 0;
+	int rc = ES_OK;
+
+	*per_run = 0;
+	for (int round = 0; rc == ES_OK && round < plan->rounds; round++) {
+		double start = cpu ? bench_cpu() : bench_now();
+		double took = 0;
+		long first = runs;
+
+		while (rc == ES_OK &&
+		       (runs - first < min_runs || took < plan->min_seconds)) {
+			rc = fn(ctx, runs, err);
+			runs++;
+			took = (cpu ? bench_cpu() : bench_now()) - start;
+		}
+		took /= (double)(runs - first);
+		if (round == 0 || took < *per_run)
+			*per_run = took;
+	}
+	return rc;
+}
+
+/* `seconds` as "12.3 us", "4.567 ms" or "8.901 s". */
+static void format_seconds(char *out, size_t size, double seconds)
+{
+	if (seconds < 1e-3)
+		snprintf(out, size, "%.1f us", seconds * 1e6);
+	else if (seconds < 1)
+		snprintf(out, size, "%.3f ms", seconds * 1e3);
+	else
+		snprintf(out, size, "%.3f s", seconds);
+}
+
+/* `ratio` as "17870x", "0.62x" or "0.00058x": two digits at least. */
+static void format_ratio(char *out, size_t size, double ratio)
+{
+	if (ratio >= 100)
+		snprintf(out, size, "%.0fx", ratio);
+	else if (ratio >= 0.1)
+		snprintf(out, size, "%.2fx", ratio);
+	else
+		snprintf(out, size, "%.2gx", ratio);
+}
+
+void bench_report(struct bench_plan *plan, const struct bench_row *row)
+{
+	double goal = plan->small ? 0 : row->goal;
+	double ratio = row->baseline / row->project;
+	const char *met = goal == 0 ? "" : ratio >= goal ? "yes" : "no";
+	char size[24], project[24], baseline[24], ratio_text[24];
+	char goal_text[24] = "";
+
+	snprintf(size, sizeof(size), "%ld", row->size);
+	format_seconds(project, sizeof(project), row->project);
+	format_seconds(baseline, sizeof(baseline), row->baseline);
+	format_ratio(ratio_text, sizeof(ratio_text), ratio);
+	if (goal != 0)
+		snprintf(goal_text, sizeof(goal_text), ">=%gx", goal);
+	printf(ROW_FORMAT, row->operation, size, project, baseline, ratio_text,
+	       goal_text, met);
+	fflush(stdout);
+	if (csv == NULL)
+		return;
+	fprintf(csv, "%s,%ld,%.9g,%.9g,%.6g,", row->operation, row->size,
+		row->project, row->baseline, ratio);
+	if (goal != 0)
+		fprintf(csv, "%g", goal);
+	fprintf(csv, ",%s\n", met);
+}
+
+void bench_not_measured(struct bench_plan *plan, const char *operation,
+			long size, const char *why, ...)
+{
+	char reason[512];
+	va_list ap;
+
+	va_start(ap, why);
+	vsnprintf(reason, sizeof(reason), why, ap);
+	va_end(ap);
+	printf("%-20s %8ld n/a: %s\n", operation, size, reason);
+	fflush(stdout);
+	if (csv != NULL)
+		fprintf(csv, "%s,%ld,,,,,n/a\n", operation, size);
+	plan->failed++;
+}
+
+void bench_path(char *out, size_t size, const struct bench_plan *plan,
+		const char *name)
+{
+	snprintf(out, size, "%s/%s", plan->dir, name);
+}
+
+/* The first line of the file at `path` into `out`, or "" (no newline). */
+static void first_line(char *out, size_t size, const char *path)
+{
+	FILE *f = fopen(path, "r");
+
+	out[0] = '\0';
+	if (f == NULL)
+		return;
+	if (fgets(out, (int)size, f) == NULL)
+		out[0] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	fclose(f);
+}
+
+/*
+ * Check that the file at `path` holds `answers` lines, each {"ok":true}.
+ * Returns true, or false with the first other line in `why`.
+ */
+static bool all_ok(const char *path, long answers, char *why, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	char line[400];
+	long n = 0;
+	bool ok = f != NULL;
+
+	while (ok && fgets(line, sizeof(line), f) != NULL) {
+		n++;
+		line[strcspn(line, "\n")] = '\0';
+		ok = strcmp(line, "{\"ok\":true}") == 0;
+		if (!ok)
+			snprintf(why, size, "answer %ld: %s", n, line);
+	}
+	if (f != NULL)
+		fclose(f);
+	if (ok && n != answers)
+		snprintf(why, size, "%ld answers for %ld commands", n, answers);
+	return ok && n == answers;
+}
+
+void bench_remove_db(const char *path)
+{
+	static const char *const suffixes[] = {"", "-wal", "-shm"};
+	char name[700];
+
+	for (size_t i = 0; i < COUNT(suffixes); i++) {
+		snprintf(name, sizeof(name), "%s%s", path, suffixes[i]);
+		unlink(name);
+	}
+}
+
+int bench_catalog(void *ctx, long i, struct es_error *err)
+{
+	const struct bench_catalog_run *run = ctx;
+	char out[600], errout[600], why[512];
+	char *argv[16];
+	size_t n = 0;
+	int status = 0;
+	int rc;
+
+	(void)i;
+	bench_path(out, sizeof(out), run->plan, "catalog.out");
+	bench_path(errout, sizeof(errout), run->plan, "catalog.err");
+	argv[n++] = (char *)run->plan->catalog;
+	while (run->args[n - 1] != NULL && n < COUNT(argv) - 1) {
+		argv[n] = (char *)run->args[n - 1];
+		n++;
+	}
+	argv[n] = NULL;
+	if (run->fresh != NULL)
+		bench_remove_db(run->fresh);
+	rc = es_process_run(&status, argv, NULL, out, errout, NULL, err);
+	if (rc != ES_OK)
+		return rc;
+	if (status == ES_PROCESS_CANNOT_EXEC)
+		return es_error_set(err, ES_EDB, "cannot run %s",
+				    run->plan->catalog);
+	if (status != 0) {
+		first_line(why, sizeof(why), errout);
+		return es_error_set(err, ES_EDB, "exit status %d%s%s", status,
+				    why[0] != '\0' ? ": " : "", why);
+	}
+	if (run->answers > 0 && !all_ok(out, run->answers, why, sizeof(why)))
+		return es_error_set(err, ES_EDB, "%s", why);
+	return ES_OK;
+}
+
+void bench_time_of(char out[ES_TIMESTAMP_SIZE], long i)
+{
+	/* 2026-01-01T00:00:00Z, in microseconds since the epoch */
+	const int64_t start = INT64_C(1767225600) * 1000000;
+
+	es_time_format(out, start + (int64_t)i * 1000000);
+}
+
+int bench_append_mixed(struct es_store *store, long i, long products,
+		       struct es_error *err)
 {
 	static const struct es_product_created fields = {
 		"Bench product", 9.99, 4.5, 1, "Bench supplier", 100, NULL};
-	const char *at = "2026-11-27T14:32:05.123456+00:00";
-	int64_t id = i % PRODUCTS + 1;
+	char at[ES_TIMESTAMP_SIZE];
+	int64_t id = i % products + 1;
 	struct es_event ev;
 	int rc;
 
-	if (i < PRODUCTS) {
+	bench_time_of(at, i);
+	if (i < products) {
 		rc = es_event_product_created(&ev, id, &fields, at, err);
 		if (rc != ES_OK)
 			return rc;
@@ -105,298 +286,176 @@ static int append_event(struct es_store *store, long i, struct es_error *err)
 	return rc;
 }
 
-static int bench_append(struct es_store *store, long n, struct es_error *err)
+/* What each row compares, under the table. */
+static void print_legend(void)
 {
-	double start = now_seconds();
-	int rc = es_store_begin(store, err);
-
-	for (long i = 0; rc == ES_OK && i < n; i++)
-		rc = append_event(store, i, err);
-	if (rc == ES_OK)
-		rc = es_store_commit(store, err);
-	else
-		es_store_rollback(store);
-	if (rc == ES_OK)
-		report("append", n, now_seconds() - start);
-	return rc;
-}
-
-static int bench_load(struct es_store *store, struct es_error *err)
-{
-	struct es_event_list events = {0};
-	double start = now_seconds();
-	int rc = es_store_load(&events, store, 1, err);
-
-	if (rc == ES_OK)
-		report("load", (long)events.count, now_seconds() - start);
-	es_event_list_dispose(&events);
-	return rc;
-}
-
-static int bench_rebuild(struct es_store *store, struct es_projector *prj,
-			 long n, struct es_error *err)
-{
-	double start = now_seconds();
-	int rc = es_projector_rebuild_all(prj, store, err);
-
-	if (rc == ES_OK)
-		report("rebuild", n, now_seconds() - start);
-	return rc;
-}
-
-/*
- * The floor a durable command is measured against: HANDLED inserts into
- * the log's own table, one transaction each, on a connection of their own
- * with the log's PRAGMAs (WAL, synchronous=FULL), so every one waits for
- * one flush to disk, as a durable command must. Nothing is decided,
- * encoded or projected. Sets `*seconds`.
- */
-static int bench_floor(double *seconds, const char *events_path,
-		       struct es_error *err)
-{
-	static const char insert_sql[] =
-		"INSERT INTO events (product_id, event_type, data, occurred_at)"
-		" VALUES (1, 'StockUpdated', '{\"product_id\": 1, "
-		"\"new_stock\":"
-		" 5, \"occurred_at\": \"2026-11-27T14:32:05.123456+00:00\"}',"
-		" '2026-11-27T14:32:05.123456+00:00')";
-	sqlite3 *db = NULL;
-	double start;
-	int rc = ES_OK;
-
-	if (sqlite3_open(events_path, &db) != SQLITE_OK ||
-	    sqlite3_exec(db,
-			 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-			 "PRAGMA busy_timeout=5000;",
-			 NULL, NULL, NULL) != SQLITE_OK)
-		rc = es_sql_error(db, err);
-	start = now_seconds();
-	for (long i = 0; rc == ES_OK && i < HANDLED; i++) {
-		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-			    SQLITE_OK ||
-		    sqlite3_exec(db, insert_sql, NULL, NULL, NULL) !=
-			    SQLITE_OK ||
-		    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-			rc = es_sql_error(db, err);
-	}
-	*seconds = now_seconds() - start;
-	sqlite3_close(db);
-	return rc;
-}
-
-static int bench_handle(struct es_store *store, struct es_projector *prj,
-			const char *events_path, struct es_error *err)
-{
-	struct es_command_handler handler = {store, {es_clock_system, NULL}};
-	double start = now_seconds();
-	double took, floor = 0;
-	int rc = ES_OK;
-
-	for (long i = 0; rc == ES_OK && i < HANDLED; i++) {
-		struct es_command cmd = {.type = ES_UPDATE_STOCK};
-		struct es_event ev;
-
-		cmd.update_stock.product_id = i % PRODUCTS + 1;
-		cmd.update_stock.new_stock = i;
-		rc = es_handle(&ev, &handler, &cmd, err);
-		if (rc == ES_OK)
-			rc = es_projector_project(prj, &ev, err);
-		es_event_dispose(&ev);
-	}
-	took = now_seconds() - start;
-	if (rc == ES_OK) {
-		report("handle", HANDLED, took);
-		rc = bench_floor(&floor, events_path, err);
-	}
-	if (rc == ES_OK)
-		printf("durable command: %.3f ms each; the floor, one insert "
-		       "per transaction: %.3f ms; %.2fx the floor (goal: at "
-		       "least 0.8x)\n",
-		       took * 1000 / HANDLED, floor * 1000 / HANDLED,
-		       floor / took);
-	return rc;
-}
-
-/*
- * Products `short_id` and `long_id` get a ProductCreated and then stock
- * updates up to HISTORY_SHORT and HISTORY_LONG events, in one transaction.
- */
-static int append_histories(struct es_store *store, int64_t short_id,
-			    int64_t long_id, struct es_error *err)
-{
-	static const struct es_product_created fields = {
-		"History product", 9.99, 4.5, 1, "Bench supplier", 100, NULL};
-	const char *at = "2026-11-27T14:32:05.123456+00:00";
-	const int64_t ids[2] = {short_id, long_id};
-	const long sizes[2] = {HISTORY_SHORT, HISTORY_LONG};
-	int rc = es_store_begin(store, err);
-
-	for (int p = 0; p < 2 && rc == ES_OK; p++) {
-		for (long i = 0; i < sizes[p] && rc == ES_OK; i++) {
-			struct es_event ev;
-
-			if (i == 0)
-				rc = es_event_product_created(&ev, ids[p],
-							      &fields, at, err);
-			else
-				es_event_stock_updated(&ev, ids[p], i % 500,
-						       at);
-			if (rc == ES_OK)
-				rc = es_store_append(store, &ev, err);
-			es_event_dispose(&ev);
-		}
-	}
-	if (rc == ES_OK)
-		return es_store_commit(store, err);
-	es_store_rollback(store);
-	return rc;
-}
-
-/* Either handler, behind one signature. */
-struct strategy {
-	const char *name;
-	long timed;
-	struct es_command_handler plain;
-	struct es_optimistic *optimistic; /* NULL: the plain one */
-};
-
-static int handle_one(struct strategy *s, int64_t product_id, long i,
-		      struct es_error *err)
-{
-	struct es_command cmd = {.type = ES_UPDATE_STOCK};
-	struct es_event ev;
-	int rc;
-
-	cmd.update_stock.product_id = product_id;
-	cmd.update_stock.new_stock = i % 500;
-	if (s->optimistic != NULL)
-		rc = es_optimistic_handle(&ev, s->optimistic, &cmd, err);
-	else
-		rc = es_handle(&ev, &s->plain, &cmd, err);
-	es_event_dispose(&ev);
-	return rc;
-}
-
-/* CPU seconds per command on `product_id`, after one untimed command. */
-static int cpu_per_command(double *out, struct strategy *s, int64_t product_id,
-			   struct es_error *err)
-{
-	double start;
-	int rc = handle_one(s, product_id, 0, err);
-
-	start = cpu_seconds();
-	for (long i = 1; rc == ES_OK && i <= s->timed; i++)
-		rc = handle_one(s, product_id, i, err);
-	*out = (cpu_seconds() - start) / (double)s->timed;
-	return rc;
-}
-
-static int bench_history(struct es_store *store, struct es_error *err)
-{
-	struct es_clock clock = {es_clock_system, NULL};
-	struct es_snapshots *snaps = NULL;
-	struct strategy strategies[2] = {
-		{"step 5", TIMED_SLOW, {store, clock}, NULL},
-		{"catalog", TIMED_FAST, {store, clock}, NULL},
+	static const char *const legend[][2] = {
+		{"apply", "catalog apply, per command, vs one INSERT per"},
+		{"", "transaction into the log (WAL, synchronous=FULL)"},
+		{"batch apply vs floor", "catalog apply --batch 1000, per"},
+		{"", "command, vs 1000 INSERTs per transaction"},
+		{"batch apply vs apply", "the same, vs plain catalog apply"},
+		{"rebuild", "catalog rebuild of the whole log vs a bare loop"},
+		{"", "(every event loaded, one statement per view, one"},
+		{"", "transaction)"},
+		{"load", "es_snapshots_load from a snapshot vs es_store_load"},
+		{"", "+ es_product_replay (size: the product's events)"},
+		{"command",
+		 "CPU of one UpdateStock: es_optimistic_handle with"},
+		{"", "snapshots vs step 5's es_handle (a full replay)"},
+		{"time travel", "es_snapshots_load_at the product's first"},
+		{"", "moment vs its last one"},
 	};
-	/* Ids past the generated ones: products with nothing else. */
-	const int64_t short_id = PRODUCTS + 1, long_id = PRODUCTS + 2;
-	int rc;
 
-	rc = append_histories(store, short_id, long_id, err);
-	if (rc == ES_OK)
-		rc = es_snapshots_open(&snaps, store, SNAPSHOT_EVERY, err);
-	if (rc == ES_OK)
-		rc = es_optimistic_open(&strategies[1].optimistic, store, clock,
-					snaps, err);
-	printf("CPU per UpdateStock, against the product's history:\n");
-	printf("%-8s %12s %12s %8s\n", "handler", "100 events", "100000 events",
-	       "ratio");
-	for (int k = 0; k < 2 && rc == ES_OK; k++) {
-		double fast = 0, slow = 0;
+	printf("ratio = baseline / project (above 1: the project is faster);"
+	       " times are per operation:\n");
+	for (size_t i = 0; i < COUNT(legend); i++)
+		printf("  %-21s %s\n", legend[i][0], legend[i][1]);
+}
 
-		rc = cpu_per_command(&fast, &strategies[k], short_id, err);
-		if (rc == ES_OK)
-			rc = cpu_per_command(&slow, &strategies[k], long_id,
-					     err);
-		if (rc == ES_OK)
-			printf("%-8s %9.3f ms %10.3f ms %7.2fx\n",
-			       strategies[k].name, fast * 1e3, slow * 1e3,
-			       slow / fast);
+/* The plan of a small run, or of a full one whose largest log is `events`
+ * events long. */
+static void plan_sizes(struct bench_plan *plan, bool small, long events)
+{
+	static const long full_rebuild[] = {10000, 100000, 200000, 1000000};
+	static const long full_history[] = {100, 10000, 100000};
+
+	plan->small = small;
+	plan->goal_rebuild_size = 200000;
+	plan->goal_history_size = 100000;
+	if (small) {
+		plan->min_seconds = 0.005;
+		plan->rounds = 1;
+		plan->products = 100;
+		plan->commands = 40;
+		plan->batch_commands = 40;
+		plan->rebuild_sizes[0] = 1000;
+		plan->rebuild_sizes[1] = 2000;
+		plan->rebuild_count = 2;
+		plan->history_sizes[0] = 10;
+		plan->history_sizes[1] = 100;
+		plan->history_count = 2;
+		return;
 	}
-	es_optimistic_close(strategies[1].optimistic);
-	es_snapshots_close(snaps);
-	return rc;
+	plan->min_seconds = 0.05;
+	plan->rounds = 3;
+	plan->products = 1000;
+	plan->commands = 2000;
+	plan->batch_commands = 20000;
+	for (size_t i = 0; i < COUNT(full_rebuild); i++) {
+		if (full_rebuild[i] < events)
+			plan->rebuild_sizes[plan->rebuild_count++] =
+				full_rebuild[i];
+	}
+	plan->rebuild_sizes[plan->rebuild_count++] = events;
+	for (size_t i = 0; i < COUNT(full_history); i++)
+		plan->history_sizes[plan->history_count++] = full_history[i];
 }
 
-static int run(const char *dir, long n, struct es_error *err)
+/* Read the arguments into `plan`. Returns 0, or 2 after a usage error. */
+static int parse_args(struct bench_plan *plan, const char **csv_path, int argc,
+		      char **argv)
 {
-	char events_path[512], read_path[512];
-	struct es_store *store = NULL;
-	struct es_projector *prj = NULL;
-	sqlite3 *read_db = NULL;
-	int rc;
+	const char *size = "full";
+	long events = 1000000;
+	char *end;
 
-	snprintf(events_path, sizeof(events_path), "%s/event_store.db", dir);
-	snprintf(read_path, sizeof(read_path), "%s/read_model.db", dir);
-	rc = es_store_open(&store, events_path, ES_STORE_WRITE, err);
-	if (rc == ES_OK)
-		rc = es_read_db_open(&read_db, read_path, ES_READ_DB_WRITE,
-				     err);
-	if (rc == ES_OK)
-		rc = es_projector_open(&prj, read_db, err);
-	if (rc == ES_OK)
-		rc = bench_append(store, n, err);
-	if (rc == ES_OK)
-		rc = bench_load(store, err);
-	if (rc == ES_OK)
-		rc = bench_rebuild(store, prj, n, err);
-	if (rc == ES_OK)
-		rc = bench_handle(store, prj, events_path, err);
-	if (rc == ES_OK)
-		rc = bench_history(store, err);
-	es_projector_close(prj);
-	es_read_db_close(read_db);
-	es_store_close(store);
-	return rc;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--catalog") == 0 && i + 1 < argc)
+			plan->catalog = argv[++i];
+		else if (strcmp(argv[i], "--csv") == 0 && i + 1 < argc)
+			*csv_path = argv[++i];
+		else if (i == argc - 1 && argv[i][0] != '-')
+			size = argv[i];
+		else
+			goto usage;
+	}
+	if (strcmp(size, "small") != 0 && strcmp(size, "full") != 0) {
+		events = strtol(size, &end, 10);
+		if (end == size || *end != '\0' || events < 1000 ||
+		    events > 100000000)
+			goto usage;
+	}
+	plan_sizes(plan, strcmp(size, "small") == 0, events);
+	return 0;
+usage:
+	fprintf(stderr, "usage: bench [--catalog PATH] [--csv FILE] "
+			"[small | full | EVENTS (1000 to 100000000)]\n");
+	return 2;
 }
 
-/* Remove the databases bench made (and their WAL files), then `dir`. */
-static void remove_files(const char *dir)
+/* Remove every file of the directory `dir` (it has no subdirectories),
+ * then the directory. */
+static void remove_dir(const char *dir)
 {
-	static const char *const names[] = {
-		"event_store.db", "event_store.db-wal", "event_store.db-shm",
-		"read_model.db",  "read_model.db-wal",	"read_model.db-shm",
-	};
+	DIR *d = opendir(dir);
+	const struct dirent *entry;
 	char path[600];
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+	while (d != NULL && (entry = readdir(d)) != NULL) {
+		if (strcmp(entry->d_name, ".") == 0 ||
+		    strcmp(entry->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, entry->d_name);
 		unlink(path);
 	}
+	if (d != NULL)
+		closedir(d);
 	rmdir(dir);
+}
+
+static int run_all(struct bench_plan *plan, struct es_error *err)
+{
+	int rc;
+
+	printf(ROW_FORMAT, "operation", "size", "project", "baseline", "ratio",
+	       "goal", "met");
+	rc = bench_apply(plan, err);
+	if (rc == ES_OK)
+		rc = bench_rebuild(plan, err);
+	if (rc == ES_OK)
+		rc = bench_history(plan, err);
+	if (rc == ES_OK)
+		print_legend();
+	return rc;
 }
 
 int main(int argc, char **argv)
 {
-	long n = argc > 1 ? strtol(argv[1], NULL, 10) : 100000;
+	struct bench_plan plan = {0};
+	const char *csv_path = NULL;
 	const char *tmp = getenv("TMPDIR");
 	struct es_error err = {0, ""};
 	char dir[256];
 	int rc;
 
-	if (n < PRODUCTS) {
-		fprintf(stderr, "bench: N must be at least %d\n", PRODUCTS);
+	plan.catalog = "build/bin/catalog";
+	if (parse_args(&plan, &csv_path, argc, argv) != 0)
 		return 2;
+	if (csv_path != NULL) {
+		csv = fopen(csv_path, "w");
+		if (csv == NULL) {
+			perror(csv_path);
+			return 1;
+		}
+		fprintf(csv, "operation,size,project_seconds,"
+			     "baseline_seconds,ratio,goal,met\n");
 	}
 	snprintf(dir, sizeof(dir), "%s/es-bench-XXXXXX", tmp ? tmp : "/tmp");
 	if (mkdtemp(dir) == NULL) {
 		perror("bench: mkdtemp");
+		if (csv != NULL)
+			fclose(csv);
 		return 1;
 	}
-	rc = run(dir, n, &err);
+	plan.dir = dir;
+	rc = run_all(&plan, &err);
 	if (rc != ES_OK)
 		fprintf(stderr, "bench: %s\n", err.msg);
-	remove_files(dir);
-	return rc == ES_OK ? 0 : 1;
+	remove_dir(dir);
+	if (csv != NULL && fclose(csv) != 0) {
+		perror(csv_path);
+		rc = ES_EDB;
+	}
+	return rc == ES_OK && plan.failed == 0 ? 0 : 1;
 }

@@ -3,10 +3,12 @@
 # is, then once under valgrind; the last line sums every test and every
 # memcheck as "N passed, N failed".
 #
-# Between the two, tests/selfcheck.sh checks the kata itself.
+# Between the two, a small run of the bench (make bench N=small) is one
+# check, and tests/selfcheck.sh checks the kata itself.
 #
 # Environment: BUILD (the build directory), CATALOG (build/bin/catalog, for
-# the catalog suite), CC and MAKE (for the self-checks).
+# the catalog suite and the bench), BENCH (build/bin/bench, for its smoke
+# run), CC and MAKE (for the self-checks).
 set -u
 BUILD=${BUILD:-build}
 export ES_TEST_TMPDIR="$BUILD/test-runs"
@@ -47,6 +49,22 @@ for bin in "$@"; do
 		bad="$bad $name"
 	fi
 done
+
+lap
+echo "== make bench N=small: a smoke run (no timing is checked)"
+# One check: the bench program ran every row (no crash, no failed catalog
+# command) and wrote its CSV; the SVG too, when gnuplot is there.
+out="$log/bench.txt"
+if BENCH="${BENCH:-$BUILD/bin/bench}" CATALOG="$ES_CATALOG" \
+	OUT="$log/bench" sh tests/bench.sh small >"$out" 2>&1; then
+	passed=$((passed + 1))
+	echo "ok    bench small: $(tail -n 1 "$out")"
+else
+	failed=$((failed + 1))
+	echo "FAIL  bench small: see $out"
+	grep -E 'n/a|^bench' "$out" | head -n 5
+	bad="$bad bench"
+fi
 
 lap
 echo "== the kata checks itself: stubs, symbols, headers, guides, broken variants"
