@@ -201,8 +201,9 @@ static void test_state_starts_from_the_nearest_snapshot(void)
 	es_test_expect_status(0);
 	es_test_expect_stdout(widget_at(300, 4242));
 	/* At its last event and after it: from it; before it: not. */
-	for (n = 0; ev[n].id != latest; n++)
-		continue;
+	n = 0;
+	while (ev[n].id != latest)
+		n++;
 	CATALOG(NULL, "state", "1", "--at", ev[n].occurred_at);
 	es_test_expect_stdout(widget_at(n, 4242));
 	CATALOG(NULL, "state", "1", "--at", ev[299].occurred_at);
