@@ -123,6 +123,99 @@ static void test_state_not_found(void)
 	}
 }
 
+/* ---- state from snapshots (step 11) -------------------------------------- */
+
+/* Product 1 as `state` prints it after the n-th UpdateStock below. */
+static const char *widget_at(long long n, int view_count)
+{
+	return es_test_format(
+		"{\"id\":1,\"name\":\"Widget Pro\",\"description\":null,"
+		"\"price\":29.99,\"cost_price\":12.0,\"supplier_id\":1,"
+		"\"supplier_name\":\"Acme Corp\",\"stock\":%lld,"
+		"\"view_count\":%d,\"version\":%lld}\n",
+		n == 0 ? 100 : n, view_count, n + 1);
+}
+
+/*
+ * Product 1 with 300 UpdateStock events, the n-th setting the stock to
+ * n, through catalog apply, whose loads take a snapshot every 100
+ * events: three snapshots in between. Then state --at early, middle and
+ * late moments gives what a replay gives (the stock is n at the n-th
+ * event).
+ *
+ * Whether state starts from a snapshot cannot be seen in its answer: a
+ * snapshot equals the replay. So the test makes one that does not. A
+ * snapshot is a cache that is believed when it is well formed (step 11),
+ * so the latest one is rewritten with a believable state whose
+ * view_count, 4242, no event gave. State now, and --at the moments it
+ * holds, print 4242; --at an earlier moment starts from an earlier
+ * snapshot, and prints 0. A state that replayed every event would print
+ * 0 every time.
+ */
+static void test_state_starts_from_the_nearest_snapshot(void)
+{
+	static const long long moments[] = {0,	 1,   2,   57,	99,  100, 101,
+					    150, 199, 200, 201, 250, 299};
+	struct es_test_buf commands = {0};
+	struct es_test_event_row *ev;
+	const char *path = es_test_file("commands.jsonl");
+	long long latest, n;
+
+	use_dir("work");
+	es_test_buf_str(&commands,
+			"{\"type\":\"CreateProduct\",\"name\":\"Widget "
+			"Pro\",\"price\":29.99,\"cost_price\":12.0,"
+			"\"supplier_id\":1,\"supplier_name\":\"Acme "
+			"Corp\",\"stock\":100}\n");
+	for (n = 1; n <= 300; n++)
+		es_test_buf_printf(&commands,
+				   "{\"type\":\"UpdateStock\",\"product_id\":1,"
+				   "\"new_stock\":%lld}\n",
+				   n);
+	es_test_buf_own(&commands);
+	es_test_write_file(path, commands.s, commands.len);
+	CATALOG(path, "apply");
+	es_test_expect_status(0);
+	ES_ASSERT_INT_EQ(es_test_load_events(events_db, &ev), 301);
+	ES_ASSERT_INT_EQ(es_test_db_query_int(events_db, "SELECT COUNT(*) "
+							 "FROM snapshots"),
+			 3);
+	for (size_t i = 0; i < COUNT(moments); i++) {
+		CATALOG(NULL, "state", "1", "--at", ev[moments[i]].occurred_at);
+		es_test_expect_status(0);
+		es_test_expect_quiet_stderr();
+		es_test_expect_stdout(widget_at(moments[i], 0));
+	}
+	CATALOG(NULL, "state", "1");
+	es_test_expect_stdout(widget_at(300, 0));
+	/* The latest snapshot, believable and, on purpose, wrong. */
+	latest = es_test_db_query_int(
+		events_db, "SELECT MAX(last_event_id) FROM snapshots");
+	es_test_db_exec(events_db,
+			es_test_format("UPDATE snapshots SET state = replace("
+				       "state, '\"view_count\":0', "
+				       "'\"view_count\":4242')"
+				       " WHERE last_event_id = %lld",
+				       latest));
+	CATALOG(NULL, "state", "1");
+	es_test_expect_status(0);
+	es_test_expect_stdout(widget_at(300, 4242));
+	/* At its last event and after it: from it; before it: not. */
+	n = 0;
+	while (ev[n].id != latest)
+		n++;
+	CATALOG(NULL, "state", "1", "--at", ev[n].occurred_at);
+	es_test_expect_stdout(widget_at(n, 4242));
+	CATALOG(NULL, "state", "1", "--at", ev[299].occurred_at);
+	es_test_expect_stdout(widget_at(299, 4242));
+	CATALOG(NULL, "state", "1", "--at", ev[n - 1].occurred_at);
+	es_test_expect_stdout(widget_at(n - 1, 0));
+	/* State wrote nothing: not a snapshot, after 0 to 300 events. */
+	ES_ASSERT_INT_EQ(es_test_db_query_int(events_db, "SELECT COUNT(*) "
+							 "FROM snapshots"),
+			 3);
+}
+
 static void test_queries(void)
 {
 	static const char widget[] = "{\"id\":1,\"name\":\"Widget "
@@ -256,6 +349,9 @@ CU_TestInfo catalog_query_tests[] = {
 	{"state replays a product's events, up to --at TIME", test_state},
 	{"state of a product that does not exist exits 1",
 	 test_state_not_found},
+	{"state and state --at start from the nearest snapshot, and answer "
+	 "as the replay at early, middle and late moments",
+	 test_state_starts_from_the_nearest_snapshot},
 	{"detail, card, list and search answer from the read model",
 	 test_queries},
 	{"queries without a read model exit 1 and say to rebuild",

@@ -392,6 +392,14 @@ cJSON *es_json_add_int_to_object(cJSON *object, const char *key, int64_t v)
 	return add_raw_item(object, key, &b);
 }
 
+cJSON *es_json_add_nullable_string_to_object(cJSON *object, const char *key,
+					     const char *s)
+{
+	if (s == NULL)
+		return cJSON_AddNullToObject(object, key);
+	return cJSON_AddStringToObject(object, key, s);
+}
+
 ptrdiff_t es_json_find_nul(const char *json)
 {
 	const char *p;

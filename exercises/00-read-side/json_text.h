@@ -148,6 +148,14 @@ cJSON *es_json_add_float_to_object(cJSON *object, const char *key, double v);
 cJSON *es_json_add_int_to_object(cJSON *object, const char *key, int64_t v);
 
 /*
+ * Add `s` to a cJSON object under `key` as a string, or as JSON null when
+ * `s` is NULL (a description that is None). Returns the new item, or NULL
+ * when memory runs out.
+ */
+cJSON *es_json_add_nullable_string_to_object(cJSON *object, const char *key,
+					     const char *s);
+
+/*
  * Where the JSON text `json` holds an escaped NUL, \u0000, inside a
  * string: the offset of its backslash (0-based), or -1 when there is
  * none. cJSON decodes the string up to the NUL and ends it there, without

@@ -51,15 +51,6 @@ void es_product_list_dispose(struct es_product_list *list)
  * exact up to 2^53: ids, stock and view counts stay far below that.
  */
 
-/* A string, or null when there is none. */
-static cJSON *add_optional_string(cJSON *obj, const char *key,
-				  const char *value)
-{
-	if (value == NULL)
-		return cJSON_AddNullToObject(obj, key);
-	return cJSON_AddStringToObject(obj, key, value);
-}
-
 static cJSON *detail_object(const struct es_product_detail *d)
 {
 	cJSON *obj = cJSON_CreateObject();
@@ -67,7 +58,8 @@ static cJSON *detail_object(const struct es_product_detail *d)
 	if (obj == NULL ||
 	    es_json_add_int_to_object(obj, "id", d->id) == NULL ||
 	    cJSON_AddStringToObject(obj, "name", d->name) == NULL ||
-	    add_optional_string(obj, "description", d->description) == NULL ||
+	    es_json_add_nullable_string_to_object(obj, "description",
+						  d->description) == NULL ||
 	    es_json_add_float_to_object(obj, "price", d->price) == NULL ||
 	    es_json_add_int_to_object(obj, "stock", d->stock) == NULL ||
 	    es_json_add_int_to_object(obj, "view_count", d->view_count) ==

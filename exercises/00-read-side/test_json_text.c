@@ -291,6 +291,23 @@ static void test_find_nul(void)
 	}
 }
 
+static void test_add_nullable_string(void)
+{
+	char *text;
+
+	root = cJSON_CreateObject();
+	ES_ASSERT_TRUE(root != NULL);
+	ES_ASSERT_TRUE(es_json_add_nullable_string_to_object(
+			       root, "description", "Caf\xc3\xa9") != NULL);
+	ES_ASSERT_TRUE(es_json_add_nullable_string_to_object(root, "none",
+							     NULL) != NULL);
+	text = cJSON_PrintUnformatted(root);
+	ES_ASSERT_TRUE(text != NULL);
+	copied = text; /* freed by the teardown */
+	ES_ASSERT_STR_EQ(text,
+			 "{\"description\":\"Caf\xc3\xa9\",\"none\":null}");
+}
+
 CU_TestInfo es_json_text_tests[] = {
 	{"es_json_get_int reads whole numbers inside +-2^53, names the field "
 	 "otherwise",
@@ -308,5 +325,8 @@ CU_TestInfo es_json_text_tests[] = {
 	{"es_error_prefix says where a failure happened", test_error_prefix},
 	{"es_json_find_nul finds an escaped NUL in a string, and only that",
 	 test_find_nul},
+	{"es_json_add_nullable_string_to_object adds a string, or null for "
+	 "NULL",
+	 test_add_nullable_string},
 	CU_TEST_INFO_NULL,
 };

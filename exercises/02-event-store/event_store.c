@@ -42,7 +42,7 @@ void es_store_close(struct es_store *store)
 {
 	/*
 	 * TODO: return when store is NULL; es_sql_finalize_all() the
-	 * statements, sqlite3_finalize() the later steps' three (NULL is fine),
+	 * statements, sqlite3_finalize() the later steps' four (NULL is fine),
 	 * sqlite3_close() the connection, free the path and the handle.
 	 * See docs/02-event-store.md, "The handle".
 	 */

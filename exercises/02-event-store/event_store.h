@@ -16,6 +16,11 @@
  *     one product does not scan the log and needs no sort: EXPLAIN QUERY
  *     PLAN says "SEARCH events USING INDEX events_product_id
  *     (product_id=?)", and no "USE TEMP B-TREE FOR ORDER BY";
+ *   - the index events_product_time on events(product_id, occurred_at),
+ *     so a product's events up to a moment (time travel) are found
+ *     without reading those after it (es_store_load_range). A log
+ *     without it gets it when opened for writing, and is read without it
+ *     read-only;
  *   - three triggers that make SQLite itself refuse UPDATE and DELETE on
  *     events, and an INSERT that would replace an existing event (INSERT
  *     OR REPLACE deletes the old row without firing a DELETE trigger).
@@ -350,7 +355,10 @@ const char *es_store_path(const struct es_store *store);
  * time_travel.h for why comparing the text is comparing the times), oldest
  * first by id, into `*out`, an empty list the caller disposes with
  * es_event_list_dispose(). es_store_load() is es_store_load_range(0,
- * NULL). Uses the index on (product_id, id). Returns as es_store_load().
+ * NULL). Uses the index on (product_id, id); from the first event
+ * (`after_id` 0) up to a moment, the one on (product_id, occurred_at), so
+ * the cost follows the events returned, not the product's whole history.
+ * Returns as es_store_load().
  */
 int es_store_load_range(struct es_event_list *out, struct es_store *store,
 			int64_t product_id, int64_t after_id, const char *until,

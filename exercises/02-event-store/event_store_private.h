@@ -51,6 +51,7 @@ struct es_store {
 	bool writable; /* ES_STORE_WRITE */
 	sqlite3_stmt *stmt[ES_STORE_STMT_COUNT];
 	sqlite3_stmt *select_range;    /* es_store_load_range, step 8 */
+	sqlite3_stmt *select_until;    /* the same from the first event */
 	sqlite3_stmt *select_version;  /* es_store_version, step 13 */
 	sqlite3_stmt *select_metadata; /* es_store_load_metadata, step 16 */
 	es_upcast_fn upcast; /* every load's, or NULL: es_store_set_upcaster */

@@ -15,8 +15,10 @@
 /*
  * The seed's two tables, byte for byte, so the seed's Python code opens the
  * file as its own; then what a real log adds and Python ignores: an index
- * for loading one product, and triggers that make SQLite itself refuse to
- * rewrite history. INSERT OR REPLACE deletes the row it replaces without
+ * for loading one product, one for its events up to a moment (time
+ * travel, step 8; occurred_at need not grow with id, so it is an index of
+ * its own), and triggers that make SQLite itself refuse to rewrite
+ * history. INSERT OR REPLACE deletes the row it replaces without
  * firing a DELETE trigger, so an INSERT of an existing id is refused too.
  *
  * Then the door: a row whose data is not a JSON object, or whose type is
@@ -55,6 +57,8 @@ const char es_store_schema_sql[] =
 	");\n"
 	"CREATE INDEX IF NOT EXISTS events_product_id"
 	" ON events(product_id, id);\n"
+	"CREATE INDEX IF NOT EXISTS events_product_time"
+	" ON events(product_id, occurred_at);\n"
 	"CREATE TRIGGER IF NOT EXISTS events_no_update\n"
 	"BEFORE UPDATE ON events\n"
 	"BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;\n"

@@ -15,8 +15,12 @@ int es_store_load_range(struct es_event_list *out, struct es_store *store,
 	/*
 	 * TODO: es_store_prepare_once() one SELECT of the five columns,
 	 * WHERE product_id = ?1 AND id > ?2 AND (?3 IS NULL OR
-	 * occurred_at <= ?3) ORDER BY id, into store->select_range. Bind the
-	 * three values and let es_store_collect() fill *out.
+	 * occurred_at <= ?3) ORDER BY id, into store->select_range. From
+	 * the first event (after_id 0) up to a moment, use another,
+	 * WHERE product_id = ?1 AND occurred_at <= ?3 ORDER BY id, into
+	 * store->select_until: the index on (product_id, occurred_at) then
+	 * reads only the events returned. Bind the three values and let
+	 * es_store_collect() fill *out.
 	 * See docs/08-time-travel.md, "The store's part: a range of events".
 	 */
 	struct es_event_list empty = {0};

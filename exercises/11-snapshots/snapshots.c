@@ -34,6 +34,27 @@ int es_snapshots_open(struct es_snapshots **out, struct es_store *store,
 		"step 11: es_snapshots_open is not implemented yet");
 }
 
+int es_snapshots_open_read_only(struct es_snapshots **out,
+				struct es_store *store, struct es_error *err)
+{
+	/*
+	 * TODO: as es_snapshots_open(), with three differences: open the
+	 * connection with es_sql_open_readonly() (es_sql.h), which reads a
+	 * file nobody may write; create no table, and when the file has
+	 * none (sqlite3_table_column_metadata() on "snapshots" fails),
+	 * prepare no statement: every load then finds no snapshot; and mark
+	 * the handle read-only (`every` 0 does it), so that no load writes
+	 * and es_snapshots_take() is refused ("snapshots: opened
+	 * read-only"). Share one static function with es_snapshots_open().
+	 * See docs/11-snapshots.md, "Reading without writing".
+	 */
+	(void)store;
+	*out = NULL;
+	return es_error_set(
+		err, ES_ENOTIMPL,
+		"step 11: es_snapshots_open_read_only is not implemented yet");
+}
+
 void es_snapshots_close(struct es_snapshots *snaps)
 {
 	/*
@@ -53,7 +74,8 @@ int es_snapshots_load(struct es_product *out, struct es_replay_stats *stats,
 	 * TODO: es_product_init(out). Select the product's latest snapshot
 	 * (the greatest last_event_id); trust it only when schema_version
 	 * is ES_SNAPSHOT_SCHEMA and its state decodes (every field read
-	 * with json_text.h's getters, id and version those of the row). Then
+	 * with json_text.h's getters, id and version those of the row, and
+	 * ten members, the description among them). Then
 	 * es_store_load_range() the events after its last_event_id (0
 	 * without one) and es_product_apply() each, counting them and
 	 * keeping the last id and the latest occurred_at. When a snapshot
@@ -103,9 +125,11 @@ int es_snapshots_take(struct es_snapshots *snaps, int64_t product_id,
 		      struct es_error *err)
 {
 	/*
-	 * TODO: es_snapshots_load() as if `every` were 1, so that any event
-	 * after the latest snapshot makes a new one; then ES_ENOTFOUND
-	 * ("Product 7 not found") when the product does not exist.
+	 * TODO: ES_EINVAL ("snapshots: opened read-only") on a handle
+	 * opened read-only. Else es_snapshots_load() as if `every` were 1,
+	 * so that any event after the latest snapshot makes a new one; then
+	 * ES_ENOTFOUND ("Product 7 not found") when the product does not
+	 * exist.
 	 * See docs/11-snapshots.md, "Snapshots in C".
 	 */
 	(void)snaps;

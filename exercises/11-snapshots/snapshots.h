@@ -42,6 +42,10 @@
  * snapshot are on two connections, so they could not be one transaction,
  * and a load has just done the replay a snapshot needs.
  *
+ * A reader that may not write (`catalog state`, on a file nobody may
+ * write) opens the snapshots read-only (es_snapshots_open_read_only): it
+ * starts from the same snapshots, and writes none.
+ *
  * A snapshot is a cache, never the truth: the events are. So it is never
  * trusted beyond what this code can check. A snapshot written under
  * another ES_SNAPSHOT_SCHEMA (struct es_product or its version's meaning
@@ -91,6 +95,26 @@ struct es_replay_stats {
 int es_snapshots_open(struct es_snapshots **out, struct es_store *store,
 		      int every, struct es_error *err);
 
+/*
+ * Open the snapshots of `store` (borrowed, as by es_snapshots_open()) for
+ * reading only: a connection of its own to es_store_path(store), opened
+ * with es_sql_open_readonly(), so a file, or a directory, that nobody may
+ * write can be read too. Nothing is ever written through this handle, and
+ * the table is never created: in a file without it (a log the seed's
+ * Python wrote) every load finds no snapshot and replays every event. The
+ * table is looked for once, here: open the handle again to see one made
+ * since. es_snapshots_load() through it never takes a snapshot and never
+ * deletes one it does not trust: it replays instead. So it never needs
+ * the write lock, and may run while a write transaction is open on the
+ * store (its own connection reads the snapshots committed; the events
+ * come through the store's, which sees its transaction's own).
+ * es_snapshots_take() is refused. On success `*out` is set; close it with
+ * es_snapshots_close(). Returns ES_OK, ES_ENOMEM or ES_EDB (the messages
+ * of es_sql_open_readonly()).
+ */
+int es_snapshots_open_read_only(struct es_snapshots **out,
+				struct es_store *store, struct es_error *err);
+
 /* Finalize the statements, close the connection and free the handle; NULL
  * is ignored. The store stays open. */
 void es_snapshots_close(struct es_snapshots *snaps);
@@ -104,8 +128,8 @@ void es_snapshots_close(struct es_snapshots *snaps);
  * writes a snapshot at the last event it read; a snapshot not trusted is
  * first deleted, with the product's snapshots of another schema and those
  * beyond the last event read, in the same transaction. That write needs
- * the write lock, so call it with no write transaction open on the store.
- * `*stats` (which may be NULL) says what happened. The caller disposes
+ * the write lock, so call it with no write transaction open on the store
+ * (a handle opened read-only never writes, see above). `*stats` (which may be NULL) says what happened. The caller disposes
  * `*out` with es_product_dispose(). Returns ES_OK, or ES_ENOMEM, ES_EDB,
  * ES_ECORRUPT (an event that does not decode); then `*out` is the empty
  * product.
@@ -134,7 +158,9 @@ int es_snapshots_load_at(struct es_product *out, struct es_replay_stats *stats,
  * unless the latest one is there already. It takes no state from the
  * caller, so there is nothing to check against the log: what it writes is
  * what it replayed. Returns ES_OK; ES_ENOTFOUND ("Product 7 not found")
- * for a product never created; or as es_snapshots_load().
+ * for a product never created; ES_EINVAL ("snapshots: opened read-only")
+ * on a handle from es_snapshots_open_read_only(), which writes nothing;
+ * or as es_snapshots_load().
  */
 int es_snapshots_take(struct es_snapshots *snaps, int64_t product_id,
 		      struct es_error *err);

@@ -21,7 +21,11 @@
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "aggregate.h"
 #include "event_store.h"
@@ -36,6 +40,9 @@ static char path[512];
 static struct es_store *store;
 static sqlite3 *raw;
 static struct es_snapshots *snaps;
+static struct es_snapshots *ro;	   /* es_snapshots_open_read_only() */
+static char ro_base[512];	   /* as root: a directory under /tmp, or "" */
+static char ro_dir[600];	   /* a directory nobody may write, or "" */
 static struct es_product live;	   /* product 1, as append_history() built */
 static int64_t history_length;	   /* product 1's events so far */
 static int64_t last_event_id;	   /* the id of product 1's last event */
@@ -72,6 +79,8 @@ static void setup(void)
 	test_clock = es_test_clock(&clock_state);
 }
 
+static void remove_read_only_copy(void);
+
 static void teardown(void)
 {
 	es_event_dispose(&ev);
@@ -81,6 +90,9 @@ static void teardown(void)
 	es_product_dispose(&live);
 	es_snapshots_close(snaps);
 	snaps = NULL;
+	es_snapshots_close(ro);
+	ro = NULL;
+	remove_read_only_copy();
 	sqlite3_close(raw);
 	raw = NULL;
 	es_store_close(store);
@@ -674,6 +686,286 @@ static void test_take_snapshots_the_log_now(void)
 	ES_ASSERT_INT_EQ(got.view_count, 1);
 }
 
+/* ---- reading without writing --------------------------------------------- */
+
+static void open_read_only(void)
+{
+	struct es_error err;
+
+	ES_REQUIRE_SETUP();
+	ES_ASSERT_OK(es_snapshots_open_read_only(&ro, store, &err), &err);
+}
+#define open_read_only() ES_CALLED(open_read_only())
+
+/* Load product 1 now into `got` through the read-only handle. */
+static void load_read_only(struct es_replay_stats *st)
+{
+	struct es_error err;
+
+	es_product_dispose(&got);
+	ES_ASSERT_OK(es_snapshots_load(&got, st, ro, 1, &err), &err);
+}
+#define load_read_only(st) ES_CALLED(load_read_only(st))
+
+static void test_read_only_starts_from_a_snapshot_and_writes_none(void)
+{
+	char before[ES_TIMESTAMP_SIZE];
+	struct es_replay_stats st;
+	struct es_error err;
+
+	open_snapshots(50);
+	grow_history(100);
+	/* Snapshots at events 99 and 199; 70 events after them, unloaded. */
+	append_history(70);
+	ES_ASSERT_INT_EQ(count_snapshots(), 2);
+	open_read_only();
+	full_replay(1, NULL);
+	/* 70 >= every would take a snapshot: not through this handle. */
+	for (int i = 0; i < 2; i++) {
+		load_read_only(&st);
+		ES_ASSERT_SAME_PRODUCT(&got, &expected, "a read-only load");
+		ES_ASSERT_REPLAY("a read-only load", &st, 199, 70, false,
+				 false);
+	}
+	ES_ASSERT_INT_EQ(count_snapshots(), 2);
+	/* Product 1's 120th event: 20 after the snapshot at its 100th. */
+	es_test_timestamp(before, 2 * 120 - 2);
+	es_product_dispose(&got);
+	ES_ASSERT_OK(es_snapshots_load_at(&got, &st, ro, 1, before, &err),
+		     &err);
+	full_replay(1, before);
+	ES_ASSERT_SAME_PRODUCT(&got, &expected, "a read-only load_at");
+	ES_ASSERT_REPLAY("a read-only load_at", &st, 199, 20, false, false);
+	/* A snapshot it does not trust: ignored, and left where it is. */
+	plant_snapshot(last_event_id, live.version, 1, poisoned_state);
+	load_read_only(&st);
+	full_replay(1, NULL);
+	ES_ASSERT_SAME_PRODUCT(&got, &expected, "past a schema-1 snapshot");
+	ES_ASSERT_REPLAY("past a schema-1 snapshot", &st, 0, 170, true, false);
+	ES_ASSERT_INT_EQ(es_test_query_int(raw, SCHEMA_AT "339"), 1);
+	ES_ASSERT_INT_EQ(count_snapshots(), 3);
+	ES_ASSERT_CODE(es_snapshots_take(ro, 1, &err), ES_EINVAL, &err);
+	ES_ASSERT_STR_EQ(err.msg, "snapshots: opened read-only");
+	ES_ASSERT_INT_EQ(count_snapshots(), 3);
+}
+
+#define HAS_TABLE                                                              \
+	"SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"              \
+	" AND name = 'snapshots'"
+
+static void test_read_only_without_the_table(void)
+{
+	struct es_replay_stats st;
+	struct es_error err;
+
+	/* A log no snapshots handle has opened for writing: no table. */
+	append_history(3);
+	ES_ASSERT_INT_EQ(es_test_query_int(raw, HAS_TABLE), 0);
+	open_read_only();
+	load_read_only(&st);
+	full_replay(1, NULL);
+	ES_ASSERT_SAME_PRODUCT(&got, &expected, "a log without the table");
+	ES_ASSERT_REPLAY("a log without the table", &st, 0, 3, false, false);
+	es_product_dispose(&got);
+	ES_ASSERT_OK(es_snapshots_load_at(&got, &st, ro, 1,
+					  "9999-12-31T23:59:59+00:00", &err),
+		     &err);
+	ES_ASSERT_SAME_PRODUCT(&got, &expected, "load_at without the table");
+	ES_ASSERT_CODE(es_snapshots_take(ro, 1, &err), ES_EINVAL, &err);
+	ES_ASSERT_INT_EQ(es_test_query_int(raw, HAS_TABLE), 0);
+}
+
+/*
+ * The store's connection holds the write lock and events not committed
+ * yet: the read-only handle reads the snapshots on its own connection,
+ * the events through the store's, and never asks for the lock (a
+ * handle that may write would wait for it, then fail).
+ */
+static void test_read_only_inside_a_write_transaction(void)
+{
+	struct es_replay_stats st;
+	struct es_error err;
+
+	open_snapshots(5);
+	grow_history(10); /* snapshots at events 9 and 19 */
+	open_read_only();
+	ES_ASSERT_OK(es_store_begin(store, &err), &err);
+	append_history(7);
+	load_read_only(&st);
+	full_replay(1, NULL);
+	ES_ASSERT_SAME_PRODUCT(&got, &expected, "inside the transaction");
+	ES_ASSERT_REPLAY("inside the transaction", &st, 19, 7, false, false);
+	ES_ASSERT_INT_EQ(count_snapshots(), 2);
+	es_store_rollback(store);
+	load_read_only(&st);
+	ES_ASSERT_INT_EQ(got.version, 7);
+	ES_ASSERT_REPLAY("after the rollback", &st, 19, 0, false, false);
+}
+
+/*
+ * A file and a directory nobody may write. Root ignores file modes, so
+ * as root the reading is done by a child that became the user nobody
+ * (65534), in a directory under /tmp that nobody can reach; as anyone
+ * else the modes bind already. Either way the child first checks that it
+ * cannot open the log for writing, so the test cannot pass by running
+ * with privileges.
+ */
+#define NOBODY 65534
+
+/* What the child saw. */
+struct ro_report {
+	int write_rc; /* es_store_open() for writing: must fail */
+	int rc;
+	char msg[ES_ERROR_MSG_SIZE];
+	struct es_replay_stats stats;
+	int64_t version, stock, view_count;
+};
+
+static void remove_read_only_copy(void)
+{
+	char copy[sizeof(ro_dir) + 32];
+
+	if (ro_dir[0] != '\0') {
+		chmod(ro_dir, 0755);
+		snprintf(copy, sizeof(copy), "%s/event_store.db", ro_dir);
+		remove(copy);
+		rmdir(ro_dir);
+	}
+	if (ro_base[0] != '\0')
+		rmdir(ro_base);
+	ro_dir[0] = ro_base[0] = '\0';
+}
+
+/*
+ * A copy of the log in WAL mode, with no -wal file, made read-only
+ * (0444) in the directory ro_dir (0555).
+ */
+static void make_read_only_copy(void)
+{
+	char copy[sizeof(ro_dir) + 32];
+	char sql[sizeof(copy) + 32];
+	sqlite3 *db = NULL;
+
+	snprintf(ro_base, sizeof(ro_base), "/tmp/es-snapshots-XXXXXX");
+	if (geteuid() != 0)
+		ro_base[0] = '\0';
+	else if (mkdtemp(ro_base) == NULL || chmod(ro_base, 0755) != 0)
+		ES_FAIL("cannot make a directory under /tmp");
+	snprintf(ro_dir, sizeof(ro_dir), "%s/read-only",
+		 ro_base[0] != '\0' ? ro_base : es_test_dir());
+	if (mkdir(ro_dir, 0755) != 0)
+		ES_FAIL("cannot make %s", ro_dir);
+	snprintf(copy, sizeof(copy), "%s/event_store.db", ro_dir);
+	snprintf(sql, sizeof(sql), "VACUUM INTO '%s'", copy);
+	es_test_exec(raw, sql);
+	es_test_open_db(&db, copy, SQLITE_OPEN_READWRITE);
+	es_test_exec(db, "PRAGMA journal_mode=WAL");
+	sqlite3_close(db); /* the last connection: no -wal, no -shm left */
+	if (chmod(copy, 0444) != 0 || chmod(ro_dir, 0555) != 0)
+		ES_FAIL("cannot make %s read-only", ro_dir);
+}
+#define make_read_only_copy() ES_CALLED(make_read_only_copy())
+
+/* The child: no CUnit; it reports through `fd` and leaves with _exit(). */
+static void child_loads_read_only(int fd)
+{
+	struct ro_report r = {ES_OK, ES_EINVAL, "", {0, 0, false, false},
+			      0,     0,		0};
+	struct es_store *w = NULL, *s = NULL;
+	struct es_snapshots *h = NULL;
+	struct es_error err = {0, ""};
+	struct es_product p;
+
+	es_product_init(&p);
+	if (chdir(ro_dir) != 0 ||
+	    (geteuid() == 0 && (setgid(NOBODY) != 0 || setuid(NOBODY) != 0))) {
+		snprintf(r.msg, sizeof(r.msg), "cannot become nobody there");
+	} else {
+		r.write_rc = es_store_open(&w, "event_store.db", ES_STORE_WRITE,
+					   NULL);
+		r.rc = es_store_open(&s, "event_store.db", ES_STORE_READONLY,
+				     &err);
+		if (r.rc == ES_OK)
+			r.rc = es_snapshots_open_read_only(&h, s, &err);
+		if (r.rc == ES_OK)
+			r.rc = es_snapshots_load(&p, &r.stats, h, 1, &err);
+		snprintf(r.msg, sizeof(r.msg), "%s", err.msg);
+	}
+	r.version = p.version;
+	r.stock = p.stock;
+	r.view_count = p.view_count;
+	if (write(fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
+		r.rc = ES_EINVAL; /* the parent sees a short report */
+	es_product_dispose(&p);
+	es_snapshots_close(h);
+	es_store_close(s);
+	es_store_close(w);
+	_exit(0);
+}
+
+static void test_read_only_on_a_file_nobody_may_write(void)
+{
+	char shm[sizeof(ro_dir) + 32];
+	struct ro_report r;
+	struct stat root;
+	ssize_t got_bytes;
+	int fds[2], status;
+	pid_t pid;
+
+	if (geteuid() == 0 && stat("/", &root) == 0 &&
+	    (root.st_mode & S_IXOTH) == 0) {
+		printf("      skipped: / is closed to other users here, so the"
+		       " user nobody can reach no file\n");
+		return;
+	}
+	open_snapshots(50);
+	grow_history(60); /* a snapshot at event 99 */
+	append_history(5);
+	full_replay(1, NULL);
+	make_read_only_copy();
+	/* No SQLite connection crosses the fork. */
+	es_snapshots_close(snaps);
+	snaps = NULL;
+	sqlite3_close(raw);
+	raw = NULL;
+	es_store_close(store);
+	store = NULL;
+	fflush(NULL);
+	if (pipe(fds) != 0)
+		ES_FAIL("pipe failed");
+	pid = fork();
+	if (pid < 0)
+		ES_FAIL("fork failed");
+	if (pid == 0) {
+		close(fds[0]);
+		child_loads_read_only(fds[1]);
+	}
+	close(fds[1]);
+	got_bytes = read(fds[0], &r, sizeof(r));
+	close(fds[0]);
+	waitpid(pid, &status, 0);
+	/* Not its exit status: under valgrind, that counts our memory. */
+	if (WIFSIGNALED(status))
+		ES_FAIL("the child died of signal %d", WTERMSIG(status));
+	if (got_bytes != (ssize_t)sizeof(r))
+		ES_FAIL("the child sent no report");
+	if (r.write_rc == ES_OK)
+		ES_FAIL("the child could open %s/event_store.db for writing: "
+			"it did not run as a user who may not write",
+			ro_dir);
+	if (r.rc != ES_OK)
+		ES_FAIL("a read-only load in %s: %s (%s)", ro_dir,
+			es_code_name(r.rc), r.msg);
+	ES_ASSERT_REPLAY("a read-only load of a read-only file", &r.stats, 99,
+			 15, false, false);
+	ES_ASSERT_INT_EQ(r.version, expected.version);
+	ES_ASSERT_INT_EQ(r.stock, expected.stock);
+	ES_ASSERT_INT_EQ(r.view_count, expected.view_count);
+	/* Nothing was created beside the file. */
+	snprintf(shm, sizeof(shm), "%s/event_store.db-shm", ro_dir);
+	ES_ASSERT_TRUE(access(shm, F_OK) != 0);
+}
+
 static CU_TestInfo tests[] = {
 	{"a snapshot load equals the full replay after each event of a "
 	 "250-event history",
@@ -698,6 +990,18 @@ static CU_TestInfo tests[] = {
 	{"take snapshots a product at its last event; one never created is "
 	 "refused",
 	 test_take_snapshots_the_log_now},
+	{"a read-only handle starts from the nearest snapshot and writes "
+	 "none: not after `every` events, not to repair, not on take",
+	 test_read_only_starts_from_a_snapshot_and_writes_none},
+	{"a read-only handle loads a log without the snapshots table by full "
+	 "replay, and creates none",
+	 test_read_only_without_the_table},
+	{"a read-only handle loads inside the store's write transaction, and "
+	 "sees its events",
+	 test_read_only_inside_a_write_transaction},
+	{"a read-only handle loads a file nobody may write, in a directory "
+	 "nobody may write, as a user who may not write",
+	 test_read_only_on_a_file_nobody_may_write},
 	CU_TEST_INFO_NULL,
 };
 

@@ -152,6 +152,7 @@ void es_store_close(struct es_store *store)
 	/* sqlite3_finalize() accepts NULL: open may have failed half way. */
 	es_sql_finalize_all(store->stmt, ES_STORE_STMT_COUNT);
 	sqlite3_finalize(store->select_range);
+	sqlite3_finalize(store->select_until);
 	sqlite3_finalize(store->select_version);
 	sqlite3_finalize(store->select_metadata);
 	/* Closing rolls back a transaction still open. */

@@ -7,7 +7,7 @@
  * es_snapshots_load_at() and es_snapshots_take() are one function, load():
  * a load "now" is a load at no particular moment, `before` NULL, which the
  * query of the latest snapshot and es_store_load_range() both read as "no
- * limit in time". Only a load "now" writes.
+ * limit in time". Only a load "now" on a handle that may write writes.
  */
 #include "snapshots.h"
 
@@ -27,15 +27,11 @@
  * it is: every statement names its columns, and its rows, of another
  * schema, are replaced as loads find them.
  */
-static const char schema_sql[] = "CREATE TABLE IF NOT EXISTS snapshots (\n"
-				 "    product_id      INTEGER NOT NULL,\n"
-				 "    last_event_id   INTEGER NOT NULL,\n"
-				 "    version         INTEGER NOT NULL,\n"
-				 "    occurred_at     TEXT NOT NULL,\n"
-				 "    schema_version  INTEGER NOT NULL,\n"
-				 "    state           TEXT NOT NULL,\n"
-				 "    PRIMARY KEY (product_id, last_event_id)\n"
-				 ");\n";
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS snapshots (product_id INTEGER NOT NULL,"
+	" last_event_id INTEGER NOT NULL, version INTEGER NOT NULL,"
+	" occurred_at TEXT NOT NULL, schema_version INTEGER NOT NULL,"
+	" state TEXT NOT NULL, PRIMARY KEY (product_id, last_event_id))";
 
 enum stmt_id {
 	ST_INSERT,	 /* a snapshot */
@@ -64,57 +60,50 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_ROLLBACK] = "ROLLBACK",
 };
 
-/* The members of `state`, one per member of struct es_product, in order. */
-static const char *const state_fields[] = {
-	"id",
-	"name",
-	"description",
-	"price",
-	"cost_price",
-	"supplier_id",
-	"supplier_name",
-	"stock",
-	"view_count",
-	"version",
-	NULL,
-};
-
-/* How many there are: a state has every one of them, once. */
-#define STATE_FIELDS ((int)(sizeof(state_fields) / sizeof(state_fields[0])) - 1)
+/* The members of `state`: one per member of struct es_product. */
+#define STATE_FIELDS 10
 
 struct es_snapshots {
-	struct es_store *store; /* borrowed: the log, through its API */
-	sqlite3 *db;		/* owned: the snapshots table's */
-	int every;
-	sqlite3_stmt *stmt[ST_COUNT]; /* prepared on db */
+	struct es_store *store;	      /* borrowed: the log, through its API */
+	sqlite3 *db;		      /* owned: the snapshots table's */
+	int every;		      /* 0: opened read-only, never writes */
+	sqlite3_stmt *stmt[ST_COUNT]; /* prepared on db; NULL: no table */
 };
 
-int es_snapshots_open(struct es_snapshots **out, struct es_store *store,
-		      int every, struct es_error *err)
+/*
+ * Open the connection and prepare the statements. `every` 0 opens it
+ * read-only and creates nothing: in a file without the table the
+ * statements stay NULL, and a load finds no snapshot. (A lookup that
+ * fails for another reason reads as "no table" too: loads are slower
+ * then, never wrong.)
+ */
+static int open_snapshots(struct es_snapshots **out, struct es_store *store,
+			  int every, struct es_error *err)
 {
-	struct es_snapshots *snaps;
+	const char *path = es_store_path(store);
+	struct es_snapshots *snaps = calloc(1, sizeof(*snaps));
 	int rc = ES_OK;
 
 	assert(out != NULL && store != NULL);
 	*out = NULL;
-	if (every < 1)
-		return es_error_set(err, ES_EINVAL,
-				    "snapshots: every must be at least 1, "
-				    "not %d",
-				    every);
-	snaps = calloc(1, sizeof(*snaps));
 	if (snaps == NULL)
 		return es_error_set(err, ES_ENOMEM, "out of memory");
 	snaps->store = store;
 	snaps->every = every;
 	/* The store made the file and set WAL, which stays with the file. */
-	if (sqlite3_open_v2(es_store_path(store), &snaps->db,
-			    SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-	    sqlite3_busy_timeout(snaps->db, ES_STORE_BUSY_TIMEOUT_MS) !=
-		    SQLITE_OK ||
-	    sqlite3_exec(snaps->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK)
+	if (every == 0)
+		rc = es_sql_open_readonly(&snaps->db, path, err);
+	else if (sqlite3_open_v2(path, &snaps->db, SQLITE_OPEN_READWRITE,
+				 NULL) != SQLITE_OK ||
+		 sqlite3_busy_timeout(snaps->db, ES_STORE_BUSY_TIMEOUT_MS) !=
+			 SQLITE_OK ||
+		 sqlite3_exec(snaps->db, schema_sql, NULL, NULL, NULL) !=
+			 SQLITE_OK)
 		rc = es_sql_error(snaps->db, err);
-	if (rc == ES_OK)
+	if (rc == ES_OK &&
+	    (every > 0 || sqlite3_table_column_metadata(
+				  snaps->db, "main", "snapshots", NULL, NULL,
+				  NULL, NULL, NULL, NULL) == SQLITE_OK))
 		rc = es_sql_prepare_all(snaps->stmt, snaps->db, stmt_sql,
 					ST_COUNT, err);
 	if (rc != ES_OK) {
@@ -123,6 +112,23 @@ int es_snapshots_open(struct es_snapshots **out, struct es_store *store,
 	}
 	*out = snaps;
 	return ES_OK;
+}
+
+int es_snapshots_open(struct es_snapshots **out, struct es_store *store,
+		      int every, struct es_error *err)
+{
+	if (every > 0)
+		return open_snapshots(out, store, every, err);
+	*out = NULL;
+	return es_error_set(err, ES_EINVAL,
+			    "snapshots: every must be at least 1, not %d",
+			    every);
+}
+
+int es_snapshots_open_read_only(struct es_snapshots **out,
+				struct es_store *store, struct es_error *err)
+{
+	return open_snapshots(out, store, 0, err);
 }
 
 void es_snapshots_close(struct es_snapshots *snaps)
@@ -134,19 +140,13 @@ void es_snapshots_close(struct es_snapshots *snaps)
 	free(snaps);
 }
 
-/* cJSON_Add...ToObject for a string that may be NULL (JSON null). */
-static cJSON *add_string_or_null(cJSON *object, const char *key, const char *s)
-{
-	if (s == NULL)
-		return cJSON_AddNullToObject(object, key);
-	return cJSON_AddStringToObject(object, key, s);
-}
-
 /*
  * The state as JSON: cJSON builds the object, json_text.h writes the
- * numbers, floats with every digit. A product replayed from the log has
- * valid UTF-8 and finite prices (the decoder refused anything else), so
- * only memory can run out here. The caller frees `*out` with cJSON_free().
+ * numbers, floats with every digit. Only a product that exists is
+ * written, so it has a name and a supplier's name; replayed from the log,
+ * it has valid UTF-8 and finite prices (the decoder refused anything
+ * else). So only memory can run out here. The caller frees `*out` with
+ * cJSON_free().
  */
 static int encode_state(char **out, const struct es_product *p,
 			struct es_error *err)
@@ -154,17 +154,17 @@ static int encode_state(char **out, const struct es_product *p,
 	cJSON *root = cJSON_CreateObject();
 
 	*out = NULL;
-	if (root == NULL)
-		goto out;
-	if (es_json_add_int_to_object(root, "id", p->id) == NULL ||
-	    add_string_or_null(root, "name", p->name) == NULL ||
-	    add_string_or_null(root, "description", p->description) == NULL ||
+	if (root == NULL ||
+	    es_json_add_int_to_object(root, "id", p->id) == NULL ||
+	    cJSON_AddStringToObject(root, "name", p->name) == NULL ||
+	    es_json_add_nullable_string_to_object(root, "description",
+						  p->description) == NULL ||
 	    es_json_add_float_to_object(root, "price", p->price) == NULL ||
 	    es_json_add_float_to_object(root, "cost_price", p->cost_price) ==
 		    NULL ||
 	    es_json_add_int_to_object(root, "supplier_id", p->supplier_id) ==
 		    NULL ||
-	    add_string_or_null(root, "supplier_name", p->supplier_name) ==
+	    cJSON_AddStringToObject(root, "supplier_name", p->supplier_name) ==
 		    NULL ||
 	    es_json_add_int_to_object(root, "stock", p->stock) == NULL ||
 	    es_json_add_int_to_object(root, "view_count", p->view_count) ==
@@ -193,9 +193,14 @@ static int decode_state(struct es_product *p, const char *json,
 	cJSON *root = cJSON_ParseWithOpts(json, NULL, 1);
 	int rc = ES_EINVAL;
 
-	/* Declared members only, each once, and all of them. */
-	if (cJSON_IsObject(root) && cJSON_GetArraySize(root) == STATE_FIELDS)
-		rc = es_json_check_fields(root, state_fields, NULL);
+	/*
+	 * Ten members, among them the ten read below, so no other and none
+	 * twice. The description is looked for: its getter takes a missing
+	 * one for null.
+	 */
+	if (cJSON_IsObject(root) && cJSON_GetArraySize(root) == STATE_FIELDS &&
+	    cJSON_GetObjectItemCaseSensitive(root, "description") != NULL)
+		rc = ES_OK;
 	if (rc == ES_OK)
 		rc = es_json_get_int(&p->id, root, "id", NULL);
 	if (rc == ES_OK)
@@ -253,8 +258,7 @@ static int use_snapshot(struct load *ld, sqlite3_stmt *row,
 
 	/* The columns are NOT NULL: NULL means SQLite ran out of memory. */
 	if (at == NULL || state == NULL)
-		return es_error_set(err, ES_ENOMEM, "%s",
-				    sqlite3_errmsg(ld->snaps->db));
+		return es_sql_error(ld->snaps->db, err);
 	if (sqlite3_column_int(row, 3) == ES_SNAPSHOT_SCHEMA &&
 	    strlen(at) < sizeof(ld->at))
 		rc = decode_state(&ld->product, state, ld->product_id,
@@ -281,6 +285,8 @@ static int load_snapshot(struct load *ld, struct es_error *err)
 	int rc = ES_OK;
 	int step;
 
+	if (stmt == NULL)
+		return ES_OK; /* read-only, and the file has no table */
 	/* A NULL `before` binds SQL NULL: no limit in time. */
 	if (sqlite3_bind_int64(stmt, 1, ld->product_id) != SQLITE_OK ||
 	    sqlite3_bind_text(stmt, 2, ld->before, -1, SQLITE_TRANSIENT) !=
@@ -385,8 +391,9 @@ out:
 }
 
 /*
- * The snapshot, then the events after it; then, for a load "now" that
- * ignored a snapshot or replayed `take_after` events or more, a snapshot.
+ * The snapshot, then the events after it; then, when the load ignored a
+ * snapshot or replayed `take_after` events or more, a snapshot. A load
+ * with `take_after` 0 (time travel, a read-only handle) never writes.
  */
 static int load(struct es_product *out, struct es_replay_stats *stats,
 		struct es_snapshots *snaps, int64_t product_id,
@@ -401,7 +408,7 @@ static int load(struct es_product *out, struct es_replay_stats *stats,
 	rc = load_snapshot(&ld, err);
 	if (rc == ES_OK)
 		rc = replay_events(&ld, err);
-	if (rc == ES_OK && before == NULL &&
+	if (rc == ES_OK && take_after > 0 &&
 	    (ld.stats.ignored || ld.stats.replayed >= take_after))
 		rc = write_snapshot(&ld, err);
 	if (rc != ES_OK) {
@@ -436,6 +443,10 @@ int es_snapshots_take(struct es_snapshots *snaps, int64_t product_id,
 	struct es_product p;
 	int rc;
 
+	assert(snaps != NULL);
+	if (snaps->every == 0)
+		return es_error_set(err, ES_EINVAL,
+				    "snapshots: opened read-only");
 	/* One event replayed is one more than the latest snapshot holds. */
 	rc = load(&p, NULL, snaps, product_id, NULL, 1, err);
 	if (rc == ES_OK && !es_product_exists(&p))

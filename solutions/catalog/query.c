@@ -1,7 +1,8 @@
 /*
  * query.c - the verbs that only read: `log` and `state` read the event
- * log (`state --at` travels back in time, time_travel.h), `detail`,
- * `card`, `list` and `search` read the read model.
+ * log (`state` from the product's nearest snapshot, snapshots.h, also
+ * when it travels back in time with --at), `detail`, `card`, `list` and
+ * `search` read the read model.
  *
  * Both are opened read-only (es_sql_open_readonly), so these verbs work
  * on files and directories nobody may write, and never change one. Each
@@ -26,21 +27,9 @@
 #include "queries.h"
 #include "query_handler.h"
 #include "read_db.h"
-#include "time_travel.h"
+#include "snapshots.h"
 
 /* ---- the event log ------------------------------------------------------ */
-
-/* Add `s` to `object` as `key`, or JSON null when `s` is NULL. */
-static bool add_string_or_null(cJSON *object, const char *key, const char *s)
-{
-	cJSON *item = s != NULL ? cJSON_CreateString(s) : cJSON_CreateNull();
-
-	if (item == NULL || !cJSON_AddItemToObject(object, key, item)) {
-		cJSON_Delete(item);
-		return false;
-	}
-	return true;
-}
 
 /* The event's metadata (step 16), or JSON null when it has none. */
 static cJSON *meta_object(const struct es_meta *m)
@@ -52,9 +41,12 @@ static cJSON *meta_object(const struct es_meta *m)
 		return cJSON_CreateNull();
 	meta = cJSON_CreateObject();
 	if (meta == NULL ||
-	    !add_string_or_null(meta, "command_id", m->command_id) ||
-	    !add_string_or_null(meta, "actor", m->actor) ||
-	    !add_string_or_null(meta, "correlation_id", m->correlation_id)) {
+	    es_json_add_nullable_string_to_object(meta, "command_id",
+						  m->command_id) == NULL ||
+	    es_json_add_nullable_string_to_object(meta, "actor", m->actor) ==
+		    NULL ||
+	    es_json_add_nullable_string_to_object(meta, "correlation_id",
+						  m->correlation_id) == NULL) {
 		cJSON_Delete(meta);
 		return NULL;
 	}
@@ -164,21 +156,37 @@ int catalog_log(const struct catalog_opts *opts, int argc, char **argv)
 
 /* ---- one aggregate ------------------------------------------------------ */
 
-/* Set `p` (initialized) to the product as all its events build it. */
-static int replay(struct es_product *p, struct es_store *store,
-		  int64_t product_id, struct es_error *err)
+/*
+ * Set `p` (not initialized yet) to product `product_id` as it is now, or
+ * as it was at `at` (NULL: now): its nearest snapshot, then the events
+ * after it (step 11). The snapshots are opened read-only, so `state`
+ * writes nothing, not even a snapshot, and works on files nobody may
+ * write; a log without snapshots is replayed from its first event. On
+ * failure `p` is the empty product.
+ */
+static int load_product(struct es_product *p, struct es_store *store,
+			int64_t product_id, const char *at,
+			struct es_error *err)
 {
-	struct es_event_list events = {0};
+	struct es_snapshots *snaps = NULL;
 	int rc;
 
-	rc = es_store_load(&events, store, product_id, err);
-	if (rc == ES_OK)
-		rc = es_product_replay(p, events.items, events.count, err);
-	es_event_list_dispose(&events);
-	if (rc == ES_OK && !es_product_exists(p))
-		rc = es_error_set(err, ES_ENOTFOUND,
-				  "Product %" PRId64 " not found", product_id);
-	return rc;
+	es_product_init(p);
+	rc = es_snapshots_open_read_only(&snaps, store, err);
+	if (rc == ES_OK && at == NULL)
+		rc = es_snapshots_load(p, NULL, snaps, product_id, err);
+	else if (rc == ES_OK)
+		rc = es_snapshots_load_at(p, NULL, snaps, product_id, at, err);
+	es_snapshots_close(snaps);
+	if (rc != ES_OK || es_product_exists(p))
+		return rc;
+	if (at == NULL)
+		return es_error_set(err, ES_ENOTFOUND,
+				    "Product %" PRId64 " not found",
+				    product_id);
+	return es_error_set(err, ES_ENOTFOUND,
+			    "Product %" PRId64 " did not exist at %s",
+			    product_id, at);
 }
 
 /*
@@ -198,13 +206,6 @@ static int parse_time(char at[ES_TIMESTAMP_SIZE], const char *arg)
 	return CATALOG_OK;
 }
 
-static bool add_optional_string(cJSON *root, const char *key, const char *s)
-{
-	if (s == NULL)
-		return cJSON_AddNullToObject(root, key) != NULL;
-	return cJSON_AddStringToObject(root, key, s) != NULL;
-}
-
 static int print_product(const struct es_product *p)
 {
 	cJSON *root = cJSON_CreateObject();
@@ -213,7 +214,8 @@ static int print_product(const struct es_product *p)
 	if (root != NULL &&
 	    es_json_add_int_to_object(root, "id", p->id) != NULL &&
 	    cJSON_AddStringToObject(root, "name", p->name) != NULL &&
-	    add_optional_string(root, "description", p->description) &&
+	    es_json_add_nullable_string_to_object(root, "description",
+						  p->description) != NULL &&
 	    es_json_add_float_to_object(root, "price", p->price) != NULL &&
 	    es_json_add_float_to_object(root, "cost_price", p->cost_price) !=
 		    NULL &&
@@ -254,13 +256,8 @@ int catalog_state(const struct catalog_opts *opts, int argc, char **argv)
 		status = catalog_open_store(&store, opts, ES_STORE_READONLY);
 	if (status != CATALOG_OK)
 		return status;
-	if (argc == 3) {
-		rc = es_time_travel_product(&product, store, product_id, at,
-					    &err);
-	} else {
-		es_product_init(&product);
-		rc = replay(&product, store, product_id, &err);
-	}
+	rc = load_product(&product, store, product_id, argc == 3 ? at : NULL,
+			  &err);
 	es_store_close(store);
 	if (rc != ES_OK)
 		status = catalog_fail(CATALOG_FAILURE, "%s", err.msg);
