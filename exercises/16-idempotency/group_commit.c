@@ -48,8 +48,10 @@ static bool has_envelope(const struct es_command *cmd)
 /*
  * Inside the command's savepoint: handle it as `catalog apply` does
  * outside a group. A command with an envelope goes through step 16, once
- * per command id, with its metadata; any other through step 5, and its
- * answer is formatted here.
+ * per command id, with its metadata. Any other goes through the group's
+ * step-13 handler when it reads a product's state and there is one (a
+ * load from a snapshot), else through step 5; its answer is formatted
+ * here.
  */
 static int handle(char **answer, struct es_event *out, struct es_group *group,
 		  const struct es_command *cmd, struct es_error *err)
@@ -60,7 +62,10 @@ static int handle(char **answer, struct es_event *out, struct es_group *group,
 	if (has_envelope(cmd))
 		return es_handle_once_in(answer, out, &group->handler, cmd,
 					 err);
-	rc = es_handle_in(out, &group->handler, cmd, &why);
+	if (group->writer != NULL && es_command_state_id(cmd) != 0)
+		rc = es_optimistic_handle(out, group->writer, cmd, &why);
+	else
+		rc = es_handle_in(out, &group->handler, cmd, &why);
 	if (rc != ES_OK && !is_refusal(rc)) {
 		*err = why;
 		return rc;

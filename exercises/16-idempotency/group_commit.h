@@ -29,9 +29,14 @@
  * every command of it with that failure: nothing of the group was kept.
  *
  * The group holds the log's write lock from its first command to its
- * commit, so it decides as step 5 does: each command loads its product
- * with the lock held (es_handle_in), and no other writer can change it
- * in between. Keep groups short in time: other writers wait for them.
+ * commit, so no other writer can change a product between its load and
+ * its append: the group decides as step 5 does (es_handle_in). A command
+ * that reads its product's state loads it from the nearest snapshot when
+ * the group has a step-13 handler (`writer`) whose snapshots are opened
+ * read-only (es_snapshots_open_read_only): a group must not write a
+ * snapshot, since what it holds is not committed before its end. Its
+ * version check cannot fail: nobody else can write. Keep groups short in
+ * time: other writers wait for them.
  * Commands with a command id go through es_handle_once_in() (step 16),
  * so a retry in a later group, or in a later run, is still answered from
  * what was stored.
@@ -45,9 +50,11 @@
 #include "commands.h"
 #include "es_error.h"
 #include "events.h"
+#include "optimistic.h"
 
 struct es_group {
 	struct es_command_handler handler; /* its store and clock */
+	struct es_optimistic *writer;	   /* borrowed; NULL: es_handle_in */
 	int handled;			   /* commands in the open group */
 	bool open;			   /* between begin and commit */
 };

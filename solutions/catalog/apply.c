@@ -64,11 +64,84 @@
  */
 #define CATALOG_MAX_LINE ((size_t)1024 * 1024)
 
+/*
+ * While more input is waiting, the views catch up once every this many
+ * accepted lines, rather than after each (see after_append()).
+ */
+#define CATALOG_CATCH_UP_EVERY 100
+
+/* Lines from a file descriptor, read ahead in blocks of its own. */
+struct line_reader {
+	int fd;
+	size_t pos, len; /* the bytes not read yet: buf[pos] to buf[len - 1] */
+	bool failed;	 /* read(2) failed */
+	char buf[65536];
+};
+
+/* The next byte, or EOF at the end of the input or on a read error. */
+static int next_byte(struct line_reader *r)
+{
+	if (r->pos == r->len) {
+		ssize_t n;
+
+		do
+			n = read(r->fd, r->buf, sizeof(r->buf));
+		while (n < 0 && errno == EINTR);
+		if (n <= 0) {
+			r->failed = r->failed || n < 0;
+			return EOF;
+		}
+		r->pos = 0;
+		r->len = (size_t)n;
+	}
+	return (unsigned char)r->buf[r->pos++];
+}
+
+/*
+ * True when reading on would not wait: bytes read ahead, or input ready
+ * (or its end, or an error) on the descriptor.
+ */
+static bool input_waiting(struct line_reader *r)
+{
+	struct pollfd pfd = {.fd = r->fd, .events = POLLIN};
+
+	return r->pos < r->len || poll(&pfd, 1, 0) > 0;
+}
+
+/*
+ * Read the next line into `buf` (CATALOG_MAX_LINE + 1 bytes), without its
+ * newline and a \r before it, NUL-terminated, and set `*len` to its
+ * length. Of a longer line only the first CATALOG_MAX_LINE bytes are
+ * kept: the rest is read and dropped, up to the newline, and `*len` is
+ * CATALOG_MAX_LINE + 1. Returns false when the input has no line left
+ * (or cannot be read: then r->failed is set).
+ */
+static bool read_line(char *buf, size_t *len, struct line_reader *r)
+{
+	size_t n = 0;
+	int c;
+
+	while ((c = next_byte(r)) != EOF && c != '\n') {
+		if (n < CATALOG_MAX_LINE)
+			buf[n] = (char)c;
+		if (n <= CATALOG_MAX_LINE)
+			n++;
+	}
+	if (c == EOF && (n == 0 || r->failed))
+		return false;
+	if (n > 0 && n <= CATALOG_MAX_LINE && buf[n - 1] == '\r')
+		n--;
+	buf[n <= CATALOG_MAX_LINE ? n : CATALOG_MAX_LINE] = '\0';
+	*len = n;
+	return true;
+}
+
 /* --batch: an answer that waits for its group's commit to be sent. */
 struct pending {
 	char *answer;
 	int64_t line_no;
 	bool in_group; /* a command of the open group: its commit decides */
+	int64_t product_id; /* the product whose state it read, or 0 */
 };
 
 /* What one run of apply works with. */
@@ -88,6 +161,10 @@ struct apply_run {
 	struct es_group group; /* --batch: the commands of one commit */
 	struct pending *pending; /* --batch: the answers not yet sent */
 	int pending_count;
+	struct es_snapshots *group_snaps;   /* --batch: read-only */
+	struct es_optimistic *group_writer; /* --batch: loads from them */
+	struct line_reader *reader;	    /* the input */
+	int64_t unprojected; /* lines accepted since the last catch-up */
 };
 
 /*
@@ -263,6 +340,7 @@ static void catch_up(struct apply_run *run)
 	int64_t stops_at = 0;
 	int rc;
 
+	run->unprojected = 0;
 	if (run->behind)
 		return;
 	rc = patiently(run, attempt_catch_up, NULL, &err);
@@ -273,16 +351,34 @@ static void catch_up(struct apply_run *run)
 	/* A row that does not decode: no later run gets past it alone. */
 	if (catalog_explain_bad_row(why, sizeof(why), run->store, stops_at, rc))
 		catalog_fail(CATALOG_FAILURE,
-			     "line %" PRId64
+			     "after line %" PRId64
 			     ": the read model stops at event %" PRId64 ": %s",
 			     run->line_no, stops_at, why);
 	else
 		catalog_fail(CATALOG_FAILURE,
-			     "line %" PRId64
+			     "after line %" PRId64
 			     ": the read model stops at event %" PRId64
 			     " (%s): the next apply catches up, or run "
 			     "'catalog catch-up'",
 			     run->line_no, stops_at, err.msg);
+}
+
+/*
+ * After an accepted line: catch the views up before its answer when no
+ * more input is waiting, since the client may be waiting for the answer
+ * to read the views; so a client that waits for its answer always finds
+ * its write in them. While more lines are waiting, their client is not
+ * waiting for this answer: the views catch up once every
+ * CATALOG_CATCH_UP_EVERY lines, and at the end, which saves most of a
+ * catch-up's cost per command. The views are then a few lines behind the
+ * log for a moment; the read verbs say so when they are.
+ */
+static void after_append(struct apply_run *run)
+{
+	run->unprojected++;
+	if (run->unprojected >= CATALOG_CATCH_UP_EVERY ||
+	    !input_waiting(run->reader))
+		catch_up(run);
 }
 
 /* What a command's try works on. */
@@ -376,7 +472,7 @@ static bool apply_once(struct apply_run *run, const struct es_command *cmd)
 	rc = patiently(run, attempt_once, &t, &err);
 	if (rc != ES_OK)
 		return answer_failed(run, rc, &err);
-	catch_up(run);
+	after_append(run);
 	ok = put_answer(text);
 	free(text);
 	es_event_dispose(&ev);
@@ -427,7 +523,7 @@ static bool apply_line(struct apply_run *run, char *line, size_t len)
 		return refuse(err.msg);
 	if (rc != ES_OK)
 		return answer_failed(run, rc, &err);
-	catch_up(run);
+	after_append(run);
 	ok = answer(NULL, &ev);
 	es_event_dispose(&ev);
 	return ok;
@@ -454,6 +550,7 @@ static bool keep(struct apply_run *run, char *answer, bool in_group)
 	p->answer = answer;
 	p->line_no = run->line_no;
 	p->in_group = in_group;
+	p->product_id = 0;
 	run->pending_count++;
 	return true;
 }
@@ -500,8 +597,13 @@ static bool batch_command(struct apply_run *run, const struct es_command *cmd)
 	if (rc == ES_OK)
 		rc = es_group_handle(&text, &ev, &run->group, cmd, &err);
 	es_event_dispose(&ev);
-	if (rc == ES_OK)
-		return keep(run, text, true);
+	if (rc == ES_OK) {
+		if (!keep(run, text, true))
+			return false;
+		run->pending[run->pending_count - 1].product_id =
+			es_command_state_id(cmd);
+		return true;
+	}
 	if (run->group.open && !fail_group(run, rc, &err))
 		return false;
 	return keep(run, failure_text(run, rc, &err, run->line_no), false);
@@ -532,6 +634,46 @@ static void drop_pending(struct apply_run *run)
 	run->pending_count = 0;
 }
 
+static int compare_ids(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a;
+	int64_t y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * After a commit: load each product the group's commands read, once,
+ * through the snapshots that may write (run->snaps). A load that replays
+ * CATALOG_SNAPSHOT_EVERY events or more takes a snapshot, as a plain
+ * apply's load does, so the next group starts from it; the group itself
+ * could not write one. A snapshot is a cache: a load that fails here
+ * costs the next one time, nothing else, so it is not reported.
+ */
+static void refresh_snapshots(struct apply_run *run)
+{
+	int64_t *ids = malloc(sizeof(*ids) * (size_t)(run->pending_count + 1));
+	int n = 0;
+
+	if (ids == NULL)
+		return; /* out of memory: the next loads replay more */
+	for (int i = 0; i < run->pending_count; i++) {
+		if (run->pending[i].in_group && run->pending[i].product_id != 0)
+			ids[n++] = run->pending[i].product_id;
+	}
+	qsort(ids, (size_t)n, sizeof(ids[0]), compare_ids);
+	for (int i = 0; i < n; i++) {
+		struct es_product p;
+		struct es_error err;
+
+		if (i > 0 && ids[i] == ids[i - 1])
+			continue;
+		es_snapshots_load(&p, NULL, run->snaps, ids[i], &err);
+		es_product_dispose(&p);
+	}
+	free(ids);
+}
+
 /*
  * Commit the group, if one is open; catch the views up; then send every
  * answer kept, in order. Returns false when the run must stop.
@@ -544,9 +686,10 @@ static bool flush(struct apply_run *run)
 	if (run->group.open) {
 		int rc = es_group_commit(&run->group, &err);
 
-		if (rc == ES_OK)
+		if (rc == ES_OK) {
 			catch_up(run);
-		else
+			refresh_snapshots(run);
+		} else
 			ok = fail_group(run, rc, &err);
 	}
 	for (int i = 0; ok && i < run->pending_count; i++)
@@ -560,72 +703,6 @@ static bool flush(struct apply_run *run)
 			     "cannot write to standard output");
 	drop_pending(run);
 	return ok;
-}
-
-/* Lines from a file descriptor, read ahead in blocks of its own. */
-struct line_reader {
-	int fd;
-	size_t pos, len; /* the bytes not read yet: buf[pos] to buf[len - 1] */
-	bool failed;	 /* read(2) failed */
-	char buf[65536];
-};
-
-/* The next byte, or EOF at the end of the input or on a read error. */
-static int next_byte(struct line_reader *r)
-{
-	if (r->pos == r->len) {
-		ssize_t n;
-
-		do
-			n = read(r->fd, r->buf, sizeof(r->buf));
-		while (n < 0 && errno == EINTR);
-		if (n <= 0) {
-			r->failed = r->failed || n < 0;
-			return EOF;
-		}
-		r->pos = 0;
-		r->len = (size_t)n;
-	}
-	return (unsigned char)r->buf[r->pos++];
-}
-
-/*
- * True when reading on would not wait: bytes read ahead, or input ready
- * (or its end, or an error) on the descriptor.
- */
-static bool input_waiting(struct line_reader *r)
-{
-	struct pollfd pfd = {.fd = r->fd, .events = POLLIN};
-
-	return r->pos < r->len || poll(&pfd, 1, 0) > 0;
-}
-
-/*
- * Read the next line into `buf` (CATALOG_MAX_LINE + 1 bytes), without its
- * newline and a \r before it, NUL-terminated, and set `*len` to its
- * length. Of a longer line only the first CATALOG_MAX_LINE bytes are
- * kept: the rest is read and dropped, up to the newline, and `*len` is
- * CATALOG_MAX_LINE + 1. Returns false when the input has no line left
- * (or cannot be read: then r->failed is set).
- */
-static bool read_line(char *buf, size_t *len, struct line_reader *r)
-{
-	size_t n = 0;
-	int c;
-
-	while ((c = next_byte(r)) != EOF && c != '\n') {
-		if (n < CATALOG_MAX_LINE)
-			buf[n] = (char)c;
-		if (n <= CATALOG_MAX_LINE)
-			n++;
-	}
-	if (c == EOF && (n == 0 || r->failed))
-		return false;
-	if (n > 0 && n <= CATALOG_MAX_LINE && buf[n - 1] == '\r')
-		n--;
-	buf[n <= CATALOG_MAX_LINE ? n : CATALOG_MAX_LINE] = '\0';
-	*len = n;
-	return true;
 }
 
 /* One line, with --batch or without; false: stop the run. */
@@ -658,6 +735,7 @@ static int apply_stream(struct apply_run *run, int fd, const char *name)
 		goto out;
 	}
 	reader->fd = fd;
+	run->reader = reader;
 	while (read_line(line, &len, reader)) {
 		run->line_no++;
 		if (!take_line(run, reader, line, len)) {
@@ -665,6 +743,8 @@ static int apply_stream(struct apply_run *run, int fd, const char *name)
 			break;
 		}
 	}
+	if (status == CATALOG_OK && run->unprojected > 0)
+		catch_up(run);
 	/* A run that stops early answers nothing more, and keeps nothing. */
 	if (status != CATALOG_OK)
 		es_group_rollback(&run->group);
@@ -715,6 +795,14 @@ static int open_writer(struct apply_run *run, const struct catalog_opts *opts)
 			       &err) != ES_OK)
 		return catalog_fail(CATALOG_FAILURE, "%s: %s",
 				    opts->events_path, err.msg);
+	if (run->batch > 0 &&
+	    (es_snapshots_open_read_only(&run->group_snaps, run->store, &err) !=
+		     ES_OK ||
+	     es_optimistic_open(&run->group_writer, run->store, clock,
+				run->group_snaps, &err) != ES_OK))
+		return catalog_fail(CATALOG_FAILURE, "%s: %s",
+				    opts->events_path, err.msg);
+	run->group.writer = run->group_writer;
 	return CATALOG_OK;
 }
 
@@ -739,6 +827,8 @@ static int apply_with(const struct catalog_opts *opts, int batch, int fd,
 		status = apply_stream(&run, fd, name);
 	es_views_close(run.views);
 	es_read_db_close(run.read_db);
+	es_optimistic_close(run.group_writer);
+	es_snapshots_close(run.group_snaps);
 	es_optimistic_close(run.writer);
 	es_snapshots_close(run.snaps);
 	es_store_close(run.store);
