@@ -84,6 +84,8 @@ static const char *value_text(sqlite3_stmt *stmt, int col)
 static bool same_value(sqlite3_stmt *a, sqlite3_stmt *b, int col)
 {
 	int type = sqlite3_column_type(a, col);
+	uint64_t bits_x;
+	uint64_t bits_y;
 	double x;
 	double y;
 
@@ -96,9 +98,12 @@ static bool same_value(sqlite3_stmt *a, sqlite3_stmt *b, int col)
 		return sqlite3_column_int64(a, col) ==
 		       sqlite3_column_int64(b, col);
 	case SQLITE_FLOAT:
+		/* The bits, so that -0.0 and 0.0 differ. */
 		x = sqlite3_column_double(a, col);
 		y = sqlite3_column_double(b, col);
-		return memcmp(&x, &y, sizeof(x)) == 0;
+		memcpy(&bits_x, &x, sizeof(x));
+		memcpy(&bits_y, &y, sizeof(y));
+		return bits_x == bits_y;
 	default:
 		return sqlite3_column_bytes(a, col) ==
 			       sqlite3_column_bytes(b, col) &&
@@ -133,16 +138,15 @@ static size_t compare_table(sqlite3 *ours, sqlite3 *ref, const char *table)
 	sqlite3_stmt *b = select_all(ref, "the reference's", table);
 	const char *why = NULL;
 	size_t rows = 0;
-	int step_a;
-	int step_b;
 
 	if (sqlite3_column_count(a) != sqlite3_column_count(b))
 		why = es_test_format("%d columns, expected %d",
 				     sqlite3_column_count(a),
 				     sqlite3_column_count(b));
 	while (why == NULL) {
-		step_a = sqlite3_step(a);
-		step_b = sqlite3_step(b);
+		int step_a = sqlite3_step(a);
+		int step_b = sqlite3_step(b);
+
 		if (step_a != step_b) {
 			why = es_test_format("after %zu rows: step %d, "
 					     "expected %d (%s)",

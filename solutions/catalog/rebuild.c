@@ -158,10 +158,10 @@ static int find_or_add(struct product **out, struct fold *fold, int64_t id,
 		       struct es_error *err)
 {
 	size_t slot;
-	int rc;
 
 	if (fold->count == fold->capacity) {
-		rc = grow(fold, err);
+		int rc = grow(fold, err);
+
 		if (rc != ES_OK)
 			return rc;
 	}
@@ -181,10 +181,12 @@ static int set_text(char **out, const char *s, struct es_error *err)
 	char *copy = NULL;
 
 	if (s != NULL) {
-		copy = malloc(strlen(s) + 1);
+		size_t size = strlen(s) + 1;
+
+		copy = malloc(size);
 		if (copy == NULL)
 			return es_error_set(err, ES_ENOMEM, "out of memory");
-		strcpy(copy, s);
+		memcpy(copy, s, size);
 	}
 	free(*out);
 	*out = copy;
@@ -358,9 +360,11 @@ static int drop_shadows(sqlite3 *db, struct es_error *err)
  */
 static size_t name_length(const char *s)
 {
-	char close = s[0] == '[' ? ']' : s[0];
+	char close = s[0];
 	size_t i;
 
+	if (close == '[')
+		close = ']';
 	if (close == '"' || close == ']' || close == '`' || close == '\'') {
 		for (i = 1; s[i] != '\0'; i++) {
 			if (s[i] != close)
