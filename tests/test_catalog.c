@@ -301,6 +301,8 @@ CU_SuiteInfo es_suites[] = {
 	 catalog_teardown, catalog_idempotency_tests},
 	{"catalog: notify, the low-stock notifications", NULL, NULL,
 	 catalog_setup, catalog_teardown, catalog_notify_tests},
+	{"catalog: rebuild, fast and without a long lock", NULL, NULL,
+	 catalog_setup, catalog_rebuild_teardown, catalog_rebuild_tests},
 	{"catalog: files it did not write", NULL, NULL, catalog_setup,
 	 catalog_teardown, catalog_files_tests},
 	{"catalog: rows that are not events, stale views, read-only files",

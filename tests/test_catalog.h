@@ -50,12 +50,15 @@ extern CU_TestInfo catalog_corrections_tests[]; /* test_catalog_corrections.c */
 extern CU_TestInfo catalog_idempotency_tests[]; /* test_catalog_idempotency.c */
 extern CU_TestInfo catalog_notify_tests[];	/* test_catalog_notify.c */
 extern CU_TestInfo catalog_batch_tests[];	/* test_catalog_batch.c */
+extern CU_TestInfo catalog_rebuild_tests[];	/* test_catalog_rebuild.c */
 void catalog_setup(void);
 void catalog_teardown(void);
 /* catalog_teardown(), and the files made outside the test's directory. */
 void catalog_repair_teardown(void);
 /* catalog_teardown(), and the end of an apply a test was feeding. */
 void catalog_faults_teardown(void);
+/* catalog_teardown(), and the end of a rebuild a test had stopped. */
+void catalog_rebuild_teardown(void);
 
 /* ---- the files catalog works on ----------------------------------------- */
 

@@ -22,7 +22,6 @@
 #include "json_text.h"
 #include "read_db.h"
 #include "scenario.h"
-#include "views.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -235,34 +234,50 @@ int catalog_open_read_model(sqlite3 **out, const struct catalog_opts *opts)
 }
 
 /*
- * Rebuild every view of the read model, and its checkpoint, from the log.
- * Returns the exit status.
+ * ES_CATALOG_REBUILD_PAUSE, for the tests (test_catalog_rebuild.c): when
+ * it is set and not empty, rebuild stops once the new views are written
+ * and before they are swapped in, prints "paused" on standard output,
+ * and waits for a line on standard input. The line "fail" makes the
+ * rebuild fail there, as a failure at that moment would; any other line,
+ * or the end of the input, lets it go on.
  */
-static int rebuild_views(struct es_store *store, sqlite3 *read_db,
-			 const struct catalog_opts *opts)
+static int pause_before_swap(void *ctx, struct es_error *err)
 {
+	char line[16];
+
+	(void)ctx;
+	if (puts("paused") == EOF || fflush(stdout) != 0)
+		return es_error_set(err, ES_EINVAL,
+				    "cannot write to standard output");
+	if (fgets(line, sizeof(line), stdin) != NULL &&
+	    strcmp(line, "fail\n") == 0)
+		return es_error_set(err, ES_EINVAL,
+				    "stopped before the swap "
+				    "(ES_CATALOG_REBUILD_PAUSE)");
+	return ES_OK;
+}
+
+/*
+ * Rebuild every view of the read model, and its checkpoint, from the log
+ * (rebuild.c). Returns the exit status.
+ */
+static int rebuild_views(struct es_store *store, sqlite3 *read_db)
+{
+	const char *pause = getenv("ES_CATALOG_REBUILD_PAUSE");
 	char why[2 * ES_ERROR_MSG_SIZE];
-	struct es_views *views = NULL;
 	struct es_error err;
-	int status = CATALOG_OK;
 	int rc;
 
-	if (es_views_open(&views, read_db, &err) != ES_OK) {
-		es_views_close(views);
-		return catalog_fail(CATALOG_FAILURE, "%s: %s", opts->read_path,
-				    err.msg);
-	}
-	rc = es_views_rebuild(NULL, views, store, &err);
-	if (rc != ES_OK &&
-	    !catalog_explain_bad_row(why, sizeof(why), store, 0, rc))
+	rc = catalog_rebuild_views_with(
+		NULL, read_db, store,
+		pause != NULL && pause[0] != '\0' ? pause_before_swap : NULL,
+		NULL, &err);
+	if (rc == ES_OK)
+		return CATALOG_OK;
+	if (!catalog_explain_bad_row(why, sizeof(why), store, 0, rc))
 		snprintf(why, sizeof(why), "%s", err.msg);
-	if (rc != ES_OK)
-		status = catalog_fail(CATALOG_FAILURE,
-				      "rebuild: the read model is unchanged: "
-				      "%s",
-				      why);
-	es_views_close(views);
-	return status;
+	return catalog_fail(CATALOG_FAILURE,
+			    "rebuild: the read model is unchanged: %s", why);
 }
 
 /*
@@ -288,7 +303,7 @@ static int run_then_rebuild(const struct catalog_opts *opts, bool scenario)
 	    es_scenario_run(store, read_db, &clock, stdout, &err) != ES_OK)
 		status = catalog_fail(CATALOG_FAILURE, "demo: %s", err.msg);
 	if (status == CATALOG_OK)
-		status = rebuild_views(store, read_db, opts);
+		status = rebuild_views(store, read_db);
 	es_read_db_close(read_db);
 	es_store_close(store);
 	return status;
@@ -441,6 +456,12 @@ int main(int argc, char **argv)
 	int nargs;
 	int status;
 
+	/*
+	 * catalog runs one thread: SQLite need not take its mutexes. It
+	 * must be said before any other call to SQLite. (A rebuild of
+	 * 200,000 events runs 3% fewer instructions.)
+	 */
+	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
 	status = parse_options(&opts, &verb_at, argc, argv);
 	if (status != CATALOG_OK || verb_at == 0)
 		return finish_output(status);

@@ -4,7 +4,8 @@
  * catalog.c reads the options, picks the verb and runs it; apply.c is the
  * write side (commands in, result lines out); query.c is everything that
  * only reads: the log, an aggregate's state, and the read model's queries;
- * repair.c keeps the read side moving: catch-up, verify, quarantine.
+ * repair.c keeps the read side moving: catch-up, verify, quarantine;
+ * rebuild.c rebuilds every view, fast, and locks the views only briefly.
  *
  * Each verb takes the options and its own arguments and returns the
  * program's exit status. Whatever goes wrong is reported there, as one line
@@ -127,5 +128,45 @@ bool catalog_explain_bad_row(char *out, size_t size, struct es_store *store,
  * not the warning's business. (repair.c)
  */
 void catalog_warn_behind(const struct catalog_opts *opts, sqlite3 *read_db);
+
+/*
+ * Called by catalog_rebuild_views_with() when the new views are written
+ * and not yet swapped in: return ES_OK to go on, or an error (with its
+ * message in `err`) to stop there, as a failure at that moment would.
+ */
+typedef int (*catalog_rebuild_hook)(void *ctx, struct es_error *err);
+
+/*
+ * Rebuild every view of the read model `read_db` (step 10's views: the
+ * projector's and the insights') from `store`, and set their checkpoint
+ * to the last event: the same rows and checkpoint as es_views_rebuild(),
+ * made faster, and without holding the read DB's write lock for long
+ * (rebuild.c). It folds the log into each product's rows in memory,
+ * writes them into shadow tables in short transactions, then swaps them
+ * in, with the checkpoint, in one short transaction. Readers see the old
+ * views until then; a catch-up waits for one short transaction at most.
+ * The views and the checkpoint table are created when missing. Events
+ * appended meanwhile come after the checkpoint: the next catch-up
+ * projects them.
+ *
+ * Sets `*projected` (which may be NULL) to the number of events folded.
+ * Returns ES_OK or the first error, unchanged (ES_ECORRUPT for a row
+ * that cannot be decoded, ES_EDB, ES_EBUSY, ES_ENOMEM); then the views
+ * and the checkpoint are as they were, and `*projected` is 0. Both
+ * `read_db` and `store` are borrowed. It needs nothing else of catalog:
+ * the bench links it alone with the library.
+ */
+int catalog_rebuild_views(int64_t *projected, sqlite3 *read_db,
+			  struct es_store *store, struct es_error *err);
+
+/*
+ * catalog_rebuild_views(), which calls `before_swap(ctx, err)` (unless
+ * it is NULL) between writing the new views and swapping them in: the
+ * tests stop a rebuild there (ES_CATALOG_REBUILD_PAUSE, catalog.c).
+ */
+int catalog_rebuild_views_with(int64_t *projected, sqlite3 *read_db,
+			       struct es_store *store,
+			       catalog_rebuild_hook before_swap, void *ctx,
+			       struct es_error *err);
 
 #endif /* CATALOG_H */
