@@ -12,7 +12,9 @@
  * "fail" to fail there.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -398,6 +400,7 @@ static void test_random_log(void)
 
 /* A `catalog rebuild` that stops before its swap, and its pipe. */
 static pid_t paused_pid = -1;
+static pid_t loop_pid = -1; /* a rebuild loop (sh) */
 static int paused_feed = -1;
 
 void catalog_rebuild_teardown(void)
@@ -408,6 +411,11 @@ void catalog_rebuild_teardown(void)
 		kill(paused_pid, SIGKILL);
 		waitpid(paused_pid, NULL, 0);
 	}
+	if (loop_pid > 0) {
+		kill(loop_pid, SIGKILL);
+		waitpid(loop_pid, NULL, 0);
+	}
+	loop_pid = -1;
 	paused_pid = -1;
 	paused_feed = -1;
 	catalog_teardown();
@@ -597,6 +605,156 @@ static void test_events_during_a_rebuild(void)
 	ES_ASSERT_INT_EQ(checkpoint_of(read_db), 10);
 }
 
+/*
+ * Rebuilds in a loop while four applies write: each apply's catch-up
+ * waits at most for a rebuild's swap, never for a whole rebuild, so with
+ * a --busy-timeout shorter than one rebuild (a per-event rebuild of this
+ * log holds the read model's lock for longer than that, here) every line
+ * is still answered ok. Under valgrind (ES_CATALOG_LINES below 1500) a
+ * smaller log and fewer lines: the native run is the one that times.
+ */
+#define LOOP_APPLIES	  4
+#define LOOP_PRODUCTS	  1000
+#define LOOP_HISTORY	  200000
+#define LOOP_LINES	  200
+#define LOOP_BUSY_TIMEOUT "1000"
+
+/* sh: rebuild until the file $4 exists; then write how many ran to $5. */
+static const char rebuild_loop_sh[] =
+	"n=0; while [ ! -e \"$4\" ]; do"
+	" \"$1\" --events \"$2\" --read \"$3\" rebuild || exit 1;"
+	" n=$((n + 1)); done; echo $n > \"$5\"";
+
+extern char **environ; /* POSIX: the environment, for posix_spawn() */
+
+/*
+ * Start the loop, its output into a file of the test's; the teardown
+ * kills it if the test ends before it has.
+ */
+static void start_rebuild_loop(const char *stop, const char *count)
+{
+	char *argv[] = {"sh",
+			"-c",
+			(char *)rebuild_loop_sh,
+			"sh",
+			(char *)catalog_binary(),
+			(char *)events_db,
+			(char *)read_db,
+			(char *)stop,
+			(char *)count,
+			NULL};
+	posix_spawn_file_actions_t files;
+	const char *log = es_test_file("rebuild-loop.txt");
+	int rc;
+
+	posix_spawn_file_actions_init(&files);
+	rc = posix_spawn_file_actions_addopen(
+		&files, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (rc == 0)
+		rc = posix_spawn_file_actions_adddup2(&files, 1, 2);
+	if (rc == 0)
+		rc = posix_spawn(&loop_pid, "/bin/sh", &files, NULL, argv,
+				 environ);
+	posix_spawn_file_actions_destroy(&files);
+	if (rc != 0) {
+		loop_pid = -1;
+		ES_FATAL("cannot start the rebuild loop: %s", strerror(rc));
+	}
+}
+
+static void test_applies_while_rebuilds_loop(void)
+{
+	const char *env = getenv("ES_CATALOG_LINES");
+	bool small = env != NULL && strtol(env, NULL, 10) < 1500;
+	long history = small ? LOOP_HISTORY / 10 : LOOP_HISTORY;
+	int lines = small ? LOOP_LINES / 20 : LOOP_LINES;
+	const char *stop = es_test_file("stop");
+	const char *count = es_test_file("rebuilds");
+	const char *ref = es_test_file("reference.db");
+	struct es_test_buf create = {0}, want = {0};
+	const char *out[LOOP_APPLIES];
+	pid_t pid[LOOP_APPLIES];
+	const char *answers;
+	int status = -1;
+
+	use_dir("work");
+	for (int i = 0; i < LOOP_PRODUCTS; i++)
+		es_test_buf_printf(&create,
+				   "{\"type\":\"CreateProduct\",\"name\":"
+				   "\"P%d\",\"price\":2.5,\"cost_price\":1,"
+				   "\"supplier_id\":%d,\"supplier_name\":\"S\","
+				   "\"stock\":100}\n",
+				   i, i % 7 + 1);
+	es_test_write_file(es_test_file("create.jsonl"), create.s, create.len);
+	es_test_buf_own(&create);
+	CATALOG(es_test_file("create.jsonl"), "apply");
+	es_test_expect_status(0);
+	es_test_db_exec(
+		events_db,
+		es_test_format("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL"
+			       " SELECT i + 1 FROM n WHERE i < %ld)"
+			       " INSERT INTO events (product_id, event_type,"
+			       " data, occurred_at) SELECT i %% %d + 1,"
+			       " 'StockUpdated', '{\"product_id\": ' ||"
+			       " (i %% %d + 1) || ', \"new_stock\": ' ||"
+			       " (i %% 500) || ', \"occurred_at\": "
+			       "\"2026-11-27T14:32:05.123456+00:00\"}',"
+			       " '2026-11-27T14:32:05.123456+00:00' FROM n",
+			       history, LOOP_PRODUCTS, LOOP_PRODUCTS));
+	start_rebuild_loop(stop, count);
+	for (int i = 0; i < lines; i++)
+		es_test_buf_str(&want, "{\"ok\":true}\n");
+	answers = es_test_buf_own(&want);
+	for (int p = 0; p < LOOP_APPLIES; p++) {
+		struct es_test_buf in = {0};
+		const char *in_path = es_test_file(es_test_format("in%d", p));
+
+		for (int i = 0; i < lines; i++)
+			es_test_buf_printf(&in,
+					   "{\"type\":\"UpdateStock\","
+					   "\"product_id\":%d,\"new_stock\":"
+					   "%d}\n",
+					   (p * lines + i) % LOOP_PRODUCTS + 1,
+					   i);
+		es_test_write_file(in_path, in.s, in.len);
+		es_test_buf_own(&in);
+		out[p] = es_test_file(es_test_format("out%d", p));
+		pid[p] = catalog_start(NULL, in_path, out[p], NULL,
+				       (const char *const[]){"--busy-timeout",
+							     LOOP_BUSY_TIMEOUT,
+							     "apply", NULL});
+	}
+	for (int p = 0; p < LOOP_APPLIES; p++) {
+		status = -1;
+		if (pid[p] < 0 || waitpid(pid[p], &status, 0) != pid[p])
+			ES_FATAL("apply %d: fork or waitpid failed", p);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			ES_FAIL("apply %d: exit status %d, expected 0", p,
+				WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		ES_ASSERT_STR_EQ(es_test_must_slurp(out[p], NULL), answers);
+	}
+	es_test_write_file(stop, "", 0);
+	status = -1;
+	if (waitpid(loop_pid, &status, 0) != loop_pid)
+		ES_FATAL("waitpid of the rebuild loop failed");
+	loop_pid = -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		ES_FATAL("the rebuild loop failed: %s",
+			 es_test_must_slurp(es_test_file("rebuild-loop.txt"),
+					    NULL));
+	/* It rebuilt while the applies ran, at least once. */
+	if (strtol(es_test_must_slurp(count, NULL), NULL, 10) < 1)
+		ES_FAIL("the rebuild loop ran no rebuild");
+	ES_ASSERT_INT_EQ(es_test_db_query_int(events_db, "SELECT count(*) FROM"
+							 " events"),
+			 LOOP_PRODUCTS + history + LOOP_APPLIES * lines);
+	/* Nothing lost: after a catch-up, the views are the log's. */
+	CATALOG(NULL, "catch-up");
+	es_test_expect_status(0);
+	reference_rebuild(events_db, ref);
+	expect_same_views(read_db, ref);
+}
+
 CU_TestInfo catalog_rebuild_tests[] = {
 	{"rebuild makes the per-event rebuild's views, value for value, on "
 	 "every golden log",
@@ -613,5 +771,7 @@ CU_TestInfo catalog_rebuild_tests[] = {
 	{"events appended during a rebuild reach its views at the next "
 	 "catch-up, once",
 	 test_events_during_a_rebuild},
+	{"four applies answer every line ok while rebuilds run in a loop",
+	 test_applies_while_rebuilds_loop},
 	CU_TEST_INFO_NULL,
 };
