@@ -633,16 +633,6 @@ extern char **environ; /* POSIX: the environment, for posix_spawn() */
  */
 static void start_rebuild_loop(const char *stop, const char *count)
 {
-	char *argv[] = {"sh",
-			"-c",
-			(char *)rebuild_loop_sh,
-			"sh",
-			(char *)catalog_binary(),
-			(char *)events_db,
-			(char *)read_db,
-			(char *)stop,
-			(char *)count,
-			NULL};
 	posix_spawn_file_actions_t files;
 	const char *log = es_test_file("rebuild-loop.txt");
 	int rc;
@@ -652,9 +642,21 @@ static void start_rebuild_loop(const char *stop, const char *count)
 		&files, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (rc == 0)
 		rc = posix_spawn_file_actions_adddup2(&files, 1, 2);
-	if (rc == 0)
+	if (rc == 0) {
+		char *argv[] = {"sh",
+				"-c",
+				(char *)rebuild_loop_sh,
+				"sh",
+				(char *)catalog_binary(),
+				(char *)events_db,
+				(char *)read_db,
+				(char *)stop,
+				(char *)count,
+				NULL};
+
 		rc = posix_spawn(&loop_pid, "/bin/sh", &files, NULL, argv,
 				 environ);
+	}
 	posix_spawn_file_actions_destroy(&files);
 	if (rc != 0) {
 		loop_pid = -1;
