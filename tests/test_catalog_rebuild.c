@@ -749,7 +749,7 @@ static void test_applies_while_rebuilds_loop(void)
 		ES_FAIL("the rebuild loop ran no rebuild");
 	ES_ASSERT_INT_EQ(es_test_db_query_int(events_db, "SELECT count(*) FROM"
 							 " events"),
-			 LOOP_PRODUCTS + history + LOOP_APPLIES * lines);
+			 LOOP_PRODUCTS + history + LOOP_APPLIES * (long)lines);
 	/* Nothing lost: after a catch-up, the views are the log's. */
 	CATALOG(NULL, "catch-up");
 	es_test_expect_status(0);
