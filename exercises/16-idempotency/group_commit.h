@@ -30,16 +30,24 @@
  *
  * The group holds the log's write lock from its first command to its
  * commit, so no other writer can change a product between its load and
- * its append: the group decides as step 5 does (es_handle_in). A command
- * that reads its product's state loads it from the nearest snapshot when
- * the group has a step-13 handler (`writer`) whose snapshots are opened
- * read-only (es_snapshots_open_read_only): a group must not write a
- * snapshot, since what it holds is not committed before its end. Its
- * version check cannot fail: nobody else can write. Keep groups short in
- * time: other writers wait for them.
- * Commands with a command id go through es_handle_once_in() (step 16),
- * so a retry in a later group, or in a later run, is still answered from
- * what was stored.
+ * its append: a group decides as step 5 does, with es_decide(). Keep
+ * groups short in time: other writers wait for them.
+ *
+ * What a group loads, it keeps, for the next commands and the next
+ * groups of the same handle: the product's state and the id of the last
+ * event it holds. A later load reads only the product's events after
+ * that id, whoever appended them (this group, a command with a command
+ * id, another process between two groups), as a load from a snapshot
+ * does; so a product is replayed once per handle, not once per command.
+ * A product the handle has not seen yet starts from its nearest snapshot
+ * when `snaps` is set: snapshots opened with
+ * es_snapshots_open_read_only(), since a group must not write one (what
+ * it holds is not committed before its end). What was kept is dropped
+ * when a group is rolled back: it may hold events that are gone.
+ *
+ * Commands with an envelope go through es_handle_once_in() (step 16), so
+ * a retry in a later group, or in a later run, is answered from what was
+ * stored.
  */
 #ifndef ES_GROUP_COMMIT_H
 #define ES_GROUP_COMMIT_H
@@ -50,11 +58,22 @@
 #include "commands.h"
 #include "es_error.h"
 #include "events.h"
-#include "optimistic.h"
+#include "snapshots.h"
 
+/* The most products a handle keeps; past that it drops them all. */
+#define ES_GROUP_KEPT 4096
+
+struct es_group_kept; /* group_commit.c */
+
+/*
+ * Set `handler` and `snaps` (or leave it NULL: a first load replays the
+ * product from its first event), zero the rest; es_group_dispose() frees
+ * what the handle keeps.
+ */
 struct es_group {
 	struct es_command_handler handler; /* its store and clock */
-	struct es_optimistic *writer;	   /* borrowed; NULL: es_handle_in */
+	struct es_snapshots *snaps;	   /* borrowed, read-only, or NULL */
+	struct es_group_kept *kept;	   /* the products loaded */
 	int handled;			   /* commands in the open group */
 	bool open;			   /* between begin and commit */
 };
@@ -89,5 +108,19 @@ int es_group_commit(struct es_group *group, struct es_error *err);
 
 /* Roll the open group back; nothing of it is kept. Closes the group. */
 void es_group_rollback(struct es_group *group);
+
+/*
+ * With no group open: load each product the handle keeps through
+ * `writable`, snapshots that may write (es_snapshots_open), so that the
+ * products that have many events after their latest snapshot get a new
+ * one, as a plain load would take, and the next handle starts from it.
+ * A snapshot is a cache: what fails here only makes a later load slower,
+ * so nothing is returned.
+ */
+void es_group_save_snapshots(struct es_group *group,
+			     struct es_snapshots *writable);
+
+/* Roll back a group still open, and free what the handle keeps. */
+void es_group_dispose(struct es_group *group);
 
 #endif /* ES_GROUP_COMMIT_H */

@@ -141,7 +141,6 @@ struct pending {
 	char *answer;
 	int64_t line_no;
 	bool in_group; /* a command of the open group: its commit decides */
-	int64_t product_id; /* the product whose state it read, or 0 */
 };
 
 /* What one run of apply works with. */
@@ -161,9 +160,8 @@ struct apply_run {
 	struct es_group group; /* --batch: the commands of one commit */
 	struct pending *pending; /* --batch: the answers not yet sent */
 	int pending_count;
-	struct es_snapshots *group_snaps;   /* --batch: read-only */
-	struct es_optimistic *group_writer; /* --batch: loads from them */
-	struct line_reader *reader;	    /* the input */
+	struct es_snapshots *group_snaps; /* --batch: read-only */
+	struct line_reader *reader;	  /* the input */
 	int64_t unprojected; /* lines accepted since the last catch-up */
 };
 
@@ -550,7 +548,6 @@ static bool keep(struct apply_run *run, char *answer, bool in_group)
 	p->answer = answer;
 	p->line_no = run->line_no;
 	p->in_group = in_group;
-	p->product_id = 0;
 	run->pending_count++;
 	return true;
 }
@@ -597,13 +594,8 @@ static bool batch_command(struct apply_run *run, const struct es_command *cmd)
 	if (rc == ES_OK)
 		rc = es_group_handle(&text, &ev, &run->group, cmd, &err);
 	es_event_dispose(&ev);
-	if (rc == ES_OK) {
-		if (!keep(run, text, true))
-			return false;
-		run->pending[run->pending_count - 1].product_id =
-			es_command_state_id(cmd);
-		return true;
-	}
+	if (rc == ES_OK)
+		return keep(run, text, true);
 	if (run->group.open && !fail_group(run, rc, &err))
 		return false;
 	return keep(run, failure_text(run, rc, &err, run->line_no), false);
@@ -634,46 +626,6 @@ static void drop_pending(struct apply_run *run)
 	run->pending_count = 0;
 }
 
-static int compare_ids(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a;
-	int64_t y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-/*
- * After a commit: load each product the group's commands read, once,
- * through the snapshots that may write (run->snaps). A load that replays
- * CATALOG_SNAPSHOT_EVERY events or more takes a snapshot, as a plain
- * apply's load does, so the next group starts from it; the group itself
- * could not write one. A snapshot is a cache: a load that fails here
- * costs the next one time, nothing else, so it is not reported.
- */
-static void refresh_snapshots(struct apply_run *run)
-{
-	int64_t *ids = malloc(sizeof(*ids) * (size_t)(run->pending_count + 1));
-	int n = 0;
-
-	if (ids == NULL)
-		return; /* out of memory: the next loads replay more */
-	for (int i = 0; i < run->pending_count; i++) {
-		if (run->pending[i].in_group && run->pending[i].product_id != 0)
-			ids[n++] = run->pending[i].product_id;
-	}
-	qsort(ids, (size_t)n, sizeof(ids[0]), compare_ids);
-	for (int i = 0; i < n; i++) {
-		struct es_product p;
-		struct es_error err;
-
-		if (i > 0 && ids[i] == ids[i - 1])
-			continue;
-		es_snapshots_load(&p, NULL, run->snaps, ids[i], &err);
-		es_product_dispose(&p);
-	}
-	free(ids);
-}
-
 /*
  * Commit the group, if one is open; catch the views up; then send every
  * answer kept, in order. Returns false when the run must stop.
@@ -686,10 +638,9 @@ static bool flush(struct apply_run *run)
 	if (run->group.open) {
 		int rc = es_group_commit(&run->group, &err);
 
-		if (rc == ES_OK) {
+		if (rc == ES_OK)
 			catch_up(run);
-			refresh_snapshots(run);
-		} else
+		else
 			ok = fail_group(run, rc, &err);
 	}
 	for (int i = 0; ok && i < run->pending_count; i++)
@@ -750,6 +701,8 @@ static int apply_stream(struct apply_run *run, int fd, const char *name)
 		es_group_rollback(&run->group);
 	else if (run->batch > 0 && !flush(run))
 		status = CATALOG_FAILURE;
+	if (status == CATALOG_OK && run->batch > 0)
+		es_group_save_snapshots(&run->group, run->snaps);
 	if (status == CATALOG_OK && reader->failed)
 		status = catalog_fail(CATALOG_FAILURE, "%s: read error", name);
 	if (status == CATALOG_OK && run->behind)
@@ -796,13 +749,11 @@ static int open_writer(struct apply_run *run, const struct catalog_opts *opts)
 		return catalog_fail(CATALOG_FAILURE, "%s: %s",
 				    opts->events_path, err.msg);
 	if (run->batch > 0 &&
-	    (es_snapshots_open_read_only(&run->group_snaps, run->store, &err) !=
-		     ES_OK ||
-	     es_optimistic_open(&run->group_writer, run->store, clock,
-				run->group_snaps, &err) != ES_OK))
+	    es_snapshots_open_read_only(&run->group_snaps, run->store, &err) !=
+		    ES_OK)
 		return catalog_fail(CATALOG_FAILURE, "%s: %s",
 				    opts->events_path, err.msg);
-	run->group.writer = run->group_writer;
+	run->group.snaps = run->group_snaps;
 	return CATALOG_OK;
 }
 
@@ -827,7 +778,7 @@ static int apply_with(const struct catalog_opts *opts, int batch, int fd,
 		status = apply_stream(&run, fd, name);
 	es_views_close(run.views);
 	es_read_db_close(run.read_db);
-	es_optimistic_close(run.group_writer);
+	es_group_dispose(&run.group); /* before the store it prepared on */
 	es_snapshots_close(run.group_snaps);
 	es_optimistic_close(run.writer);
 	es_snapshots_close(run.snaps);
