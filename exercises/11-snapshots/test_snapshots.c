@@ -912,16 +912,27 @@ static void test_read_only_on_a_file_nobody_may_write(void)
 	int fds[2], status;
 	pid_t pid;
 
-	if (geteuid() == 0 && stat("/", &root) == 0 &&
-	    (root.st_mode & S_IXOTH) == 0) {
-		printf("      skipped: / is closed to other users here, so the"
-		       " user nobody can reach no file\n");
-		return;
-	}
 	open_snapshots(50);
 	grow_history(60); /* a snapshot at event 99 */
 	append_history(5);
 	full_replay(1, NULL);
+	if (geteuid() == 0 && stat("/", &root) == 0 &&
+	    (root.st_mode & S_IXOTH) == 0) {
+		struct es_replay_stats st;
+
+		/*
+		 * The user nobody can reach no file here (a chroot whose /
+		 * is 0700, say). Load read-only as root, so the test still
+		 * checks the handle, and say what is left out.
+		 */
+		open_read_only();
+		load_read_only(&st);
+		ES_ASSERT_SAME_PRODUCT(&got, &expected, "a read-only load");
+		ES_ASSERT_REPLAY("a read-only load", &st, 99, 15, false, false);
+		printf("      skipped the load as the user nobody: / is closed"
+		       " to other users here\n");
+		return;
+	}
 	make_read_only_copy();
 	/* No SQLite connection crosses the fork. */
 	es_snapshots_close(snaps);
