@@ -11,8 +11,10 @@
  * time, one flush for N, and is compared with 1000 INSERTs per
  * transaction, and with plain apply.
  *
- * Both floors write into a log of their own, made by es_store_open(), so
- * it has the log's schema, index and triggers.
+ * Both floors write into a log of their own, made by es_store_open() as
+ * apply's is, with its products and first events, so it has the log's
+ * schema, indexes and triggers, and a file of the same size; their
+ * inserts take the products in turn, as apply's commands do.
  */
 #include <stdio.h>
 
@@ -32,11 +34,13 @@ struct apply_files {
 	char commands[600];
 };
 
-/* One floor: a connection to a fresh log, and its statements. */
+/* One floor: a connection to its own log, and its statements. */
 struct floor {
 	sqlite3 *db;
 	sqlite3_stmt *begin, *insert, *commit;
 	long per_transaction;
+	long products; /* the inserts take products 1..products in turn */
+	long next;     /* inserts so far */
 };
 
 /*
@@ -88,18 +92,22 @@ static void floor_close(struct floor *fl)
 }
 
 /*
- * Open a fresh log at `path` for a floor with the log's PRAGMAs, and
- * prepare its statements once. The event is a valid StockUpdated.
+ * Open a log at `path` for a floor, made as apply's is (the same
+ * products, the same first events: the cost of an insert depends on the
+ * size of the file and its indexes), with the log's PRAGMAs, and prepare
+ * its statements once. Each insert is a valid StockUpdated of the next
+ * product in turn, as apply's commands are: an insert into one product
+ * only would always touch the same index pages.
  */
 static int floor_open(struct floor *fl, const char *path, struct es_error *err)
 {
 	static const char insert_sql[] =
 		"INSERT INTO events (product_id, event_type, data, occurred_at)"
-		" VALUES (1, 'StockUpdated', '{\"product_id\": 1, "
-		"\"new_stock\": 5, \"occurred_at\": "
+		" VALUES (?1, 'StockUpdated', '{\"product_id\": ' || ?1 || "
+		"', \"new_stock\": 5, \"occurred_at\": "
 		"\"2026-11-27T14:32:05.123456+00:00\"}',"
 		" '2026-11-27T14:32:05.123456+00:00')";
-	int rc = make_log(path, 0, 1, err);
+	int rc = make_log(path, fl->products, fl->products, err);
 
 	if (rc != ES_OK)
 		return rc;
@@ -125,8 +133,11 @@ static int floor_transaction(void *ctx, long i, struct es_error *err)
 	int rc = es_sql_run(fl->begin, err);
 
 	(void)i;
-	for (long k = 0; rc == ES_OK && k < fl->per_transaction; k++)
+	for (long k = 0; rc == ES_OK && k < fl->per_transaction; k++) {
+		sqlite3_bind_int64(fl->insert, 1,
+				   fl->next++ % fl->products + 1);
 		rc = es_sql_run(fl->insert, err);
+	}
 	if (rc == ES_OK)
 		rc = es_sql_run(fl->commit, err);
 	return rc;
@@ -140,7 +151,8 @@ static int bench_floor(double *per_insert, const struct bench_plan *plan,
 		       const char *path, long inserts, long per_transaction,
 		       struct es_error *err)
 {
-	struct floor fl = {NULL, NULL, NULL, NULL, per_transaction};
+	struct floor fl = {NULL,	   NULL, NULL, NULL, per_transaction,
+			   plan->products, 0};
 	double per_transaction_seconds = 0;
 	int rc = floor_open(&fl, path, err);
 
