@@ -199,8 +199,7 @@ static bool is_refusal(int rc)
 	return rc == ES_EINVAL || rc == ES_ENOTFOUND;
 }
 
-/* True when the command came with a command id, an actor or both. */
-static bool has_envelope(const struct es_command *cmd)
+bool es_command_has_envelope(const struct es_command *cmd)
 {
 	return cmd->meta.command_id != NULL || cmd->meta.actor != NULL ||
 	       cmd->meta.correlation_id != NULL;
@@ -221,7 +220,7 @@ static int handle(char **answer, struct es_event *out, struct es_group *group,
 	struct es_error why;
 	int rc = ES_OK;
 
-	if (has_envelope(cmd))
+	if (es_command_has_envelope(cmd))
 		return es_handle_once_in(answer, out, &group->handler, cmd,
 					 err);
 	es_product_init(&none);

@@ -120,6 +120,12 @@ void es_group_rollback(struct es_group *group);
 void es_group_save_snapshots(struct es_group *group,
 			     struct es_snapshots *writable);
 
+/*
+ * True when `cmd` came with a command id, an actor or a correlation id:
+ * then es_handle_once_in() handles it, and records its metadata.
+ */
+bool es_command_has_envelope(const struct es_command *cmd);
+
 /* Roll back a group still open, and free what the handle keeps. */
 void es_group_dispose(struct es_group *group);
 

@@ -185,17 +185,20 @@ static void utf8_scrub(char *s)
 }
 
 /*
- * Print one answer line and flush it, so whoever feeds us line by line
- * sees each answer at once. Returns false, after reporting, when the line
- * could not be written.
+ * Print the answer line `text` and flush it, so whoever feeds us line by
+ * line sees each answer at once; then free it. `text` NULL means memory
+ * ran out making it, reported already. Returns false, after reporting,
+ * when there was no line or it could not be written.
  */
-static bool put_answer(const char *text)
+static bool send_answer(char *text)
 {
-	bool written = catalog_put_json(text) && fflush(stdout) == 0;
+	bool written =
+		text != NULL && catalog_put_json(text) && fflush(stdout) == 0;
 
-	if (!written)
+	if (text != NULL && !written)
 		catalog_fail(CATALOG_FAILURE,
 			     "cannot write to standard output");
+	free(text);
 	return written;
 }
 
@@ -220,11 +223,7 @@ static char *answer_text(const char *error, const struct es_event *ev)
 /* Send the answer answer_text() makes. */
 static bool answer(const char *error, const struct es_event *ev)
 {
-	char *text = answer_text(error, ev);
-	bool written = text != NULL && put_answer(text);
-
-	free(text);
-	return written;
+	return send_answer(answer_text(error, ev));
 }
 
 /* The answer to a refused command or a line that is not one. */
@@ -240,11 +239,7 @@ static char *refusal_text(const char *msg)
 /* Answer a refused command or a line that is not one. */
 static bool refuse(const char *msg)
 {
-	char *text = refusal_text(msg);
-	bool written = text != NULL && put_answer(text);
-
-	free(text);
-	return written;
+	return send_answer(refusal_text(msg));
 }
 
 /* True when the line holds nothing but white space. */
@@ -422,11 +417,7 @@ static char *failure_text(struct apply_run *run, int rc,
 static bool answer_failed(struct apply_run *run, int rc,
 			  const struct es_error *err)
 {
-	char *text = failure_text(run, rc, err, run->line_no);
-	bool written = text != NULL && put_answer(text);
-
-	free(text);
-	return written;
+	return send_answer(failure_text(run, rc, err, run->line_no));
 }
 
 /* What a try of a command with an envelope works on. */
@@ -442,13 +433,6 @@ static int attempt_once(struct apply_run *run, const void *ctx,
 	const struct once_try *t = ctx;
 
 	return es_handle_once(t->answer, t->ev, &run->once, t->cmd, err);
-}
-
-/* True when the command came with a command id, an actor or both. */
-static bool has_envelope(const struct es_command *cmd)
-{
-	return cmd->meta.command_id != NULL || cmd->meta.actor != NULL ||
-	       cmd->meta.correlation_id != NULL;
 }
 
 /*
@@ -471,8 +455,7 @@ static bool apply_once(struct apply_run *run, const struct es_command *cmd)
 	if (rc != ES_OK)
 		return answer_failed(run, rc, &err);
 	after_append(run);
-	ok = put_answer(text);
-	free(text);
+	ok = send_answer(text);
 	es_event_dispose(&ev);
 	return ok;
 }
@@ -510,7 +493,7 @@ static bool apply_line(struct apply_run *run, char *line, size_t len)
 		return refuse(problem);
 	if (es_command_parse(&cmd, line, &err) != ES_OK)
 		return refuse(err.msg);
-	if (has_envelope(&cmd)) {
+	if (es_command_has_envelope(&cmd)) {
 		ok = apply_once(run, &cmd);
 		es_command_dispose(&cmd);
 		return ok;
