@@ -178,16 +178,10 @@ static int find_or_add(struct product **out, struct fold *fold, int64_t id,
 /* Copy `s` into `*out`, freeing what was there; NULL stays NULL. */
 static int set_text(char **out, const char *s, struct es_error *err)
 {
-	char *copy = NULL;
+	char *copy = s != NULL ? strdup(s) : NULL;
 
-	if (s != NULL) {
-		size_t size = strlen(s) + 1;
-
-		copy = malloc(size);
-		if (copy == NULL)
-			return es_error_set(err, ES_ENOMEM, "out of memory");
-		memcpy(copy, s, size);
-	}
+	if (s != NULL && copy == NULL)
+		return es_error_set(err, ES_ENOMEM, "out of memory");
 	free(*out);
 	*out = copy;
 	return ES_OK;
@@ -393,24 +387,19 @@ static int create_shadow(sqlite3 *db, int v, const char *sql,
 			 struct es_error *err)
 {
 	static const char create[] = "CREATE TABLE ";
-	const char *rest = sql + strlen(create);
-	size_t len;
+	const size_t skip = sizeof(create) - 1;
+	size_t len = 0; /* of the name */
 	char *shadow_sql;
 	int rc;
 
-	if (strncmp(sql, create, strlen(create)) != 0)
+	if (strncmp(sql, create, skip) == 0)
+		len = name_length(sql + skip);
+	if (len == 0 || sql[skip + len] == '.')
 		return es_error_set(err, ES_EDB,
-				    "%s: cannot read its CREATE "
-				    "TABLE",
-				    view_name[v]);
-	len = name_length(rest);
-	if (len == 0 || rest[len] == '.')
-		return es_error_set(err, ES_EDB,
-				    "%s: cannot read its CREATE "
-				    "TABLE",
+				    "%s: cannot read its CREATE TABLE",
 				    view_name[v]);
 	shadow_sql = sqlite3_mprintf("CREATE TABLE \"" SHADOW_PREFIX "%w\"%s",
-				     view_name[v], rest + len);
+				     view_name[v], sql + skip + len);
 	if (shadow_sql == NULL)
 		return es_error_set(err, ES_ENOMEM, "out of memory");
 	rc = exec(db, shadow_sql, err);
