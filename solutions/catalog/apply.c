@@ -1,13 +1,15 @@
 /*
- * apply.c - `catalog apply [FILE]`: commands in, one result line out each.
+ * apply.c - `catalog apply [--batch N] [FILE]`: commands in, one result
+ * line out each.
  *
  * Every input line goes through the whole system before the next one is
  * read: parse the command, let the handler decide and append the event,
- * bring the read model up to date, answer. A command with an envelope (a
- * command_id, an actor) goes through step 16's handler, once per command
- * id (apply_once). The others go through step 13's
- * optimistic one, loading from step 11's snapshots: it holds the write lock only for
- * the version check and the append, and replays at most about
+ * bring the read model up to date when the answer is awaited
+ * (after_append()), answer. A command with an envelope (a command_id, an
+ * actor) goes through step 16's handler, once per command id
+ * (apply_once). The others go through step 13's optimistic one, loading
+ * from step 11's snapshots: it holds the write lock only for the version
+ * check and the append, and replays at most about
  * CATALOG_SNAPSHOT_EVERY events, so the cost of a command does not grow
  * with its product's history and writers on one product do not queue
  * behind each other's replays. A command that meets a database another
@@ -21,7 +23,8 @@
  * command, and a command the database failed (still locked after
  * --busy-timeout, an I/O error) are answered {"ok":false,...}, nothing is
  * appended for them, and the run goes on. Only failing output ends it
- * early.
+ * early. With --batch, lines share commits instead (group_commit.h; see
+ * the comment above keep()).
  */
 #include <ctype.h>
 #include <errno.h>
