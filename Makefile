@@ -178,8 +178,8 @@ $(BENCH): $(SOLUTION_LIB) $(call obj,$(wildcard tests/bench*.c) \
 $(foreach n,$(STEP_NUMBERS),$(eval $(call suite_rule,solutions,solutions,$(n))))
 
 # make_golden writes the golden data (harness/golden.h) with the reference,
-# the answers by running $(CATALOG) apply; linked with step 18's shipped
-# supplier_view.c instead, the read model that step 18 ships. make test
+# the answers by running $(CATALOG) apply; linked with step 19's shipped
+# supplier_view.c instead, the read model that step 19 ships. make test
 # writes both again under build/golden/ to compare.
 GOLDEN_DIR ?= harness/golden
 SHIPPED_READ_MODEL ?= exercises/$(FINAL_DIR)/read_model.sql

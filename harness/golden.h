@@ -44,7 +44,7 @@
 
 /*
  * The view tables golden data knows, in the order of their names, ending
- * with NULL: the step 6 views, step 9's read models, step 18's.
+ * with NULL: the step 6 views, step 9's read models, step 19's.
  */
 extern const char *const es_golden_views[];
 

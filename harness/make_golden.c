@@ -17,8 +17,8 @@
  * same program always writes the same bytes.
  *
  * The Makefile links this program twice: with the reference, for
- * harness/golden/, and with step 18's shipped supplier_view.c instead of
- * the reference's, for the read model step 18 ships.
+ * harness/golden/, and with step 19's shipped supplier_view.c instead of
+ * the reference's, for the read model step 19 ships.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -640,7 +640,7 @@ static int write_all(const char *dir, const char *catalog, struct es_error *err)
 static int write_read_model(const char *path, struct es_error *err)
 {
 	static const char title[] =
-		"read_model.sql: the read DB that step 18's supplier view, as"
+		"read_model.sql: the read DB that step 19's supplier view, as"
 		" it shipped, built from harness/golden/random.commands.\n"
 		"-- Written by make golden: do not edit. Load it into a new"
 		" file: sqlite3 read_model.db < read_model.sql";

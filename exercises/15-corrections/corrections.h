@@ -59,7 +59,7 @@
  *   audit.c (step 8)      the trail tells the correction beside the event
  *                         it corrects (audit.h), below.
  *
- * Step 18's supplier view, written after this step, treats it as a
+ * Step 19's supplier view, written after this step, treats it as a
  * StockUpdated with its new_stock too.
  *
  * From make check STEP=15 on, your files are built with -Wswitch as a

@@ -1,5 +1,5 @@
 /*
- * test_break_fix_replay.c - step 18: a projector that shipped with a bug,
+ * test_break_fix_replay.c - step 19: a projector that shipped with a bug,
  * the read model it built, and the replay that repairs it.
  *
  * The log is golden scenario "random" (harness/golden/random.events.sql:
@@ -31,7 +31,7 @@
 #define PATH_MAX 4096
 #endif
 
-#define SHIPPED "exercises/18-break-fix-replay/read_model.sql"
+#define SHIPPED "exercises/19-break-fix-replay/read_model.sql"
 #define GOLDEN	"random"
 
 static const char *const supplier_tables[] = {"supplier_summary_view", NULL};
@@ -557,8 +557,8 @@ static CU_TestInfo tests[] = {
 };
 
 CU_SuiteInfo es_suites[] = {
-	{"step 18: break, fix, replay", NULL, NULL, setup, teardown, tests},
+	{"step 19: break, fix, replay", NULL, NULL, setup, teardown, tests},
 	CU_SUITE_INFO_NULL,
 };
 
-const char *es_suite_guide = "docs/18-break-fix-replay.md";
+const char *es_suite_guide = "docs/19-break-fix-replay.md";

@@ -35,7 +35,7 @@
  * sum(view_count).
  *
  * The exercise file ships with a bug in this projector, and a read DB
- * that the buggy projector built: docs/18-break-fix-replay.md. Start with
+ * that the buggy projector built: docs/19-break-fix-replay.md. Start with
  * make observe, before you read the code.
  */
 #ifndef ES_SUPPLIER_VIEW_H

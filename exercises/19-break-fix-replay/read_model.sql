@@ -1,4 +1,4 @@
--- read_model.sql: the read DB that step 18's supplier view, as it shipped, built from harness/golden/random.commands.
+-- read_model.sql: the read DB that step 19's supplier view, as it shipped, built from harness/golden/random.commands.
 -- Written by make golden: do not edit. Load it into a new file: sqlite3 read_model.db < read_model.sql
 BEGIN TRANSACTION;
 CREATE TABLE low_stock_alert_view ( product_id INTEGER PRIMARY KEY, name TEXT NOT NULL, stock INTEGER NOT NULL);

@@ -1,5 +1,5 @@
 /*
- * supplier_view.c - step 18: the supplier view's projector, as it shipped.
+ * supplier_view.c - step 19: the supplier view's projector, as it shipped.
  *
  * This projector went live a while ago. It is complete: it compiles, every
  * event goes through it, nothing crashes, and make memcheck finds no leak.
@@ -13,7 +13,7 @@
  * This file ships with a bug; the event log has none. Observe (make
  * observe shows the rows beside what the log says), find the bug, fix it
  * here, replay (make replay rebuilds the view with this file):
- * docs/18-break-fix-replay.md walks you through it.
+ * docs/19-break-fix-replay.md walks you through it.
  *
  * The projector of step 6 again, for a view that sums over products: the
  * statements are prepared once and reused, applying an event owns no
