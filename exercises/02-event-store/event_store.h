@@ -62,6 +62,7 @@
 #ifndef ES_EVENT_STORE_H
 #define ES_EVENT_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -412,5 +413,57 @@ typedef int (*es_upcast_fn)(void *ctx, enum es_event_type type,
  * fail.
  */
 void es_store_set_upcaster(struct es_store *store, es_upcast_fn fn, void *ctx);
+
+/*
+ * Step 18 (optional): the same log on PostgreSQL, and what `catalog
+ * follow` and `catalog copy` need of either store. es_store_open() opens
+ * a PostgreSQL store when `path` starts with "postgresql://" or
+ * "postgres://" (a libpq URI), in a program linked with step 18
+ * (exercises/18-postgres/); every function of this header then works on
+ * it. The SQLite versions of the four below are given with step 2
+ * (event_store_copy.c).
+ *
+ * true for a store on PostgreSQL, false for one on SQLite. Can't fail.
+ */
+bool es_store_is_postgres(const struct es_store *store);
+
+/*
+ * Append `ev` with its own id (ev->id, greater than every id in the log)
+ * and its metadata (`meta`, or NULL for none), as a copy of another log
+ * does: when `ev` is a ProductCreated, its product id is registered too,
+ * so es_store_new_product_id() goes on after it. Joins the caller's
+ * transaction or is one of its own. Returns ES_OK; ES_EINVAL "event 5 is
+ * not after the log's last event 7"; or the errors of es_store_append().
+ * On failure nothing is appended.
+ */
+int es_store_import(struct es_store *store, const struct es_event *ev,
+		    const struct es_meta *meta, struct es_error *err);
+
+/*
+ * Called once per stored command answer by es_store_each_answer(); the
+ * strings are borrowed for the call. Return ES_OK to go on; any other code
+ * stops the walk and is returned unchanged.
+ */
+typedef int (*es_answer_fn)(void *ctx, const char *command_id,
+			    const char *request, const char *answer,
+			    struct es_error *err);
+
+/*
+ * Call `fn` for every answer in command_answers (step 16), in order of
+ * command_id. A log without that table has none. Returns ES_OK, ES_EDB,
+ * ES_ENOMEM or what `fn` returned.
+ */
+int es_store_each_answer(struct es_store *store, es_answer_fn fn, void *ctx,
+			 struct es_error *err);
+
+/*
+ * Wait until the log may hold an event whose id is greater than
+ * `after_id`, for at most `timeout_ms` milliseconds, and set `*more` to
+ * whether it does (es_store_count_after() > 0). On SQLite it polls; on
+ * PostgreSQL it is woken by LISTEN/NOTIFY (every append notifies
+ * channel es_events). Returns ES_OK or ES_EDB.
+ */
+int es_store_wait(struct es_store *store, int64_t after_id, int timeout_ms,
+		  bool *more, struct es_error *err);
 
 #endif /* ES_EVENT_STORE_H */
