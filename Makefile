@@ -229,7 +229,7 @@ endef
 # (ARGS may be left out); "##   ARG | text" under it is one of its options.
 # {FIRST}, {LAST}, {CATALOG}, {DEMO} and {BUILD} are filled in.
 .PHONY: all demo check test memcheck progress hint diff watch reset bench lint \
-	golden help clean observe replay replay-bin deps FORCE
+	golden help clean observe replay replay-bin deps pg pg-stop FORCE
 
 ifneq ($(STEP),)
 ifeq ($(call step_dir,$(STEP)),)
@@ -348,7 +348,14 @@ golden: $(MAKE_GOLDEN) $(MAKE_GOLDEN_SHIPPED) $(CATALOG) ## | rewrite harness/go
 	$(MAKE_GOLDEN) $(GOLDEN_DIR) $(CATALOG)
 	$(MAKE_GOLDEN_SHIPPED) --read-model $(SHIPPED_READ_MODEL)
 
+pg: ## | start a PostgreSQL server in {BUILD}/pg (step 18)
+	@sh harness/pg.sh start --install $(BUILD)
+
+pg-stop: ## | stop it (make clean does too)
+	@sh harness/pg.sh stop $(BUILD)
+
 clean: ## | remove {BUILD}/
+	@-sh harness/pg.sh stop $(BUILD)
 	rm -rf $(BUILD)
 
 help: ## | this list
