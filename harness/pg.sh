@@ -276,7 +276,7 @@ start() {
 	psql_kata "SELECT 'CREATE DATABASE kata' WHERE NOT EXISTS
 		(SELECT FROM pg_database WHERE datname = 'kata')\\gexec" ||
 		die 1 "could not create the database kata"
-	uri="postgresql:///kata?host=$(uri_encode "$PGDIR")&user=kata"
+	uri="postgresql:///kata?host=$(uri_encode "$PGDIR")&port=$PORT&user=kata"
 	printf '%s\n' "$uri" >"$URI_FILE.new" && mv "$URI_FILE.new" "$URI_FILE"
 	[ -z "$started" ] || echo "pg: server started, $uri"
 }
