@@ -25,7 +25,7 @@
  *
  * A log that has no such table (the seed's Python wrote it, and only a
  * store opened for writing creates the table) has nothing in quarantine:
- * look in sqlite_master first, and then every row counts.
+ * ask sqlite3_table_column_metadata() first, and then every row counts.
  *
  * Moments are compared as text, as time_travel.h explains: it works
  * because every occurred_at is UTC in one layout, most significant field

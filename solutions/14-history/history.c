@@ -15,10 +15,6 @@
 /* "2026-10-28": the date at the start of a timestamp. */
 #define DATE_LENGTH 10
 
-static const char has_quarantine_sql[] =
-	"SELECT COUNT(*) FROM sqlite_master"
-	" WHERE type = 'table' AND name = 'event_quarantine'";
-
 /* A log without event_quarantine has nothing in quarantine. */
 static const char count_all_sql[] =
 	"SELECT COUNT(*) FROM events"
@@ -30,29 +26,23 @@ static const char count_sql[] =
 	" AND id NOT IN (SELECT event_id FROM event_quarantine)";
 
 /*
- * Set `*sql` to the count for this log: count_sql, or count_all_sql when
- * it has no table event_quarantine (a log the seed's Python wrote, read
- * before any writer of ours opened it). Returns SQLite's result code.
+ * The count for the log of `db`: count_sql, or count_all_sql when it has
+ * no table event_quarantine (a log the seed's Python wrote, read before
+ * any writer of ours opened it), where count_sql would not prepare.
  */
-static int choose_count(const char **sql, sqlite3 *db)
+static const char *count_for(sqlite3 *db)
 {
-	sqlite3_stmt *stmt = NULL;
-	int rc = sqlite3_prepare_v2(db, has_quarantine_sql, -1, &stmt, NULL);
-
-	if (rc == SQLITE_OK && sqlite3_step(stmt) != SQLITE_ROW)
-		rc = sqlite3_errcode(db);
-	if (rc == SQLITE_OK)
-		*sql = sqlite3_column_int(stmt, 0) > 0 ? count_sql
-						       : count_all_sql;
-	sqlite3_finalize(stmt);
-	return rc;
+	if (sqlite3_table_column_metadata(db, "main", "event_quarantine", NULL,
+					  NULL, NULL, NULL, NULL,
+					  NULL) == SQLITE_OK)
+		return count_sql;
+	return count_all_sql;
 }
 
 int es_history_count(int64_t *out, struct es_store *store,
 		     enum es_event_type type, const char *since,
 		     struct es_error *err)
 {
-	const char *sql = NULL;
 	sqlite3 *db = NULL;
 	sqlite3_stmt *stmt = NULL;
 	int rc = ES_OK;
@@ -61,8 +51,8 @@ int es_history_count(int64_t *out, struct es_store *store,
 	if (sqlite3_open_v2(es_store_path(store), &db, SQLITE_OPEN_READONLY,
 			    NULL) != SQLITE_OK ||
 	    sqlite3_busy_timeout(db, ES_STORE_BUSY_TIMEOUT_MS) != SQLITE_OK ||
-	    choose_count(&sql, db) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, count_for(db), -1, &stmt, NULL) !=
+		    SQLITE_OK ||
 	    sqlite3_bind_text(stmt, 1, es_event_type_name(type), -1,
 			      SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_text(stmt, 2, since, -1, SQLITE_STATIC) != SQLITE_OK ||
