@@ -236,8 +236,9 @@ static void test_busy_within_the_timeout(void)
 
 /*
  * The log is locked when apply starts, for longer than the store's own
- * busy timeout (ES_STORE_BUSY_TIMEOUT_MS), at which es_store_open() gives
- * up: apply opens it again until --busy-timeout, and answers its line.
+ * busy timeout (ES_STORE_BUSY_TIMEOUT_MS), which es_store_open() waits:
+ * apply waits for the lock up to --busy-timeout, opens the log once it is
+ * let go, and answers its line.
  */
 static void test_busy_when_apply_starts(void)
 {
@@ -258,6 +259,77 @@ static void test_busy_when_apply_starts(void)
 	es_test_expect_status(0);
 	es_test_expect_quiet_stderr();
 	es_test_expect_stdout("{\"ok\":true}\n");
+}
+
+/*
+ * How long the next test holds the lock at most: 4 s, over ten times its
+ * --busy-timeout, and below the store's own busy timeout (5 s).
+ */
+#define HOLD_MS (ES_STORE_BUSY_TIMEOUT_MS * 4 / 5)
+
+/* Whether fed's catalog has exited; it stays a zombie for fed_finish(). */
+static bool fed_exited(void)
+{
+	siginfo_t info;
+
+	memset(&info, 0, sizeof(info));
+	return waitid(P_PID, (id_t)fed.pid, &info,
+		      WEXITED | WNOHANG | WNOWAIT) == 0 &&
+	       info.si_pid == fed.pid;
+}
+
+static int64_t monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The log is locked when apply starts, and stays locked past
+ * --busy-timeout (300 ms): apply gives up then, and says so, not after the
+ * store's own busy timeout (ES_STORE_BUSY_TIMEOUT_MS, 5 s), which
+ * es_store_open() waits whatever --busy-timeout says.
+ *
+ * This asserts no duration. The test lets the lock go when apply has
+ * exited, or at the latest after HOLD_MS (4 s), and checks what apply
+ * did: that it had exited before the lock went (waitid, WNOHANG), and
+ * what it said. 4 s is a bound, not a measure: over ten times the 300 ms
+ * that apply may wait, so a slow start (valgrind, a loaded machine; about
+ * 1.4 s under valgrind) still ends well inside it; and below the store's
+ * 5 s, so an apply that waits those, on however fast a machine, is still
+ * waiting when the lock goes, and fails. Before the fix it always did.
+ */
+static void test_busy_timeout_bounds_the_first_open(void)
+{
+	const struct timespec tick = {0, 10000000L};
+	sqlite3 *holder;
+	int64_t release_at;
+	bool exited;
+
+	use_dir("work");
+	apply_scenario();
+	holder = es_test_db_open(events_db, SQLITE_OPEN_READWRITE);
+	es_test_exec(holder, "BEGIN IMMEDIATE");
+	release_at = monotonic_ms() + HOLD_MS;
+	fed_start("300"); /* it ends at the open, before it reads a line */
+	while (!fed_exited() && monotonic_ms() < release_at)
+		nanosleep(&tick, NULL);
+	exited = fed_exited(); /* before the lock goes */
+	es_test_exec(holder, "ROLLBACK");
+	if (!exited)
+		ES_FATAL("catalog --busy-timeout 300 apply was still running "
+			 "when the lock was let go, %d ms after it started",
+			 HOLD_MS);
+	fed_finish();
+	es_test_expect_failure(
+		1, es_test_format("catalog: %s: database is locked (tried for "
+				  "300 ms; see --busy-timeout)\n",
+				  events_db));
+	ES_ASSERT_INT_EQ(
+		es_test_db_query_int(events_db, "SELECT count(*) FROM events"),
+		6);
 }
 
 /* ---- new files, opened at the same moment ------------------------------- */
@@ -506,6 +578,9 @@ CU_TestInfo catalog_faults_tests[] = {
 	{"apply opens a log locked when it starts, once it is let go within "
 	 "--busy-timeout",
 	 test_busy_when_apply_starts},
+	{"apply on a log locked past --busy-timeout when it starts gives up "
+	 "after --busy-timeout, not after the store's own 5 s",
+	 test_busy_timeout_bounds_the_first_open},
 	{"four processes opening new files at the same moment all succeed",
 	 test_first_opens_at_once},
 	{"apply refuses NUL, over-long strings and views of products that do "

@@ -23,6 +23,15 @@
 	"; skip it with 'catalog quarantine " id " --reason TEXT' ('catalog "  \
 	"verify' lists every such row)\n"
 
+/*
+ * The line `catalog log` prints for a row in quarantine, where the row
+ * stands (catalog --help): its id, product, decoding error, and the
+ * quarantine's reason and time.
+ */
+#define QUARANTINED_LINE                                                       \
+	"{\"id\":%lld,\"product_id\":%lld,\"quarantined\":true,"               \
+	"\"error\":\"%s\",\"reason\":\"%s\",\"quarantined_at\":\"%s\"}"
+
 /* The views' rows and the checkpoint, for "nothing changed". */
 static const char *views_text(void)
 {
@@ -52,6 +61,10 @@ static void test_help_names_the_repair_verbs(void)
 			       "\n  quarantine ID --reason TEXT\n");
 	ES_ASSERT_STR_CONTAINS(es_test_last.out,
 			       "'views are K events behind the log'");
+	/* log's line for a row in quarantine. */
+	ES_ASSERT_STR_CONTAINS(es_test_last.out,
+			       "{\"id\":N,\"product_id\":P,\"quarantined\":"
+			       "true,\n");
 }
 
 /* ---- rows that are not events -------------------------------------------- */
@@ -150,6 +163,46 @@ static void test_verify_lists_every_bad_row(void)
 		memcmp(es_test_must_slurp(events_db, NULL), bytes, len) == 0);
 }
 
+/* When the row `id` went into quarantine, as event_quarantine says. */
+static const char *quarantined_at(long long id)
+{
+	const char *row = es_test_rows_text(
+		events_db, es_test_format("SELECT quarantined_at FROM "
+					  "event_quarantine WHERE event_id = "
+					  "%lld",
+					  id));
+
+	/* A text is quoted, and the row ends with a newline. */
+	ES_ASSERT_INT_EQ(strlen(row), strlen("'2026-11-27T14:32:05.123456"
+					     "+00:00'\n"));
+	return es_test_format("%.*s", (int)strlen(row) - 3, row + 1);
+}
+
+/*
+ * What `catalog log` prints for product `product_id` (0: every product)
+ * of the log `rows` (its `n` rows, by id): each row as an event, but those
+ * whose ids are held[0..held_n) as the lines lines[0..held_n).
+ */
+static const char *log_text(const struct es_test_event_row *rows, size_t n,
+			    long long product_id, const long long *held,
+			    const char *const *lines, size_t held_n)
+{
+	struct es_test_buf want = {0};
+
+	for (size_t i = 0; i < n; i++) {
+		const char *line = log_line(&rows[i], rows[i].data);
+
+		if (product_id != 0 && rows[i].product_id != product_id)
+			continue;
+		for (size_t h = 0; h < held_n; h++) {
+			if (held[h] == rows[i].id)
+				line = lines[h];
+		}
+		es_test_buf_printf(&want, "%s\n", line);
+	}
+	return es_test_buf_own(&want);
+}
+
 /*
  * The scenario, a bad row of product 1 (7), then a view of product 2.
  * The bad row passes the triggers (its data is a JSON object, its type
@@ -199,11 +252,12 @@ static void test_quarantine_lets_the_readers_past(void)
 	static const char stock[] =
 		"{\"type\":\"UpdateStock\",\"product_id\":1,\"new_stock\":5}\n";
 	const char *path = es_test_file("stock.jsonl");
+	static const long long seven = 7;
 	const char *views_after_apply;
 	const char *log_before;
+	const char *line;
 	const char *at;
 	struct es_test_event_row *ev;
-	struct es_test_buf want = {0};
 
 	given_a_bad_row();
 	log_before = log_rows();
@@ -235,17 +289,13 @@ static void test_quarantine_lets_the_readers_past(void)
 						       "product_detail_view "
 						       "WHERE id = 2"),
 			 1);
-	/* log steps over the row too. */
+	/* log shows the row where it stands, as one in quarantine. */
 	ES_ASSERT_INT_EQ(es_test_load_events(events_db, &ev), 8);
-	for (size_t i = 0; i < 8; i++) {
-		if (i != 6)
-			es_test_buf_printf(&want, "%s\n",
-					   log_line(&ev[i], ev[i].data));
-	}
-	es_test_buf_own(&want);
+	line = es_test_format(QUARANTINED_LINE, 7LL, 1LL, BAD_STOCK, reason,
+			      quarantined_at(7));
 	CATALOG(NULL, "log");
 	es_test_expect_status(0);
-	es_test_expect_stdout(want.s);
+	es_test_expect_stdout(log_text(ev, 8, 0, &seven, &line, 1));
 	/*
 	 * Commands on product 1 go on: its version is counted without the
 	 * row, which no decision reads (else they would conflict forever).
@@ -272,6 +322,64 @@ static void test_quarantine_lets_the_readers_past(void)
 		"%.*s: %s\n"
 		"9 rows checked: all decode but the 1 in quarantine\n",
 		(int)strlen(at) - 3, at + 1, reason));
+}
+
+/*
+ * The audit trail hides nothing: log prints a row in quarantine in its
+ * place among the events, in order of id, as the line QUARANTINED_LINE
+ * (the exact format is in catalog --help), for the whole log and in
+ * its product's log. Its strings are escaped as every line of log is:
+ * ESC in the row's type (so in its error) as \u001b, the C1 control
+ * U+0085 in the reason as \u0085.
+ */
+static void test_log_shows_quarantined_rows_in_place(void)
+{
+	static const char reason_7[] = "typed in by hand; Ana, ticket 12";
+	static const char reason_9[] = "Ana\xc2\x85"
+				       "ticket 13";
+	static const long long held[] = {7, 9};
+	const char *lines[2];
+	struct es_test_event_row *ev;
+
+	given_a_bad_row(); /* 7: product 1, does not decode; 8: product 2 */
+	es_test_db_insert_bad_event(events_db, 2, "Price\x1b[2JChanged",
+				    "{\"product_id\": 2}"); /* 9 */
+	es_test_db_insert_event(
+		events_db, 2, "ProductViewed",
+		"{\"product_id\": 2, \"occurred_at\": "
+		"\"2026-11-27T14:32:05.123456+00:00\"}"); /* 10 */
+	CATALOG(NULL, "quarantine", "7", "--reason", reason_7);
+	es_test_expect_status(0);
+	CATALOG(NULL, "quarantine", "9", "--reason", reason_9);
+	es_test_expect_status(0);
+	ES_ASSERT_INT_EQ(es_test_load_events(events_db, &ev), 10);
+	lines[0] = es_test_format(
+		"{\"id\":7,\"product_id\":1,\"quarantined\":true,\"error\":"
+		"\"field 'new_stock' must be a whole number\",\"reason\":"
+		"\"typed in by hand; Ana, ticket 12\",\"quarantined_at\":"
+		"\"%s\"}",
+		quarantined_at(7));
+	lines[1] = es_test_format(
+		"{\"id\":9,\"product_id\":2,\"quarantined\":true,\"error\":"
+		"\"unknown event type 'Price\\u001b[2JChanged'\",\"reason\":"
+		"\"Ana\\u0085ticket 13\",\"quarantined_at\":\"%s\"}",
+		quarantined_at(9));
+	/* The same lines as the format the other tests use. */
+	ES_ASSERT_STR_EQ(lines[0],
+			 es_test_format(QUARANTINED_LINE, 7LL, 1LL, BAD_STOCK,
+					reason_7, quarantined_at(7)));
+	CATALOG(NULL, "log");
+	es_test_expect_status(0);
+	es_test_expect_quiet_stderr();
+	es_test_expect_stdout(log_text(ev, 10, 0, held, lines, 2));
+	CATALOG(NULL, "log", "1");
+	es_test_expect_status(0);
+	es_test_expect_quiet_stderr();
+	es_test_expect_stdout(log_text(ev, 10, 1, held, lines, 2));
+	CATALOG(NULL, "log", "2");
+	es_test_expect_status(0);
+	es_test_expect_quiet_stderr();
+	es_test_expect_stdout(log_text(ev, 10, 2, held, lines, 2));
 }
 
 static void test_quarantine_refusals(void)
@@ -708,6 +816,9 @@ CU_TestInfo catalog_repair_tests[] = {
 	{"quarantine lets catch-up, rebuild, log, state and apply past a "
 	 "bad row",
 	 test_quarantine_lets_the_readers_past},
+	{"log shows each row in quarantine in its place, as a line of its "
+	 "own, in the whole log and in its product's",
+	 test_log_shows_quarantined_rows_in_place},
 	{"quarantine refuses what it is not for, and changes nothing",
 	 test_quarantine_refusals},
 	{"detail, card, list and search say when the views are behind; "

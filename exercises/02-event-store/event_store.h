@@ -49,7 +49,8 @@
  * after an id, up to a moment), the whole log in order, a stream's
  * version, an append, an append that expects a version. The one exception
  * is the seed's third trade-off, history queries in SQL (history.h), which
- * read the file on a read-only connection of their own.
+ * read the file on a read-only connection of their own: `events`, and
+ * `event_quarantine` to leave out the rows that are not events.
  *
  * Transactions: every write starts with BEGIN IMMEDIATE, under a busy
  * timeout, so a second writer waits for the first instead of failing with

@@ -14,8 +14,12 @@ int es_history_count(int64_t *out, struct es_store *store,
 	 * TODO: open a connection of your own with sqlite3_open_v2() on
 	 * es_store_path(store), SQLITE_OPEN_READONLY, and the store's busy
 	 * timeout; prepare "SELECT COUNT(*) FROM events WHERE event_type =
-	 * ? AND occurred_at >= ?", bind es_event_type_name(type) and since,
-	 * step once, read the count; finalize and close, even on failure.
+	 * ? AND occurred_at >= ?", and when the log has the table
+	 * event_quarantine (sqlite3_table_column_metadata) add "AND id NOT
+	 * IN (SELECT event_id FROM event_quarantine)": a row in quarantine
+	 * is not an event. Bind
+	 * es_event_type_name(type) and since, step once, read the count;
+	 * finalize and close, even on failure.
 	 * SQLite failures are ES_EDB with sqlite3_errmsg().
 	 * See docs/14-history.md, "History queries in C".
 	 */

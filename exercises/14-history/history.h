@@ -16,6 +16,17 @@
  * to es_store_path(store), runs its query there and closes it. That
  * connection can write nothing, and sees only committed events.
  *
+ * A row in quarantine is not an event (es_store_quarantine, event_store.h):
+ * it does not decode, and every load of the store steps over it. History
+ * leaves it out too, so these queries read the store's table
+ * event_quarantine as well:
+ *
+ *     AND id NOT IN (SELECT event_id FROM event_quarantine)
+ *
+ * A log that has no such table (the seed's Python wrote it, and only a
+ * store opened for writing creates the table) has nothing in quarantine:
+ * ask sqlite3_table_column_metadata() first, and then every row counts.
+ *
  * Moments are compared as text, as time_travel.h explains: it works
  * because every occurred_at is UTC in one layout, most significant field
  * first, zero-padded. `since` may also be a date alone ("2026-10-28"): a
@@ -38,7 +49,7 @@
  * Set `*out` to the number of events of `type`, of any product, that
  * occurred at or after `since` (a timestamp as es_time_format() writes
  * it, or a date "2026-10-28"), on a read-only connection of its own.
- * Returns ES_OK or ES_EDB.
+ * Rows in quarantine are not counted. Returns ES_OK or ES_EDB.
  */
 int es_history_count(int64_t *out, struct es_store *store,
 		     enum es_event_type type, const char *since,
@@ -46,7 +57,8 @@ int es_history_count(int64_t *out, struct es_store *store,
 
 /*
  * The seed's question: set `*out` to the number of PriceChanged events in
- * the last `days` days, counted as the seed's SQL counts them: from the
+ * the last `days` days (rows in quarantine are not events, as in
+ * es_history_count()), counted as the seed's SQL counts them: from the
  * start (00:00 UTC) of the day `days` days before now, where now is one
  * reading of `clock`. So the window is a little longer than `days` times
  * 24 hours, up to a day more. Returns ES_OK; ES_EINVAL when `days` is

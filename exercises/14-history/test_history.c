@@ -24,6 +24,9 @@ static char path[512];
 static struct es_store *store;
 static sqlite3 *raw;
 static struct es_event ev;
+/* A log as the seed's Python wrote it, and a store opened on it. */
+static sqlite3 *seed_db;
+static struct es_store *seed_store;
 
 /*
  * What fails here is written down and its handle left NULL: the test then
@@ -54,6 +57,10 @@ static void teardown(void)
 	raw = NULL;
 	es_store_close(store);
 	store = NULL;
+	sqlite3_close(seed_db);
+	seed_db = NULL;
+	es_store_close(seed_store);
+	seed_store = NULL;
 }
 
 /* ---- history ------------------------------------------------------------- */
@@ -236,6 +243,75 @@ static void test_history_reads_on_its_own_connection(void)
 	ES_ASSERT_INT_EQ(history_count(ES_PRICE_CHANGED, at), 2);
 }
 
+/*
+ * A row that does not decode and was put in quarantine (event_store.h) is
+ * not an event: history leaves it out, as every load of the store does.
+ * Here a PriceChanged row whose data has no new_price: the log's triggers
+ * let it in (a JSON object, a known type), the store cannot decode it.
+ */
+static void test_history_leaves_out_quarantined_rows(void)
+{
+	char at[ES_TIMESTAMP_SIZE];
+	char data[128];
+	struct es_error err;
+	int64_t count = -1;
+
+	ES_REQUIRE_SETUP();
+	es_test_timestamp(at, 0);
+	append_price_change(at); /* event 1 */
+	snprintf(data, sizeof(data),
+		 "{\"product_id\": 1, \"occurred_at\": \"%s\"}", at);
+	es_test_insert_event(raw, 1, "PriceChanged", data, at); /* event 2 */
+	append_price_change(at);				/* event 3 */
+	ES_ASSERT_OK(
+		es_store_quarantine(store, 2, "written by a test", at, &err),
+		&err);
+	ES_ASSERT_INT_EQ(history_count(ES_PRICE_CHANGED, at), 2);
+	ES_ASSERT_OK(
+		es_history_price_changes(&count, store, &test_clock, 30, &err),
+		&err);
+	ES_ASSERT_INT_EQ(count, 2);
+}
+
+/*
+ * A log the seed's Python wrote has no table event_quarantine, and a
+ * store opened read-only creates none: nothing there is in quarantine,
+ * and history counts every row.
+ */
+static void test_history_on_a_log_without_quarantine(void)
+{
+	static const char seed_schema[] =
+		"CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+		" product_id INTEGER NOT NULL, event_type TEXT NOT NULL,"
+		" data TEXT NOT NULL, occurred_at TEXT NOT NULL);"
+		"CREATE TABLE product_registry (id INTEGER PRIMARY KEY"
+		" AUTOINCREMENT);";
+	char seed_path[512];
+	char at[ES_TIMESTAMP_SIZE];
+	char data[128];
+	struct es_error err;
+	int64_t count = -1;
+
+	ES_REQUIRE_SETUP();
+	es_test_path(seed_path, sizeof(seed_path), "seed.db");
+	es_test_open_db(&seed_db, seed_path,
+			SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+	es_test_exec(seed_db, seed_schema);
+	es_test_timestamp(at, 0);
+	snprintf(data, sizeof(data),
+		 "{\"product_id\": 1, \"new_price\": 9.99, "
+		 "\"occurred_at\": \"%s\"}",
+		 at);
+	es_test_insert_event(seed_db, 1, "PriceChanged", data, at);
+	ES_ASSERT_OK(
+		es_store_open(&seed_store, seed_path, ES_STORE_READONLY, &err),
+		&err);
+	ES_ASSERT_OK(es_history_count(&count, seed_store, ES_PRICE_CHANGED, at,
+				      &err),
+		     &err);
+	ES_ASSERT_INT_EQ(count, 1);
+}
+
 static CU_TestInfo tests[] = {
 	{"history counts the events of a type since a moment",
 	 test_history_count},
@@ -245,6 +321,10 @@ static CU_TestInfo tests[] = {
 	{"a window outside 0..36500 days is refused", test_days_out_of_range},
 	{"history reads committed events on a connection of its own",
 	 test_history_reads_on_its_own_connection},
+	{"history leaves out rows in quarantine: they are not events",
+	 test_history_leaves_out_quarantined_rows},
+	{"history counts every row of a log that has no quarantine table",
+	 test_history_on_a_log_without_quarantine},
 	CU_TEST_INFO_NULL,
 };
 

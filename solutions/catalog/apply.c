@@ -155,6 +155,7 @@ struct apply_run {
 	sqlite3 *read_db;
 	struct es_views *views;
 	int busy_timeout_ms; /* --busy-timeout */
+	int try_ms; /* what a try may wait for a lock: patiently() sets it */
 	int64_t line_no;
 	bool failed; /* a command failed for the database */
 	bool behind; /* a catch-up failed: stop trying until the next run */
@@ -303,7 +304,8 @@ static int patiently(struct apply_run *run, attempt_fn attempt, const void *ctx,
 
 		if (left < 0)
 			left = 0;
-		/* Before the store opens, its own busy timeout holds. */
+		run->try_ms = (int)left;
+		/* Before the store opens, attempt_open() waits on its own. */
 		if (run->store != NULL)
 			es_store_set_busy_timeout(run->store, (int)left);
 		if (run->read_db != NULL)
@@ -703,27 +705,71 @@ out:
 	return status;
 }
 
+/*
+ * Wait up to `ms` milliseconds until no other connection holds the write
+ * lock of the log at `path`: take the lock on a connection of our own, and
+ * let it go at once. es_store_open() takes it too (to create what is
+ * missing), and waits ES_STORE_BUSY_TIMEOUT_MS for it, which no call can
+ * shorten before the store is open: without this wait first, an apply
+ * started on a log that another process keeps locked would wait that long
+ * on every try, past a shorter --busy-timeout. No table is read: the store
+ * stays closed. Returns ES_OK, or ES_EBUSY ("<path>: database is locked")
+ * when the lock is still held after `ms`. Any other failure is left to
+ * es_store_open(), which reports it with its own words (and creates a log
+ * that is not there). A writer that takes the lock between this and the
+ * open makes the open wait for it as before: a lock taken at that moment
+ * and kept for seconds.
+ */
+static int wait_for_writers(const char *path, int ms, struct es_error *err)
+{
+	sqlite3 *db = NULL;
+	int rc = ES_OK;
+
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_busy_timeout(db, ms) == SQLITE_OK &&
+	    sqlite3_exec(db, "BEGIN IMMEDIATE; ROLLBACK", NULL, NULL, NULL) !=
+		    SQLITE_OK &&
+	    (sqlite3_errcode(db) & 0xff) == SQLITE_BUSY)
+		rc = es_error_set(err, ES_EBUSY, "%s: %s", path,
+				  sqlite3_errmsg(db));
+	/* Closing rolls the transaction back, if ROLLBACK did not run. */
+	sqlite3_close(db);
+	return rc;
+}
+
 static int attempt_open(struct apply_run *run, const void *ctx,
 			struct es_error *err)
 {
 	const struct catalog_opts *opts = ctx;
+	int rc;
 
+	rc = wait_for_writers(opts->events_path, run->try_ms, err);
+	if (rc != ES_OK)
+		return rc;
 	return es_store_open(&run->store, opts->events_path, ES_STORE_WRITE,
 			     err);
 }
 
 /*
  * Open the write side: the store, its snapshots, the handler. A log that
- * another writer holds locked is tried again, as a line is; each try
- * waits the store's own ES_STORE_BUSY_TIMEOUT_MS, which no call can
- * shorten before the store is open.
+ * another writer holds locked is tried again, as a line is, each try
+ * waiting no longer than what is left of --busy-timeout
+ * (wait_for_writers()); then apply gives up, with the same words as a
+ * line.
  */
 static int open_writer(struct apply_run *run, const struct catalog_opts *opts)
 {
 	struct es_clock clock = {es_clock_system, NULL};
 	struct es_error err;
+	int rc;
 
-	if (patiently(run, attempt_open, opts, &err) != ES_OK)
+	rc = patiently(run, attempt_open, opts, &err);
+	if (rc == ES_EBUSY)
+		return catalog_fail(CATALOG_FAILURE,
+				    "%s (tried for %d ms; see --busy-timeout)",
+				    err.msg, run->busy_timeout_ms);
+	if (rc != ES_OK)
 		return catalog_fail(CATALOG_FAILURE, "%s", err.msg);
 	run->once.store = run->store;
 	run->once.clock = clock;

@@ -1,6 +1,7 @@
 /*
  * query.c - the verbs that only read: `log` and `state` read the event
- * log (`state` from the product's nearest snapshot, snapshots.h, also
+ * log (`log` shows its rows in quarantine too, each where it stands;
+ * `state` starts from the product's nearest snapshot, snapshots.h, also
  * when it travels back in time with --at), `detail`, `card`, `list` and
  * `search` read the read model.
  *
@@ -11,6 +12,7 @@
  */
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,21 +83,118 @@ static cJSON *event_object(const struct es_event *ev, const char *data,
 }
 
 /*
- * Print `ev` as one line. Its data is written by es_event_to_json(), as
- * the log stores it (json.dumps style, ", " and ": "), and inserted raw,
- * so it reads the same here as in the database. An es_event_fn; `ctx` is
- * the store, which holds the metadata.
+ * A row in quarantine (es_store_quarantine) is not an event: every load
+ * steps over it. But the audit trail must not hide it, so `log` prints
+ * it where it stands, in order of id, as a line of its own:
+ *
+ *   {"id":7,"product_id":1,"quarantined":true,"error":"data is not valid
+ *   JSON","reason":"typed in by hand; Ana, ticket 12",
+ *   "quarantined_at":"2026-11-27T14:32:05.123456+00:00"}
+ *
+ * (one line), `error` being why the row does not decode today. Such rows
+ * are found before the events are printed, with es_store_verify(), and
+ * held as those lines: there are few, each a decision someone recorded.
+ */
+struct held_line {
+	int64_t id;
+	char *text; /* cJSON's: cJSON_free() */
+};
+
+/* One run of `log`: the store, and the lines held for their place. */
+struct log_walk {
+	struct es_store *store;
+	int64_t product_id; /* 0: every product */
+	struct held_line *held;
+	size_t count;
+	size_t capacity;
+	size_t next; /* the first held line not printed yet */
+};
+
+static void log_walk_dispose(struct log_walk *w)
+{
+	for (size_t i = 0; i < w->count; i++)
+		cJSON_free(w->held[i].text);
+	free(w->held);
+}
+
+/* The line of the row in quarantine `row`; NULL when memory ran out. */
+static char *quarantined_line(const struct es_bad_row *row)
+{
+	cJSON *root = cJSON_CreateObject();
+	char *text = NULL;
+
+	if (root != NULL &&
+	    es_json_add_int_to_object(root, "id", row->id) != NULL &&
+	    es_json_add_int_to_object(root, "product_id", row->product_id) !=
+		    NULL &&
+	    cJSON_AddTrueToObject(root, "quarantined") != NULL &&
+	    cJSON_AddStringToObject(root, "error", row->error) != NULL &&
+	    cJSON_AddStringToObject(root, "reason", row->reason) != NULL &&
+	    cJSON_AddStringToObject(root, "quarantined_at",
+				    row->quarantined_at) != NULL)
+		text = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	return text;
+}
+
+/*
+ * es_store_verify() callback: hold the line of a row in quarantine of the
+ * product shown. A row that does not decode and is not in quarantine is
+ * left alone: the load stops at it, with its error, as it always did.
+ */
+static int hold_quarantined(void *ctx, const struct es_bad_row *row,
+			    struct es_error *err)
+{
+	struct log_walk *w = ctx;
+	char *text;
+
+	if (row->reason == NULL ||
+	    (w->product_id != 0 && row->product_id != w->product_id))
+		return ES_OK;
+	if (w->count == w->capacity) {
+		size_t capacity = w->capacity == 0 ? 8 : 2 * w->capacity;
+		struct held_line *held =
+			realloc(w->held, capacity * sizeof(*held));
+
+		if (held == NULL)
+			return es_error_set(err, ES_ENOMEM, "out of memory");
+		w->held = held;
+		w->capacity = capacity;
+	}
+	text = quarantined_line(row);
+	if (text == NULL)
+		return es_error_set(err, ES_ENOMEM, "out of memory");
+	w->held[w->count].id = row->id;
+	w->held[w->count].text = text;
+	w->count++;
+	return ES_OK;
+}
+
+/* Print the held lines of the rows before the id `before`. */
+static void print_held(struct log_walk *w, int64_t before)
+{
+	for (; w->next < w->count && w->held[w->next].id < before; w->next++)
+		catalog_put_json(w->held[w->next].text);
+}
+
+/*
+ * Print `ev` as one line, after the rows in quarantine that stand before
+ * it. Its data is written by es_event_to_json(), as the log stores it
+ * (json.dumps style, ", " and ": "), and inserted raw, so it reads the
+ * same here as in the database. An es_event_fn; `ctx` is the log_walk.
  */
 static int print_event(void *ctx, const struct es_event *ev,
 		       struct es_error *err)
 {
+	struct log_walk *w = ctx;
 	struct es_meta meta;
 	char *data = NULL;
 	char *text = NULL;
 	cJSON *root;
 	int rc;
 
-	rc = es_store_load_metadata(&meta, ctx, ev->id, err);
+	print_held(w, ev->id);
+	rc = es_store_load_metadata(&meta, w->store, ev->id, err);
 	if (rc != ES_OK)
 		return rc;
 	rc = es_event_to_json(&data, ev, err);
@@ -116,39 +215,57 @@ static int print_event(void *ctx, const struct es_event *ev,
 	return ES_OK;
 }
 
-static int print_product_log(struct es_store *store, int64_t product_id,
-			     struct es_error *err)
+static int print_product_log(struct log_walk *w, struct es_error *err)
 {
 	struct es_event_list events = {0};
 	int rc;
 
-	rc = es_store_load(&events, store, product_id, err);
+	rc = es_store_load(&events, w->store, w->product_id, err);
 	for (size_t i = 0; rc == ES_OK && i < events.count; i++)
-		rc = print_event(store, &events.items[i], err);
+		rc = print_event(w, &events.items[i], err);
 	es_event_list_dispose(&events);
+	return rc;
+}
+
+/*
+ * Print the log, or one product's part of it: its rows in quarantine
+ * first held (hold_quarantined), then every event, each held line in its
+ * place, and those after the last event at the end.
+ */
+static int print_log(struct log_walk *w, struct es_error *err)
+{
+	int rc;
+
+	rc = es_store_verify(NULL, w->store, 0, hold_quarantined, w, err);
+	if (rc != ES_OK)
+		return rc;
+	/* The whole log is streamed: it may not fit in memory. */
+	if (w->product_id == 0)
+		rc = es_store_load_all(w->store, print_event, w, err);
+	else
+		rc = print_product_log(w, err);
+	if (rc == ES_OK)
+		print_held(w, INT64_MAX);
 	return rc;
 }
 
 int catalog_log(const struct catalog_opts *opts, int argc, char **argv)
 {
-	struct es_store *store = NULL;
+	struct log_walk walk = {NULL, 0, NULL, 0, 0, 0};
 	struct es_error err;
-	int64_t product_id = 0;
 	int status = CATALOG_OK;
 	int rc;
 
 	if (argc == 1)
-		status = catalog_parse_id(&product_id, argv[0]);
+		status = catalog_parse_id(&walk.product_id, argv[0]);
 	if (status == CATALOG_OK)
-		status = catalog_open_store(&store, opts, ES_STORE_READONLY);
+		status = catalog_open_store(&walk.store, opts,
+					    ES_STORE_READONLY);
 	if (status != CATALOG_OK)
 		return status;
-	/* The whole log is streamed: it may not fit in memory. */
-	if (product_id == 0)
-		rc = es_store_load_all(store, print_event, store, &err);
-	else
-		rc = print_product_log(store, product_id, &err);
-	es_store_close(store);
+	rc = print_log(&walk, &err);
+	es_store_close(walk.store);
+	log_walk_dispose(&walk);
 	if (rc != ES_OK)
 		return catalog_fail(CATALOG_FAILURE, "%s", err.msg);
 	return CATALOG_OK;
