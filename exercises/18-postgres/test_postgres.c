@@ -708,7 +708,7 @@ static void test_lock_wait_past_busy_timeout(void)
 static void test_read_only_store(void)
 {
 	char empty_uri[1024];
-	char message[ES_ERROR_MSG_SIZE];
+	char message[1100];
 	struct es_error err;
 
 	append_widget(1);
