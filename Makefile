@@ -94,6 +94,53 @@ $(LEARNER_STAMP): FORCE | deps
 	@[ "$$(cat $@ 2>/dev/null)" = '$(LEARNER_FLAGS)' ] || \
 		printf '%s\n' '$(LEARNER_FLAGS)' >$@
 
+# ---- PostgreSQL: step 18, optional ----------------------------------------
+# Step 18 (the folder whose name ends in -postgres) runs the same event
+# log on PostgreSQL. It needs the server's programs and libpq's header,
+# which the rest of the kata does not: without them, everything else
+# builds and passes as before, and step 18 says it was skipped. harness/
+# pg.sh answers whether they are installed (silently: reading this file
+# has no other effect), starts a private server under $(PG_BUILD)/pg/
+# when a recipe needs one, and prints its URI; `make pg` installs them.
+PG_SH ?= harness/pg.sh
+# The server's build directory: make progress builds under build/asan/
+# and keeps the one server of build/.
+PG_BUILD ?= $(BUILD)
+PG_DIR := $(firstword $(filter %-postgres,$(STEPS)))
+PG_STEP := $(patsubst 0%,%,$(firstword $(subst -, ,$(PG_DIR))))
+PG_AVAILABLE := $(if $(PG_DIR),$(shell sh $(PG_SH) available $(PG_BUILD) \
+	>/dev/null 2>&1 && echo yes))
+PG_SKIPPED := step $(PG_STEP) skipped: PostgreSQL is not installed; make pg \
+	installs it and starts a private server
+# libpq's header is not where the other headers are: pkg-config knows,
+# or Debian's libpq-dev puts it there. Only step 18's files need it.
+PG_CPPFLAGS = $(call once,PG_CPPFLAGS,pkg-config --cflags libpq 2>/dev/null \
+	|| echo -I/usr/include/postgresql)
+PG_LIBS = $(call once,PG_LIBS,pkg-config --libs libpq 2>/dev/null || echo -lpq)
+pg_file = $(findstring /$(PG_DIR)/,/$(1))
+# A program linked with step 18 sends every call of event_store.h that
+# takes or opens a store through exercises/$(PG_DIR)/store_dispatch.c,
+# which says why: GNU ld's --wrap for each of these.
+PG_WRAPPED := es_store_open es_store_close es_store_set_busy_timeout \
+	es_store_begin es_store_commit es_store_rollback \
+	es_store_new_product_id es_store_append es_store_load \
+	es_store_load_all es_store_load_after es_store_get \
+	es_store_save_metadata es_store_load_metadata es_store_find_answer \
+	es_store_save_answer es_store_count_after es_store_verify \
+	es_store_quarantine es_store_path es_store_load_range \
+	es_store_version es_store_append_expected es_store_set_upcaster \
+	es_store_is_postgres es_store_import es_store_each_answer \
+	es_store_wait
+comma := ,
+PG_WRAP := $(foreach f,$(PG_WRAPPED),-Wl$(comma)--wrap=$(f))
+# Programs other than step 18's suites that link the PostgreSQL store.
+PG_PROGRAMS :=
+# In a recipe, before a program that needs the server: start it (quiet
+# when it runs; a one-line reason and a failure when it cannot) and
+# export its URI. Reading the Makefile starts nothing.
+PG_ENV = sh $(PG_SH) start $(PG_BUILD) && \
+	ES_PG_URI=$$(sh $(PG_SH) uri $(PG_BUILD)) && export ES_PG_URI &&
+
 # Quiet by default, as the kernel's and git's Makefiles are: one short line
 # per file built ("  CC   exercises/01-events/events.c"); V=1 prints every
 # command instead.
@@ -110,7 +157,8 @@ define compile
 	@mkdir -p $(@D)
 	$(say) CC $<
 	$(Q)$(CC) $(ES_CPPFLAGS) $(CPPFLAGS) $(ES_CFLAGS) $(CFLAGS) $(DEPFLAGS) \
-		$(if $(call learner,$<),$(LEARNER_FLAGS)) -c $< -o $@
+		$(if $(call learner,$<),$(LEARNER_FLAGS)) \
+		$(if $(call pg_file,$<),$(PG_CPPFLAGS)) -c $< -o $@
 endef
 
 $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP) | deps
@@ -135,8 +183,10 @@ given_srcs = $(filter-out $(patsubst $(1)/%,exercises/%,$(call own_srcs,$(1),$(2
 lib_srcs = $(filter-out %/main.c $(wildcard exercises/$(2)/test_*.c),\
 	$(sort $(call own_srcs,$(1),$(2)) $(call given_srcs,$(1),$(2))))
 # steps_before N  -> the step folders before step N's (by name, so that a
-# gap in the numbers, while steps are being split, does not shift them)
-steps_before = $(call dirs_before,$(call step_dir,$(1)),$(STEPS))
+# gap in the numbers, while steps are being split, does not shift them),
+# less the optional PostgreSQL step: no later step builds on it
+steps_before = $(filter-out $(PG_DIR),\
+	$(call dirs_before,$(call step_dir,$(1)),$(STEPS)))
 dirs_before = $(if $(2),$(if $(filter $(1),$(firstword $(2))),,\
 	$(firstword $(2)) $(call dirs_before,$(1),$(wordlist 2,$(words $(2)),$(2)))))
 step_tests = $(wildcard exercises/$(1)/test_*.c)
@@ -156,7 +206,10 @@ endef
 
 suite_bin = $(BUILD)/check/$(1)-on-$(2)/$(call step_dir,$(3))/run-tests
 
-SOLUTION_LIB := $(call obj,$(foreach d,$(STEPS),$(call lib_srcs,solutions,$(d))))
+# Every step but the optional PostgreSQL one: catalog and the tools link
+# SQLite's store alone.
+SOLUTION_LIB := $(call obj,$(foreach d,$(filter-out $(PG_DIR),$(STEPS)),\
+	$(call lib_srcs,solutions,$(d))))
 CATALOG := $(BUILD)/bin/catalog
 DEMO := $(BUILD)/bin/demo
 CATALOG_TEST := $(BUILD)/tests/test_catalog
@@ -227,7 +280,7 @@ endef
 # `make help` prints the "##" notes below in the order they are written:
 # "##@ title" starts a group; "target: ... ## ARGS | text" is a target
 # (ARGS may be left out); "##   ARG | text" under it is one of its options.
-# {FIRST}, {LAST}, {CATALOG}, {DEMO} and {BUILD} are filled in.
+# {FIRST}, {LAST}, {PG}, {CATALOG}, {DEMO} and {BUILD} are filled in.
 .PHONY: all demo check test memcheck progress hint diff watch reset bench lint \
 	golden help clean observe replay replay-bin deps pg pg-stop FORCE
 
@@ -241,8 +294,29 @@ endif
 CHECK_BIN := $(call suite_bin,$(IMPL),$(PRIOR),$(STEP))
 endif
 
+# STORE=postgres: the store a step's suite runs on. Step 18's suite runs
+# on PostgreSQL (STORE=postgres is its default); every other step's on
+# SQLite. Asked for by name, PostgreSQL must be there: no skipping then.
+STORE ?=
+CHECK_PG := $(if $(PG_DIR),$(filter $(PG_DIR),$(call step_dir,$(STEP))))
+ifneq ($(STORE),)
+ifneq ($(STORE),postgres)
+$(error STORE=$(STORE) is not a store; the one to choose is STORE=postgres, with STEP=$(PG_STEP))
+endif
+ifeq ($(CHECK_PG),)
+$(error STORE=postgres is for STEP=$(PG_STEP) (make check STEP=$(PG_STEP)); step $(or $(STEP),N)'s suite runs on SQLite)
+endif
+endif
+# Step 18 without PostgreSQL: nothing to build, a line to say so.
+CHECK_PG_MISSING := $(if $(CHECK_PG),$(if $(PG_AVAILABLE),,yes))
+ifeq ($(CHECK_PG_MISSING),yes)
+CHECK_BIN :=
+endif
+
 STEP_TMP = $(BUILD)/test-runs/step$(STEP)
-SUITE_BINS := $(foreach n,$(STEP_NUMBERS),$(call suite_bin,solutions,solutions,$(n)))
+SUITE_BINS := $(foreach n,$(if $(PG_AVAILABLE),$(STEP_NUMBERS),\
+	$(filter-out $(PG_STEP),$(STEP_NUMBERS))),\
+	$(call suite_bin,solutions,solutions,$(n)))
 
 ##@ The two commands:
 demo: $(DEMO) $(CATALOG) ## | run the seed's scenario (builds the reference)
@@ -254,18 +328,26 @@ demo: $(DEMO) $(CATALOG) ## | run the seed's scenario (builds the reference)
 
 test: $(SUITE_BINS) $(CATALOG) $(DEMO) $(CATALOG_TEST) $(BENCH) ## | the kata checks itself (what CI runs)
 	@BUILD=$(BUILD) CATALOG=$(CATALOG) BENCH=$(BENCH) CC="$(CC)" \
-		MAKE="$(MAKE)" sh tests/run.sh $(SUITE_BINS) $(CATALOG_TEST)
+		MAKE="$(MAKE)" PG_SH=$(PG_SH) PG_BUILD=$(PG_BUILD) \
+		PG_AVAILABLE=$(PG_AVAILABLE) \
+		sh tests/run.sh $(SUITE_BINS) $(CATALOG_TEST)
 
 ##@ Your loop, step N = {FIRST}..{LAST}:
 check: $(CHECK_BIN) $(CDB) ## STEP=N | run step N's tests on your code
 ##   PRIOR=solutions | ... built on the reference's earlier steps
 ##   IMPL=solutions | ... run them on the reference instead
 ##   TEST=text | ... only the tests whose name contains text
+##   STORE=postgres | ... on PostgreSQL: step {PG}, its default
 ifeq ($(STEP),)
 	@echo "usage: make check STEP=N   (N is one of $(STEP_NUMBERS))" >&2; exit 2
+else ifeq ($(CHECK_PG_MISSING)-$(STORE),yes-)
+	@echo "$(PG_SKIPPED)"
+else ifeq ($(CHECK_PG_MISSING),yes)
+	@echo "STORE=postgres: PostgreSQL is not installed; make pg installs it and starts a private server" >&2; exit 2
 else
 	@rm -rf $(STEP_TMP) && mkdir -p $(STEP_TMP)
-	@ES_TEST_TMPDIR=$(STEP_TMP) ES_TEST_ONLY="$(TEST)" \
+	@$(if $(CHECK_PG),$(PG_ENV)) ES_TEST_TMPDIR=$(STEP_TMP) \
+		ES_TEST_ONLY="$(TEST)" \
 		ES_STEP_OWN_FILES=$(words $(call lib_srcs,exercises,$(call step_dir,$(STEP)))) \
 		$(CHECK_BIN)
 endif
@@ -280,7 +362,11 @@ diff: ## STEP=N | each function: same as the reference or not, both sizes
 
 memcheck: $(CHECK_BIN) ## STEP=N | the tests under valgrind, pointing at your file:line
 ##   TEST=text | ... only the tests whose name contains text
-	@$(KATA) memcheck "$(STEP)" "$(CHECK_BIN)" "$(TEST)"
+ifeq ($(CHECK_PG_MISSING),yes)
+	@echo "$(PG_SKIPPED)"
+else
+	@$(if $(CHECK_PG),$(PG_ENV)) $(KATA) memcheck "$(STEP)" "$(CHECK_BIN)" "$(TEST)"
+endif
 
 watch: ## STEP=N | re-run the tests whenever you save a file of steps 0..N
 	@$(KATA) watch "$(STEP)" "$(IMPL)" "$(PRIOR)"
@@ -288,7 +374,7 @@ watch: ## STEP=N | re-run the tests whenever you save a file of steps 0..N
 reset: ## STEP=N | put the stubs back (yours kept as .backup)
 	@$(KATA) reset "$(STEP)"
 
-KATA = BUILD=$(BUILD) MAKE="$(MAKE)" sh harness/kata.sh
+KATA = BUILD=$(BUILD) MAKE="$(MAKE)" PG_SH=$(PG_SH) sh harness/kata.sh
 
 progress: ## | every step at a glance: topic, tests passing, leaks
 	@$(KATA) progress
@@ -340,7 +426,8 @@ lint: ## | clang-format, cppcheck and clang-tidy (maintainers)
 	@# One file per run: given several at once, clang-tidy 14 reports a
 	@# false "uninitialized va_list" in files that are clean on their own.
 	@for f in $(LINT_SRCS); do \
-		clang-tidy --quiet $$f -- $(ES_CPPFLAGS) $(ES_CFLAGS) || exit 1; \
+		case $$f in */$(PG_DIR)/*) pg='$(PG_CPPFLAGS)' ;; *) pg= ;; esac; \
+		clang-tidy --quiet $$f -- $(ES_CPPFLAGS) $(ES_CFLAGS) $$pg || exit 1; \
 	done
 
 golden: $(MAKE_GOLDEN) $(MAKE_GOLDEN_SHIPPED) $(CATALOG) ## | rewrite harness/golden/ with the reference
@@ -360,10 +447,13 @@ clean: ## | remove {BUILD}/
 
 help: ## | this list
 	@awk -v first=$(firstword $(STEP_NUMBERS)) -v last=$(FINAL_STEP) \
+		-v pg=$(PG_STEP) \
 		-v catalog=$(CATALOG) -v demo=$(DEMO) -v build=$(BUILD) \
 		-f harness/help.awk $(firstword $(MAKEFILE_LIST))
 
-LINT_SRCS = $(wildcard solutions/*/*.c harness/*.c tests/*.c tests/fuzz/*.c)
+# Step 18's files need libpq's header: linted when it is installed.
+LINT_SRCS = $(filter-out $(if $(PG_AVAILABLE),,solutions/$(PG_DIR)/%),\
+	$(wildcard solutions/*/*.c harness/*.c tests/*.c tests/fuzz/*.c))
 # Every C file of the tree, for clang-format (the tree's .clang-format).
 FORMAT_SRCS = $(wildcard exercises/*/*.[ch] solutions/*/*.[ch] harness/*.[ch] \
 	tests/*.c tests/fuzz/*.c tests/fixtures/seed/*.c)
@@ -385,6 +475,7 @@ compile_commands.json: $(FLAGS_STAMP) Makefile $(wildcard exercises/*/ \
 	@{ sep='['; for f in $(CDB_SRCS); do \
 		case " $(LEARNER_SRCS) " in \
 		*" $$f "*) extra='$(CDB_LEARNER_FLAGS) ' ;; *) extra= ;; esac; \
+		case $$f in */$(PG_DIR)/*) extra="$$extra"'$(PG_CPPFLAGS) ' ;; esac; \
 		printf '%s\n  {"directory": "%s", "file": "%s",\n   "command": "%s"}' \
 			"$$sep" '$(CURDIR)' "$$f" \
 			'$(CC) $(ES_CPPFLAGS) $(CPPFLAGS) $(ES_CFLAGS) $(CFLAGS) '"$$extra"'-c '"$$f"; \
@@ -415,7 +506,7 @@ sanitize: ## | every suite under ASan and UBSan, in {BUILD}/sanitize
 		LDFLAGS="$(LDFLAGS) $(SANITIZE_FLAGS)" \
 		>$(SANITIZE_BUILD)/build.log 2>&1 || \
 		{ cat $(SANITIZE_BUILD)/build.log; exit 1; }
-	@BUILD=$(SANITIZE_BUILD) \
+	@$(if $(PG_AVAILABLE),$(PG_ENV)) BUILD=$(SANITIZE_BUILD) \
 		CATALOG=$(call sanitize_bins,$(CATALOG)) \
 		sh tests/sanitize.sh $(call sanitize_bins,$(SUITE_BINS) \
 		$(CATALOG_TEST))
@@ -464,7 +555,9 @@ $(PROGRAMS):
 	@mkdir -p $(@D)
 	$(say) LD $@
 	$(Q)$(CC) $(LDFLAGS) $^ \
-		$(if $(filter $(APP_PROGRAMS),$@),$(LIBS_APP),$(LIBS_TEST)) -o $@
+		$(if $(filter $(APP_PROGRAMS),$@),$(LIBS_APP),$(LIBS_TEST)) \
+		$(if $(filter %/$(PG_DIR)/run-tests $(PG_PROGRAMS),$@),\
+			$(PG_WRAP) $(PG_LIBS)) -o $@
 
 FORCE:
 

@@ -5,14 +5,16 @@
 #                                   ARGS may be empty ("## | text")
 #   ##   ARG | text                 an option of the target above it
 #
-# {FIRST}, {LAST}, {CATALOG}, {DEMO} and {BUILD} become the -v values
-# first, last, catalog, demo and build. A target named "all" prints as
-# plain "make", which is how one types it.
+# {FIRST}, {LAST}, {PG}, {CATALOG}, {DEMO} and {BUILD} become the -v
+# values first, last, pg (the optional PostgreSQL step), catalog, demo
+# and build. A target named "all" prints as plain "make", which is how
+# one types it.
 
 function fill(s)
 {
 	gsub(/\{FIRST\}/, first, s)
 	gsub(/\{LAST\}/, last, s)
+	gsub(/\{PG\}/, pg, s)
 	gsub(/\{CATALOG\}/, catalog, s)
 	gsub(/\{DEMO\}/, demo, s)
 	gsub(/\{BUILD\}/, build, s)

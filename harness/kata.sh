@@ -18,6 +18,8 @@
 # code goes into earlier steps' files (the reference marks it there
 # "/* step N */"): diff compares the functions it changes, progress builds
 # it on the learner's files it changes, reset has nothing to reset.
+# PG_SH (harness/pg.sh unless set) says whether PostgreSQL is installed:
+# progress shows the optional step 18 as skipped when it is not.
 set -u
 case "$0" in */*) HERE=${0%/*} ;; *) HERE=. ;; esac
 MAKE=${MAKE:-make}
@@ -91,14 +93,27 @@ cmd_progress() {
 	for d in exercises/[0-9][0-9]-*/; do
 		d=${d%/}; d=${d#exercises/}
 		n=${d%%-*}; n=${n#0}; [ -n "$n" ] || n=0
+		# The PostgreSQL step is optional: without PostgreSQL, a line.
+		case "$d" in
+		*-postgres)
+			if ! sh "${PG_SH:-harness/pg.sh}" available "$BUILD" \
+				>/dev/null 2>&1; then
+				printf '%-5s %-32s %-10s %s\n' " $n" \
+					"$(topic_of "$d")" optional \
+					"skipped: PostgreSQL is not installed (make pg)"
+				continue
+			fi ;;
+		esac
 		prior=solutions
 		marked=$(marked_files "$n")
 		if [ -n "$marked" ]; then
 			prior=$(yours_on_reference "$n" "$marked")
 			mixed="$mixed $n"
 		fi
+		# One PostgreSQL server, build/'s: PG_BUILD.
 		out=$($MAKE -s --no-print-directory check STEP="$n" \
 			IMPL=exercises PRIOR="$prior" BUILD="$BUILD/asan" \
+			PG_BUILD="$BUILD" \
 			CFLAGS="-O1 -g -fsanitize=address -fno-omit-frame-pointer" \
 			LDFLAGS="-fsanitize=address" \
 			ASAN_OPTIONS="exitcode=86:detect_leaks=1" 2>&1)

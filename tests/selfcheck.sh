@@ -43,7 +43,13 @@
 # 11. every exact string a suite requires is in its step's headers or guide
 #     (tests/contract.sh), and a guide and header missing one message fail.
 #
-# Environment: BUILD, CC, MAKE (set by the Makefile), ES_CATALOG.
+# The optional PostgreSQL step (the folder ending in -postgres) needs
+# the server and libpq's header: when harness/pg.sh says they are not
+# installed, the checks that build or run it print a "skip" line each,
+# counted neither way, and the others are as for any step.
+#
+# Environment: BUILD, CC, MAKE (set by the Makefile), ES_CATALOG, PG_SH
+# (harness/pg.sh unless set).
 set -u
 BUILD=${BUILD:-build}
 CC=${CC:-cc}
@@ -64,6 +70,20 @@ number_of() { n=${1%%-*}; n=${n#0}; echo "${n:-0}"; }
 
 check_quiet() {
 	$MAKE -s --no-print-directory check "$@" 2>&1
+}
+
+# The PostgreSQL step, and whether it can be built and run here.
+pg_step=$(steps | grep -e '-postgres$' | head -n 1)
+pg_available=""
+[ -n "$pg_step" ] && sh "${PG_SH:-harness/pg.sh}" available "$BUILD" \
+	>/dev/null 2>&1 && pg_available=yes
+# skip_pg STEP WHAT: true, with a line saying so, when STEP is the
+# PostgreSQL step and PostgreSQL is not installed.
+skip_pg() {
+	[ -n "$pg_step" ] && [ "$1" = "$pg_step" ] && [ -z "$pg_available" ] ||
+		return 1
+	echo "skip  step $(number_of "$1"): $2 (PostgreSQL is not installed;" \
+		"make pg installs it)"
 }
 
 # The suite's closing "N passed, N failed" line in a log (make may add a
@@ -165,6 +185,7 @@ done
 # its own: its suite runs on the reference as it was before the step.
 for d in $(steps); do
 	n=$(number_of "$d")
+	skip_pg "$d" "its suite against the stubs" && continue
 	log="$out/stub-$d.txt"
 	prior=solutions
 	[ -n "$(marked_files "$n")" ] && prior=$(before_tree "$d")
@@ -225,6 +246,7 @@ lib_objects() {
 }
 for d in $(steps); do
 	n=$(number_of "$d")
+	skip_pg "$d" "the functions of stubs and solutions" && continue
 	stub=$(lib_objects exercises "$d")
 	ref=$(lib_objects solutions "$d")
 	if [ -z "$stub$ref" ]; then
@@ -319,8 +341,17 @@ fi
 
 # ---- 3. headers compile on their own ---------------------------------------
 incs=$(for d in exercises/*/; do printf -- '-I%s ' "${d%/}"; done)
+# libpq's header, for the PostgreSQL step's
+if [ -n "$pg_available" ]; then
+	incs="$incs $(pkg-config --cflags libpq 2>/dev/null ||
+		echo -I/usr/include/postgresql)"
+fi
+skip_pg "$pg_step" "its headers, on their own"
 bad=""
 for h in exercises/*/*.h harness/*.h; do
+	case "$h" in
+	exercises/"$pg_step"/*) [ -n "$pg_available" ] || continue ;;
+	esac
 	# shellcheck disable=SC2086
 	printf '#include "%s"\n' "${h##*/}" |
 		$CC -std=c11 -D_POSIX_C_SOURCE=200809L -Wall -Wextra -Wpedantic \
@@ -421,6 +452,7 @@ for variant in tests/broken/*.sed; do
 	   continue ;;
 	esac
 	with_variant="$with_variant $sd"
+	skip_pg "$sd" "broken variant $name" && continue
 	n=$(number_of "$sd")
 	tree="$BUILD/broken/$name"
 	rm -rf "$tree" && mkdir -p "$tree/$d"
