@@ -194,22 +194,59 @@ bool catalog_put_json(const char *json)
 	return putchar('\n') != EOF && !ferror(stdout);
 }
 
-int catalog_parse_id(int64_t *out, const char *arg)
+/*
+ * Read `arg` as a whole number from 0 to CATALOG_MAX_ID: digits only.
+ * Returns false when it is not one.
+ */
+static bool parse_whole(int64_t *out, const char *arg)
 {
-	int64_t id = 0;
+	int64_t n = 0;
 	const char *p;
 
 	for (p = arg; *p >= '0' && *p <= '9'; p++) {
-		id = id * 10 + (*p - '0');
-		if (id > CATALOG_MAX_ID)
-			break;
+		n = n * 10 + (*p - '0');
+		if (n > CATALOG_MAX_ID)
+			return false;
 	}
-	if (p == arg || *p != '\0' || id == 0)
+	if (p == arg || *p != '\0')
+		return false;
+	*out = n;
+	return true;
+}
+
+int catalog_parse_id(int64_t *out, const char *arg)
+{
+	int64_t id = 0;
+
+	if (!parse_whole(&id, arg) || id == 0)
 		return catalog_fail(CATALOG_USAGE,
 				    "ID must be a whole number from 1 to "
 				    "%" PRId64 ", not '%s'",
 				    CATALOG_MAX_ID, arg);
 	*out = id;
+	return CATALOG_OK;
+}
+
+int catalog_parse_after(int64_t *out, const char *arg)
+{
+	if (!parse_whole(out, arg))
+		return catalog_fail(CATALOG_USAGE,
+				    "--after needs ID, a whole number from 0 "
+				    "to %" PRId64 ", not '%s'",
+				    CATALOG_MAX_ID, arg);
+	return CATALOG_OK;
+}
+
+int catalog_parse_ms(int *out, const char *option, const char *arg)
+{
+	int64_t ms = 0;
+
+	if (!parse_whole(&ms, arg) || ms > CATALOG_MAX_MS)
+		return catalog_fail(CATALOG_USAGE,
+				    "%s needs MS, a whole number of "
+				    "milliseconds from 0 to %d, not '%s'",
+				    option, CATALOG_MAX_MS, arg);
+	*out = (int)ms;
 	return CATALOG_OK;
 }
 
@@ -345,6 +382,7 @@ static const struct verb verbs[] = {
 	{"notify", "notify", 0, 0, catalog_notify},
 	{"verify", "verify", 0, 0, catalog_verify},
 	{"quarantine", "quarantine ID --reason TEXT", 3, 3, catalog_quarantine},
+	{"follow", "follow [--after ID] [--idle MS]", 0, 4, catalog_follow},
 };
 
 static const struct verb *find_verb(const char *name)
@@ -354,33 +392,6 @@ static const struct verb *find_verb(const char *name)
 			return &verbs[i];
 	}
 	return NULL;
-}
-
-/* The largest --busy-timeout: a day, which also fits an int. */
-#define CATALOG_MAX_BUSY_TIMEOUT_MS 86400000
-
-/*
- * Read `arg` as --busy-timeout's MS: digits only, from 0 to a day.
- * Returns CATALOG_OK and sets `*out`, or reports and returns
- * CATALOG_USAGE.
- */
-static int parse_ms(int *out, const char *arg)
-{
-	long ms = 0;
-	const char *p;
-
-	for (p = arg; *p >= '0' && *p <= '9'; p++) {
-		ms = ms * 10 + (*p - '0');
-		if (ms > CATALOG_MAX_BUSY_TIMEOUT_MS)
-			break;
-	}
-	if (p == arg || *p != '\0')
-		return catalog_fail(CATALOG_USAGE,
-				    "--busy-timeout needs MS, a whole number "
-				    "of milliseconds from 0 to %d, not '%s'",
-				    CATALOG_MAX_BUSY_TIMEOUT_MS, arg);
-	*out = (int)ms;
-	return CATALOG_OK;
 }
 
 /*
@@ -404,8 +415,9 @@ static int parse_options(struct catalog_opts *opts, int *verb_at, int argc,
 			return CATALOG_OK;
 		}
 		if (strcmp(argv[i], "--busy-timeout") == 0) {
-			int status = parse_ms(&opts->busy_timeout_ms,
-					      i + 1 < argc ? argv[++i] : "");
+			const char *ms = i + 1 < argc ? argv[++i] : "";
+			int status = catalog_parse_ms(&opts->busy_timeout_ms,
+						      "--busy-timeout", ms);
 
 			if (status != CATALOG_OK)
 				return status;

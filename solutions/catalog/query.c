@@ -81,13 +81,12 @@ static cJSON *event_object(const struct es_event *ev, const char *data,
 }
 
 /*
- * Print `ev` as one line. Its data is written by es_event_to_json(), as
- * the log stores it (json.dumps style, ", " and ": "), and inserted raw,
- * so it reads the same here as in the database. An es_event_fn; `ctx` is
- * the store, which holds the metadata.
+ * Its data is written by es_event_to_json(), as the log stores it
+ * (json.dumps style, ", " and ": "), and inserted raw, so it reads the
+ * same here as in the database.
  */
-static int print_event(void *ctx, const struct es_event *ev,
-		       struct es_error *err)
+int catalog_print_event(void *store, const struct es_event *ev,
+			struct es_error *err)
 {
 	struct es_meta meta;
 	char *data = NULL;
@@ -95,7 +94,7 @@ static int print_event(void *ctx, const struct es_event *ev,
 	cJSON *root;
 	int rc;
 
-	rc = es_store_load_metadata(&meta, ctx, ev->id, err);
+	rc = es_store_load_metadata(&meta, store, ev->id, err);
 	if (rc != ES_OK)
 		return rc;
 	rc = es_event_to_json(&data, ev, err);
@@ -124,7 +123,7 @@ static int print_product_log(struct es_store *store, int64_t product_id,
 
 	rc = es_store_load(&events, store, product_id, err);
 	for (size_t i = 0; rc == ES_OK && i < events.count; i++)
-		rc = print_event(store, &events.items[i], err);
+		rc = catalog_print_event(store, &events.items[i], err);
 	es_event_list_dispose(&events);
 	return rc;
 }
@@ -145,7 +144,7 @@ int catalog_log(const struct catalog_opts *opts, int argc, char **argv)
 		return status;
 	/* The whole log is streamed: it may not fit in memory. */
 	if (product_id == 0)
-		rc = es_store_load_all(store, print_event, store, &err);
+		rc = es_store_load_all(store, catalog_print_event, store, &err);
 	else
 		rc = print_product_log(store, product_id, &err);
 	es_store_close(store);
