@@ -250,6 +250,29 @@ int catalog_parse_ms(int *out, const char *option, const char *arg)
 	return CATALOG_OK;
 }
 
+/*
+ * Whether this catalog was linked with step 18's PostgreSQL store (the
+ * Makefile defines ES_WITH_POSTGRES when libpq is installed).
+ */
+#ifdef ES_WITH_POSTGRES
+#define CATALOG_WITH_POSTGRES true
+#else
+#define CATALOG_WITH_POSTGRES false
+#endif
+
+int catalog_check_store_path(const char *path)
+{
+	bool postgres = strncmp(path, "postgresql://", 13) == 0 ||
+			strncmp(path, "postgres://", 11) == 0;
+
+	if (postgres && !CATALOG_WITH_POSTGRES)
+		return catalog_fail(CATALOG_FAILURE,
+				    "catalog was built without PostgreSQL "
+				    "support: make pg installs libpq, then "
+				    "make");
+	return CATALOG_OK;
+}
+
 int catalog_open_store(struct es_store **out, const struct catalog_opts *opts,
 		       enum es_store_mode mode)
 {
@@ -383,6 +406,7 @@ static const struct verb verbs[] = {
 	{"verify", "verify", 0, 0, catalog_verify},
 	{"quarantine", "quarantine ID --reason TEXT", 3, 3, catalog_quarantine},
 	{"follow", "follow [--after ID] [--idle MS]", 0, 4, catalog_follow},
+	{"copy", "copy FROM TO", 2, 2, catalog_copy},
 };
 
 static const struct verb *find_verb(const char *name)

@@ -6,7 +6,8 @@
  * only reads: the log, an aggregate's state, and the read model's queries;
  * repair.c keeps the read side moving: catch-up, verify, quarantine;
  * rebuild.c rebuilds every view, fast, and locks the views only briefly;
- * follow.c prints the events as they are appended.
+ * follow.c prints the events as they are appended; copy.c copies a log
+ * into another, SQLite or PostgreSQL.
  *
  * Each verb takes the options and its own arguments and returns the
  * program's exit status. Whatever goes wrong is reported there, as one line
@@ -60,6 +61,7 @@ int catalog_catch_up(const struct catalog_opts *opts, int argc, char **argv);
 int catalog_notify(const struct catalog_opts *opts, int argc, char **argv);
 int catalog_verify(const struct catalog_opts *opts, int argc, char **argv);
 int catalog_follow(const struct catalog_opts *opts, int argc, char **argv);
+int catalog_copy(const struct catalog_opts *opts, int argc, char **argv);
 int catalog_quarantine(const struct catalog_opts *opts, int argc, char **argv);
 
 /* The longest message catalog_fail() writes; a longer one is cut. */
@@ -125,6 +127,15 @@ int catalog_parse_after(int64_t *out, const char *arg);
  * returns CATALOG_USAGE.
  */
 int catalog_parse_ms(int *out, const char *option, const char *arg);
+
+/*
+ * Check that this catalog can open the log `path` (--events, or copy's
+ * FROM and TO): a "postgresql://" or "postgres://" URI needs a catalog
+ * built with step 18's PostgreSQL store. Returns CATALOG_OK, or reports
+ * "catalog was built without PostgreSQL support: make pg installs libpq,
+ * then make" and returns CATALOG_FAILURE.
+ */
+int catalog_check_store_path(const char *path);
 
 /*
  * Open the event store at opts->events_path in `mode`. Returns CATALOG_OK
