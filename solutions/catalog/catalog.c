@@ -510,5 +510,8 @@ int main(int argc, char **argv)
 	if (nargs < verb->min_args || nargs > verb->max_args)
 		return catalog_fail(CATALOG_USAGE, "usage: catalog %s",
 				    verb->synopsis);
+	status = catalog_check_store_path(opts.events_path);
+	if (status != CATALOG_OK)
+		return status;
 	return finish_output(verb->run(&opts, nargs, argv + verb_at + 1));
 }
