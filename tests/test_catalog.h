@@ -51,6 +51,8 @@ extern CU_TestInfo catalog_idempotency_tests[]; /* test_catalog_idempotency.c */
 extern CU_TestInfo catalog_notify_tests[];	/* test_catalog_notify.c */
 extern CU_TestInfo catalog_batch_tests[];	/* test_catalog_batch.c */
 extern CU_TestInfo catalog_rebuild_tests[];	/* test_catalog_rebuild.c */
+extern CU_TestInfo catalog_follow_tests[];	/* test_catalog_follow.c */
+extern CU_TestInfo catalog_copy_tests[];	/* test_catalog_copy.c */
 void catalog_setup(void);
 void catalog_teardown(void);
 /* catalog_teardown(), and the files made outside the test's directory. */
@@ -59,6 +61,8 @@ void catalog_repair_teardown(void);
 void catalog_faults_teardown(void);
 /* catalog_teardown(), and the end of a rebuild a test had stopped. */
 void catalog_rebuild_teardown(void);
+/* catalog_teardown(), and the end of a follow a test had started. */
+void catalog_follow_teardown(void);
 
 /* ---- the files catalog works on ----------------------------------------- */
 
