@@ -8,7 +8,9 @@
  * (after_append()), answer. A command with an envelope (a command_id, an
  * actor) goes through step 16's handler, once per command id
  * (apply_once). The others go through step 13's optimistic one, loading
- * from step 11's snapshots: it holds the write lock only for the version
+ * from step 11's snapshots (on SQLite; a log on PostgreSQL has none, and
+ * loads each product from its first event): it holds the write lock
+ * only for the version
  * check and the append, and replays at most about
  * CATALOG_SNAPSHOT_EVERY events, so the cost of a command does not grow
  * with its product's history and writers on one product do not queue
@@ -713,9 +715,19 @@ static int attempt_open(struct apply_run *run, const void *ctx,
 }
 
 /*
- * Open the write side: the store, its snapshots, the handler. A log that
- * another writer holds locked is tried again, as a line is; each try
- * waits the store's own ES_STORE_BUSY_TIMEOUT_MS, which no call can
+ * --batch shares a SQLite transaction through savepoints on the store's
+ * own connection (group_commit.c), which a log on PostgreSQL does not
+ * have.
+ */
+#define CATALOG_BATCH_NEEDS_SQLITE                                             \
+	"--batch needs a SQLite log: on PostgreSQL every command is its own "  \
+	"transaction"
+
+/*
+ * Open the write side: the store, its snapshots (none on PostgreSQL:
+ * they are a table of the SQLite file, snapshots.h), the handler. A log
+ * that another writer holds locked is tried again, as a line is; each
+ * try waits the store's own ES_STORE_BUSY_TIMEOUT_MS, which no call can
  * shorten before the store is open.
  */
 static int open_writer(struct apply_run *run, const struct catalog_opts *opts)
@@ -725,11 +737,15 @@ static int open_writer(struct apply_run *run, const struct catalog_opts *opts)
 
 	if (patiently(run, attempt_open, opts, &err) != ES_OK)
 		return catalog_fail(CATALOG_FAILURE, "%s", err.msg);
+	if (run->batch > 0 && es_store_is_postgres(run->store))
+		return catalog_fail(CATALOG_USAGE, CATALOG_BATCH_NEEDS_SQLITE);
 	run->once.store = run->store;
 	run->once.clock = clock;
 	run->group.handler = run->once;
-	if (es_snapshots_open(&run->snaps, run->store, CATALOG_SNAPSHOT_EVERY,
-			      &err) != ES_OK ||
+	/* Snapshots live in the SQLite file: on PostgreSQL, none. */
+	if ((!es_store_is_postgres(run->store) &&
+	     es_snapshots_open(&run->snaps, run->store, CATALOG_SNAPSHOT_EVERY,
+			       &err) != ES_OK) ||
 	    es_optimistic_open(&run->writer, run->store, clock, run->snaps,
 			       &err) != ES_OK)
 		return catalog_fail(CATALOG_FAILURE, "%s: %s",

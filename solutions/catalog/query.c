@@ -156,12 +156,35 @@ int catalog_log(const struct catalog_opts *opts, int argc, char **argv)
 /* ---- one aggregate ------------------------------------------------------ */
 
 /*
+ * Replay product `product_id` into `p` (initialized) from its first
+ * event, up to `at` (NULL: every event): a log on PostgreSQL, which has
+ * no snapshots (they are a table of the SQLite file, snapshots.h).
+ */
+static int replay_product(struct es_product *p, struct es_store *store,
+			  int64_t product_id, const char *at,
+			  struct es_error *err)
+{
+	struct es_event_list events = {0};
+	int rc;
+
+	rc = es_store_load_range(&events, store, product_id, 0, at, err);
+	if (rc == ES_OK)
+		rc = es_product_replay(p, events.items, events.count, err);
+	es_event_list_dispose(&events);
+	if (rc != ES_OK) {
+		es_product_dispose(p);
+		es_product_init(p);
+	}
+	return rc;
+}
+
+/*
  * Set `p` (not initialized yet) to product `product_id` as it is now, or
  * as it was at `at` (NULL: now): its nearest snapshot, then the events
  * after it (step 11). The snapshots are opened read-only, so `state`
  * writes nothing, not even a snapshot, and works on files nobody may
- * write; a log without snapshots is replayed from its first event. On
- * failure `p` is the empty product.
+ * write; a log without snapshots (the seed's, or one on PostgreSQL) is
+ * replayed from its first event. On failure `p` is the empty product.
  */
 static int load_product(struct es_product *p, struct es_store *store,
 			int64_t product_id, const char *at,
@@ -171,12 +194,17 @@ static int load_product(struct es_product *p, struct es_store *store,
 	int rc;
 
 	es_product_init(p);
-	rc = es_snapshots_open_read_only(&snaps, store, err);
-	if (rc == ES_OK && at == NULL)
-		rc = es_snapshots_load(p, NULL, snaps, product_id, err);
-	else if (rc == ES_OK)
-		rc = es_snapshots_load_at(p, NULL, snaps, product_id, at, err);
-	es_snapshots_close(snaps);
+	if (es_store_is_postgres(store)) {
+		rc = replay_product(p, store, product_id, at, err);
+	} else {
+		rc = es_snapshots_open_read_only(&snaps, store, err);
+		if (rc == ES_OK && at == NULL)
+			rc = es_snapshots_load(p, NULL, snaps, product_id, err);
+		else if (rc == ES_OK)
+			rc = es_snapshots_load_at(p, NULL, snaps, product_id,
+						  at, err);
+		es_snapshots_close(snaps);
+	}
 	if (rc != ES_OK || es_product_exists(p))
 		return rc;
 	if (at == NULL)
