@@ -4,31 +4,19 @@
  * `state` and the views built from it are the same, and a command sent
  * again gets the answer it got; a row in quarantine is skipped and
  * counted. A TO that is not empty, and a FROM with a row that does not
- * decode, are refused, and TO is left as it was. (test_catalog_pg.c
- * copies through PostgreSQL.)
+ * decode, are refused, and TO is left as it was. The history and what
+ * it gives (test_catalog.h) serve test_catalog_pg.c too, which copies
+ * through PostgreSQL.
  */
 #include <string.h>
 
 #include "test_catalog.h"
 
-/* Make the log `name` (and its read model) the current files. */
-static const char *on(const char *name)
+const char *use_log(const char *name)
 {
 	events_db = es_test_format("%s/%s.db", work, name);
 	read_db = es_test_format("%s/%s-read.db", work, name);
 	return events_db;
-}
-
-/* Apply `lines` to the current files; expect `answers` and status 0. */
-static void apply_lines(const char *lines, const char *answers)
-{
-	const char *path = es_test_file("lines.jsonl");
-
-	es_test_write_file(path, lines, strlen(lines));
-	CATALOG(path, "apply");
-	es_test_expect_status(0);
-	es_test_expect_quiet_stderr();
-	es_test_expect_stdout(answers);
 }
 
 /* Commands with and without an envelope, a correction and refusals. */
@@ -64,14 +52,11 @@ static const char history[] = CREATE_C1
 static const char history_answers[] = CREATED(1) CREATED(2) OK OK OK OK NO_9
 	"{\"ok\":false,\"error\":\"Stock cannot be negative\"}\n";
 
-/*
- * The log `name`: the history above (events 1 to 6), a row that does
- * not decode, in quarantine (7), then a view of product 2 with a
- * command id (8).
- */
-static void write_history(const char *name)
+const char history_retries[] = CREATE_C1 STOCK_C3 VIEW_C7;
+const char history_retry_answers[] = CREATED(1) OK NO_9;
+
+void write_history(void)
 {
-	on(name);
 	apply_lines(history, history_answers);
 	es_test_db_insert_bad_event(events_db, 1, "StockUpdated",
 				    "{\"product_id\": 1, ");
@@ -82,39 +67,27 @@ static void write_history(const char *name)
 		    OK);
 }
 
-/* What a read verb prints on the log `name`. */
-static const char *output_of(const char *name, const char *const *args)
+const char *log_state_and_views(const char *fresh)
 {
-	on(name);
-	run_catalog(NULL, args);
-	es_test_expect_status(0);
-	es_test_expect_quiet_stderr();
-	return es_test_last.out;
-}
+	const char *log = OUTPUT("log");
+	const char *state = OUTPUT("state", "1");
 
-#define OUTPUT(name, ...)                                                      \
-	output_of((name), (const char *const[]){__VA_ARGS__, NULL})
-
-/*
- * What the log `name` gives: its log, a product's state, and the views
- * a rebuild makes of it in a fresh read model (list, detail, card).
- */
-static const char *everything(const char *name)
-{
-	const char *log = OUTPUT(name, "log");
-	const char *state = OUTPUT(name, "state", "1");
-
-	on(name);
-	read_db = es_test_format("%s/%s-fresh.db", work, name);
+	read_db = fresh;
 	if (es_test_exists(read_db))
 		ES_FATAL("%s: exists already", read_db);
-	CATALOG(NULL, "rebuild");
-	es_test_expect_status(0);
-	es_test_expect_quiet_stderr();
+	OUTPUT("rebuild");
 	return es_test_format(
 		"log:\n%sstate 1:\n%sdetail rows:\n%slist rows:\n%s", log,
 		state, es_test_rows_text(read_db, detail_sql),
 		es_test_rows_text(read_db, list_sql));
+}
+
+/* log_state_and_views() of the log `name`, into `name`-fresh.db. */
+static const char *everything(const char *name)
+{
+	use_log(name);
+	return log_state_and_views(
+		es_test_format("%s/%s-fresh.db", work, name));
 }
 
 /*
@@ -131,8 +104,8 @@ static void test_copy_there_and_back(void)
 	struct es_test_event_row *ev;
 
 	use_dir("work");
-	write_history("a");
-	a = on("a");
+	a = use_log("a");
+	write_history();
 	b = es_test_format("%s/b.db", work);
 	c = es_test_format("%s/c.db", work);
 	CATALOG(NULL, "copy", a, b);
@@ -150,7 +123,7 @@ static void test_copy_there_and_back(void)
 	es_test_expect_same_rows("b, copied from a", everything("b"), want);
 	es_test_expect_same_rows("c, copied from b", everything("c"), want);
 	/* The same ids, metadata and answers, row for row. */
-	on("c");
+	use_log("c");
 	ES_ASSERT_STR_EQ(
 		es_test_rows_text(c, "SELECT id FROM events ORDER BY id"),
 		"1\n2\n3\n4\n5\n6\n8\n");
@@ -159,7 +132,7 @@ static void test_copy_there_and_back(void)
 	ES_ASSERT_STR_EQ(es_test_rows_text(c, "SELECT * FROM command_answers"),
 			 es_test_rows_text(a, "SELECT * FROM command_answers"));
 	/* Retries get their answers; a new command goes on after. */
-	apply_lines(CREATE_C1 STOCK_C3 VIEW_C7, CREATED(1) OK NO_9);
+	apply_lines(history_retries, history_retry_answers);
 	ES_ASSERT_INT_EQ(es_test_load_events(c, &ev), 7);
 	apply_lines("{\"type\":\"CreateProduct\",\"name\":\"Sprocket\","
 		    "\"price\":1.5,\"cost_price\":0.5,\"supplier_id\":2,"
@@ -190,9 +163,9 @@ static void test_copy_refuses_a_log_that_is_not_empty(void)
 	const char *a, *b, *before;
 
 	use_dir("work");
-	a = on("a");
+	a = use_log("a");
 	apply_lines(history, history_answers);
-	b = on("b");
+	b = use_log("b");
 	apply_lines(CREATE_C1, CREATED(1));
 	before = log_tables(b);
 	CATALOG(NULL, "copy", a, b);
@@ -202,7 +175,7 @@ static void test_copy_refuses_a_log_that_is_not_empty(void)
 						 b));
 	es_test_expect_same_rows("b", log_tables(b), before);
 	/* A refusal with a command id is stored, with no event. */
-	b = on("answers-only");
+	b = use_log("answers-only");
 	apply_lines(VIEW_C7, NO_9);
 	before = log_tables(b);
 	CATALOG(NULL, "copy", a, b);
@@ -224,7 +197,7 @@ static void test_copy_refuses_a_bad_row(void)
 	const char *a, *b, *before;
 
 	use_dir("work");
-	a = on("a");
+	a = use_log("a");
 	apply_lines(history, history_answers);
 	es_test_db_insert_bad_event(a, 1, "StockUpdated",
 				    "{\"product_id\": 1, ");
@@ -239,7 +212,7 @@ static void test_copy_refuses_a_bad_row(void)
 						 a));
 	ES_ASSERT_TRUE(!es_test_exists(b));
 	/* An empty log that a rebuild made. */
-	on("b");
+	use_log("b");
 	CATALOG(NULL, "rebuild");
 	es_test_expect_status(0);
 	before = log_tables(b);
@@ -259,7 +232,7 @@ static void test_copy_usage_and_a_missing_log(void)
 	const char *missing;
 
 	use_dir("work");
-	on("a");
+	use_log("a");
 	CATALOG(NULL, "copy", events_db);
 	es_test_expect_failure(2, "catalog: usage: catalog copy FROM TO");
 	missing = es_test_format("%s/missing.db", work);
@@ -286,16 +259,16 @@ static void test_postgresql_needs_a_catalog_built_with_it(void)
 	const char *a;
 
 	use_dir("work");
-	a = on("a");
+	a = use_log("a");
 	apply_lines(CREATE_C1, CREATED(1));
-	on("a");
+	use_log("a");
 	events_db = "postgresql://localhost/kata?host=/tmp";
 	CATALOG(NULL, "log");
 	es_test_expect_failure(1, NO_POSTGRES);
 	events_db = "postgres://kata@localhost/kata";
 	CATALOG(NULL, "list");
 	es_test_expect_failure(1, NO_POSTGRES);
-	on("a");
+	use_log("a");
 	CATALOG(NULL, "copy", a, "postgresql:///kata");
 	es_test_expect_failure(1, NO_POSTGRES);
 	CATALOG(NULL, "copy", "postgres:///kata", es_test_file("b.db"));

@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <signal.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -68,32 +67,14 @@ static void test_follow_prints_the_log(void)
 	es_test_expect_stdout("");
 }
 
-/* Start `catalog follow` with `args` beside the test; its files. */
-static void follow_start(const char *out, const char *err,
-			 const char *const *args)
+void follow_start(const char *out, const char *err, const char *const *args)
 {
 	follow_pid = catalog_start(NULL, "/dev/null", out, err, args);
 	if (follow_pid < 0)
 		ES_FATAL("cannot start %s", catalog_binary());
 }
 
-/* How many lines the file `path` holds so far (0 when it is missing). */
-static size_t count_lines(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	size_t n = 0;
-	int c;
-
-	if (f == NULL)
-		return 0;
-	while ((c = getc(f)) != EOF)
-		n += c == '\n';
-	fclose(f);
-	return n;
-}
-
-/* Wait until the file `path` holds `n` lines; fail after FOLLOW_WAIT_MS. */
-static void wait_lines(const char *path, size_t n)
+void wait_lines(const char *path, size_t n)
 {
 	const struct timespec tick = {0, 10000000L};
 
@@ -106,8 +87,7 @@ static void wait_lines(const char *path, size_t n)
 	}
 }
 
-/* Send `sig` to the follow and expect it to exit 0, saying nothing. */
-static void stop_follow(int sig, const char *err)
+void stop_follow(int sig, const char *err)
 {
 	int status = -1;
 
