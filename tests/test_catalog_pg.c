@@ -111,6 +111,8 @@ static const char *pg_log(void)
 	const char *name = es_test_format("es_test_%ld", (long)getpid());
 	const char *errout = es_test_file("psql.err");
 
+	if (uri == NULL) /* catalog_pg_init() skips the suite then */
+		ES_FATAL("ES_PG_URI is not set");
 	if (schema == NULL) {
 		if (!run_psql(es_test_format("CREATE SCHEMA %s", name), errout))
 			ES_FATAL("psql cannot make a schema on %s: %s", uri,

@@ -140,19 +140,15 @@ static int last_event_id(int64_t *out, struct es_store *store,
 	int rc;
 
 	rc = es_store_count_after(&n, store, 0, err);
-	if (rc == ES_OK && n == 0)
-		*out = 0;
-	if (rc != ES_OK || n == 0)
-		return rc;
-	/* Events after lo, none after hi: the last event is in (lo, hi]. */
+	/* Events after lo (if the log has any), none after hi. */
 	lo = n - 1;
 	hi = n;
-	for (;;) {
+	while (rc == ES_OK && n > 0) {
 		rc = es_store_count_after(&n, store, hi, err);
-		if (rc != ES_OK || n == 0)
-			break;
-		lo = hi;
-		hi = hi < INT64_MAX / 2 ? hi * 2 : INT64_MAX;
+		if (rc == ES_OK && n > 0) {
+			lo = hi;
+			hi = hi < INT64_MAX / 2 ? hi * 2 : INT64_MAX;
+		}
 	}
 	while (rc == ES_OK && hi - lo > 1) {
 		int64_t mid = lo + (hi - lo) / 2;
