@@ -13,7 +13,6 @@
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <stdlib.h>
 #include <time.h>
 
 #include "es_sql.h"
@@ -64,33 +63,37 @@ static int last_id(int64_t *out, struct es_store *store, struct es_error *err)
 	return rc;
 }
 
-/* Insert `ev` with its own id: the row append would write, id given. */
-static int insert_with_id(struct es_store *store, const struct es_event *ev,
+/*
+ * Append `ev` with its own id, which is after the log's last: set the
+ * table's AUTOINCREMENT counter (its row in sqlite_sequence, which
+ * SQLite lets a program write) to the id before it, and let
+ * es_store_append() append, with the statement the store keeps
+ * prepared. An INSERT of its own would do, but preparing an INSERT into
+ * events compiles the table's triggers into it: once per event, that
+ * would cost more than the rest of a copy.
+ */
+static int append_with_id(struct es_store *store, const struct es_event *ev,
 			  struct es_error *err)
 {
-	static const char sql[] =
-		"INSERT INTO events (id, product_id, event_type, data,"
-		" occurred_at) VALUES (?, ?, ?, ?, ?)";
-	sqlite3_stmt *stmt = NULL;
-	char *json = NULL;
+	struct es_event copy = *ev; /* shares ev's strings: never disposed */
 	int rc;
 
-	rc = es_event_to_json(&json, ev, err);
-	if (rc != ES_OK)
-		return rc;
-	if (sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL) != SQLITE_OK ||
-	    sqlite3_bind_int64(stmt, 1, ev->id) != SQLITE_OK ||
-	    sqlite3_bind_int64(stmt, 2, ev->product_id) != SQLITE_OK ||
-	    sqlite3_bind_text(stmt, 3, es_event_type_name(ev->type), -1,
-			      SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(stmt, 4, json, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(stmt, 5, ev->occurred_at, -1, SQLITE_STATIC) !=
-		    SQLITE_OK)
-		rc = es_store_db_error(store, err);
-	else
-		rc = es_sql_run(stmt, err);
-	sqlite3_finalize(stmt);
-	free(json);
+	rc = run_with_id(store,
+			 "UPDATE sqlite_sequence SET seq = ? WHERE name = "
+			 "'events'",
+			 ev->id - 1, err);
+	/* A log that never had an event has no counter yet. */
+	if (rc == ES_OK && sqlite3_changes(store->db) == 0)
+		rc = run_with_id(store,
+				 "INSERT INTO sqlite_sequence (name, seq)"
+				 " VALUES ('events', ?)",
+				 ev->id - 1, err);
+	if (rc == ES_OK)
+		rc = es_store_append(store, &copy, err);
+	if (rc == ES_OK && copy.id != ev->id)
+		rc = es_error_set(err, ES_EDB,
+				  "event %" PRId64 " was appended as %" PRId64,
+				  ev->id, copy.id);
 	return rc;
 }
 
@@ -121,7 +124,7 @@ int es_store_import(struct es_store *store, const struct es_event *ev,
 				  "last event %" PRId64,
 				  ev->id, last);
 	if (rc == ES_OK)
-		rc = insert_with_id(store, ev, err);
+		rc = append_with_id(store, ev, err);
 	/* AUTOINCREMENT goes on after an explicit id, in both tables. */
 	if (rc == ES_OK && ev->type == ES_PRODUCT_CREATED)
 		rc = run_with_id(store,
