@@ -45,7 +45,7 @@ WERROR ?= -Werror
 # DWARF 4: valgrind 3.19 cannot read the DWARF 5 that clang writes.
 CFLAGS ?= -O2 -g -gdwarf-4
 ES_CFLAGS := -std=c11 -Wall -Wextra -Wpedantic $(WERROR)
-ES_CPPFLAGS = -D_POSIX_C_SOURCE=200809L \
+ES_CPPFLAGS = -D_POSIX_C_SOURCE=200809L $(PG_DEFINE) \
 	$(addprefix -I,$(patsubst %/,%,$(wildcard exercises/*/))) -Iharness \
 	$(PKG_CFLAGS)
 DEPFLAGS = -MMD -MP
@@ -133,8 +133,12 @@ PG_WRAPPED := es_store_open es_store_close es_store_set_busy_timeout \
 	es_store_wait
 comma := ,
 PG_WRAP := $(foreach f,$(PG_WRAPPED),-Wl$(comma)--wrap=$(f))
-# Programs other than step 18's suites that link the PostgreSQL store.
-PG_PROGRAMS :=
+# Programs other than step 18's suites that link the PostgreSQL store:
+# catalog, when libpq is installed, so that --events takes a URI. Its
+# code (and the catalog suite's) tells the two builds apart by
+# ES_WITH_POSTGRES, defined for every file then.
+PG_PROGRAMS = $(if $(PG_AVAILABLE),$(CATALOG))
+PG_DEFINE := $(if $(PG_AVAILABLE),-DES_WITH_POSTGRES=1)
 # In a recipe, before a program that needs the server: start it (quiet
 # when it runs; a one-line reason and a failure when it cannot) and
 # export its URI. Reading the Makefile starts nothing.
@@ -214,7 +218,8 @@ CATALOG := $(BUILD)/bin/catalog
 DEMO := $(BUILD)/bin/demo
 CATALOG_TEST := $(BUILD)/tests/test_catalog
 
-$(CATALOG): $(SOLUTION_LIB) $(call obj,$(wildcard solutions/catalog/*.c))
+$(CATALOG): $(SOLUTION_LIB) $(call obj,$(wildcard solutions/catalog/*.c)) \
+	$(if $(PG_AVAILABLE),$(call obj,$(call lib_srcs,solutions,$(PG_DIR))))
 
 $(DEMO): $(SOLUTION_LIB) $(call obj,exercises/07-main/main.c)
 

@@ -106,7 +106,8 @@ echo "== the same suites under valgrind (leaks and memory errors)"
 # between them run every verb (log, state, catch-up, rebuild, verify and
 # quarantine in the quarantine test), a command with an envelope (step
 # 16's handler, and log's metadata), notify, apply --batch (a group that
-# fails, and the groups around it), and the main failures. Tracing the program
+# fails, and the groups around it), follow (stopped by SIGTERM), copy
+# (there and back), and the main failures. Tracing the program
 # in all of them took six minutes of the machine's two cores; make
 # sanitize (CI) runs the program under AddressSanitizer in every test.
 CATALOG_TRACED="apply answers each line, stores and projects each event
@@ -117,7 +118,9 @@ quarantine lets catch-up, rebuild, log, state and apply past a bad row
 an error message shows ESC from the database escaped
 apply given the same create with a command_id twice, and again in a later run
 notify prints a product taken below 10 once
-apply --batch fails the group of a command the database fails, and only it"
+apply --batch fails the group of a command the database fails, and only it
+follow beside an apply prints its events, and SIGTERM ends it with status 0
+copy SQLite -> SQLite -> SQLite keeps ids, metadata and answers"
 
 # traced_memcheck SUITE OUT: each test of CATALOG_TRACED, the programs it
 # runs under valgrind too; 0, or the first failing status. A name that

@@ -60,6 +60,40 @@ void run_args(const char *in, const char *out, const char *cwd,
 	es_test_run(catalog_binary(), in, out, cwd, args, nargs);
 }
 
+const char *catalog_output(const char *const *args)
+{
+	run_catalog(NULL, args);
+	es_test_expect_status(0);
+	es_test_expect_quiet_stderr();
+	return es_test_last.out;
+}
+
+const char *events_only(const char *text)
+{
+	char *kept = malloc(strlen(text) + 1);
+	const char *out;
+	size_t n = 0;
+
+	if (kept == NULL)
+		ES_FATAL("out of memory");
+	while (*text != '\0') {
+		const char *end = strchr(text, '\n');
+		size_t len =
+			end != NULL ? (size_t)(end - text) + 1 : strlen(text);
+		const char *hit = strstr(text, "\"quarantined\":true");
+
+		if (hit == NULL || hit >= text + len) {
+			memcpy(kept + n, text, len);
+			n += len;
+		}
+		text += len;
+	}
+	kept[n] = '\0';
+	out = es_test_format("%s", kept);
+	free(kept);
+	return out;
+}
+
 void run_catalog(const char *in, const char *const *args)
 {
 	const char *argv[MAX_ARGS];
@@ -286,6 +320,17 @@ struct es_test_event_row *apply_scenario(void)
 	return rows;
 }
 
+void apply_lines(const char *lines, const char *answers)
+{
+	const char *path = es_test_file("lines.jsonl");
+
+	es_test_write_file(path, lines, strlen(lines));
+	CATALOG(path, "apply");
+	es_test_expect_status(0);
+	es_test_expect_quiet_stderr();
+	es_test_expect_stdout(answers);
+}
+
 CU_SuiteInfo es_suites[] = {
 	{"catalog: the command line", NULL, NULL, catalog_setup,
 	 catalog_teardown, catalog_cli_tests},
@@ -303,6 +348,10 @@ CU_SuiteInfo es_suites[] = {
 	 catalog_setup, catalog_teardown, catalog_notify_tests},
 	{"catalog: rebuild, fast and without a long lock", NULL, NULL,
 	 catalog_setup, catalog_rebuild_teardown, catalog_rebuild_tests},
+	{"catalog: follow, the events as they are appended", NULL, NULL,
+	 catalog_setup, catalog_follow_teardown, catalog_follow_tests},
+	{"catalog: copy, a log into another", NULL, NULL, catalog_setup,
+	 catalog_teardown, catalog_copy_tests},
 	{"catalog: files it did not write", NULL, NULL, catalog_setup,
 	 catalog_teardown, catalog_files_tests},
 	{"catalog: rows that are not events, stale views, read-only files",
@@ -314,6 +363,9 @@ CU_SuiteInfo es_suites[] = {
 	 catalog_setup, catalog_faults_teardown, catalog_batch_tests},
 	{"catalog: apply killed at random moments", NULL, NULL, catalog_setup,
 	 catalog_teardown, catalog_crash_tests},
+	/* Skipped, saying why, where no server is named (ES_PG_URI). */
+	{"catalog on PostgreSQL (ES_PG_URI)", catalog_pg_init, NULL,
+	 catalog_setup, catalog_pg_teardown, catalog_pg_tests},
 	CU_SUITE_INFO_NULL,
 };
 

@@ -51,6 +51,11 @@ extern CU_TestInfo catalog_idempotency_tests[]; /* test_catalog_idempotency.c */
 extern CU_TestInfo catalog_notify_tests[];	/* test_catalog_notify.c */
 extern CU_TestInfo catalog_batch_tests[];	/* test_catalog_batch.c */
 extern CU_TestInfo catalog_rebuild_tests[];	/* test_catalog_rebuild.c */
+extern CU_TestInfo catalog_follow_tests[];	/* test_catalog_follow.c */
+extern CU_TestInfo catalog_copy_tests[];	/* test_catalog_copy.c */
+extern CU_TestInfo catalog_pg_tests[];		/* test_catalog_pg.c */
+/* Skip the PostgreSQL suite, saying why, on a machine without a server. */
+int catalog_pg_init(void);
 void catalog_setup(void);
 void catalog_teardown(void);
 /* catalog_teardown(), and the files made outside the test's directory. */
@@ -59,6 +64,10 @@ void catalog_repair_teardown(void);
 void catalog_faults_teardown(void);
 /* catalog_teardown(), and the end of a rebuild a test had stopped. */
 void catalog_rebuild_teardown(void);
+/* catalog_teardown(), and the end of a follow a test had started. */
+void catalog_follow_teardown(void);
+/* catalog_follow_teardown(), and the test's PostgreSQL schema dropped. */
+void catalog_pg_teardown(void);
 
 /* ---- the files catalog works on ----------------------------------------- */
 
@@ -94,6 +103,22 @@ void run_catalog(const char *in, const char *const *args);
 
 #define CATALOG(in, ...)                                                       \
 	run_catalog((in), (const char *const[]){__VA_ARGS__, NULL})
+
+/*
+ * What catalog prints on the current files with `args` (NULL-terminated),
+ * standard input /dev/null: it must exit 0 and say nothing on standard
+ * error. OUTPUT("log") is what `catalog log` prints.
+ */
+const char *catalog_output(const char *const *args);
+
+#define OUTPUT(...) catalog_output((const char *const[]){__VA_ARGS__, NULL})
+
+/*
+ * `text`, the output of `log`, less the lines of rows in quarantine
+ * (`"quarantined":true`): the events alone, as follow prints them and as
+ * a copy holds them. Lives as long as the test.
+ */
+const char *events_only(const char *text);
 
 /*
  * Start catalog on the current files with `args` (NULL-terminated, as
@@ -163,6 +188,61 @@ const char *scenario_file(void);
 
 /* Apply the scenario to the current files; return its 6 events. */
 struct es_test_event_row *apply_scenario(void);
+
+/*
+ * Apply `lines` (written into a file of the test's directory) to the
+ * current files: exit status 0, nothing on standard error, and `answers`
+ * on standard output.
+ */
+void apply_lines(const char *lines, const char *answers);
+
+/* ---- a log with everything a copy keeps (test_catalog_copy.c) ---------- */
+
+/*
+ * Make the SQLite log `name` (its read model `name`-read.db) in the
+ * working directory the current files; returns its path.
+ */
+const char *use_log(const char *name);
+
+/*
+ * Apply to the current files, a SQLite log, a history with command ids,
+ * actors and correlation ids, a correction, and refusals stored as
+ * answers (events 1 to 6); then a row that does not decode, put in
+ * quarantine (7), and a view with a command id (8): 7 events, 6 stored
+ * answers.
+ */
+void write_history(void);
+
+/* Lines of that history sent again, and the answers they got. */
+extern const char history_retries[];
+extern const char history_retry_answers[];
+
+/*
+ * What the current log gives, as one text: `log`, `state 1`, and the
+ * views that a rebuild makes of it in the fresh read model `fresh` (not
+ * there yet), which becomes the current read model.
+ */
+const char *log_state_and_views(const char *fresh);
+
+/* ---- a follow beside the test (test_catalog_follow.c) ------------------- */
+
+/*
+ * Start catalog on the current files with `args` (NULL-terminated, as
+ * for CATALOG), standard input /dev/null, its outputs into the files
+ * `out` and `err`, in a suite whose teardown is catalog_follow_teardown(),
+ * which ends it.
+ */
+void follow_start(const char *out, const char *err, const char *const *args);
+/* Wait until the file `path` holds `n` lines; fail after a minute. */
+void wait_lines(const char *path, size_t n);
+/*
+ * Send `sig` to the follow; it must exit with status 0 and nothing in
+ * the file `err`.
+ */
+void stop_follow(int sig, const char *err);
+
+/* How many lines the file `path` holds (0 when it is missing). */
+size_t count_lines(const char *path);
 
 /* ---- answers checked against the model (test_catalog_model.c) ----------- */
 

@@ -39,6 +39,10 @@ static void test_help(void)
 		"\n  --busy-timeout MS\n",
 		"(default: 30000)",
 		"3 apply answered every\nline, but the database failed some",
+		"\n  follow [--after ID] [--idle MS]\n",
+		"\n  copy FROM TO ",
+		"postgresql://",
+		"--batch needs a SQLite log",
 	};
 
 	use_dir("work");

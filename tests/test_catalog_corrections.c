@@ -24,18 +24,6 @@ static const char detail_fmt[] =
 	"29.99,\"stock\":%d,\"view_count\":0,\"supplier_name\":\"Acme Corp\","
 	"\"created_at\":\"%s\",\"updated_at\":\"%s\"}\n";
 
-/* Apply `lines` (a file of them) to the current files; exit status 0. */
-static void apply_lines(const char *lines, const char *answers)
-{
-	const char *path = es_test_file("lines.jsonl");
-
-	es_test_write_file(path, lines, strlen(lines));
-	CATALOG(path, "apply");
-	es_test_expect_status(0);
-	es_test_expect_quiet_stderr();
-	es_test_expect_stdout(answers);
-}
-
 /* How many lines `catalog log` prints: one an event. */
 static size_t log_rows(void)
 {

@@ -68,8 +68,7 @@ void fed_send(const char *lines)
 	}
 }
 
-/* How many lines the file `path` holds so far (0 when it is missing). */
-static size_t count_lines(const char *path)
+size_t count_lines(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	size_t n = 0;

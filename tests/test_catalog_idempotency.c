@@ -25,18 +25,6 @@
 	",\"correlation_id\":" correlation_id "}"
 #define ALICE_C1 META("\"c-1\"", "\"alice\"", "\"c-1\"")
 
-/* Apply `lines` (a file of them) to the current files; exit status 0. */
-static void apply_lines(const char *lines, const char *answers)
-{
-	const char *path = es_test_file("lines.jsonl");
-
-	es_test_write_file(path, lines, strlen(lines));
-	CATALOG(path, "apply");
-	es_test_expect_status(0);
-	es_test_expect_quiet_stderr();
-	es_test_expect_stdout(answers);
-}
-
 /* The rows of step 16's tables, as text. */
 static const char *metadata_rows(void)
 {

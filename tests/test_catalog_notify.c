@@ -30,17 +30,7 @@
 	"{\"product_id\":" #product_id ",\"stock\":" #stock                    \
 	",\"event_id\":" #event_id "}\n"
 
-/* Apply `lines` to the current files; each must get its answer. */
-static void apply_lines(const char *lines, const char *answers)
-{
-	const char *path = es_test_file("lines.jsonl");
-
-	es_test_write_file(path, lines, strlen(lines));
-	CATALOG(path, "apply");
-	es_test_expect_status(0);
-	es_test_expect_quiet_stderr();
-	es_test_expect_stdout(answers);
-}
+/* Failures name the test's line too. */
 #define apply_lines(lines, answers) ES_CALLED(apply_lines(lines, answers))
 
 /* `catalog notify` must exit 0, quietly, having printed `lines`. */

@@ -421,8 +421,9 @@ void es_store_set_upcaster(struct es_store *store, es_upcast_fn fn, void *ctx);
  * a PostgreSQL store when `path` starts with "postgresql://" or
  * "postgres://" (a libpq URI), in a program linked with step 18
  * (exercises/18-postgres/); every function of this header then works on
- * it. The SQLite versions of the four below are given with step 2
- * (event_store_copy.c).
+ * it. The SQLite versions of the four below are given with step 16
+ * (exercises/16-idempotency/event_store_copy.c: an import writes
+ * metadata, a step-16 table).
  *
  * true for a store on PostgreSQL, false for one on SQLite. Can't fail.
  */
@@ -460,9 +461,11 @@ int es_store_each_answer(struct es_store *store, es_answer_fn fn, void *ctx,
 /*
  * Wait until the log may hold an event whose id is greater than
  * `after_id`, for at most `timeout_ms` milliseconds, and set `*more` to
- * whether it does (es_store_count_after() > 0). On SQLite it polls; on
- * PostgreSQL it is woken by LISTEN/NOTIFY (every append notifies
- * channel es_events). Returns ES_OK or ES_EDB.
+ * whether it does (es_store_count_after() > 0). On SQLite it polls,
+ * counting again every 100 ms (a signal that cuts a sleep short ends
+ * the wait then, `*more` false); on PostgreSQL it is woken by
+ * LISTEN/NOTIFY (every append notifies channel es_events). Returns ES_OK
+ * or ES_EDB.
  */
 int es_store_wait(struct es_store *store, int64_t after_id, int timeout_ms,
 		  bool *more, struct es_error *err);

@@ -6,12 +6,14 @@
  * `product_registry`. They are event_store.c (step 2: open, append, load),
  * event_store_range.c (step 8: a product's events after an id, up to a
  * time) and event_store_version.c (step 13: a stream's version, and the
- * append that expects one), and three given with step 2:
+ * append that expects one), three given with step 2:
  * event_store_schema.c (the tables, indexes and triggers),
- * event_store_quarantine.c (stepping over rows that are not events; verify,
- * quarantine) and event_list.c. Every other module goes through
- * event_store.h. This header is given complete: it is the handle's layout
- * and the few helpers the files have in common.
+ * event_store_quarantine.c (stepping over rows that are not events;
+ * verify, quarantine) and event_list.c, and one given with step 16:
+ * event_store_copy.c (an append with the event's own id, the stored
+ * answers walked, a wait for the next event). Every other module goes
+ * through event_store.h. This header is given complete: it is the
+ * handle's layout and the few helpers the files have in common.
  */
 #ifndef ES_EVENT_STORE_PRIVATE_H
 #define ES_EVENT_STORE_PRIVATE_H

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "command_handler.h"
 #include "commands.h"
@@ -643,19 +644,14 @@ static void test_metadata_saved_and_loaded(void)
 }
 
 /*
- * A log the seed's Python wrote has its two tables and no event_metadata
- * (event_store.h): opened read-only, as `catalog log` opens it, nothing
- * creates the table, and every event reads as one without metadata.
+ * Write at `seed_log` a log as the seed's Python writes it: its two
+ * tables, none of step 16's, and one ProductViewed.
  */
-static void test_metadata_of_a_log_the_seed_wrote(void)
+static void write_seed_log(const char *seed_log)
 {
-	char seed_log[512];
 	sqlite3 *seed = NULL;
-	struct es_error err = {0, ""};
 	int rc;
 
-	ES_REQUIRE_SETUP();
-	es_test_path(seed_log, sizeof(seed_log), "seed.db");
 	rc = sqlite3_open(seed_log, &seed);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(seed,
@@ -674,6 +670,22 @@ static void test_metadata_of_a_log_the_seed_wrote(void)
 	sqlite3_close(seed);
 	if (rc != SQLITE_OK)
 		ES_FAIL("cannot write the seed's log: %s", sqlite3_errstr(rc));
+}
+#define write_seed_log(seed_log) ES_CALLED(write_seed_log(seed_log))
+
+/*
+ * A log the seed's Python wrote has its two tables and no event_metadata
+ * (event_store.h): opened read-only, as `catalog log` opens it, nothing
+ * creates the table, and every event reads as one without metadata.
+ */
+static void test_metadata_of_a_log_the_seed_wrote(void)
+{
+	char seed_log[512];
+	struct es_error err = {0, ""};
+
+	ES_REQUIRE_SETUP();
+	es_test_path(seed_log, sizeof(seed_log), "seed.db");
+	write_seed_log(seed_log);
 	ES_ASSERT_OK(es_store_open(&store_b, seed_log, ES_STORE_READONLY, &err),
 		     &err);
 	es_meta_dispose(&meta);
@@ -1296,6 +1308,265 @@ static void test_once_in_leaves_the_transaction_to_its_caller(void)
 	expect_nothing_appended(1);
 }
 
+/* ---- what a copy and a follower need, given ------------------------------ */
+
+#define EVENT_ROWS "SELECT id, product_id, event_type FROM events ORDER BY id"
+
+/* Import `ev` (its id set) with `m` (NULL: none); it must succeed. */
+static void import_ok(const struct es_meta *m)
+{
+	struct es_error err = {0, ""};
+
+	ES_REQUIRE_SETUP();
+	ES_ASSERT_OK(es_store_import(store, &ev, m, &err), &err);
+}
+#define import_ok(m) ES_CALLED(import_ok(m))
+
+/* Widget Pro's creation as product `product_id`, event `id`, into `ev`. */
+static void widget_created(int64_t product_id, int64_t id)
+{
+	struct es_product_created fields = es_test_widget_fields();
+	struct es_error err = {0, ""};
+	char at[ES_TIMESTAMP_SIZE];
+
+	es_event_dispose(&ev);
+	es_test_timestamp(at, 1);
+	ES_ASSERT_OK(
+		es_event_product_created(&ev, product_id, &fields, at, &err),
+		&err);
+	ev.id = id;
+}
+#define widget_created(product_id, id) ES_CALLED(widget_created(product_id, id))
+
+/*
+ * es_store_import() keeps each event's own id and its metadata; a
+ * ProductCreated registers its product. What is appended next goes on
+ * after both: the next event id, the next product id.
+ */
+static void test_import_keeps_ids_and_metadata(void)
+{
+	struct es_meta alice = {"c-1", "alice", "c-1"};
+	struct es_meta none = {NULL, NULL, NULL};
+	struct es_error err = {0, ""};
+	int64_t product_id = 0;
+
+	widget_created(2, 3);
+	import_ok(&alice);
+	es_event_dispose(&ev);
+	es_test_product_viewed(&ev, 2, 2);
+	ev.id = 7;
+	import_ok(&none);
+	ES_ASSERT_ROWS(es_test_dump_rows(&dump, raw, EVENT_ROWS),
+		       "3|2|'ProductCreated'\n"
+		       "7|2|'ProductViewed'\n");
+	ES_ASSERT_ROWS(es_test_dump_rows(&dump, raw, META_ROWS),
+		       "3|'c-1'|'alice'|'c-1'\n");
+	/* The event reads back as it was imported. */
+	es_event_dispose(&got);
+	ES_ASSERT_OK(es_store_get(&got, store, 3, &err), &err);
+	ES_ASSERT_WIDGET_CREATED(&got, 2, 1);
+	ES_ASSERT_INT_EQ(got.id, 3);
+	es_event_dispose(&ev);
+	es_test_product_viewed(&ev, 2, 3);
+	ES_ASSERT_OK(es_store_append(store, &ev, &err), &err);
+	ES_ASSERT_INT_EQ(ev.id, 8);
+	ES_ASSERT_OK(es_store_new_product_id(store, &product_id, &err), &err);
+	ES_ASSERT_INT_EQ(product_id, 3);
+	ES_ASSERT_TRUE(!es_store_is_postgres(store));
+}
+
+/*
+ * An id that is not after the log's last event, quarantined rows
+ * included, is refused with ES_EINVAL and appends nothing; the next one
+ * is imported, metadata and all.
+ */
+static void test_import_refuses_an_id_not_after_the_last(void)
+{
+	struct es_meta bob = {NULL, "bob", NULL};
+	struct es_error err = {0, ""};
+	static const int64_t refused[] = {5, 7, 0};
+
+	append_views(7);
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		char want[ES_ERROR_MSG_SIZE];
+
+		es_event_dispose(&ev);
+		es_test_product_viewed(&ev, 1, 8);
+		ev.id = refused[i];
+		snprintf(want, sizeof(want),
+			 "event %" PRId64 " is not after the log's last "
+			 "event 7",
+			 refused[i]);
+		ES_ASSERT_CODE(es_store_import(store, &ev, &bob, &err),
+			       ES_EINVAL, &err);
+		ES_ASSERT_STR_EQ(err.msg, want);
+	}
+	ES_ASSERT_INT_EQ(count_rows("events"), 7);
+	ES_ASSERT_INT_EQ(count_rows("event_metadata"), 0);
+	ev.id = 9;
+	import_ok(&bob);
+	ES_ASSERT_ROWS(es_test_dump_rows(&dump, raw, META_ROWS),
+		       "9|NULL|'bob'|NULL\n");
+}
+
+/*
+ * es_store_import() joins the caller's transaction: rolled back, the
+ * event, its product and its metadata are gone; committed, all are there.
+ */
+static void test_import_joins_the_callers_transaction(void)
+{
+	struct es_meta alice = {"c-1", "alice", "c-1"};
+	struct es_error err = {0, ""};
+
+	ES_REQUIRE_SETUP();
+	widget_created(1, 4);
+	ES_ASSERT_OK(es_store_begin(store, &err), &err);
+	import_ok(&alice);
+	es_store_rollback(store);
+	ES_ASSERT_INT_EQ(count_rows("events"), 0);
+	ES_ASSERT_INT_EQ(count_rows("product_registry"), 0);
+	ES_ASSERT_INT_EQ(count_rows("event_metadata"), 0);
+	ES_ASSERT_OK(es_store_begin(store, &err), &err);
+	import_ok(&alice);
+	ES_ASSERT_INT_EQ(count_rows("events"), 0); /* not committed yet */
+	ES_ASSERT_OK(es_store_commit(store, &err), &err);
+	ES_ASSERT_ROWS(es_test_dump_rows(&dump, raw, EVENT_ROWS),
+		       "4|1|'ProductCreated'\n");
+	ES_ASSERT_INT_EQ(count_rows("product_registry"), 1);
+	ES_ASSERT_INT_EQ(count_rows("event_metadata"), 1);
+}
+
+#define REFUSED_1 "{\"ok\":false,\"error\":\"Product 1 not found\"}"
+
+/* What the walk saw, and the call at which the callback stops it. */
+struct walk {
+	struct es_test_dump seen;
+	int calls;
+	int stop_at; /* 0: never */
+};
+
+/* es_answer_fn: one line per answer; ES_EINVAL at call stop_at. */
+static int see_answer(void *ctx, const char *command_id, const char *req,
+		      const char *ans, struct es_error *err)
+{
+	struct walk *w = ctx;
+
+	w->calls++;
+	es_test_dump_append(&w->seen, "'%s'|'%s'|'%s'\n", command_id, req, ans);
+	if (w->calls == w->stop_at)
+		return es_error_set(err, ES_EINVAL, "stop at call %d",
+				    w->calls);
+	return ES_OK;
+}
+
+static struct walk walk;
+
+/*
+ * es_store_each_answer() gives every stored answer, by command_id; a
+ * callback's error stops the walk and comes back unchanged.
+ */
+static void test_each_answer_walks_the_answers_in_order(void)
+{
+	struct es_error err = {0, ""};
+
+	ES_REQUIRE_SETUP();
+	ES_ASSERT_OK(es_store_save_answer(store, "c-2", VIEW_1, "{\"ok\":true}",
+					  &err),
+		     &err);
+	ES_ASSERT_OK(es_store_save_answer(store, "c-1", CREATE_REQUEST,
+					  CREATED_1, &err),
+		     &err);
+	ES_ASSERT_OK(
+		es_store_save_answer(store, "c-10", VIEW_1, REFUSED_1, &err),
+		&err);
+	es_test_dump_reset(&walk.seen);
+	walk.calls = 0;
+	walk.stop_at = 0;
+	ES_ASSERT_OK(es_store_each_answer(store, see_answer, &walk, &err),
+		     &err);
+	/* As ANSWER_ROWS reads the table: in order of command_id. */
+	ES_ASSERT_ROWS(&walk.seen,
+		       "'c-1'|'" CREATE_REQUEST "'|'" CREATED_1 "'\n"
+		       "'c-10'|'" VIEW_1 "'|'" REFUSED_1 "'\n"
+		       "'c-2'|'" VIEW_1 "'|'{\"ok\":true}'\n");
+	es_test_dump_reset(&walk.seen);
+	walk.calls = 0;
+	walk.stop_at = 2;
+	ES_ASSERT_CODE(es_store_each_answer(store, see_answer, &walk, &err),
+		       ES_EINVAL, &err);
+	ES_ASSERT_STR_EQ(err.msg, "stop at call 2");
+	ES_ASSERT_INT_EQ(walk.calls, 2);
+}
+
+/*
+ * Passes against the stub: "es_store_each_answer on a log the seed's Python wrote finds none"
+ * A log the seed's Python wrote, read-only, has no command_answers: no
+ * answer, and no error. es_store_each_answer() is given
+ * (event_store_copy.c).
+ */
+static void test_each_answer_of_a_log_the_seed_wrote(void)
+{
+	char seed_log[512];
+	struct es_error err = {0, ""};
+
+	ES_REQUIRE_SETUP();
+	es_test_path(seed_log, sizeof(seed_log), "seed.db");
+	write_seed_log(seed_log);
+	ES_ASSERT_OK(es_store_open(&store_b, seed_log, ES_STORE_READONLY, &err),
+		     &err);
+	es_test_dump_reset(&walk.seen);
+	walk.calls = 0;
+	walk.stop_at = 0;
+	ES_ASSERT_OK(es_store_each_answer(store_b, see_answer, &walk, &err),
+		     &err);
+	ES_ASSERT_INT_EQ(walk.calls, 0);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Passes against the stub: "es_store_wait answers at once when an event is there, and after its time when none is"
+ * es_store_wait() is given (event_store_copy.c), and uses only step 2's
+ * append and the given count.
+ */
+static void test_wait_answers_at_once_or_after_its_time(void)
+{
+	struct es_error err = {0, ""};
+	bool more = false;
+	int64_t start;
+	int64_t took;
+
+	append_views(3);
+	start = now_ms();
+	ES_ASSERT_OK(es_store_wait(store, 2, 10000, &more, &err), &err);
+	took = now_ms() - start;
+	ES_ASSERT_TRUE(more);
+	if (took >= 5000)
+		ES_FAIL("es_store_wait took %" PRId64 " ms with event 3 there, "
+			"expected an answer at once",
+			took);
+	start = now_ms();
+	more = true;
+	ES_ASSERT_OK(es_store_wait(store, 3, 300, &more, &err), &err);
+	took = now_ms() - start;
+	ES_ASSERT_TRUE(!more);
+	if (took < 300)
+		ES_FAIL("es_store_wait returned after %" PRId64 " ms with no "
+			"event after 3, expected 300 at least",
+			took);
+	/* No time at all: it counts once. */
+	ES_ASSERT_OK(es_store_wait(store, 0, 0, &more, &err), &err);
+	ES_ASSERT_TRUE(more);
+	ES_ASSERT_OK(es_store_wait(store, 3, 0, &more, &err), &err);
+	ES_ASSERT_TRUE(!more);
+}
+
 static CU_TestInfo envelope_tests[] = {
 	{"the envelope's three fields are read, and the request is the "
 	 "command without them",
@@ -1370,6 +1641,26 @@ static CU_TestInfo once_tests[] = {
 	CU_TEST_INFO_NULL,
 };
 
+static CU_TestInfo copy_tests[] = {
+	{"es_store_import keeps each event's id and metadata, and what is "
+	 "appended next goes on after them",
+	 test_import_keeps_ids_and_metadata},
+	{"es_store_import refuses an id not after the log's last event, and "
+	 "appends nothing",
+	 test_import_refuses_an_id_not_after_the_last},
+	{"es_store_import joins the caller's transaction",
+	 test_import_joins_the_callers_transaction},
+	{"es_store_each_answer walks every answer by command_id, and stops "
+	 "when told",
+	 test_each_answer_walks_the_answers_in_order},
+	{"es_store_each_answer on a log the seed's Python wrote finds none",
+	 test_each_answer_of_a_log_the_seed_wrote},
+	{"es_store_wait answers at once when an event is there, and after "
+	 "its time when none is",
+	 test_wait_answers_at_once_or_after_its_time},
+	CU_TEST_INFO_NULL,
+};
+
 CU_SuiteInfo es_suites[] = {
 	{"step 16: idempotency, the command's envelope", NULL, NULL, setup,
 	 teardown, envelope_tests},
@@ -1378,6 +1669,8 @@ CU_SuiteInfo es_suites[] = {
 	 store_teardown, store_tests},
 	{"step 16: once per command id, on a real store", NULL, NULL,
 	 store_setup, store_teardown, once_tests},
+	{"step 16: what a copy and a follower need of the store, given", NULL,
+	 NULL, store_setup, store_teardown, copy_tests},
 	CU_SUITE_INFO_NULL,
 };
 

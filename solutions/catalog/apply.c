@@ -8,7 +8,9 @@
  * (after_append()), answer. A command with an envelope (a command_id, an
  * actor) goes through step 16's handler, once per command id
  * (apply_once). The others go through step 13's optimistic one, loading
- * from step 11's snapshots: it holds the write lock only for the version
+ * from step 11's snapshots (on SQLite; a log on PostgreSQL has none, and
+ * loads each product from its first event): it holds the write lock
+ * only for the version
  * check and the append, and replays at most about
  * CATALOG_SNAPSHOT_EVERY events, so the cost of a command does not grow
  * with its product's history and writers on one product do not queue
@@ -744,16 +746,29 @@ static int attempt_open(struct apply_run *run, const void *ctx,
 	const struct catalog_opts *opts = ctx;
 	int rc;
 
-	rc = wait_for_writers(opts->events_path, run->try_ms, err);
-	if (rc != ES_OK)
-		return rc;
+	/* On PostgreSQL a writer waits for a lock only inside an append. */
+	if (!catalog_is_postgres_uri(opts->events_path)) {
+		rc = wait_for_writers(opts->events_path, run->try_ms, err);
+		if (rc != ES_OK)
+			return rc;
+	}
 	return es_store_open(&run->store, opts->events_path, ES_STORE_WRITE,
 			     err);
 }
 
 /*
- * Open the write side: the store, its snapshots, the handler. A log that
- * another writer holds locked is tried again, as a line is, each try
+ * --batch shares a SQLite transaction through savepoints on the store's
+ * own connection (group_commit.c), which a log on PostgreSQL does not
+ * have.
+ */
+#define CATALOG_BATCH_NEEDS_SQLITE                                             \
+	"--batch needs a SQLite log: on PostgreSQL every command is its own "  \
+	"transaction"
+
+/*
+ * Open the write side: the store, its snapshots (none on PostgreSQL:
+ * they are a table of the SQLite file, snapshots.h), the handler. A log
+ * that another writer holds locked is tried again, as a line is, each try
  * waiting no longer than what is left of --busy-timeout
  * (wait_for_writers()); then apply gives up, with the same words as a
  * line.
@@ -771,11 +786,15 @@ static int open_writer(struct apply_run *run, const struct catalog_opts *opts)
 				    err.msg, run->busy_timeout_ms);
 	if (rc != ES_OK)
 		return catalog_fail(CATALOG_FAILURE, "%s", err.msg);
+	if (run->batch > 0 && es_store_is_postgres(run->store))
+		return catalog_fail(CATALOG_USAGE, CATALOG_BATCH_NEEDS_SQLITE);
 	run->once.store = run->store;
 	run->once.clock = clock;
 	run->group.handler = run->once;
-	if (es_snapshots_open(&run->snaps, run->store, CATALOG_SNAPSHOT_EVERY,
-			      &err) != ES_OK ||
+	/* Snapshots live in the SQLite file: on PostgreSQL, none. */
+	if ((!es_store_is_postgres(run->store) &&
+	     es_snapshots_open(&run->snaps, run->store, CATALOG_SNAPSHOT_EVERY,
+			       &err) != ES_OK) ||
 	    es_optimistic_open(&run->writer, run->store, clock, run->snaps,
 			       &err) != ES_OK)
 		return catalog_fail(CATALOG_FAILURE, "%s: %s",

@@ -36,8 +36,12 @@ static const char *const usage_text[] = {
 	"log (the source of truth) and a read model projected from it.\n"
 	"\n"
 	"Options, before the verb:\n"
-	"  --events FILE   the event log (default: event_store.db)\n"
-	"  --read FILE     the read model (default: read_model.db)\n"
+	"  --events FILE   the event log (default: event_store.db): a SQLite\n"
+	"                  file, or a PostgreSQL database named by a libpq\n"
+	"                  URI, postgresql://... or postgres://... (in a\n"
+	"                  catalog built with PostgreSQL: make pg, then make)\n"
+	"  --read FILE     the read model, a SQLite file in every case\n"
+	"                  (default: read_model.db)\n"
 	"  --busy-timeout MS\n"
 	"                  how long apply keeps trying to open the log, or\n"
 	"                  to apply a line, while another process holds\n"
@@ -53,7 +57,9 @@ static const char *const usage_text[] = {
 	"-);\n"
 	"                        with --batch, up to N lines share one commit\n"
 	"                        (1 to 100000), and are answered after it;\n"
-	"                        a pause in the input commits at once\n"
+	"                        a pause in the input commits at once;\n"
+	"                        --batch needs a SQLite log (on PostgreSQL\n"
+	"                        every command is its own transaction)\n"
 	"  log [PRODUCT_ID]      the audit trail, one JSON event a line: all\n"
 	"                        events, or one product's (none: no output),\n"
 	"                        each with its \"meta\": command_id, actor,\n"
@@ -104,11 +110,29 @@ static const char *const usage_text[] = {
 	"                        the time; the log is not changed. A row\n"
 	"                        that decodes is an event: correct it with a\n"
 	"                        new one instead\n"
+	"  follow [--after ID] [--idle MS]\n"
+	"                        print each event as it is appended, one line\n"
+	"                        each as log prints it, like tail -f: from\n"
+	"                        the end of the log, or after event ID (0:\n"
+	"                        the whole log first); until SIGINT or\n"
+	"                        SIGTERM, or until no event has come for MS\n"
+	"                        milliseconds, then it exits 0 (rows in\n"
+	"                        quarantine are not shown: see log)\n"
+	"  copy FROM TO          copy the log FROM into TO, an empty log "
+	"(made\n"
+	"                        when missing), each a file or a URI as\n"
+	"                        --events takes, SQLite or PostgreSQL either\n"
+	"                        way: every event with its id and metadata,\n"
+	"                        and every stored answer, in one transaction\n"
+	"                        on TO; rows in quarantine are skipped, a row\n"
+	"                        that does not decode refuses the copy\n"
 	"\n"
 	"The read verbs (log, state, detail, card, list, search, verify) open\n"
 	"both files read-only; they also work on a read-only medium or in a\n"
 	"directory nobody may write, as long as no commit waits in a -wal\n"
-	"file there (then they say so).\n",
+	"file there (then they say so). On PostgreSQL, state replays the\n"
+	"product from its first event: snapshots are a table of the SQLite\n"
+	"log.\n",
 	"\n"
 	"apply prints one result line per input line, in order:\n"
 	"  {\"ok\":true,\"product_id\":N}   a product was created\n"
@@ -202,22 +226,85 @@ bool catalog_put_json(const char *json)
 	return putchar('\n') != EOF && !ferror(stdout);
 }
 
-int catalog_parse_id(int64_t *out, const char *arg)
+/*
+ * Read `arg` as a whole number from 0 to CATALOG_MAX_ID: digits only.
+ * Returns false when it is not one.
+ */
+static bool parse_whole(int64_t *out, const char *arg)
 {
-	int64_t id = 0;
+	int64_t n = 0;
 	const char *p;
 
 	for (p = arg; *p >= '0' && *p <= '9'; p++) {
-		id = id * 10 + (*p - '0');
-		if (id > CATALOG_MAX_ID)
-			break;
+		n = n * 10 + (*p - '0');
+		if (n > CATALOG_MAX_ID)
+			return false;
 	}
-	if (p == arg || *p != '\0' || id == 0)
+	if (p == arg || *p != '\0')
+		return false;
+	*out = n;
+	return true;
+}
+
+int catalog_parse_id(int64_t *out, const char *arg)
+{
+	int64_t id = 0;
+
+	if (!parse_whole(&id, arg) || id == 0)
 		return catalog_fail(CATALOG_USAGE,
 				    "ID must be a whole number from 1 to "
 				    "%" PRId64 ", not '%s'",
 				    CATALOG_MAX_ID, arg);
 	*out = id;
+	return CATALOG_OK;
+}
+
+int catalog_parse_after(int64_t *out, const char *arg)
+{
+	if (!parse_whole(out, arg))
+		return catalog_fail(CATALOG_USAGE,
+				    "--after needs ID, a whole number from 0 "
+				    "to %" PRId64 ", not '%s'",
+				    CATALOG_MAX_ID, arg);
+	return CATALOG_OK;
+}
+
+int catalog_parse_ms(int *out, const char *option, const char *arg)
+{
+	int64_t ms = 0;
+
+	if (!parse_whole(&ms, arg) || ms > CATALOG_MAX_MS)
+		return catalog_fail(CATALOG_USAGE,
+				    "%s needs MS, a whole number of "
+				    "milliseconds from 0 to %d, not '%s'",
+				    option, CATALOG_MAX_MS, arg);
+	*out = (int)ms;
+	return CATALOG_OK;
+}
+
+/*
+ * Whether this catalog was linked with step 18's PostgreSQL store (the
+ * Makefile defines ES_WITH_POSTGRES when libpq is installed).
+ */
+#ifdef ES_WITH_POSTGRES
+#define CATALOG_WITH_POSTGRES true
+#else
+#define CATALOG_WITH_POSTGRES false
+#endif
+
+bool catalog_is_postgres_uri(const char *path)
+{
+	return strncmp(path, "postgresql://", 13) == 0 ||
+	       strncmp(path, "postgres://", 11) == 0;
+}
+
+int catalog_check_store_path(const char *path)
+{
+	if (catalog_is_postgres_uri(path) && !CATALOG_WITH_POSTGRES)
+		return catalog_fail(CATALOG_FAILURE,
+				    "catalog was built without PostgreSQL "
+				    "support: make pg installs libpq, then "
+				    "make");
 	return CATALOG_OK;
 }
 
@@ -353,6 +440,8 @@ static const struct verb verbs[] = {
 	{"notify", "notify", 0, 0, catalog_notify},
 	{"verify", "verify", 0, 0, catalog_verify},
 	{"quarantine", "quarantine ID --reason TEXT", 3, 3, catalog_quarantine},
+	{"follow", "follow [--after ID] [--idle MS]", 0, 4, catalog_follow},
+	{"copy", "copy FROM TO", 2, 2, catalog_copy},
 };
 
 static const struct verb *find_verb(const char *name)
@@ -362,33 +451,6 @@ static const struct verb *find_verb(const char *name)
 			return &verbs[i];
 	}
 	return NULL;
-}
-
-/* The largest --busy-timeout: a day, which also fits an int. */
-#define CATALOG_MAX_BUSY_TIMEOUT_MS 86400000
-
-/*
- * Read `arg` as --busy-timeout's MS: digits only, from 0 to a day.
- * Returns CATALOG_OK and sets `*out`, or reports and returns
- * CATALOG_USAGE.
- */
-static int parse_ms(int *out, const char *arg)
-{
-	long ms = 0;
-	const char *p;
-
-	for (p = arg; *p >= '0' && *p <= '9'; p++) {
-		ms = ms * 10 + (*p - '0');
-		if (ms > CATALOG_MAX_BUSY_TIMEOUT_MS)
-			break;
-	}
-	if (p == arg || *p != '\0')
-		return catalog_fail(CATALOG_USAGE,
-				    "--busy-timeout needs MS, a whole number "
-				    "of milliseconds from 0 to %d, not '%s'",
-				    CATALOG_MAX_BUSY_TIMEOUT_MS, arg);
-	*out = (int)ms;
-	return CATALOG_OK;
 }
 
 /*
@@ -412,8 +474,9 @@ static int parse_options(struct catalog_opts *opts, int *verb_at, int argc,
 			return CATALOG_OK;
 		}
 		if (strcmp(argv[i], "--busy-timeout") == 0) {
-			int status = parse_ms(&opts->busy_timeout_ms,
-					      i + 1 < argc ? argv[++i] : "");
+			const char *ms = i + 1 < argc ? argv[++i] : "";
+			int status = catalog_parse_ms(&opts->busy_timeout_ms,
+						      "--busy-timeout", ms);
 
 			if (status != CATALOG_OK)
 				return status;
@@ -482,5 +545,8 @@ int main(int argc, char **argv)
 	if (nargs < verb->min_args || nargs > verb->max_args)
 		return catalog_fail(CATALOG_USAGE, "usage: catalog %s",
 				    verb->synopsis);
+	status = catalog_check_store_path(opts.events_path);
+	if (status != CATALOG_OK)
+		return status;
 	return finish_output(verb->run(&opts, nargs, argv + verb_at + 1));
 }

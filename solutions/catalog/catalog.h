@@ -5,7 +5,9 @@
  * write side (commands in, result lines out); query.c is everything that
  * only reads: the log, an aggregate's state, and the read model's queries;
  * repair.c keeps the read side moving: catch-up, verify, quarantine;
- * rebuild.c rebuilds every view, fast, and locks the views only briefly.
+ * rebuild.c rebuilds every view, fast, and locks the views only briefly;
+ * follow.c prints the events as they are appended; copy.c copies a log
+ * into another, SQLite or PostgreSQL.
  *
  * Each verb takes the options and its own arguments and returns the
  * program's exit status. Whatever goes wrong is reported there, as one line
@@ -58,6 +60,8 @@ int catalog_search(const struct catalog_opts *opts, int argc, char **argv);
 int catalog_catch_up(const struct catalog_opts *opts, int argc, char **argv);
 int catalog_notify(const struct catalog_opts *opts, int argc, char **argv);
 int catalog_verify(const struct catalog_opts *opts, int argc, char **argv);
+int catalog_follow(const struct catalog_opts *opts, int argc, char **argv);
+int catalog_copy(const struct catalog_opts *opts, int argc, char **argv);
 int catalog_quarantine(const struct catalog_opts *opts, int argc, char **argv);
 
 /* The longest message catalog_fail() writes; a longer one is cut. */
@@ -89,11 +93,56 @@ int catalog_fail(int status, const char *fmt, ...)
 bool catalog_put_json(const char *json);
 
 /*
+ * Print `ev` on standard output as one line of `catalog log`:
+ * {"id":..,"product_id":..,"event_type":..,"occurred_at":..,"data":{..},
+ * "meta":..}, the metadata read from `store`, a struct es_store *: an
+ * es_event_fn, for es_store_load_after(). Does not flush. Returns ES_OK,
+ * or the error of the metadata's read (ES_EDB) or of memory. (query.c)
+ */
+int catalog_print_event(void *store, const struct es_event *ev,
+			struct es_error *err);
+
+/*
  * Read `arg` as a product id: digits only, from 1 to 2^53 - 1 (the largest
  * id a JSON number carries exactly). Returns CATALOG_OK and sets `*out`, or
  * reports the mistake and returns CATALOG_USAGE.
  */
 int catalog_parse_id(int64_t *out, const char *arg);
+
+/*
+ * Read `arg` as the ID of --after: an event id, digits only, from 0 (the
+ * log's start) to 2^53 - 1. Returns CATALOG_OK and sets `*out`, or
+ * reports the mistake and returns CATALOG_USAGE.
+ */
+int catalog_parse_after(int64_t *out, const char *arg);
+
+/* The largest MS an option takes: a day, which also fits an int. */
+#define CATALOG_MAX_MS 86400000
+
+/*
+ * Read `arg` as the MS of `option` (--busy-timeout, --idle): a whole
+ * number of milliseconds, digits only, from 0 to CATALOG_MAX_MS. Returns
+ * CATALOG_OK and sets `*out`, or reports the mistake ("--idle needs MS,
+ * a whole number of milliseconds from 0 to 86400000, not '1s'") and
+ * returns CATALOG_USAGE.
+ */
+int catalog_parse_ms(int *out, const char *option, const char *arg);
+
+/*
+ * Whether `path` (--events, or copy's FROM and TO) names a log on
+ * PostgreSQL: it starts with "postgresql://" or "postgres://", as
+ * es_store_open() decides. Can't fail.
+ */
+bool catalog_is_postgres_uri(const char *path);
+
+/*
+ * Check that this catalog can open the log `path` (--events, or copy's
+ * FROM and TO): a "postgresql://" or "postgres://" URI needs a catalog
+ * built with step 18's PostgreSQL store. Returns CATALOG_OK, or reports
+ * "catalog was built without PostgreSQL support: make pg installs libpq,
+ * then make" and returns CATALOG_FAILURE.
+ */
+int catalog_check_store_path(const char *path);
 
 /*
  * Open the event store at opts->events_path in `mode`. Returns CATALOG_OK

@@ -178,23 +178,20 @@ static void print_held(struct log_walk *w, int64_t before)
 }
 
 /*
- * Print `ev` as one line, after the rows in quarantine that stand before
- * it. Its data is written by es_event_to_json(), as the log stores it
+ * Its data is written by es_event_to_json(), as the log stores it
  * (json.dumps style, ", " and ": "), and inserted raw, so it reads the
- * same here as in the database. An es_event_fn; `ctx` is the log_walk.
+ * same here as in the database.
  */
-static int print_event(void *ctx, const struct es_event *ev,
-		       struct es_error *err)
+int catalog_print_event(void *store, const struct es_event *ev,
+			struct es_error *err)
 {
-	struct log_walk *w = ctx;
 	struct es_meta meta;
 	char *data = NULL;
 	char *text = NULL;
 	cJSON *root;
 	int rc;
 
-	print_held(w, ev->id);
-	rc = es_store_load_metadata(&meta, w->store, ev->id, err);
+	rc = es_store_load_metadata(&meta, store, ev->id, err);
 	if (rc != ES_OK)
 		return rc;
 	rc = es_event_to_json(&data, ev, err);
@@ -213,6 +210,19 @@ static int print_event(void *ctx, const struct es_event *ev,
 	catalog_put_json(text);
 	cJSON_free(text);
 	return ES_OK;
+}
+
+/*
+ * Print `ev` as one line, after the rows in quarantine that stand before
+ * it. An es_event_fn; `ctx` is the log_walk.
+ */
+static int print_event(void *ctx, const struct es_event *ev,
+		       struct es_error *err)
+{
+	struct log_walk *w = ctx;
+
+	print_held(w, ev->id);
+	return catalog_print_event(w->store, ev, err);
 }
 
 static int print_product_log(struct log_walk *w, struct es_error *err)
@@ -274,12 +284,35 @@ int catalog_log(const struct catalog_opts *opts, int argc, char **argv)
 /* ---- one aggregate ------------------------------------------------------ */
 
 /*
+ * Replay product `product_id` into `p` (initialized) from its first
+ * event, up to `at` (NULL: every event): a log on PostgreSQL, which has
+ * no snapshots (they are a table of the SQLite file, snapshots.h).
+ */
+static int replay_product(struct es_product *p, struct es_store *store,
+			  int64_t product_id, const char *at,
+			  struct es_error *err)
+{
+	struct es_event_list events = {0};
+	int rc;
+
+	rc = es_store_load_range(&events, store, product_id, 0, at, err);
+	if (rc == ES_OK)
+		rc = es_product_replay(p, events.items, events.count, err);
+	es_event_list_dispose(&events);
+	if (rc != ES_OK) {
+		es_product_dispose(p);
+		es_product_init(p);
+	}
+	return rc;
+}
+
+/*
  * Set `p` (not initialized yet) to product `product_id` as it is now, or
  * as it was at `at` (NULL: now): its nearest snapshot, then the events
  * after it (step 11). The snapshots are opened read-only, so `state`
  * writes nothing, not even a snapshot, and works on files nobody may
- * write; a log without snapshots is replayed from its first event. On
- * failure `p` is the empty product.
+ * write; a log without snapshots (the seed's, or one on PostgreSQL) is
+ * replayed from its first event. On failure `p` is the empty product.
  */
 static int load_product(struct es_product *p, struct es_store *store,
 			int64_t product_id, const char *at,
@@ -289,12 +322,17 @@ static int load_product(struct es_product *p, struct es_store *store,
 	int rc;
 
 	es_product_init(p);
-	rc = es_snapshots_open_read_only(&snaps, store, err);
-	if (rc == ES_OK && at == NULL)
-		rc = es_snapshots_load(p, NULL, snaps, product_id, err);
-	else if (rc == ES_OK)
-		rc = es_snapshots_load_at(p, NULL, snaps, product_id, at, err);
-	es_snapshots_close(snaps);
+	if (es_store_is_postgres(store)) {
+		rc = replay_product(p, store, product_id, at, err);
+	} else {
+		rc = es_snapshots_open_read_only(&snaps, store, err);
+		if (rc == ES_OK && at == NULL)
+			rc = es_snapshots_load(p, NULL, snaps, product_id, err);
+		else if (rc == ES_OK)
+			rc = es_snapshots_load_at(p, NULL, snaps, product_id,
+						  at, err);
+		es_snapshots_close(snaps);
+	}
 	if (rc != ES_OK || es_product_exists(p))
 		return rc;
 	if (at == NULL)
