@@ -127,6 +127,7 @@ PG_WRAPPED := es_store_open es_store_close es_store_set_busy_timeout \
 	es_store_load_all es_store_load_after es_store_get \
 	es_store_save_metadata es_store_load_metadata es_store_find_answer \
 	es_store_save_answer es_store_count_after es_store_verify \
+	es_store_verify_quarantined \
 	es_store_quarantine es_store_path es_store_load_range \
 	es_store_version es_store_append_expected es_store_set_upcaster \
 	es_store_is_postgres es_store_import es_store_each_answer \

@@ -14,10 +14,12 @@ add_counts() {
 	failed=$((failed + f))
 }
 
-# A suite's name: 02-event-store for .../02-event-store/run-tests, or the
+# A suite's name: 02-event-store for .../02-event-store/run-tests,
+# catalog-traced for run.sh's second traced job of the catalog suite, or the
 # program's file name.
 name_of() {
 	case "$1" in
+	catalog-traced:*) echo catalog-traced ;;
 	*/run-tests) n=${1%/run-tests}; echo "${n##*/}" ;;
 	*) echo "${1##*/}" ;;
 	esac

@@ -322,6 +322,18 @@ int es_store_verify(int64_t *checked, struct es_store *store, int64_t after_id,
 		    es_bad_row_fn fn, void *ctx, struct es_error *err);
 
 /*
+ * es_store_verify() of the rows in quarantine alone, those of
+ * `product_id` (0: of every product): each that still does not decode,
+ * in order of id, to `fn`, with its reason and time. What `catalog log`
+ * shows in their place; its cost follows the rows in quarantine, not the
+ * log. A log without event_quarantine has none. Returns as
+ * es_store_verify().
+ */
+int es_store_verify_quarantined(struct es_store *store, int64_t product_id,
+				es_bad_row_fn fn, void *ctx,
+				struct es_error *err);
+
+/*
  * Quarantine the row `event_id`, a row that does not decode: record its
  * id, `reason` (why it may be skipped: who decided, and on what grounds),
  * the decoding error and `at` (a timestamp as es_time_format() writes it)

@@ -219,20 +219,22 @@ static int report(struct es_store *store, sqlite3_stmt *stmt,
 	return fn(ctx, &row, err);
 }
 
-int es_store_verify(int64_t *checked, struct es_store *store, int64_t after_id,
-		    es_bad_row_fn fn, void *ctx, struct es_error *err)
+/*
+ * Decode every row `sql` selects (ROW_COLUMNS, with one integer
+ * parameter, `arg`), in order, and report those that do not decode to
+ * `fn`: what es_store_verify() and es_store_verify_quarantined() share.
+ */
+static int verify_rows(int64_t *checked, struct es_store *store,
+		       const char *sql, int64_t arg, es_bad_row_fn fn,
+		       void *ctx, struct es_error *err)
 {
-	static const char rows_sql[] = "SELECT " ROW_COLUMNS " FROM events"
-				       " WHERE id > ? ORDER BY id";
 	sqlite3_stmt *stmt = NULL;
 	int step = SQLITE_DONE;
 	int64_t count = 0;
 	int rc = ES_OK;
 
-	assert(store != NULL && fn != NULL);
-	if (sqlite3_prepare_v2(store->db, rows_sql, -1, &stmt, NULL) !=
-		    SQLITE_OK ||
-	    sqlite3_bind_int64(stmt, 1, after_id) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL) != SQLITE_OK ||
+	    sqlite3_bind_int64(stmt, 1, arg) != SQLITE_OK) {
 		rc = es_store_db_error(store, err);
 		sqlite3_finalize(stmt);
 		return rc;
@@ -256,6 +258,34 @@ int es_store_verify(int64_t *checked, struct es_store *store, int64_t after_id,
 	if (checked != NULL)
 		*checked = count;
 	return rc;
+}
+
+int es_store_verify(int64_t *checked, struct es_store *store, int64_t after_id,
+		    es_bad_row_fn fn, void *ctx, struct es_error *err)
+{
+	static const char rows_sql[] = "SELECT " ROW_COLUMNS " FROM events"
+				       " WHERE id > ? ORDER BY id";
+
+	assert(store != NULL && fn != NULL);
+	return verify_rows(checked, store, rows_sql, after_id, fn, ctx, err);
+}
+
+int es_store_verify_quarantined(struct es_store *store, int64_t product_id,
+				es_bad_row_fn fn, void *ctx,
+				struct es_error *err)
+{
+	static const char rows_sql[] =
+		"SELECT " ROW_COLUMNS " FROM events WHERE id IN"
+		" (SELECT event_id FROM event_quarantine)"
+		" AND (?1 = 0 OR product_id = ?1) ORDER BY id";
+	bool quarantine = false;
+	int rc;
+
+	assert(store != NULL && fn != NULL);
+	rc = table_exists(&quarantine, store, "event_quarantine", err);
+	if (rc != ES_OK || !quarantine)
+		return rc;
+	return verify_rows(NULL, store, rows_sql, product_id, fn, ctx, err);
 }
 
 /* ---- quarantine --------------------------------------------------------- */

@@ -181,6 +181,8 @@ int es_pg_count_after(int64_t *out, struct es_pg_store *pg, int64_t after_id,
 		      struct es_error *err);
 int es_pg_verify(int64_t *checked, struct es_pg_store *pg, int64_t after_id,
 		 es_bad_row_fn fn, void *ctx, struct es_error *err);
+int es_pg_verify_quarantined(struct es_pg_store *pg, int64_t product_id,
+			     es_bad_row_fn fn, void *ctx, struct es_error *err);
 int es_pg_quarantine(struct es_pg_store *pg, int64_t event_id,
 		     const char *reason, const char *at, struct es_error *err);
 /* The URI without its password. */

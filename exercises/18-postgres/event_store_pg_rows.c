@@ -214,13 +214,17 @@ static int report(struct es_pg_store *pg, const PGresult *res, int row,
 	return rc;
 }
 
-int es_pg_verify(int64_t *checked, struct es_pg_store *pg, int64_t after_id,
-		 es_bad_row_fn fn, void *ctx, struct es_error *err)
+/*
+ * Decode every row `sql` selects (ES_PG_EVENT_COLUMNS, with one integer
+ * parameter, `arg`), in order, and report those that do not decode to
+ * `fn`: what es_pg_verify() and es_pg_verify_quarantined() share.
+ */
+static int verify_rows(int64_t *checked, struct es_pg_store *pg,
+		       const char *sql, int64_t arg, es_bad_row_fn fn,
+		       void *ctx, struct es_error *err)
 {
-	static const char sql[] = "SELECT " ES_PG_EVENT_COLUMNS
-				  " FROM events WHERE id > $1 ORDER BY id";
-	char after[ES_PG_INT_SIZE];
-	const char *params[] = {after};
+	char text[ES_PG_INT_SIZE];
+	const char *params[] = {text};
 	struct es_pg_cursor cur;
 	const PGresult *res = NULL;
 	int64_t count = 0;
@@ -228,8 +232,7 @@ int es_pg_verify(int64_t *checked, struct es_pg_store *pg, int64_t after_id,
 	int row = 0;
 	int rc;
 
-	assert(pg != NULL && fn != NULL);
-	es_pg_int_text(after, after_id);
+	es_pg_int_text(text, arg);
 	rc = es_pg_cursor_open(&cur, pg, sql, 1, params, err);
 	while (rc == ES_OK) {
 		struct es_error why;
@@ -250,6 +253,28 @@ int es_pg_verify(int64_t *checked, struct es_pg_store *pg, int64_t after_id,
 	if (checked != NULL)
 		*checked = count;
 	return es_pg_cursor_close(&cur, rc, err);
+}
+
+int es_pg_verify(int64_t *checked, struct es_pg_store *pg, int64_t after_id,
+		 es_bad_row_fn fn, void *ctx, struct es_error *err)
+{
+	static const char sql[] = "SELECT " ES_PG_EVENT_COLUMNS
+				  " FROM events WHERE id > $1 ORDER BY id";
+
+	assert(pg != NULL && fn != NULL);
+	return verify_rows(checked, pg, sql, after_id, fn, ctx, err);
+}
+
+int es_pg_verify_quarantined(struct es_pg_store *pg, int64_t product_id,
+			     es_bad_row_fn fn, void *ctx, struct es_error *err)
+{
+	static const char sql[] =
+		"SELECT " ES_PG_EVENT_COLUMNS " FROM events WHERE id IN"
+		" (SELECT event_id FROM event_quarantine)"
+		" AND ($1 = 0 OR product_id = $1) ORDER BY id";
+
+	assert(pg != NULL && fn != NULL);
+	return verify_rows(NULL, pg, sql, product_id, fn, ctx, err);
 }
 
 /*

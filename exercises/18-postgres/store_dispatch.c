@@ -98,6 +98,9 @@ int __real_es_store_count_after(int64_t *out, struct es_store *store,
 int __real_es_store_verify(int64_t *checked, struct es_store *store,
 			   int64_t after_id, es_bad_row_fn fn, void *ctx,
 			   struct es_error *err);
+int __real_es_store_verify_quarantined(struct es_store *store,
+				       int64_t product_id, es_bad_row_fn fn,
+				       void *ctx, struct es_error *err);
 int __real_es_store_quarantine(struct es_store *store, int64_t event_id,
 			       const char *reason, const char *at,
 			       struct es_error *err);
@@ -157,6 +160,9 @@ int __wrap_es_store_count_after(int64_t *out, struct es_store *store,
 int __wrap_es_store_verify(int64_t *checked, struct es_store *store,
 			   int64_t after_id, es_bad_row_fn fn, void *ctx,
 			   struct es_error *err);
+int __wrap_es_store_verify_quarantined(struct es_store *store,
+				       int64_t product_id, es_bad_row_fn fn,
+				       void *ctx, struct es_error *err);
 int __wrap_es_store_quarantine(struct es_store *store, int64_t event_id,
 			       const char *reason, const char *at,
 			       struct es_error *err);
@@ -372,6 +378,18 @@ int __wrap_es_store_verify(int64_t *checked, struct es_store *store,
 	return pg != NULL ? es_pg_verify(checked, pg, after_id, fn, ctx, err)
 			  : __real_es_store_verify(checked, store, after_id, fn,
 						   ctx, err);
+}
+
+int __wrap_es_store_verify_quarantined(struct es_store *store,
+				       int64_t product_id, es_bad_row_fn fn,
+				       void *ctx, struct es_error *err)
+{
+	struct es_pg_store *pg = pg_of(store);
+
+	return pg != NULL
+		       ? es_pg_verify_quarantined(pg, product_id, fn, ctx, err)
+		       : __real_es_store_verify_quarantined(store, product_id,
+							    fn, ctx, err);
 }
 
 int __wrap_es_store_quarantine(struct es_store *store, int64_t event_id,

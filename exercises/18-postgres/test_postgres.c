@@ -748,7 +748,8 @@ static int see_bad(void *ctx, const struct es_bad_row *row,
 /*
  * A row that no store can decode, written around the triggers (as a
  * superuser may: session_replication_role = replica fires none): verify
- * names it, a quarantine steps over it, and the version forgets it.
+ * names it, a quarantine steps over it, and the version forgets it;
+ * es_store_verify_quarantined() finds it by its product.
  */
 static void test_verify_and_quarantine(void)
 {
@@ -789,6 +790,18 @@ static void test_verify_and_quarantine(void)
 	ES_ASSERT_INT_EQ(checked, 2);
 	ES_ASSERT_INT_EQ(seen.count, 1);
 	ES_ASSERT_INT_EQ(seen.ids[0], 2);
+	/* The rows in quarantine alone: product 1's, and none of 7's. */
+	free_seen(&seen);
+	ES_ASSERT_OK(
+		es_store_verify_quarantined(store, 1, see_bad, &seen, &err),
+		&err);
+	ES_ASSERT_INT_EQ(seen.count, 1);
+	ES_ASSERT_INT_EQ(seen.ids[0], 2);
+	free_seen(&seen);
+	ES_ASSERT_OK(
+		es_store_verify_quarantined(store, 7, see_bad, &seen, &err),
+		&err);
+	ES_ASSERT_INT_EQ(seen.count, 0);
 }
 
 /* ---- the earlier steps on PostgreSQL -------------------------------------- */

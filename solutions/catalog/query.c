@@ -92,7 +92,8 @@ static cJSON *event_object(const struct es_event *ev, const char *data,
  *   "quarantined_at":"2026-11-27T14:32:05.123456+00:00"}
  *
  * (one line), `error` being why the row does not decode today. Such rows
- * are found before the events are printed, with es_store_verify(), and
+ * are found before the events are printed, with
+ * es_store_verify_quarantined() (which reads them alone, not the log), and
  * held as those lines: there are few, each a decision someone recorded.
  */
 struct held_line {
@@ -138,9 +139,8 @@ static char *quarantined_line(const struct es_bad_row *row)
 }
 
 /*
- * es_store_verify() callback: hold the line of a row in quarantine of the
- * product shown. A row that does not decode and is not in quarantine is
- * left alone: the load stops at it, with its error, as it always did.
+ * es_store_verify_quarantined() callback: hold the line of a row in
+ * quarantine of the product shown.
  */
 static int hold_quarantined(void *ctx, const struct es_bad_row *row,
 			    struct es_error *err)
@@ -148,9 +148,6 @@ static int hold_quarantined(void *ctx, const struct es_bad_row *row,
 	struct log_walk *w = ctx;
 	char *text;
 
-	if (row->reason == NULL ||
-	    (w->product_id != 0 && row->product_id != w->product_id))
-		return ES_OK;
 	if (w->count == w->capacity) {
 		size_t capacity = w->capacity == 0 ? 8 : 2 * w->capacity;
 		struct held_line *held =
@@ -246,7 +243,8 @@ static int print_log(struct log_walk *w, struct es_error *err)
 {
 	int rc;
 
-	rc = es_store_verify(NULL, w->store, 0, hold_quarantined, w, err);
+	rc = es_store_verify_quarantined(w->store, w->product_id,
+					 hold_quarantined, w, err);
 	if (rc != ES_OK)
 		return rc;
 	/* The whole log is streamed: it may not fit in memory. */
