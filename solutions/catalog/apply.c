@@ -744,11 +744,11 @@ static int attempt_open(struct apply_run *run, const void *ctx,
 			struct es_error *err)
 {
 	const struct catalog_opts *opts = ctx;
-	int rc;
 
 	/* On PostgreSQL a writer waits for a lock only inside an append. */
 	if (!catalog_is_postgres_uri(opts->events_path)) {
-		rc = wait_for_writers(opts->events_path, run->try_ms, err);
+		int rc = wait_for_writers(opts->events_path, run->try_ms, err);
+
 		if (rc != ES_OK)
 			return rc;
 	}
