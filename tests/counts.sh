@@ -15,11 +15,11 @@ add_counts() {
 }
 
 # A suite's name: 02-event-store for .../02-event-store/run-tests,
-# catalog-traced for run.sh's second traced job of the catalog suite, or the
+# catalog-traced-N for run.sh's N-th traced test of the catalog suite, or the
 # program's file name.
 name_of() {
 	case "$1" in
-	catalog-traced:*) echo catalog-traced ;;
+	catalog-traced-*:*) echo "${1%%:*}" ;;
 	*/run-tests) n=${1%/run-tests}; echo "${n##*/}" ;;
 	*) echo "${1##*/}" ;;
 	esac

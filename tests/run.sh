@@ -107,7 +107,7 @@ echo "== the same suites under valgrind (leaks and memory errors)"
 # quarantine in the quarantine test), a command with an envelope (step
 # 16's handler, and log's metadata), notify, apply --batch (a group that
 # fails, and the groups around it), follow (stopped by SIGTERM), copy
-# (there and back), and the main failures. Tracing the program
+# (into an empty log), and the main failures. Tracing the program
 # in all of them took six minutes of the machine's two cores; make
 # sanitize (CI) runs the program under AddressSanitizer in every test.
 CATALOG_TRACED="apply answers each line, stores and projects each event
@@ -117,61 +117,44 @@ rebuild refuses a corrupted event, names it and the way past it
 quarantine lets catch-up, rebuild, log, state and apply past a bad row
 an error message shows ESC from the database escaped
 apply given the same create with a command_id twice, and again in a later run
-follow beside an apply prints its events, and SIGTERM ends it with status 0"
-# The rest, a job of its own (catalog-traced below), which the worker that
-# runs the step suites takes when it is done with them: the catalog suite
-# is the longest job, and the copy test alone runs catalog fifteen times.
-CATALOG_TRACED_MORE="notify prints a product taken below 10 once
+notify prints a product taken below 10 once
 apply --batch fails the group of a command the database fails, and only it
-copy SQLite -> SQLite -> SQLite keeps ids, metadata and answers"
+follow beside an apply prints its events, and SIGTERM ends it with status 0
+copy into an empty log keeps every id, metadata row and answer"
 
-# traced_memcheck SUITE OUT LIST: each test of LIST, the programs it runs
-# under valgrind too; 0, or the first failing status. A name that selects
-# no test fails (status 3): the list went stale.
+# traced_memcheck SUITE OUT TEST: the test named TEST, the programs it
+# runs under valgrind too. A name that selects no test fails (status 3):
+# the list went stale.
 traced_memcheck() {
-	status=0
-	while IFS= read -r test; do
-		ES_TEST_ONLY=$test $VALGRIND --trace-children=yes "$1" \
-			>"$2.one" 2>&1
-		rc=$?
-		cat "$2.one" >>"$2"
-		if grep -q '^0 passed, 0 failed$' "$2.one"; then
-			echo "no test is named \"$test\" (CATALOG_TRACED)" >>"$2"
-			rc=3
-		fi
-		[ "$status" -ne 0 ] || status=$rc
-	done <<EOF
-$3
-EOF
-	rm -f "$2.one"
-	return "$status"
+	ES_TEST_ONLY=$3 $VALGRIND --trace-children=yes "$1" >"$2" 2>&1
+	rc=$?
+	if grep -q '^0 passed, 0 failed$' "$2"; then
+		echo "no test is named \"$3\" (CATALOG_TRACED)" >>"$2"
+		rc=3
+	fi
+	return "$rc"
 }
 
+# memcheck JOB: a suite under valgrind, or (catalog-traced-N:SUITE) the
+# catalog suite's N-th test of CATALOG_TRACED, traced; its log and exit
+# status into $log.
 memcheck() {
 	name=$(name_of "$1")
 	out="$log/$name.valgrind.txt"
+	# (in the background: the export stays in this subshell)
+	export ES_CATALOG_LINES=${ES_CATALOG_LINES_VALGRIND:-150}
 	case "$name" in
-	test_catalog)
-		# (in the background: the export stays in this subshell)
-		export ES_CATALOG_LINES=${ES_CATALOG_LINES_VALGRIND:-150}
-		$VALGRIND "$1" >"$out" 2>&1
-		rc=$?
-		traced_memcheck "$1" "$out" "$CATALOG_TRACED"
-		r=$?
-		[ "$rc" -ne 0 ] || rc=$r
-		echo "$rc" >"$out.rc" ;;
-	catalog-traced)
-		export ES_CATALOG_LINES=${ES_CATALOG_LINES_VALGRIND:-150}
-		: >"$out"
-		traced_memcheck "${1#catalog-traced:}" "$out" \
-			"$CATALOG_TRACED_MORE"
+	catalog-traced-*)
+		test=$(printf '%s\n' "$CATALOG_TRACED" |
+			sed -n "${name#catalog-traced-}p")
+		traced_memcheck "${1#*:}" "$out" "$test"
 		echo $? >"$out.rc" ;;
 	*-postgres)
 		# Under valgrind each append costs its writer process ten
 		# times more: the race's 10,000 appends (the normal run has
 		# them) would double the suite's time, and its memory is
 		# checked as well on fewer.
-		ES_PG_RACE_EVENTS=${ES_PG_RACE_EVENTS_VALGRIND:-2000} \
+		ES_PG_RACE_EVENTS=${ES_PG_RACE_EVENTS_VALGRIND:-1000} \
 			$VALGRIND "$1" >"$out" 2>&1
 		echo $? >"$out.rc" ;;
 	*)
@@ -179,9 +162,12 @@ memcheck() {
 		echo $? >"$out.rc" ;;
 	esac
 }
-# Two workers share the suites: one takes the catalog suite, then the step
-# suites from the last; the other the step suites from the first. Each
-# suite is run once, by the worker that claims it first (mkdir is atomic).
+# Two workers share the jobs: one takes the catalog suite, its traced
+# tests from the first, then the step suites from the last; the other the
+# step suites from the first, then the traced tests from the last. Each
+# job is run once, by the worker that claims it first (mkdir is atomic):
+# the catalog suite is the longest job, and its traced tests, from 5 to
+# 30 s each, fill in where the step suites leave time.
 claims="$log/claims"
 rm -rf "$claims" && mkdir -p "$claims"
 worker() {
@@ -198,20 +184,24 @@ for bin in "$@"; do
 	*) steps="$steps $bin" backwards="$bin $backwards" ;;
 	esac
 done
-# The catalog suite's second traced job, named catalog-traced:SUITE: the
-# worker that runs the catalog suite takes it after the step suites, the
-# other one when it is done with them, whichever comes first.
-more=""
+traced=""
+traced_backwards=""
 for bin in $catalog; do
-	more="$more catalog-traced:$bin"
+	n=$(printf '%s\n' "$CATALOG_TRACED" | wc -l)
+	i=1
+	while [ "$i" -le "$n" ]; do
+		traced="$traced catalog-traced-$i:$bin"
+		traced_backwards="catalog-traced-$i:$bin $traced_backwards"
+		i=$((i + 1))
+	done
 done
 # shellcheck disable=SC2086 # the lists are paths without spaces
-worker $catalog $backwards $more &
+worker $catalog $traced $backwards &
 # shellcheck disable=SC2086
-worker $steps $more
+worker $steps $traced_backwards
 wait
 # shellcheck disable=SC2086
-for bin in "$@" $more; do
+for bin in "$@" $traced; do
 	name=$(name_of "$bin")
 	out="$log/$name.valgrind.txt"
 	rc=$(cat "$out.rc" 2>/dev/null || echo 1)
