@@ -29,6 +29,7 @@ mkdir -p "$log"
 passed=0
 failed=0
 bad=""
+pg_stop=""
 start=$(date +%s)
 
 # How long since the last call, for the end of each phase's heading.
@@ -45,6 +46,9 @@ echo "== suites against the reference solution"
 if [ -n "${PG_AVAILABLE:-}" ]; then
 	pg_sh=${PG_SH:-harness/pg.sh}
 	pg_build=${PG_BUILD:-$BUILD}
+	# A server that this run starts, it stops at the end; one that ran
+	# before (make pg, make check STEP=18) it leaves running.
+	sh "$pg_sh" status "$pg_build" >/dev/null 2>&1 || pg_stop=yes
 	if why=$(sh "$pg_sh" start "$pg_build" 2>&1); then
 		ES_PG_URI=$(sh "$pg_sh" uri "$pg_build")
 		export ES_PG_URI
@@ -216,6 +220,7 @@ for bin in "$@" $traced; do
 done
 
 lap
+[ -n "${pg_stop:-}" ] && sh "$pg_sh" stop "$pg_build" >/dev/null 2>&1
 [ -n "$bad" ] && echo "failed:$bad"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
