@@ -92,6 +92,27 @@ static const char *everything(const char *name)
 }
 
 /*
+ * Write the history into the log a.db of the folder "work", copy it into
+ * b.db, which the copy makes, and check what copy says. Sets `*a` and
+ * `*b` to the two paths.
+ */
+static void copy_history(const char **a, const char **b)
+{
+	use_dir("work");
+	*a = use_log("a");
+	write_history();
+	*b = es_test_format("%s/b.db", work);
+	CATALOG(NULL, "copy", *a, *b);
+	es_test_expect_status(0);
+	es_test_expect_quiet_stderr();
+	es_test_expect_stdout(es_test_format("copied 7 events and 6 answers "
+					     "from %s to %s, skipped 1 "
+					     "quarantined rows\n",
+					     *a, *b));
+}
+#define copy_history(a, b) ES_CALLED(copy_history(a, b))
+
+/*
  * SQLite -> SQLite -> SQLite: every event with its id and metadata, and
  * every answer, so log, state and rebuilt views are the same on each;
  * the row in quarantine is skipped, and said so. A command sent again
@@ -104,18 +125,8 @@ static void test_copy_there_and_back(void)
 	const char *want;
 	struct es_test_event_row *ev;
 
-	use_dir("work");
-	a = use_log("a");
-	write_history();
-	b = es_test_format("%s/b.db", work);
+	copy_history(&a, &b);
 	c = es_test_format("%s/c.db", work);
-	CATALOG(NULL, "copy", a, b);
-	es_test_expect_status(0);
-	es_test_expect_quiet_stderr();
-	es_test_expect_stdout(es_test_format("copied 7 events and 6 answers "
-					     "from %s to %s, skipped 1 "
-					     "quarantined rows\n",
-					     a, b));
 	CATALOG(NULL, "copy", b, c);
 	es_test_expect_status(0);
 	es_test_expect_stdout(es_test_format(
@@ -158,17 +169,7 @@ static void test_copy_keeps_rows(void)
 		"events WHERE id <> 7 ORDER BY id";
 	const char *a, *b;
 
-	use_dir("work");
-	a = use_log("a");
-	write_history();
-	b = es_test_format("%s/b.db", work);
-	CATALOG(NULL, "copy", a, b);
-	es_test_expect_status(0);
-	es_test_expect_quiet_stderr();
-	es_test_expect_stdout(es_test_format("copied 7 events and 6 answers "
-					     "from %s to %s, skipped 1 "
-					     "quarantined rows\n",
-					     a, b));
+	copy_history(&a, &b);
 	ES_ASSERT_STR_EQ(es_test_rows_text(b, events_sql),
 			 es_test_rows_text(a, events_sql));
 	ES_ASSERT_STR_EQ(es_test_rows_text(b, "SELECT * FROM event_metadata"),
