@@ -516,10 +516,14 @@ sanitize: ## | every suite under ASan and UBSan, in {BUILD}/sanitize
 		LDFLAGS="$(LDFLAGS) $(SANITIZE_FLAGS)" \
 		>$(SANITIZE_BUILD)/build.log 2>&1 || \
 		{ cat $(SANITIZE_BUILD)/build.log; exit 1; }
-	@$(if $(PG_AVAILABLE),$(PG_ENV)) BUILD=$(SANITIZE_BUILD) \
+	@# A PostgreSQL server this starts, it stops again (as make test).
+	@stop=; $(if $(PG_AVAILABLE),sh $(PG_SH) status $(PG_BUILD) \
+		>/dev/null 2>&1 || stop=yes;) \
+	{ $(if $(PG_AVAILABLE),$(PG_ENV)) BUILD=$(SANITIZE_BUILD) \
 		CATALOG=$(call sanitize_bins,$(CATALOG)) \
 		sh tests/sanitize.sh $(call sanitize_bins,$(SUITE_BINS) \
-		$(CATALOG_TEST))
+		$(CATALOG_TEST)); }; rc=$$?; \
+	[ -z "$$stop" ] || sh $(PG_SH) stop $(PG_BUILD) >/dev/null; exit $$rc
 
 sanitize-bins: $(SUITE_BINS) $(CATALOG) $(CATALOG_TEST)
 
