@@ -244,6 +244,7 @@ for bin in "$@" $traced; do
 	else
 		failed=$((failed + 1))
 		echo "FAIL  memcheck $name (exit $rc): see $out"
+		grep -E '^  ✗|^      ' "$out" | head -n 20
 		bad="$bad memcheck:$name"
 	fi
 done
