@@ -169,12 +169,24 @@ static void ignore_notice(void *ctx, const char *message)
 	(void)message;
 }
 
-/* libpq's first line about a connection that could not be made. */
+/*
+ * libpq's first line about a connection that could not be made. When the
+ * server answered, its answer is what the user needs: "connection to server
+ * on socket \"<dir>/.s.PGSQL.5432\" failed: FATAL:  database \"x\" does not
+ * exist" becomes "database \"x\" does not exist" (the socket is in the URI
+ * the message starts with, and a long URI would push the answer past
+ * ES_ERROR_MSG_SIZE). With no server there is no answer: the whole line.
+ */
 static int connect_error(const struct es_pg_store *pg, struct es_error *err)
 {
+	static const char fatal[] = " failed: FATAL:  ";
+	const char *msg = PQerrorMessage(pg->conn);
+	const char *answer = strstr(msg, fatal);
 	char line[ES_ERROR_MSG_SIZE];
 
-	first_line(line, sizeof(line), PQerrorMessage(pg->conn));
+	if (answer != NULL && answer < msg + strcspn(msg, "\n"))
+		msg = answer + strlen(fatal);
+	first_line(line, sizeof(line), msg);
 	return es_error_set(err, ES_EDB, "%s", line);
 }
 

@@ -139,9 +139,10 @@ char *es_pg_uri_without_password(const char *uri);
  * mode make every transaction read-only (default_transaction_read_only)
  * and check that the log is there. A failure is ES_EDB (ES_ENOMEM,
  * ES_EBUSY) with one line: the URI without its password, then libpq's
- * first line:
+ * first line, or the server's answer when there was one:
  *
  *   "<uri>: invalid URI query parameter: \"nosuch\""
+ *   "<uri>: database \"nosuch\" does not exist"
  *   "<uri>: connection to server on socket \"/no/dir/.s.PGSQL.5432\"
  *    failed: No such file or directory"
  *

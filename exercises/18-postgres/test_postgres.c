@@ -1239,19 +1239,21 @@ static void test_wrong_uri_and_no_server(void)
 	snprintf(bad, sizeof(bad), "%s&nosuchoption=1", uri);
 	ES_ASSERT_CODE(es_store_open(&other, bad, ES_STORE_WRITE, &err), ES_EDB,
 		       &err);
+	/* Each message is cut as err.msg is: a long checkout path is long. */
 	snprintf(want, sizeof(want),
 		 "%s: invalid URI query parameter: \"nosuchoption\"", bad);
+	want[ES_ERROR_MSG_SIZE - 1] = '\0';
 	ES_ASSERT_STR_EQ(err.msg, want);
 	ES_ASSERT_TRUE(other == NULL);
 
 	snprintf(bad, sizeof(bad), "%s&dbname=kata_no_such_db", uri);
 	ES_ASSERT_CODE(es_store_open(&other, bad, ES_STORE_WRITE, &err), ES_EDB,
 		       &err);
-	snprintf(want, sizeof(want), "%s: connection to server", bad);
-	if (strncmp(err.msg, want, strlen(want)) != 0)
-		ES_FAIL("\"%s\" does not start with \"%s\"", err.msg, want);
-	ES_ASSERT_STR_CONTAINS(err.msg,
-			       "database \"kata_no_such_db\" does not exist");
+	/* The server's answer, not libpq's preamble. */
+	snprintf(want, sizeof(want),
+		 "%s: database \"kata_no_such_db\" does not exist", bad);
+	want[ES_ERROR_MSG_SIZE - 1] = '\0';
+	ES_ASSERT_STR_EQ(err.msg, want);
 
 	/* No server; the password is not repeated. */
 	ES_ASSERT_CODE(es_store_open(&other, no_server, ES_STORE_WRITE, &err),
