@@ -334,11 +334,20 @@ demo: $(DEMO) $(CATALOG) ## | run the seed's scenario (builds the reference)
 	@echo "The event log and read model are in $(BUILD)/demo/. Explore them:"
 	@echo "  $(CATALOG) --events $(BUILD)/demo/event_store.db --read $(BUILD)/demo/read_model.db log"
 
-test: $(SUITE_BINS) $(CATALOG) $(DEMO) $(CATALOG_TEST) $(BENCH) ## | the kata checks itself (what CI runs)
+# make test builds its programs on every core (JOBS, from getconf), the
+# output of each kept together (-O); a learner's make check builds one
+# step, and stays serial, its errors in order.
+JOBS ?= $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+TEST_PROGRAMS = $(SUITE_BINS) $(CATALOG) $(DEMO) $(CATALOG_TEST) $(BENCH)
+
+test: ## | the kata checks itself (what CI runs)
+	@$(MAKE) --no-print-directory -j$(JOBS) -O test-programs
 	@BUILD=$(BUILD) CATALOG=$(CATALOG) BENCH=$(BENCH) CC="$(CC)" \
 		MAKE="$(MAKE)" PG_SH=$(PG_SH) PG_BUILD=$(PG_BUILD) \
 		PG_AVAILABLE=$(PG_AVAILABLE) \
 		sh tests/run.sh $(SUITE_BINS) $(CATALOG_TEST)
+.PHONY: test-programs
+test-programs: $(TEST_PROGRAMS)
 
 ##@ Your loop, step N = {FIRST}..{LAST}:
 check: $(CHECK_BIN) $(CDB) ## STEP=N | run step N's tests on your code
@@ -511,7 +520,8 @@ sanitize_bins = $(patsubst $(BUILD)/%,$(SANITIZE_BUILD)/%,$(1))
 sanitize: ## | every suite under ASan and UBSan, in {BUILD}/sanitize
 	@mkdir -p $(SANITIZE_BUILD)
 	@echo "building every suite with ASan and UBSan in $(SANITIZE_BUILD)/"
-	@$(MAKE) --no-print-directory sanitize-bins BUILD=$(SANITIZE_BUILD) \
+	@$(MAKE) --no-print-directory -j$(JOBS) -O sanitize-bins \
+		BUILD=$(SANITIZE_BUILD) \
 		CFLAGS="$(CFLAGS) $(SANITIZE_FLAGS)" \
 		LDFLAGS="$(LDFLAGS) $(SANITIZE_FLAGS)" \
 		>$(SANITIZE_BUILD)/build.log 2>&1 || \

@@ -4,7 +4,8 @@
 # memcheck as "N passed, N failed".
 #
 # Between the two, a small run of the bench (make bench N=small) is one
-# check, and tests/selfcheck.sh checks the kata itself.
+# check. tests/selfcheck.sh checks the kata itself, in the background
+# while the suites run; its report follows theirs.
 #
 # Step 18's suite (PostgreSQL, optional) is among the suites only when
 # PostgreSQL is installed (PG_AVAILABLE, which the Makefile asks
@@ -63,11 +64,21 @@ else
 fi
 # run_suite SUITE: run it, its output and exit status into $log.
 run_suite() {
+	began=$(date +%s)
 	"$1" >"$log/$(name_of "$1").txt" 2>&1
 	echo $? >"$log/$(name_of "$1").txt.rc"
+	echo $(($(date +%s) - began)) >"$log/$(name_of "$1").txt.seconds"
 }
-# The catalog suite first, alone: its tests of contention and of kills
-# time processes against each other. Then the step suites on two
+# The self-checks (tests/selfcheck.sh) run beside the suites, in the
+# background: they build and run the stubs and the broken variants, and
+# touch no program the suites or valgrind run. Most of the catalog
+# suite's time is spent waiting (for locks let go, processes killed,
+# files that appear), which leaves a core for them. Their report comes
+# after the suites'.
+sh tests/selfcheck.sh >"$log/selfcheck.txt" 2>&1 &
+selfcheck_pid=$!
+# The catalog suite first, on one core: its tests of contention and of
+# kills time processes against each other. Then the step suites on two
 # workers, one from the first and one from the last, each suite run by
 # the worker that claims it first (mkdir is atomic); the results are
 # reported in order once all are done.
@@ -88,9 +99,10 @@ for bin in "$@"; do
 done
 # shellcheck disable=SC2086 # the lists are paths without spaces
 claim_and_run $firsts &
+worker_pid=$!
 # shellcheck disable=SC2086
 claim_and_run $lasts
-wait
+wait "$worker_pid"
 for bin in "$@"; do
 	name=$(name_of "$bin")
 	out="$log/$name.txt"
@@ -123,7 +135,8 @@ fi
 
 lap
 echo "== the kata checks itself: stubs, symbols, headers, guides, broken variants"
-sh tests/selfcheck.sh >"$log/selfcheck.txt" 2>&1
+echo "   (begun beside the suites; the time below is what was left of it)"
+wait "$selfcheck_pid"
 add_counts "$log/selfcheck.txt"
 sed '$d' "$log/selfcheck.txt"
 grep -q '^FAIL' "$log/selfcheck.txt" && bad="$bad selfcheck"
@@ -174,6 +187,7 @@ traced_memcheck() {
 memcheck() {
 	name=$(name_of "$1")
 	out="$log/$name.valgrind.txt"
+	began=$(date +%s)
 	# (in the background: the export stays in this subshell)
 	export ES_CATALOG_LINES=${ES_CATALOG_LINES_VALGRIND:-150}
 	case "$name" in
@@ -194,13 +208,17 @@ memcheck() {
 		$VALGRIND "$1" >"$out" 2>&1
 		echo $? >"$out.rc" ;;
 	esac
+	# How long it took, for whoever balances the workers.
+	echo $(($(date +%s) - began)) >"$out.seconds"
 }
-# Two workers share the jobs: one takes the catalog suite, its traced
-# tests from the first, then the step suites from the last; the other the
-# step suites from the first, then the traced tests from the last. Each
-# job is run once, by the worker that claims it first (mkdir is atomic):
-# the catalog suite is the longest job, and its traced tests, from 5 to
-# 30 s each, fill in where the step suites leave time.
+# Three workers share the jobs, on two cores: much of a job's time is
+# spent waiting (a lock held on purpose, a child process of its own
+# starting under valgrind), and a third worker fills it; with two, a
+# third of the two cores' time went unused. The workers take the jobs
+# from one list, each job run once, by the worker that claims it first
+# (mkdir is atomic): the catalog suite first, the longest job, then its
+# traced tests (5 to 20 s each), then the step suites (2 to 25 s).
+# ES_VALGRIND_WORKERS sets another number of workers.
 claims="$log/claims"
 rm -rf "$claims" && mkdir -p "$claims"
 worker() {
@@ -210,28 +228,27 @@ worker() {
 }
 catalog=""
 steps=""
-backwards=""
 for bin in "$@"; do
 	case "$bin" in
 	*/test_catalog) catalog="$catalog $bin" ;;
-	*) steps="$steps $bin" backwards="$bin $backwards" ;;
+	*) steps="$steps $bin" ;;
 	esac
 done
 traced=""
-traced_backwards=""
 for bin in $catalog; do
 	n=$(printf '%s\n' "$CATALOG_TRACED" | wc -l)
 	i=1
 	while [ "$i" -le "$n" ]; do
 		traced="$traced catalog-traced-$i:$bin"
-		traced_backwards="catalog-traced-$i:$bin $traced_backwards"
 		i=$((i + 1))
 	done
 done
-# shellcheck disable=SC2086 # the lists are paths without spaces
-worker $catalog $traced $backwards &
-# shellcheck disable=SC2086
-worker $steps $traced_backwards
+workers=${ES_VALGRIND_WORKERS:-3}
+while [ "$workers" -gt 0 ]; do
+	# shellcheck disable=SC2086 # the lists are paths without spaces
+	worker $catalog $traced $steps &
+	workers=$((workers - 1))
+done
 wait
 # shellcheck disable=SC2086
 for bin in "$@" $traced; do
