@@ -341,13 +341,13 @@ JOBS ?= $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 TEST_PROGRAMS = $(SUITE_BINS) $(CATALOG) $(DEMO) $(CATALOG_TEST) $(BENCH)
 
 test: ## | the kata checks itself (what CI runs)
-	@$(MAKE) --no-print-directory -j$(JOBS) -O test-programs
+	@$(MAKE) --no-print-directory -j$(JOBS) -O test-bins
 	@BUILD=$(BUILD) CATALOG=$(CATALOG) BENCH=$(BENCH) CC="$(CC)" \
 		MAKE="$(MAKE)" PG_SH=$(PG_SH) PG_BUILD=$(PG_BUILD) \
 		PG_AVAILABLE=$(PG_AVAILABLE) \
 		sh tests/run.sh $(SUITE_BINS) $(CATALOG_TEST)
-.PHONY: test-programs
-test-programs: $(TEST_PROGRAMS)
+.PHONY: test-bins
+test-bins: $(TEST_PROGRAMS)
 
 ##@ Your loop, step N = {FIRST}..{LAST}:
 check: $(CHECK_BIN) $(CDB) ## STEP=N | run step N's tests on your code
