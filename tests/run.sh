@@ -1,11 +1,9 @@
 #!/bin/sh
 # run.sh SUITE...: what `make test` runs. Each suite binary is run once as it
-# is, then once under valgrind; the last line sums every test and every
-# memcheck as "N passed, N failed".
-#
-# Between the two, a small run of the bench (make bench N=small) is one
-# check. tests/selfcheck.sh checks the kata itself, in the background
-# while the suites run; its report follows theirs.
+# is, then once under valgrind; a small run of the bench (make bench
+# N=small) is one check, and tests/selfcheck.sh checks the kata itself.
+# The report comes in that order, a section as soon as its jobs are done;
+# the last line sums every test and every memcheck as "N passed, N failed".
 #
 # Step 18's suite (PostgreSQL, optional) is among the suites only when
 # PostgreSQL is installed (PG_AVAILABLE, which the Makefile asks
@@ -31,19 +29,17 @@ passed=0
 failed=0
 bad=""
 pg_stop=""
+pg_note=""
 start=$(date +%s)
 
-# How long since the last call, for the end of each phase's heading.
+# How long since the start, for the end of each section.
 lap() {
-	now=$(date +%s)
-	echo "   ($((now - start)) s)"
-	start=$now
+	echo "   (done at $(($(date +%s) - start)) s)"
 }
 
 # add_counts and name_of
 . tests/counts.sh
 
-echo "== suites against the reference solution"
 if [ -n "${PG_AVAILABLE:-}" ]; then
 	pg_sh=${PG_SH:-harness/pg.sh}
 	pg_build=${PG_BUILD:-$BUILD}
@@ -56,97 +52,27 @@ if [ -n "${PG_AVAILABLE:-}" ]; then
 	else
 		# The step-18 suite then fails too, saying ES_PG_URI is not set.
 		failed=$((failed + 1))
-		echo "FAIL  the PostgreSQL server does not start: $why"
+		pg_note="FAIL  the PostgreSQL server does not start: $why"
 		bad="$bad postgres"
 	fi
 else
-	echo "skipped step 18 (PostgreSQL): not installed; make pg installs it"
+	pg_note="skipped step 18 (PostgreSQL): not installed; make pg installs it"
 fi
-# run_suite SUITE: run it, its output and exit status into $log.
-run_suite() {
-	began=$(date +%s)
-	"$1" >"$log/$(name_of "$1").txt" 2>&1
-	echo $? >"$log/$(name_of "$1").txt.rc"
-	echo $(($(date +%s) - began)) >"$log/$(name_of "$1").txt.seconds"
-}
-# The self-checks (tests/selfcheck.sh) run beside the suites, in the
-# background: they build and run the stubs and the broken variants, and
-# touch no program the suites or valgrind run. Most of the catalog
-# suite's time is spent waiting (for locks let go, processes killed,
-# files that appear), which leaves a core for them. Their report comes
-# after the suites'.
-sh tests/selfcheck.sh >"$log/selfcheck.txt" 2>&1 &
-selfcheck_pid=$!
-# The catalog suite first, on one core: its tests of contention and of
-# kills time processes against each other. Then the step suites on two
-# workers, one from the first and one from the last, each suite run by
-# the worker that claims it first (mkdir is atomic); the results are
-# reported in order once all are done.
-claims="$log/claims"
-rm -rf "$claims" && mkdir -p "$claims"
-claim_and_run() {
-	for bin in "$@"; do
-		mkdir "$claims/$(name_of "$bin")" 2>/dev/null && run_suite "$bin"
-	done
-}
-firsts=""
-lasts=""
-for bin in "$@"; do
-	case "$bin" in
-	*/test_catalog) run_suite "$bin" ;;
-	*) firsts="$firsts $bin" lasts="$bin $lasts" ;;
-	esac
-done
-# shellcheck disable=SC2086 # the lists are paths without spaces
-claim_and_run $firsts &
-worker_pid=$!
-# shellcheck disable=SC2086
-claim_and_run $lasts
-wait "$worker_pid"
-for bin in "$@"; do
-	name=$(name_of "$bin")
-	out="$log/$name.txt"
-	rc=$(cat "$out.rc" 2>/dev/null || echo 1)
-	add_counts "$out"
-	if [ "$rc" -eq 0 ]; then
-		echo "ok    $name: $(tail -n 1 "$out")"
-	else
-		echo "FAIL  $name (exit $rc): see $out"
-		grep -E '^  ✗|^      ' "$out" | head -n 20
-		bad="$bad $name"
-	fi
-done
-
-lap
-echo "== make bench N=small: a smoke run (no timing is checked)"
-# One check: the bench program ran every row (no crash, no failed catalog
-# command) and wrote its CSV; the SVG too, when gnuplot is there.
-out="$log/bench.txt"
-if BENCH="${BENCH:-$BUILD/bin/bench}" CATALOG="$ES_CATALOG" \
-	OUT="$log/bench" sh tests/bench.sh small >"$out" 2>&1; then
-	passed=$((passed + 1))
-	echo "ok    bench small: $(tail -n 1 "$out")"
-else
-	failed=$((failed + 1))
-	echo "FAIL  bench small: see $out"
-	grep -E 'n/a|^bench' "$out" | head -n 5
-	bad="$bad bench"
-fi
-
-lap
-echo "== the kata checks itself: stubs, symbols, headers, guides, broken variants"
-echo "   (begun beside the suites; the time below is what was left of it)"
-wait "$selfcheck_pid"
-add_counts "$log/selfcheck.txt"
-sed '$d' "$log/selfcheck.txt"
-grep -q '^FAIL' "$log/selfcheck.txt" && bad="$bad selfcheck"
-
-lap
-echo "== the same suites under valgrind (leaks and memory errors)"
-# valgrind is the slow part, so it uses both cores of the machines CI runs
-# on (the workers below). Each run leaves its log and its exit status;
-# they are reported in order once both workers are done.
+# ---- the jobs -------------------------------------------------------------
+# Every run below is a job: a suite run as it is, a suite under valgrind, a
+# traced test of the catalog suite, the bench, the self-checks. Three
+# workers take them from one list, on two cores, each job run once, by
+# the worker that claims it first (mkdir is atomic). Much of a job's time
+# is spent waiting (a lock held on purpose, a process killed, a child
+# starting under valgrind), and a third worker fills it. The list starts
+# with the three longest: the catalog suite, which times processes
+# against each other and so runs while the machine is least busy; the
+# self-checks; the catalog suite under valgrind. ES_TEST_WORKERS sets
+# another number of workers.
 #
+# Each job leaves its output in $log/NAME.txt (NAME.valgrind.txt under
+# valgrind), its exit status in .rc and its seconds in .seconds.
+
 # The catalog suite runs every test under valgrind, and the catalog
 # program too (--trace-children) in the tests of CATALOG_TRACED, which
 # between them run every verb (log, state, catch-up, rebuild, verify and
@@ -172,7 +98,8 @@ copy into an empty log keeps every id, metadata row and answer"
 # runs under valgrind too. A name that selects no test fails (status 3):
 # the list went stale.
 traced_memcheck() {
-	ES_TEST_ONLY=$3 $VALGRIND --trace-children=yes "$1" >"$2" 2>&1
+	ES_TEST_ONLY=$3 ES_CATALOG_LINES=$lines \
+		$VALGRIND --trace-children=yes "$1" >"$2" 2>&1
 	rc=$?
 	if grep -q '^0 passed, 0 failed$' "$2"; then
 		echo "no test is named \"$3\" (CATALOG_TRACED)" >>"$2"
@@ -181,51 +108,70 @@ traced_memcheck() {
 	return "$rc"
 }
 
-# memcheck JOB: a suite under valgrind, or (catalog-traced-N:SUITE) the
-# catalog suite's N-th test of CATALOG_TRACED, traced; its log and exit
-# status into $log.
+# Under valgrind the catalog suite's tests feed fewer lines.
+lines=${ES_CATALOG_LINES_VALGRIND:-150}
+
+# memcheck SUITE OUT: a suite under valgrind, or (catalog-traced-N:SUITE)
+# the catalog suite's N-th test of CATALOG_TRACED, traced.
 memcheck() {
-	name=$(name_of "$1")
-	out="$log/$name.valgrind.txt"
-	began=$(date +%s)
-	# (in the background: the export stays in this subshell)
-	export ES_CATALOG_LINES=${ES_CATALOG_LINES_VALGRIND:-150}
-	case "$name" in
+	case "$1" in
 	catalog-traced-*)
+		name=$(name_of "$1")
 		test=$(printf '%s\n' "$CATALOG_TRACED" |
 			sed -n "${name#catalog-traced-}p")
-		traced_memcheck "${1#*:}" "$out" "$test"
-		echo $? >"$out.rc" ;;
-	*-postgres)
+		traced_memcheck "${1#*:}" "$2" "$test" ;;
+	*-postgres/*)
 		# Under valgrind each append costs its writer process ten
 		# times more: the race's 10,000 appends (the normal run has
 		# them) would double the suite's time, and its memory is
 		# checked as well on fewer.
 		ES_PG_RACE_EVENTS=${ES_PG_RACE_EVENTS_VALGRIND:-1000} \
-			$VALGRIND "$1" >"$out" 2>&1
-		echo $? >"$out.rc" ;;
+			$VALGRIND "$1" >"$2" 2>&1 ;;
 	*)
-		$VALGRIND "$1" >"$out" 2>&1
-		echo $? >"$out.rc" ;;
+		ES_CATALOG_LINES=$lines $VALGRIND "$1" >"$2" 2>&1 ;;
 	esac
-	# How long it took, for whoever balances the workers.
+}
+
+# The bench program ran every row (no crash, no failed catalog command)
+# and wrote its CSV; the SVG too, when gnuplot is there.
+bench_small() {
+	BENCH="${BENCH:-$BUILD/bin/bench}" CATALOG="$ES_CATALOG" \
+		OUT="$log/bench" sh tests/bench.sh small
+}
+
+# out_of JOB: the file a job writes its output into.
+out_of() {
+	case "$1" in
+	run:*) echo "$log/$(name_of "${1#run:}").txt" ;;
+	mem:*) echo "$log/$(name_of "${1#mem:}").valgrind.txt" ;;
+	*) echo "$log/$1.txt" ;;
+	esac
+}
+
+# run_job JOB: run it; its output, exit status and seconds into $log.
+run_job() {
+	out=$(out_of "$1")
+	began=$(date +%s)
+	case "$1" in
+	run:*) "${1#run:}" >"$out" 2>&1 ;;
+	mem:*) memcheck "${1#mem:}" "$out" ;;
+	bench) bench_small >"$out" 2>&1 ;;
+	selfcheck) sh tests/selfcheck.sh >"$out" 2>&1 ;;
+	esac
+	echo $? >"$out.rc"
 	echo $(($(date +%s) - began)) >"$out.seconds"
 }
-# Three workers share the jobs, on two cores: much of a job's time is
-# spent waiting (a lock held on purpose, a child process of its own
-# starting under valgrind), and a third worker fills it; with two, a
-# third of the two cores' time went unused. The workers take the jobs
-# from one list, each job run once, by the worker that claims it first
-# (mkdir is atomic): the catalog suite first, the longest job, then its
-# traced tests (5 to 20 s each), then the step suites (2 to 25 s).
-# ES_VALGRIND_WORKERS sets another number of workers.
+
 claims="$log/claims"
 rm -rf "$claims" && mkdir -p "$claims"
+rm -f "$log"/*.rc
 worker() {
-	for bin in "$@"; do
-		mkdir "$claims/$(name_of "$bin")" 2>/dev/null && memcheck "$bin"
+	for job in "$@"; do
+		mkdir "$claims/$(basename "$(out_of "$job")")" 2>/dev/null &&
+			run_job "$job"
 	done
 }
+
 catalog=""
 steps=""
 for bin in "$@"; do
@@ -243,17 +189,76 @@ for bin in $catalog; do
 		i=$((i + 1))
 	done
 done
-workers=${ES_VALGRIND_WORKERS:-3}
+# as_jobs PREFIX WORD...: each word as a job of that kind.
+as_jobs() {
+	prefix=$1
+	shift
+	for w in "$@"; do printf ' %s%s' "$prefix" "$w"; done
+}
+# shellcheck disable=SC2086 # the lists are paths without spaces
+all="$(as_jobs run: $catalog) selfcheck $(as_jobs mem: $catalog)\
+$(as_jobs run: $steps) bench $(as_jobs mem: $traced) $(as_jobs mem: $steps)"
+workers=${ES_TEST_WORKERS:-3}
 while [ "$workers" -gt 0 ]; do
-	# shellcheck disable=SC2086 # the lists are paths without spaces
-	worker $catalog $traced $steps &
+	# shellcheck disable=SC2086
+	worker $all &
 	workers=$((workers - 1))
 done
+
+# await JOB...: until each has left its exit status.
+await() {
+	for job in "$@"; do
+		while [ ! -e "$(out_of "$job").rc" ]; do sleep 1; done
+	done
+}
+
+# ---- the report -----------------------------------------------------------
+echo "== suites against the reference solution"
+[ -n "$pg_note" ] && echo "$pg_note"
+# shellcheck disable=SC2086
+await $(as_jobs run: "$@")
+for bin in "$@"; do
+	name=$(name_of "$bin")
+	out="$log/$name.txt"
+	rc=$(cat "$out.rc" 2>/dev/null || echo 1)
+	add_counts "$out"
+	if [ "$rc" -eq 0 ]; then
+		echo "ok    $name: $(tail -n 1 "$out")"
+	else
+		echo "FAIL  $name (exit $rc): see $out"
+		grep -E '^  ✗|^      ' "$out" | head -n 20
+		bad="$bad $name"
+	fi
+done
+lap
+
+echo "== make bench N=small: a smoke run (no timing is checked)"
+await bench
+out="$log/bench.txt"
+if [ "$(cat "$out.rc")" -eq 0 ]; then
+	passed=$((passed + 1))
+	echo "ok    bench small: $(tail -n 1 "$out")"
+else
+	failed=$((failed + 1))
+	echo "FAIL  bench small: see $out"
+	grep -E 'n/a|^bench' "$out" | head -n 5
+	bad="$bad bench"
+fi
+lap
+
+echo "== the kata checks itself: stubs, symbols, headers, guides, broken variants"
+await selfcheck
+add_counts "$log/selfcheck.txt"
+sed '$d' "$log/selfcheck.txt"
+grep -q '^FAIL' "$log/selfcheck.txt" && bad="$bad selfcheck"
+lap
+
+echo "== the same suites under valgrind (leaks and memory errors)"
 wait
 # shellcheck disable=SC2086
-for bin in "$@" $traced; do
-	name=$(name_of "$bin")
-	out="$log/$name.valgrind.txt"
+for job in $(as_jobs mem: "$@" $traced); do
+	name=$(name_of "${job#mem:}")
+	out=$(out_of "$job")
 	rc=$(cat "$out.rc" 2>/dev/null || echo 1)
 	if [ "$rc" -eq 0 ]; then
 		passed=$((passed + 1))
@@ -265,8 +270,8 @@ for bin in "$@" $traced; do
 		bad="$bad memcheck:$name"
 	fi
 done
-
 lap
+
 [ -n "${pg_stop:-}" ] && sh "$pg_sh" stop "$pg_build" >/dev/null 2>&1
 [ -n "$bad" ] && echo "failed:$bad"
 echo "$passed passed, $failed failed"
