@@ -145,9 +145,8 @@ void fed_start_args(const char *const *args);
 void fed_send(const char *lines);
 /* How many lines it has answered so far. */
 size_t fed_answers(void);
-/* Wait until it has answered `n` lines in all; fail after `ms`. */
-void fed_wait_answers_within(size_t n, int ms);
-/* The same, failing only after a minute: long enough for valgrind. */
+/* Wait until it has answered `n` lines in all; fail after a minute, long
+ * enough for valgrind and a loaded machine. */
 void fed_wait_answers(size_t n);
 /*
  * Close the pipe (the end of the input), wait for catalog to exit, and

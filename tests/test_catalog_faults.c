@@ -87,7 +87,7 @@ size_t fed_answers(void)
 	return count_lines(fed.out);
 }
 
-void fed_wait_answers_within(size_t n, int ms)
+static void fed_wait_answers_within(size_t n, int ms)
 {
 	const struct timespec tick = {0, 10000000L};
 
