@@ -24,7 +24,11 @@
 #include "event_store.h"
 
 struct copy {
-	const char *from_path, *to_path; /* borrowed from argv */
+	/*
+	 * argv's, until the store is open; then its es_store_path(), which
+	 * is a URI without its password: no message or summary repeats one.
+	 */
+	const char *from_path, *to_path;
 	struct es_store *from, *to;
 	int64_t events;	     /* copied */
 	int64_t answers;     /* copied */
@@ -52,6 +56,7 @@ static int open_from(struct copy *c, struct es_error *err)
 	rc = es_store_open(&c->from, c->from_path, ES_STORE_READONLY, err);
 	if (rc != ES_OK)
 		return catalog_fail(CATALOG_FAILURE, "%s", err->msg);
+	c->from_path = es_store_path(c->from);
 	rc = es_store_verify(NULL, c->from, 0, check_row, c, err);
 	if (rc == ES_ECORRUPT)
 		return catalog_fail(CATALOG_FAILURE,
@@ -167,6 +172,7 @@ static int copy_into(struct copy *c, struct es_error *err)
 				    err->msg);
 	if (es_store_open(&c->to, c->to_path, ES_STORE_WRITE, err) != ES_OK)
 		return catalog_fail(CATALOG_FAILURE, "%s", err->msg);
+	c->to_path = es_store_path(c->to);
 	if (es_store_begin(c->to, err) != ES_OK)
 		return catalog_fail(CATALOG_FAILURE, "%s: %s", c->to_path,
 				    err->msg);
@@ -196,15 +202,17 @@ int catalog_copy(const struct catalog_opts *opts, int argc, char **argv)
 		status = open_from(&c, &err);
 	if (status == CATALOG_OK)
 		status = copy_into(&c, &err);
+	/* Before the stores close: the paths are theirs. */
+	if (status == CATALOG_OK) {
+		printf("copied %" PRId64 " events and %" PRId64
+		       " answers from %s to %s",
+		       c.events, c.answers, c.from_path, c.to_path);
+		if (c.quarantined > 0)
+			printf(", skipped %" PRId64 " quarantined rows",
+			       c.quarantined);
+		putchar('\n');
+	}
 	es_store_close(c.to);
 	es_store_close(c.from);
-	if (status != CATALOG_OK)
-		return status;
-	printf("copied %" PRId64 " events and %" PRId64
-	       " answers from %s to %s",
-	       c.events, c.answers, c.from_path, c.to_path);
-	if (c.quarantined > 0)
-		printf(", skipped %" PRId64 " quarantined rows", c.quarantined);
-	putchar('\n');
-	return CATALOG_OK;
+	return status;
 }
