@@ -213,6 +213,21 @@ await() {
 }
 
 # ---- the report -----------------------------------------------------------
+# verdict RC OK FAIL BAD PATTERN OUT: one check, passed when RC is 0: its
+# line, and when it failed the lines of OUT that match PATTERN, and BAD
+# added to the list of failures.
+verdict() {
+	if [ "$1" -eq 0 ]; then
+		passed=$((passed + 1))
+		echo "ok    $2"
+	else
+		failed=$((failed + 1))
+		echo "FAIL  $3"
+		grep -E "$5" "$6" | head -n 20
+		bad="$bad $4"
+	fi
+}
+
 echo "== suites against the reference solution"
 [ -n "$pg_note" ] && echo "$pg_note"
 # shellcheck disable=SC2086
@@ -235,15 +250,8 @@ lap
 echo "== make bench N=small: a smoke run (no timing is checked)"
 await bench
 out="$log/bench.txt"
-if [ "$(cat "$out.rc")" -eq 0 ]; then
-	passed=$((passed + 1))
-	echo "ok    bench small: $(tail -n 1 "$out")"
-else
-	failed=$((failed + 1))
-	echo "FAIL  bench small: see $out"
-	grep -E 'n/a|^bench' "$out" | head -n 5
-	bad="$bad bench"
-fi
+verdict "$(cat "$out.rc")" "bench small: $(tail -n 1 "$out")" \
+	"bench small: see $out" bench 'n/a|^bench' "$out"
 lap
 
 echo "== the kata checks itself: stubs, symbols, headers, guides, broken variants"
@@ -260,15 +268,9 @@ for job in $(as_jobs mem: "$@" $traced); do
 	name=$(name_of "${job#mem:}")
 	out=$(out_of "$job")
 	rc=$(cat "$out.rc" 2>/dev/null || echo 1)
-	if [ "$rc" -eq 0 ]; then
-		passed=$((passed + 1))
-		echo "ok    memcheck $name: no leaks, no errors"
-	else
-		failed=$((failed + 1))
-		echo "FAIL  memcheck $name (exit $rc): see $out"
-		grep -E '^  ✗|^      ' "$out" | head -n 20
-		bad="$bad memcheck:$name"
-	fi
+	verdict "$rc" "memcheck $name: no leaks, no errors" \
+		"memcheck $name (exit $rc): see $out" "memcheck:$name" \
+		'^  ✗|^      ' "$out"
 done
 lap
 
