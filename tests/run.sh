@@ -158,8 +158,10 @@ run_job() {
 	bench) bench_small >"$out" 2>&1 ;;
 	selfcheck) sh tests/selfcheck.sh >"$out" 2>&1 ;;
 	esac
-	echo $? >"$out.rc"
+	rc=$?
 	echo $(($(date +%s) - began)) >"$out.seconds"
+	# Renamed into place: await() must never read a half-written status.
+	echo "$rc" >"$out.rc.new" && mv "$out.rc.new" "$out.rc"
 }
 
 claims="$log/claims"

@@ -87,22 +87,17 @@ size_t fed_answers(void)
 	return count_lines(fed.out);
 }
 
-static void fed_wait_answers_within(size_t n, int ms)
+void fed_wait_answers(size_t n)
 {
 	const struct timespec tick = {0, 10000000L};
 
 	for (int waited = 0; count_lines(fed.out) < n; waited += 10) {
-		if (waited >= ms)
+		if (waited >= ANSWER_WAIT_MS)
 			ES_FATAL("catalog gave %zu answers in %d ms, expected "
 				 "%zu",
-				 count_lines(fed.out), ms, n);
+				 count_lines(fed.out), ANSWER_WAIT_MS, n);
 		nanosleep(&tick, NULL);
 	}
-}
-
-void fed_wait_answers(size_t n)
-{
-	fed_wait_answers_within(n, ANSWER_WAIT_MS);
 }
 
 void fed_finish(void)

@@ -433,13 +433,21 @@ void es_store_set_upcaster(struct es_store *store, es_upcast_fn fn, void *ctx);
  * a PostgreSQL store when `path` starts with "postgresql://" or
  * "postgres://" (a libpq URI), in a program linked with step 18
  * (exercises/18-postgres/); every function of this header then works on
- * it. The SQLite versions of the four below are given with step 16
+ * it. The SQLite versions of the four below that take a store, and
+ * es_store_path_is_postgres(), are given with step 16
  * (exercises/16-idempotency/event_store_copy.c: an import writes
  * metadata, a step-16 table).
  *
  * true for a store on PostgreSQL, false for one on SQLite. Can't fail.
  */
 bool es_store_is_postgres(const struct es_store *store);
+
+/*
+ * true when es_store_open() takes `path` for a PostgreSQL URI (it starts
+ * with "postgresql://" or "postgres://"), in any program: one built
+ * without step 18 can then say why it cannot open it. Can't fail.
+ */
+bool es_store_path_is_postgres(const char *path);
 
 /*
  * Append `ev` with its own id (ev->id, greater than every id in the log)

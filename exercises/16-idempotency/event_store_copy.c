@@ -13,6 +13,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <string.h>
 #include <time.h>
 
 #include "es_sql.h"
@@ -29,6 +30,12 @@ bool es_store_is_postgres(const struct es_store *store)
 {
 	assert(store != NULL);
 	return false;
+}
+
+bool es_store_path_is_postgres(const char *path)
+{
+	return strncmp(path, "postgresql://", 13) == 0 ||
+	       strncmp(path, "postgres://", 11) == 0;
 }
 
 /* Run `sql`, whose ?1 is `id`, on the store's connection. */

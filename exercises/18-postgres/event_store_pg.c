@@ -24,12 +24,6 @@
 #define TEXT_OF(n)   #n
 #define SQL_INT(n)   TEXT_OF(n)
 
-bool es_pg_is_uri(const char *path)
-{
-	return strncmp(path, "postgresql://", 13) == 0 ||
-	       strncmp(path, "postgres://", 11) == 0;
-}
-
 /* Remove the `len` bytes at `at` from the string they are in. */
 static void cut(char *at, size_t len)
 {

@@ -121,9 +121,6 @@ struct es_pg_store {
 	struct es_pg_store *next_live; /* store_dispatch.c's list */
 };
 
-/* True for a path that names a PostgreSQL database: "postgresql://...". */
-bool es_pg_is_uri(const char *path);
-
 /*
  * A copy of `uri` without its password (the user:password@ of the
  * authority, and a password=... parameter), for messages and

@@ -194,7 +194,7 @@ int __wrap_es_store_open(struct es_store **out, const char *path,
 	struct es_pg_store *pg;
 	int rc;
 
-	if (path == NULL || !es_pg_is_uri(path))
+	if (path == NULL || !es_store_path_is_postgres(path))
 		return __real_es_store_open(out, path, mode, err);
 	rc = es_pg_open(&pg, path, mode, err);
 	if (rc != ES_OK)

@@ -746,7 +746,7 @@ static int attempt_open(struct apply_run *run, const void *ctx,
 	const struct catalog_opts *opts = ctx;
 
 	/* On PostgreSQL a writer waits for a lock only inside an append. */
-	if (!catalog_is_postgres_uri(opts->events_path)) {
+	if (!es_store_path_is_postgres(opts->events_path)) {
 		int rc = wait_for_writers(opts->events_path, run->try_ms, err);
 
 		if (rc != ES_OK)

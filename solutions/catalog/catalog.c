@@ -292,15 +292,9 @@ int catalog_parse_ms(int *out, const char *option, const char *arg)
 #define CATALOG_WITH_POSTGRES false
 #endif
 
-bool catalog_is_postgres_uri(const char *path)
-{
-	return strncmp(path, "postgresql://", 13) == 0 ||
-	       strncmp(path, "postgres://", 11) == 0;
-}
-
 int catalog_check_store_path(const char *path)
 {
-	if (catalog_is_postgres_uri(path) && !CATALOG_WITH_POSTGRES)
+	if (es_store_path_is_postgres(path) && !CATALOG_WITH_POSTGRES)
 		return catalog_fail(CATALOG_FAILURE,
 				    "catalog was built without PostgreSQL "
 				    "support: make pg installs libpq, then "

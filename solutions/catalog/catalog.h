@@ -129,13 +129,6 @@ int catalog_parse_after(int64_t *out, const char *arg);
 int catalog_parse_ms(int *out, const char *option, const char *arg);
 
 /*
- * Whether `path` (--events, or copy's FROM and TO) names a log on
- * PostgreSQL: it starts with "postgresql://" or "postgres://", as
- * es_store_open() decides. Can't fail.
- */
-bool catalog_is_postgres_uri(const char *path);
-
-/*
  * Check that this catalog can open the log `path` (--events, or copy's
  * FROM and TO): a "postgresql://" or "postgres://" URI needs a catalog
  * built with step 18's PostgreSQL store. Returns CATALOG_OK, or reports
