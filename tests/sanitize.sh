@@ -48,6 +48,24 @@ run() {
 	echo $? >"$log/$name.sanitize.rc"
 }
 
+# Whether every report of suite $1 is LeakSanitizer's tracer crashing at
+# a process's exit ("Tracer caught signal", "LeakSanitizer has
+# encountered a fatal error" and its hints): no leak and no error of the
+# kata's named, a known fault of the runtime (google/sanitizers#1353),
+# seen here once in a CI run. Such a suite runs once more, and that run
+# is the one that counts; a leak is reported as "ERROR: LeakSanitizer:
+# detected memory leaks", which this never matches.
+only_tracer_crashes() {
+	any=1
+	for r in "$reports/$1"/*; do
+		[ -s "$r" ] || continue
+		grep -qvE 'Tracer caught signal|LeakSanitizer has encountered a fatal error|HINT: |^[[:space:]]*$' "$r" &&
+			return 1
+		any=0
+	done
+	return $any
+}
+
 echo "== every suite under ASan and UBSan"
 # Both cores, as tests/run.sh's valgrind phase: the catalog suite, the
 # longest, in the background, the step suites one after the other beside
@@ -62,10 +80,19 @@ wait
 for bin in "$@"; do
 	name=$(name_of "$bin")
 	out="$log/$name.sanitize.txt"
+	if only_tracer_crashes "$name"; then
+		echo "again $name: LeakSanitizer's tracer crashed at an exit" \
+			"(no leak named; google/sanitizers#1353); it runs once more"
+		rm -rf "$reports/$name.first" &&
+			mv "$reports/$name" "$reports/$name.first"
+		run "$bin"
+	fi
 	rc=$(cat "$log/$name.sanitize.rc" 2>/dev/null || echo 1)
-	# An empty file is no report: the crash test's SIGKILL can land while
-	# LeakSanitizer's exit scan of a catalog process has opened the file
-	# and not yet written (a real leak shows in the runs not killed).
+	# An empty file is no report: a process killed after it opened the
+	# file and before it wrote. (The crash test, which kills at random,
+	# runs the children it kills without a leak scan: env_to_kill() in
+	# tests/test_catalog_crash.c. A real leak shows in the runs not
+	# killed.)
 	found=$(($(find "$reports/$name" -type f -size +0 | wc -l) + \
 		$(grep -c 'runtime error:' "$out")))
 	add_counts "$out"
@@ -77,16 +104,21 @@ for bin in "$@"; do
 	echo "FAIL  $name (exit $rc, $found sanitizer reports): see $out"
 	grep -E '^  ✗|^      ' "$out" | head -n 20
 	bad="$bad $name"
-	# The first reports: what, and the first frame in the kata's files.
+	# The first reports: what, and the first frame in the kata's files;
+	# a report with no ERROR line, its first lines as they are.
 	n=0
 	for r in "$reports/$name"/*; do
 		[ -s "$r" ] || continue
 		n=$((n + 1))
 		[ $n -le 3 ] || continue
 		echo "      $r:"
-		grep -m 1 -E 'ERROR' "$r" | sed 's/^/        /'
-		grep -m 1 -E '^ +#[0-9]+ .* (solutions|exercises|harness|tests)/' \
-			"$r" | sed 's/^/        /'
+		if grep -q 'ERROR' "$r"; then
+			grep -m 1 -E 'ERROR' "$r" | sed 's/^/        /'
+			grep -m 1 -E '^ +#[0-9]+ .*[ /](solutions|exercises|harness|tests)/' \
+				"$r" | sed 's/^/        /'
+		else
+			sed -n '1,4s/^/        /p' "$r"
+		fi
 	done
 	[ $n -le 3 ] || echo "      ... and $((n - 3)) more reports there"
 	grep -m 3 -A 2 'runtime error:' "$out" | sed 's/^/        /'
