@@ -44,6 +44,7 @@ struct bench_plan {
 	long goal_rebuild_size; /* the rebuild row that has a goal */
 	long goal_history_size; /* the load row that has a goal */
 	double apply_seconds;	/* plain apply per command (for batch) */
+	double floor_seconds;	/* its floor per INSERT (for batch) */
 	int failed;		/* rows that could not be measured */
 };
 
