@@ -52,8 +52,9 @@ run() {
 # a process's exit ("Tracer caught signal", "LeakSanitizer has
 # encountered a fatal error" and its hints): no leak and no error of the
 # kata's named, a known fault of the runtime (google/sanitizers#1353),
-# seen here once in a CI run. Such a suite runs once more, and that run
-# is the one that counts; a leak is reported as "ERROR: LeakSanitizer:
+# and the likely cause of one CI run that failed on a report with no
+# ERROR line in it. Such a suite runs once more, and that run is the one
+# that counts; a leak is reported as "ERROR: LeakSanitizer:
 # detected memory leaks", which this never matches.
 only_tracer_crashes() {
 	any=1
