@@ -16,6 +16,7 @@
 
 #include "aggregate.h"
 #include "decide.h"
+#include "es_sql.h"
 #include "event_store_private.h"
 #include "idempotency.h"
 
@@ -29,10 +30,30 @@ struct kept_product {
 	struct es_product state;
 };
 
+/*
+ * The statements a group runs for each command, prepared on its store
+ * the first time: parsing SQL for every command would cost more than
+ * running it.
+ */
+enum group_stmt {
+	GROUP_SAVEPOINT,
+	GROUP_ROLLBACK_TO,
+	GROUP_RELEASE,
+	GROUP_LAST_ID, /* the last event id of a product */
+	GROUP_STMT_COUNT
+};
+
+static const char *const group_sql[GROUP_STMT_COUNT] = {
+	[GROUP_SAVEPOINT] = "SAVEPOINT es_command",
+	[GROUP_ROLLBACK_TO] = "ROLLBACK TO es_command",
+	[GROUP_RELEASE] = "RELEASE es_command",
+	[GROUP_LAST_ID] = "SELECT max(id) FROM events WHERE product_id = ?",
+};
+
 struct es_group_kept {
 	struct kept_product slot[KEPT_SLOTS]; /* open addressing, by id */
 	int count;
-	sqlite3_stmt *last_id; /* the last event id of a product */
+	sqlite3_stmt *stmt[GROUP_STMT_COUNT];
 };
 
 /* Forget every product kept (the statement stays). */
@@ -63,35 +84,55 @@ static struct kept_product *find_kept(struct es_group_kept *kept, int64_t id)
 	return &kept->slot[i];
 }
 
-/* Run one statement with no result, such as "RELEASE es_command". */
-static int exec(struct es_store *store, const char *sql, struct es_error *err)
+/*
+ * The group's statement `which`, prepared on its store if it is not yet,
+ * into `*out`. The first call allocates what the group keeps.
+ */
+static int group_stmt(sqlite3_stmt **out, struct es_group *group,
+		      enum group_stmt which, struct es_error *err)
 {
-	if (sqlite3_exec(store->db, sql, NULL, NULL, NULL) != SQLITE_OK)
-		return es_store_db_error(store, err);
+	if (group->kept == NULL) {
+		group->kept = calloc(1, sizeof(*group->kept));
+		if (group->kept == NULL)
+			return es_error_set(err, ES_ENOMEM, "out of memory");
+	}
+	*out = NULL;
+	if (es_store_prepare_once(&group->kept->stmt[which],
+				  group->handler.store, group_sql[which],
+				  err) != ES_OK)
+		return ES_EDB;
+	*out = group->kept->stmt[which];
 	return ES_OK;
+}
+
+/* Run `which`, a statement with no result, such as RELEASE es_command. */
+static int run(struct es_group *group, enum group_stmt which,
+	       struct es_error *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = group_stmt(&stmt, group, which, err);
+
+	return rc == ES_OK ? es_sql_run(stmt, err) : rc;
 }
 
 /* The id of product `id`'s last row in the log (0: none), into `*out`. */
 static int last_event_id(int64_t *out, struct es_group *group, int64_t id,
 			 struct es_error *err)
 {
-	struct es_store *store = group->handler.store;
-	sqlite3_stmt **stmt = &group->kept->last_id;
+	sqlite3_stmt *stmt = NULL;
 	int step;
 
 	*out = 0;
-	if (*stmt == NULL &&
-	    sqlite3_prepare_v2(
-		    store->db,
-		    "SELECT max(id) FROM events WHERE product_id = ?", -1, stmt,
-		    NULL) != SQLITE_OK)
-		return es_store_db_error(store, err);
-	sqlite3_bind_int64(*stmt, 1, id);
-	step = sqlite3_step(*stmt);
+	if (group_stmt(&stmt, group, GROUP_LAST_ID, err) != ES_OK)
+		return ES_EDB;
+	sqlite3_bind_int64(stmt, 1, id);
+	step = sqlite3_step(stmt);
 	if (step == SQLITE_ROW)
-		*out = sqlite3_column_int64(*stmt, 0);
-	sqlite3_reset(*stmt);
-	return step == SQLITE_ROW ? ES_OK : es_store_db_error(store, err);
+		*out = sqlite3_column_int64(stmt, 0);
+	sqlite3_reset(stmt);
+	if (step == SQLITE_ROW)
+		return ES_OK;
+	return es_store_db_error(group->handler.store, err);
 }
 
 /*
@@ -125,11 +166,7 @@ static int load(const struct es_product **state, struct es_group *group,
 	struct kept_product *p;
 	int rc = ES_OK;
 
-	if (group->kept == NULL) {
-		group->kept = calloc(1, sizeof(*group->kept));
-		if (group->kept == NULL)
-			return es_error_set(err, ES_ENOMEM, "out of memory");
-	}
+	/* handle() runs SAVEPOINT first, which allocated group->kept. */
 	p = find_kept(group->kept, id);
 	if (p->id == 0) {
 		p->id = id;
@@ -239,23 +276,20 @@ static int handle(char **answer, struct es_event *out, struct es_group *group,
 int es_group_handle(char **answer, struct es_event *out, struct es_group *group,
 		    const struct es_command *cmd, struct es_error *err)
 {
-	struct es_store *store;
 	int rc;
 
 	assert(answer != NULL && out != NULL && cmd != NULL);
 	assert(group != NULL && group->open);
-	store = group->handler.store;
 	*answer = NULL;
 	memset(out, 0, sizeof(*out));
-	rc = exec(store, "SAVEPOINT es_command", err);
+	rc = run(group, GROUP_SAVEPOINT, err);
 	if (rc != ES_OK)
 		return rc;
 	rc = handle(answer, out, group, cmd, err);
 	/* A refusal is kept: its answer may have been stored (step 16). */
 	if (rc != ES_OK)
-		exec(store, "ROLLBACK TO es_command", NULL);
-	if (exec(store, "RELEASE es_command", rc == ES_OK ? err : NULL) !=
-		    ES_OK &&
+		run(group, GROUP_ROLLBACK_TO, NULL);
+	if (run(group, GROUP_RELEASE, rc == ES_OK ? err : NULL) != ES_OK &&
 	    rc == ES_OK)
 		rc = ES_EDB;
 	if (rc != ES_OK) {
@@ -297,7 +331,7 @@ void es_group_dispose(struct es_group *group)
 		return;
 	es_group_rollback(group);
 	if (group->kept != NULL)
-		sqlite3_finalize(group->kept->last_id);
+		es_sql_finalize_all(group->kept->stmt, GROUP_STMT_COUNT);
 	free(group->kept);
 	group->kept = NULL;
 }

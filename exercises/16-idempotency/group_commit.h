@@ -73,7 +73,7 @@ struct es_group_kept; /* group_commit.c */
 struct es_group {
 	struct es_command_handler handler; /* its store and clock */
 	struct es_snapshots *snaps;	   /* borrowed, read-only, or NULL */
-	struct es_group_kept *kept;	   /* the products loaded */
+	struct es_group_kept *kept;	   /* products, statements */
 	int handled;			   /* commands in the open group */
 	bool open;			   /* between begin and commit */
 };
