@@ -31,9 +31,11 @@
 struct bench_plan {
 	bool small;		/* the quick run: small sizes, no goals */
 	const char *catalog;	/* the catalog program */
+	const char *only;	/* --only: the one part to time; NULL: all */
 	const char *dir;	/* a fresh directory for every database */
 	double min_seconds;	/* each timed loop runs at least this long */
 	int rounds;		/* timed loops per time: the best counts */
+	int turns;		/* the same, for bench_in_turns() */
 	long products;		/* the products of the generated logs */
 	long commands;		/* commands for catalog apply */
 	long batch_commands;	/* commands for catalog apply --batch */
@@ -90,6 +92,24 @@ typedef int (*bench_fn)(void *ctx, long i, struct es_error *err);
  */
 int bench_repeat(double *per_run, const struct bench_plan *plan, bench_fn fn,
 		 void *ctx, long min_runs, bool cpu, struct es_error *err);
+
+/* An operation that bench_in_turns() times, and its time. */
+struct bench_timed {
+	bench_fn fn;
+	void *ctx;
+	long min_runs; /* runs a round makes at least */
+	double per_run; /* set: the mean time of a run in the fastest round */
+};
+
+/*
+ * Time `a` and `b` in turns, by the wall clock: each of plan->turns
+ * rounds times `a`, then `b`, as bench_repeat() times a round. A disk
+ * flushes faster at some moments than at others; in turns, both meet
+ * the same moments, and their ratio does not depend on which ran when.
+ * Returns ES_OK or the first error, which stops the timing.
+ */
+int bench_in_turns(struct bench_timed *a, struct bench_timed *b,
+		   const struct bench_plan *plan, struct es_error *err);
 
 /*
  * A catalog run, for bench_repeat() with bench_catalog() as its bench_fn.
