@@ -316,22 +316,47 @@ static int wait_for(const struct crash *c, pid_t pid)
 }
 
 /*
- * Run the round's apply and kill it after `delay_us` (none: -1). Returns
- * whether the kill ended it; a child that ended first must have exited 0.
+ * Wait for `pid` until now_us() reaches `deadline`, looking every half
+ * millisecond. True, with its status in `*status`, when it ended by then.
  */
-static bool run_child(const struct crash *c, long long delay_us)
+static bool ended_by(int *status, const struct crash *c, pid_t pid,
+		     long long deadline)
 {
+	for (;;) {
+		pid_t got = waitpid(pid, status, WNOHANG);
+		long long left = deadline - now_us();
+		struct timespec ts = {0, 500000};
+
+		if (got == pid)
+			return true;
+		if (got < 0 && errno != EINTR)
+			ES_FATAL("%s: waitpid: %s", where(c), strerror(errno));
+		if (left <= 0)
+			return false;
+		if (left < 500)
+			ts.tv_nsec = (long)left * 1000;
+		nanosleep(&ts, NULL);
+	}
+}
+
+/*
+ * Run the round's apply and kill it `delay_us` after its start (none:
+ * -1). Returns whether the kill ended it; a child that ended first must
+ * have exited 0, and `*ran_us` is then how long it ran.
+ */
+static bool run_child(long long *ran_us, const struct crash *c,
+		      long long delay_us)
+{
+	long long start = now_us();
 	pid_t pid = start_apply(c, delay_us >= 0);
 	int status;
 
-	if (delay_us >= 0) {
-		struct timespec ts = {(time_t)(delay_us / 1000000),
-				      (long)(delay_us % 1000000) * 1000};
-
-		nanosleep(&ts, NULL);
-		kill(pid, SIGKILL);
+	if (delay_us < 0 || !ended_by(&status, c, pid, start + delay_us)) {
+		if (delay_us >= 0)
+			kill(pid, SIGKILL);
+		status = wait_for(c, pid);
 	}
-	status = wait_for(c, pid);
+	*ran_us = now_us() - start;
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
 		return true;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
@@ -578,7 +603,6 @@ static void kill_at_random(int batch, int rounds)
 		"\"new_stock\":100}\n";
 	struct crash *c = es_test_own(calloc(1, sizeof(*c)));
 	int kills = 0;
-	long long start;
 
 	c->batch = batch;
 	c->seed = seed_from_env();
@@ -593,13 +617,11 @@ static void kill_at_random(int batch, int rounds)
 	/* Round 0 runs to its end: how long a round takes, and a check of
 	 * the checks. */
 	plan_round(c);
-	start = now_us();
-	run_child(c, -1);
-	c->run_us = now_us() - start;
+	run_child(&c->run_us, c, -1);
 	check_after_kill(c, false);
 	note_log(c);
 	while (kills < rounds) {
-		long long delay_us;
+		long long delay_us, ran_us;
 		bool killed;
 
 		c->round++;
@@ -609,12 +631,15 @@ static void kill_at_random(int batch, int rounds)
 				 where(c), kills, rounds);
 		plan_round(c);
 		delay_us = rnd(c, c->run_us);
-		killed = run_child(c, delay_us);
+		killed = run_child(&ran_us, c, delay_us);
 		kills += killed;
-		/* It ended within delay_us: round 0 was slower than a round
-		 * is (a busy machine), and the delays spread past the end. */
+		/*
+		 * It ended within delay_us: round 0 was slower than a round
+		 * is (a busy machine, a suite under valgrind), and the delays
+		 * spread past the end. The next ones spread over this run.
+		 */
 		if (!killed)
-			c->run_us = delay_us + 1;
+			c->run_us = ran_us;
 		check_after_kill(c, killed);
 		check_next_apply(c);
 		note_log(c);
