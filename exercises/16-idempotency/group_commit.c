@@ -56,7 +56,7 @@ struct es_group_kept {
 	sqlite3_stmt *stmt[GROUP_STMT_COUNT];
 };
 
-/* Forget every product kept (the statement stays). */
+/* Forget every product kept (the statements stay). */
 static void drop_kept(struct es_group_kept *kept)
 {
 	if (kept == NULL)
@@ -91,18 +91,18 @@ static struct kept_product *find_kept(struct es_group_kept *kept, int64_t id)
 static int group_stmt(sqlite3_stmt **out, struct es_group *group,
 		      enum group_stmt which, struct es_error *err)
 {
+	int rc;
+
+	*out = NULL;
 	if (group->kept == NULL) {
 		group->kept = calloc(1, sizeof(*group->kept));
 		if (group->kept == NULL)
 			return es_error_set(err, ES_ENOMEM, "out of memory");
 	}
-	*out = NULL;
-	if (es_store_prepare_once(&group->kept->stmt[which],
-				  group->handler.store, group_sql[which],
-				  err) != ES_OK)
-		return ES_EDB;
+	rc = es_store_prepare_once(&group->kept->stmt[which],
+				   group->handler.store, group_sql[which], err);
 	*out = group->kept->stmt[which];
-	return ES_OK;
+	return rc;
 }
 
 /* Run `which`, a statement with no result, such as RELEASE es_command. */
@@ -120,11 +120,12 @@ static int last_event_id(int64_t *out, struct es_group *group, int64_t id,
 			 struct es_error *err)
 {
 	sqlite3_stmt *stmt = NULL;
+	int rc = group_stmt(&stmt, group, GROUP_LAST_ID, err);
 	int step;
 
 	*out = 0;
-	if (group_stmt(&stmt, group, GROUP_LAST_ID, err) != ES_OK)
-		return ES_EDB;
+	if (rc != ES_OK)
+		return rc;
 	sqlite3_bind_int64(stmt, 1, id);
 	step = sqlite3_step(stmt);
 	if (step == SQLITE_ROW)
@@ -166,7 +167,7 @@ static int load(const struct es_product **state, struct es_group *group,
 	struct kept_product *p;
 	int rc = ES_OK;
 
-	/* handle() runs SAVEPOINT first, which allocated group->kept. */
+	/* es_group_handle() ran SAVEPOINT first, which allocated it. */
 	p = find_kept(group->kept, id);
 	if (p->id == 0) {
 		p->id = id;
