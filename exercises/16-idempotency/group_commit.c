@@ -85,23 +85,35 @@ static struct kept_product *find_kept(struct es_group_kept *kept, int64_t id)
 }
 
 /*
+ * What the group keeps, allocated the first time it is asked for; NULL,
+ * with `err` set, when memory ran out.
+ */
+static struct es_group_kept *kept_of(struct es_group *group,
+				     struct es_error *err)
+{
+	if (group->kept == NULL)
+		group->kept = calloc(1, sizeof(*group->kept));
+	if (group->kept == NULL)
+		es_error_set(err, ES_ENOMEM, "out of memory");
+	return group->kept;
+}
+
+/*
  * The group's statement `which`, prepared on its store if it is not yet,
- * into `*out`. The first call allocates what the group keeps.
+ * into `*out`.
  */
 static int group_stmt(sqlite3_stmt **out, struct es_group *group,
 		      enum group_stmt which, struct es_error *err)
 {
+	struct es_group_kept *kept = kept_of(group, err);
 	int rc;
 
 	*out = NULL;
-	if (group->kept == NULL) {
-		group->kept = calloc(1, sizeof(*group->kept));
-		if (group->kept == NULL)
-			return es_error_set(err, ES_ENOMEM, "out of memory");
-	}
-	rc = es_store_prepare_once(&group->kept->stmt[which],
-				   group->handler.store, group_sql[which], err);
-	*out = group->kept->stmt[which];
+	if (kept == NULL)
+		return ES_ENOMEM;
+	rc = es_store_prepare_once(&kept->stmt[which], group->handler.store,
+				   group_sql[which], err);
+	*out = kept->stmt[which];
 	return rc;
 }
 
@@ -164,15 +176,17 @@ static int catch_up_kept(struct kept_product *p, struct es_store *store,
 static int load(const struct es_product **state, struct es_group *group,
 		int64_t id, struct es_error *err)
 {
+	struct es_group_kept *kept = kept_of(group, err);
 	struct kept_product *p;
 	int rc = ES_OK;
 
-	/* es_group_handle() ran SAVEPOINT first, which allocated it. */
-	p = find_kept(group->kept, id);
+	if (kept == NULL)
+		return ES_ENOMEM;
+	p = find_kept(kept, id);
 	if (p->id == 0) {
 		p->id = id;
 		p->last_event_id = 0;
-		group->kept->count++;
+		kept->count++;
 		es_product_init(&p->state);
 		if (group->snaps != NULL) {
 			es_product_dispose(&p->state);
@@ -186,7 +200,7 @@ static int load(const struct es_product **state, struct es_group *group,
 	if (rc == ES_OK)
 		rc = catch_up_kept(p, group->handler.store, err);
 	if (rc != ES_OK) {
-		drop_kept(group->kept); /* this one is half loaded */
+		drop_kept(kept); /* this one is half loaded */
 		return rc;
 	}
 	*state = &p->state;
